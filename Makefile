@@ -1,0 +1,42 @@
+# Developer entry points. Everything runs from a fresh clone: the venv is created on first use.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv test test-fast lint typecheck cfn-lint format run token bench lock clean
+
+help:
+	@echo "make run | test | lint | token TENANT=acme ROLE=admin | bench | lock | clean"
+
+$(STAMP): requirements-dev.txt shared/requirements.txt tools/bootstrap_venv.sh
+	@bash tools/bootstrap_venv.sh $(VENV)
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -x -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(STAMP)
+	$(PY) -m tests.benchmarks
+
+lock:
+	uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.13 --no-header -q
+	uv pip compile shared/requirements.in -c requirements-dev.txt -o shared/requirements.txt --python-version 3.13 --no-header -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

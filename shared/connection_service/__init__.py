@@ -1,0 +1,1 @@
+"""Sage Intacct connection service: the code shared by every Lambda function (the layer)."""

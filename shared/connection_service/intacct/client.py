@@ -1,0 +1,230 @@
+"""The Intacct XML gateway client: one request per call, safe retries inside a time budget.
+
+Layers, as in the official SDKs: credentials (credentials.py) → request building (request.py, functions.py)
+→ transport (transport.py) → response parsing and error classification (response.py, errors.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .credentials import LoginCredentials, Secret, SenderCredentials, SessionCredentials
+from .errors import Category, IntacctError, Level
+from .functions import GatewayFunction, GetAPISession
+from .redaction import redact_xml
+from .request import build_request, new_control_id
+from .response import GatewayResponse, parse_response
+from .retry import Deadline, RetryPolicy
+from .transport import DEFAULT_ENDPOINT, HttpTransport, validate_endpoint
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one HTTP attempt looked like, for metrics: never a body, never a credential."""
+
+    control_id: str
+    functions: tuple[str, ...]
+    attempt: int
+    http_status: int | None
+    elapsed: float
+    category: Category | None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A completed request: the parsed response and how many HTTP attempts it took."""
+
+    response: GatewayResponse
+    attempts: int
+
+
+class IntacctClient:
+    # Below this much budget an attempt is not started: it could not finish and would only add load.
+    MIN_ATTEMPT_SECONDS = 0.5
+
+    def __init__(
+        self,
+        sender: SenderCredentials,
+        *,
+        endpoint_url: str = DEFAULT_ENDPOINT,
+        transport: HttpTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        on_attempt: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        self.sender = sender
+        self.endpoint_url = validate_endpoint(endpoint_url)
+        self._transport = transport or HttpTransport()
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._sleep = sleep
+        self._on_attempt = on_attempt
+
+    def __repr__(self) -> str:
+        return f"IntacctClient(sender_id={self.sender.sender_id!r}, endpoint_url={self.endpoint_url!r})"
+
+    def execute(
+        self,
+        auth: LoginCredentials | SessionCredentials,
+        functions: Sequence[GatewayFunction],
+        *,
+        deadline: Deadline,
+        transaction: bool = False,
+    ) -> Exchange:
+        """Sends one request (retrying only what is safe) and returns its results, each judged on its own.
+
+        Raises `IntacctError` when the control or authentication level failed, or no answer came in time.
+        """
+        session_auth = isinstance(auth, SessionCredentials)
+        url = validate_endpoint(auth.endpoint) if isinstance(auth, SessionCredentials) else self.endpoint_url
+        control_id = new_control_id()
+        body = build_request(self.sender, auth, functions, control_id=control_id, transaction=transaction)
+        names = tuple(function.name for function in functions)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("intacct request", extra={"control_id": control_id, "body": redact_xml(body)})
+
+        attempt = 0
+        while True:
+            attempt += 1
+            if deadline.remaining() < self.MIN_ATTEMPT_SECONDS:
+                raise IntacctError(
+                    Category.SERVICE_UNAVAILABLE,
+                    level=Level.TRANSPORT,
+                    detail=f"time budget of {deadline.seconds:.1f}s spent after {attempt - 1} attempt(s)",
+                    attempts=attempt - 1,
+                )
+            started = time.monotonic()
+            http_status: int | None = None
+            retry_after: float | None = None
+            try:
+                answer = self._transport.post(url, body, time_left=deadline.remaining())
+                http_status, retry_after = answer.status, answer.retry_after
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "intacct response", extra={"control_id": control_id, "body": redact_xml(answer.body)}
+                    )
+                response = parse_response(answer.status, answer.body, session_auth=session_auth)
+            except IntacctError as error:
+                error.attempts = attempt
+                error.retry_after = retry_after
+                self._record(control_id, names, attempt, http_status, started, error.category)
+                pause = self._pause_before_retry(error, attempt, session_auth, deadline)
+                if pause is None:
+                    raise
+                logger.info(
+                    "intacct attempt failed, retrying",
+                    extra={
+                        "control_id": control_id,
+                        "attempt": attempt,
+                        "category": error.category.value,
+                        "http_status": http_status,
+                        "pause_seconds": round(pause, 3),
+                    },
+                )
+                self._sleep(pause)
+                continue
+            self._record(control_id, names, attempt, http_status, started, None)
+            return Exchange(response=response, attempts=attempt)
+
+    def _pause_before_retry(
+        self, error: IntacctError, attempt: int, session_auth: bool, deadline: Deadline
+    ) -> float | None:
+        """How long to wait before the next attempt, or None when the failure must not be retried."""
+        if not error.category.retryable or attempt >= self._retry.max_attempts:
+            return None
+        if not session_auth and error.level is Level.HTTP and error.http_status == 200:
+            # An unreadable 200 to a login may hide a refused sign-in; a repeat could be a second one.
+            return None
+        pause = self._retry.backoff(attempt, self._rng)
+        if error.retry_after is not None:
+            pause = max(pause, error.retry_after)
+        if pause + self.MIN_ATTEMPT_SECONDS > deadline.remaining():
+            return None
+        return pause
+
+    def _record(
+        self,
+        control_id: str,
+        names: tuple[str, ...],
+        attempt: int,
+        http_status: int | None,
+        started: float,
+        category: Category | None,
+    ) -> None:
+        record = Attempt(control_id, names, attempt, http_status, time.monotonic() - started, category)
+        logger.info(
+            "intacct exchange",
+            extra={
+                "control_id": control_id,
+                "functions": list(names),
+                "attempt": attempt,
+                "http_status": http_status,
+                "elapsed_ms": round(record.elapsed * 1000),
+                "category": category.value if category else None,
+            },
+        )
+        if self._on_attempt is not None:
+            self._on_attempt(record)
+
+    def open_session(
+        self, login: LoginCredentials, *, deadline: Deadline, location_id: str | None = None
+    ) -> tuple[SessionCredentials, int]:
+        """Signs in (always at the top level) and asks getAPISession for a session, at `location_id` if given.
+
+        Signing in without login/locationid proves the user's credentials alone, so a wrong Entity ID shows up
+        as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
+        Returns the session and the number of HTTP attempts spent.
+        """
+        top_level = replace(login, entity_id=None)
+        exchange = self.execute(top_level, [GetAPISession(location_id=location_id)], deadline=deadline)
+        return _session_from(exchange, location_id, login.company_id, login.user_id), exchange.attempts
+
+    def switch_entity(
+        self, session: SessionCredentials, location_id: str, *, deadline: Deadline
+    ) -> tuple[SessionCredentials, int]:
+        """From a session, opens one at another entity ("" goes back to the top level)."""
+        exchange = self.execute(session, [GetAPISession(location_id=location_id)], deadline=deadline)
+        return _session_from(exchange, location_id, session.company_id, session.user_id), exchange.attempts
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+def _session_from(
+    exchange: Exchange, requested_location: str | None, company_id: str, user_id: str
+) -> SessionCredentials:
+    """Reads `data/api` of a getAPISession result into session credentials."""
+    results = exchange.response.results
+    if not results:
+        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no result")
+    result = results[0]
+    if not result.ok:
+        category = result.category or Category.UNKNOWN
+        if requested_location and not category.transient:
+            # The sign-in itself succeeded, so a refused entity-level session means the Entity ID is wrong
+            # (or the user may not use that entity).
+            category = Category.ENTITY_INVALID
+        raise IntacctError(category, level=Level.RESULT, errors=result.errors, attempts=exchange.attempts)
+    api = result.data.find("api") if result.data is not None else None
+    if api is None:
+        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no session")
+    session_id = (api.findtext("sessionid") or "").strip()
+    endpoint = (api.findtext("endpoint") or "").strip()
+    if not session_id or not endpoint:
+        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no session")
+    authentication = exchange.response.authentication
+    return SessionCredentials(
+        session_id=Secret(session_id),
+        endpoint=validate_endpoint(endpoint),
+        company_id=authentication.company_id or company_id,
+        user_id=authentication.user_id or user_id,
+        entity_id=(api.findtext("locationid") or "").strip() or None,
+        expires_at=authentication.session_timeout,
+    )

@@ -1,0 +1,113 @@
+"""Credentials for the Intacct XML gateway, kept apart from request building and transport.
+
+Secret values are wrapped in `Secret`, whose str/repr never show the value, so a credential object can be
+logged, put in an exception or captured by a tracer without leaking anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
+REDACTED = "**********"
+
+
+class Secret:
+    """A string that only `reveal()` gives back; every other rendering is redacted."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret expects a str")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{REDACTED}')"
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __format__(self, format_spec: str) -> str:
+        return REDACTED
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+# A per-process key: fingerprints tell credential sets apart inside one process but are useless outside it.
+_FINGERPRINT_KEY = os.urandom(32)
+
+
+def fingerprint(*parts: str) -> str:
+    """A keyed hash of credential parts, used to key caches without keeping the plain values."""
+    digest = hmac.new(_FINGERPRINT_KEY, "\x1f".join(parts).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _require(value: str, name: str) -> None:
+    if not value:
+        raise ValueError(f"{name} is required")
+
+
+@dataclass(frozen=True)
+class SenderCredentials:
+    """Our Web Services Sender ID and its password (one per platform, not per customer)."""
+
+    sender_id: str
+    password: Secret
+
+    def __post_init__(self) -> None:
+        _require(self.sender_id, "sender_id")
+        _require(self.password.reveal(), "sender password")
+
+
+@dataclass(frozen=True)
+class LoginCredentials:
+    """A customer's Web Services user: Company ID, optional Entity ID, User ID and password."""
+
+    company_id: str
+    user_id: str
+    password: Secret
+    entity_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.company_id, "company_id")
+        _require(self.user_id, "user_id")
+        _require(self.password.reveal(), "user password")
+
+    def cache_key(self, sender: SenderCredentials) -> str:
+        return fingerprint(
+            sender.sender_id,
+            self.company_id.casefold(),
+            self.user_id.casefold(),
+            self.entity_id or "",
+            self.password.reveal(),
+        )
+
+
+@dataclass(frozen=True)
+class SessionCredentials:
+    """An API session returned by getAPISession; usable instead of a login until it expires."""
+
+    session_id: Secret
+    endpoint: str
+    company_id: str
+    user_id: str
+    entity_id: str | None
+    expires_at: datetime | None = field(default=None)

@@ -1,0 +1,211 @@
+"""A small, stable set of failure categories, decided by (HTTP status, level, errorno, text).
+
+`XL03000006` alone means many unrelated things (wrong sender, unauthorized sender, bad sign-in, bad entity,
+bad transport policy), so the rules below always look at the text and the level as well.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Where in the exchange a failure happened."""
+
+    TRANSPORT = "transport"  # no HTTP response at all: timeout, refused connection, time budget spent
+    HTTP = "http"  # an HTTP response whose body is not a usable XML envelope
+    CONTROL = "control"  # response/control failed: nothing was executed
+    AUTHENTICATION = "authentication"  # operation/authentication failed: no function was executed
+    RESULT = "result"  # one function failed; the others stand on their own
+
+
+class Category(StrEnum):
+    SENDER_CREDENTIALS_INVALID = "sender_credentials_invalid"  # our Sender ID/password: our fault
+    SENDER_NOT_AUTHORIZED = "sender_not_authorized"  # sender missing/inactive in the company's authorizations
+    WEB_SERVICES_DISABLED = "web_services_disabled"  # the company has no Web Services subscription
+    SIGN_IN_REJECTED = "sign_in_rejected"  # company/user/password/entity refused at sign-in
+    SESSION_INVALID = "session_invalid"  # a sessionid was refused (expired or unknown)
+    ENTITY_INVALID = "entity_invalid"  # an entity-level session could not be opened for the location id
+    COMPANY_EXPIRED = "company_expired"  # demo company expired
+    PERMISSION_DENIED = "permission_denied"  # the user lacks a right for an object and operation
+    OBJECT_UNAVAILABLE = "object_unavailable"  # object unknown to the company (module not subscribed)
+    RATE_LIMITED = "rate_limited"  # HTTP 429 / GW-0010 / "API rate limit exceeded"
+    SERVICE_UNAVAILABLE = "service_unavailable"  # 5xx (not 524), off-line, try later, timeouts, network
+    ORIGIN_TIMEOUT = "origin_timeout"  # HTTP 524: the CDN gave up but Intacct may still be processing
+    REQUEST_INVALID = "request_invalid"  # our request was malformed (schema error, transport policy)
+    UNKNOWN = "unknown"
+
+    @property
+    def retryable(self) -> bool:
+        """Safe to send again after a pause. A failed sign-in never is: repeats lock the user out."""
+        return self in _RETRYABLE
+
+    @property
+    def transient(self) -> bool:
+        """Says nothing about the customer's setup: the check could simply not complete."""
+        return self in _TRANSIENT
+
+
+_RETRYABLE = frozenset({Category.RATE_LIMITED, Category.SERVICE_UNAVAILABLE})
+_TRANSIENT = _RETRYABLE | {Category.ORIGIN_TIMEOUT}
+
+_SUPPORT_ID = re.compile(r"\[Support ID:\s*([^\]\s]+)\s*\]", re.IGNORECASE)
+_REQUEST_ID = re.compile(r"\[Request ID:\s*([^\]\s]+)\s*\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One `<error>` of an errormessage, kept whole for support."""
+
+    errorno: str = ""
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(part for part in (self.description, self.description2, self.correction) if part)
+
+    @property
+    def support_id(self) -> str | None:
+        """The `[Support ID: …]` (URL-decoded) or `[Request ID: …]` that Sage support asks for."""
+        for pattern in (_SUPPORT_ID, _REQUEST_ID):
+            match = pattern.search(self.text)
+            if match:
+                return urllib.parse.unquote(match.group(1))
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "errorno": self.errorno,
+            "description": self.description,
+            "description2": self.description2,
+            "correction": self.correction,
+        }
+
+
+def _contains(errors: Sequence[ErrorDetail], *needles: str) -> bool:
+    haystack = " ".join(error.text for error in errors).casefold()
+    return any(needle.casefold() in haystack for needle in needles)
+
+
+def _has_errorno(errors: Sequence[ErrorDetail], *numbers: str) -> bool:
+    wanted = {number.casefold() for number in numbers}
+    return any(error.errorno.casefold() in wanted for error in errors)
+
+
+_SIGN_IN_ERRORNOS = ("XMLGW_JPP0002", "UJPP0002")
+_SIGN_IN_TEXT = "Sign-in information is incorrect"
+_TEMPORARY_TEXTS = (
+    "Temporarily Off-line",
+    "Please Try Again Later",
+    "There was an error processing the request",
+)
+
+
+def classify(
+    errors: Iterable[ErrorDetail],
+    *,
+    level: Level,
+    http_status: int | None = None,
+    session_auth: bool = False,
+    function: str | None = None,
+) -> Category:
+    """Maps one failure to a category. `session_auth` says the request was signed by a sessionid."""
+    errs = tuple(errors)
+    if level is Level.TRANSPORT:
+        return Category.SERVICE_UNAVAILABLE
+    if http_status == 524:
+        return Category.ORIGIN_TIMEOUT
+    if http_status == 429 or _has_errorno(errs, "GW-0010") or _contains(errs, "API rate limit exceeded"):
+        return Category.RATE_LIMITED
+    if _contains(errs, *_TEMPORARY_TEXTS):
+        return Category.SERVICE_UNAVAILABLE
+    if level is Level.HTTP:
+        if http_status is not None and http_status >= 500:
+            return Category.SERVICE_UNAVAILABLE
+        if http_status == 401 and not session_auth:
+            return Category.SIGN_IN_REJECTED
+        return Category.UNKNOWN
+    if _contains(errs, "Incorrect Intacct XML Partner ID or password"):
+        return Category.SENDER_CREDENTIALS_INVALID
+    if _contains(
+        errs, "Invalid Web Services Authorization", "is not authorized to make Web Services requests"
+    ):
+        return Category.SENDER_NOT_AUTHORIZED
+    if _contains(errs, "not authorized for XML transactions", "subscribe to the XML Gateway"):
+        return Category.WEB_SERVICES_DISABLED
+    if _has_errorno(errs, "PL04000055") or _contains(errs, "demo company and has expired"):
+        return Category.COMPANY_EXPIRED
+    if _has_errorno(errs, "XL03000003") or _contains(errs, "is not a valid transport policy"):
+        return Category.REQUEST_INVALID
+    if level is Level.RESULT:
+        return _classify_result(errs, function)
+    # Control or authentication level from here on.
+    if _has_errorno(errs, *_SIGN_IN_ERRORNOS) or _contains(errs, _SIGN_IN_TEXT):
+        return Category.SESSION_INVALID if session_auth else Category.SIGN_IN_REJECTED
+    if session_auth and level is Level.AUTHENTICATION:
+        # The text for an expired session is not public: any refusal of a sessionid means "sign in again".
+        return Category.SESSION_INVALID
+    if http_status == 401 or (http_status == 400 and _has_errorno(errs, "invalidRequest", "GW-0011")):
+        # 400 invalidRequest is what a wrong Company ID has been seen to produce; GW-0011 is its sibling.
+        return Category.SESSION_INVALID if session_auth else Category.SIGN_IN_REJECTED
+    if level is Level.AUTHENTICATION and _has_errorno(errs, "XL03000006"):
+        # The generic sign-in failure; a wrong login/locationid reads the same way.
+        return Category.SIGN_IN_REJECTED
+    if http_status is not None and http_status >= 500:
+        return Category.SERVICE_UNAVAILABLE
+    return Category.UNKNOWN
+
+
+def _classify_result(errs: Sequence[ErrorDetail], function: str | None) -> Category:
+    if _has_errorno(errs, "PL04000005") or _contains(errs, "do not have permission"):
+        return Category.PERMISSION_DENIED
+    if _contains(errs, "Object definition", "is not subscribed", "cannot be performed on objects of type"):
+        return Category.OBJECT_UNAVAILABLE
+    if function == "getAPISession" and _contains(errs, "location", "entity"):
+        return Category.ENTITY_INVALID
+    return Category.UNKNOWN
+
+
+class IntacctError(Exception):
+    """A failed exchange with the gateway. The message carries only Intacct's own texts, never a secret."""
+
+    def __init__(
+        self,
+        category: Category,
+        *,
+        level: Level,
+        http_status: int | None = None,
+        errors: Sequence[ErrorDetail] = (),
+        detail: str = "",
+        attempts: int = 1,
+    ) -> None:
+        self.category = category
+        self.level = level
+        self.http_status = http_status
+        self.errors = tuple(errors)
+        self.detail = detail
+        self.attempts = attempts
+        self.retry_after: float | None = None  # seconds, from a Retry-After header
+        super().__init__(self._message())
+
+    @property
+    def support_ids(self) -> tuple[str, ...]:
+        return tuple(sid for sid in (error.support_id for error in self.errors) if sid)
+
+    def _message(self) -> str:
+        parts = [f"{self.category.value} at {self.level.value} level"]
+        if self.http_status is not None:
+            parts.append(f"HTTP {self.http_status}")
+        if self.detail:
+            parts.append(self.detail)
+        parts.extend(f"{error.errorno}: {error.text}".strip(": ") for error in self.errors)
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"IntacctError({self._message()!r})"

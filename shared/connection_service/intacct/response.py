@@ -1,0 +1,187 @@
+"""Parses gateway responses level by level: HTTP status, control, authentication, then each result.
+
+Whatever arrives (an XML body on HTTP 401, an HTML page from a proxy, a truncated document) ends as either a
+`GatewayResponse` or an `IntacctError`; no parser exception reaches the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from .errors import Category, ErrorDetail, IntacctError, Level, classify
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+
+
+@dataclass(frozen=True)
+class Authentication:
+    status: str
+    user_id: str = ""
+    company_id: str = ""
+    location_id: str = ""
+    session_timestamp: datetime | None = None
+    session_timeout: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    """One `<result>`: success, failure or aborted, judged on its own."""
+
+    status: str
+    function: str
+    control_id: str
+    data: etree._Element | None = None
+    errors: tuple[ErrorDetail, ...] = ()
+    category: Category | None = None  # set when status is not success
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def error(self, *, level: Level = Level.RESULT) -> IntacctError:
+        return IntacctError(self.category or Category.UNKNOWN, level=level, errors=self.errors)
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    http_status: int
+    control_id: str
+    authentication: Authentication
+    results: tuple[FunctionResult, ...] = field(default=())
+
+    def result(self, control_id: str) -> FunctionResult:
+        for result in self.results:
+            if result.control_id == control_id:
+                return result
+        raise IntacctError(
+            Category.UNKNOWN,
+            level=Level.RESULT,
+            detail=f"no result for function {control_id!r} in the response",
+        )
+
+
+def _text(element: etree._Element | None, path: str) -> str:
+    if element is None:
+        return ""
+    found = element.find(path)
+    if found is None:
+        return ""
+    return "".join(str(part) for part in found.itertext()).strip()
+
+
+def _errors(errormessage: etree._Element | None) -> tuple[ErrorDetail, ...]:
+    if errormessage is None:
+        return ()
+    return tuple(
+        ErrorDetail(
+            errorno=_text(error, "errorno"),
+            description=_text(error, "description"),
+            description2=_text(error, "description2"),
+            correction=_text(error, "correction"),
+        )
+        for error in errormessage.findall("error")
+    )
+
+
+def _timestamp(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _snippet(body: bytes) -> str:
+    """A short, printable prefix of a non-XML body for diagnostics (never a request, so never a secret)."""
+    text = body[:120].decode("utf-8", errors="replace")
+    return " ".join(text.split())
+
+
+def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> GatewayResponse:
+    """Turns one HTTP answer into a response whose control and authentication succeeded, or raises."""
+    root = _parse_xml(http_status, body, session_auth=session_auth)
+    control = root.find("control")
+    if control is None:
+        raise _http_error(http_status, "response has no control block", session_auth=session_auth)
+    control_status = _text(control, "status")
+    if control_status != "success":
+        errors = _errors(root.find("errormessage"))
+        category = classify(errors, level=Level.CONTROL, http_status=http_status, session_auth=session_auth)
+        raise IntacctError(category, level=Level.CONTROL, http_status=http_status, errors=errors)
+
+    operation = root.find("operation")
+    auth_element = operation.find("authentication") if operation is not None else None
+    if operation is None or auth_element is None:
+        if http_status >= 400:
+            raise _http_error(http_status, "response has no operation", session_auth=session_auth)
+        raise IntacctError(
+            Category.UNKNOWN, level=Level.HTTP, http_status=http_status, detail="no operation block"
+        )
+    authentication = Authentication(
+        status=_text(auth_element, "status"),
+        user_id=_text(auth_element, "userid"),
+        company_id=_text(auth_element, "companyid"),
+        location_id=_text(auth_element, "locationid"),
+        session_timestamp=_timestamp(_text(auth_element, "sessiontimestamp")),
+        session_timeout=_timestamp(_text(auth_element, "sessiontimeout")),
+    )
+    if authentication.status != "success":
+        errors = _errors(operation.find("errormessage"))
+        category = classify(
+            errors, level=Level.AUTHENTICATION, http_status=http_status, session_auth=session_auth
+        )
+        raise IntacctError(category, level=Level.AUTHENTICATION, http_status=http_status, errors=errors)
+
+    results = tuple(_result(element) for element in operation.findall("result"))
+    return GatewayResponse(
+        http_status=http_status,
+        control_id=_text(control, "controlid"),
+        authentication=authentication,
+        results=results,
+    )
+
+
+def _result(element: etree._Element) -> FunctionResult:
+    # A result without a status has been seen (duplicate create with uniqueid=true): treat it as a failure.
+    status = _text(element, "status") or "failure"
+    function = _text(element, "function")
+    errors = _errors(element.find("errormessage"))
+    category = None
+    if status != "success":
+        category = classify(errors, level=Level.RESULT, function=function)
+    return FunctionResult(
+        status=status,
+        function=function,
+        control_id=_text(element, "controlid"),
+        data=element.find("data"),
+        errors=errors,
+        category=category,
+    )
+
+
+def _parse_xml(http_status: int, body: bytes, *, session_auth: bool) -> etree._Element:
+    if not body.strip():
+        raise _http_error(http_status, "empty body", session_auth=session_auth)
+    try:
+        root = etree.fromstring(body, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise _http_error(
+            http_status,
+            f"body is not well-formed XML ({exc.msg}): {_snippet(body)}",
+            session_auth=session_auth,
+        ) from None
+    if root.tag != "response":
+        raise _http_error(http_status, f"unexpected root element <{root.tag}>", session_auth=session_auth)
+    return root
+
+
+def _http_error(http_status: int, detail: str, *, session_auth: bool) -> IntacctError:
+    category = classify((), level=Level.HTTP, http_status=http_status, session_auth=session_auth)
+    if category is Category.UNKNOWN and http_status == 200:
+        # A 200 with a broken body is most likely a proxy page or a cut connection: worth one more try.
+        category = Category.SERVICE_UNAVAILABLE
+    return IntacctError(category, level=Level.HTTP, http_status=http_status, detail=detail)

@@ -1,0 +1,122 @@
+"""HTTP transport: one pooled `requests.Session`, explicit timeouts, endpoint checks."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import Category, IntacctError, Level
+
+DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+USER_AGENT = "intacct-connection-service/0.1"
+
+
+def validate_endpoint(url: str) -> str:
+    """Accepts Intacct's own hosts over HTTPS, or a loopback address (the simulator); nothing else.
+
+    The session endpoint comes back inside a response, so it is checked too: a sessionid must never be sent
+    to a host that is not Intacct's.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    host = (parsed.hostname or "").rstrip(".").lower()
+    if parsed.scheme == "https" and (host == "intacct.com" or host.endswith(".intacct.com")):
+        return url
+    if parsed.scheme in ("http", "https") and _is_loopback(host):
+        return url
+    raise ValueError(
+        f"refusing Intacct endpoint {parsed.scheme}://{host}: not an intacct.com or loopback host"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: bytes
+    retry_after: float | None
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 3.05
+    read: float = 20.0
+
+
+class HttpTransport:
+    """Posts XML bodies; raises `IntacctError` at transport level for timeouts and network failures."""
+
+    def __init__(self, session: requests.Session | None = None, timeouts: Timeouts | None = None) -> None:
+        self._session = session or self._new_session()
+        self.timeouts = timeouts or Timeouts()
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        # Retries are ours (they know which failures are safe); the adapter only pools connections.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.trust_env = False  # no proxy from the environment may see the credentials
+        return session
+
+    def post(self, url: str, body: bytes, *, time_left: float) -> HttpAnswer:
+        read_timeout = max(0.1, min(self.timeouts.read, time_left))
+        connect_timeout = max(0.1, min(self.timeouts.connect, time_left))
+        started = time.monotonic()
+        try:
+            response = self._session.post(
+                url,
+                data=body,
+                headers={
+                    "Content-Type": "application/xml; charset=utf-8",
+                    "Accept-Encoding": "gzip, deflate",
+                    "User-Agent": USER_AGENT,
+                },
+                timeout=(connect_timeout, read_timeout),
+                allow_redirects=False,
+            )
+            content = response.content
+        except requests.Timeout as exc:
+            raise IntacctError(
+                Category.SERVICE_UNAVAILABLE,
+                level=Level.TRANSPORT,
+                detail=f"timed out ({type(exc).__name__})",
+            ) from None
+        except requests.RequestException as exc:
+            raise IntacctError(
+                Category.SERVICE_UNAVAILABLE,
+                level=Level.TRANSPORT,
+                detail=f"network error ({type(exc).__name__})",
+            ) from None
+        return HttpAnswer(
+            status=response.status_code,
+            body=content,
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+            elapsed=time.monotonic() - started,
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

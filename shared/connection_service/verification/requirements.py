@@ -1,0 +1,106 @@
+"""What a customer's Intacct must provide, as data: the prerequisites and the 16 required permissions.
+
+The list follows the seed article's order. `probe_object` names the object whose `query` (pagesize 1) shows
+the View right directly; Add and Delete rights cannot be probed without creating records, so they are read
+from getUserPermissions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
+
+
+@dataclass(frozen=True)
+class RequiredPermission:
+    application: str
+    activity: str
+    permission: str
+    probe_object: str | None = None
+
+    @property
+    def check_id(self) -> str:
+        return f"permission.{_slug(self.application)}.{_slug(self.activity)}.{_slug(self.permission)}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.application} / {self.activity} / {self.permission}"
+
+    def remediation(self) -> str:
+        return (
+            f"In Intacct open Company > Admin > Roles, edit the role of the Web Services user, then "
+            f"Subscriptions > {self.application} > Permissions and tick '{self.permission}' on "
+            f"'{self.activity}'. In a company with user-based permissions use Company > Admin > Users > "
+            f"(the user) > Subscriptions > {self.application} > Permissions instead."
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {"application": self.application, "activity": self.activity, "permission": self.permission}
+
+
+REQUIRED_PERMISSIONS: tuple[RequiredPermission, ...] = (
+    RequiredPermission("Company", "Departments", "View", "DEPARTMENT"),
+    RequiredPermission("Company", "Locations", "View", "LOCATION"),
+    RequiredPermission("Company", "Attachment Folders", "View"),
+    RequiredPermission("Company", "Attachment Folders", "Add"),
+    RequiredPermission("Company", "Attachments", "View"),
+    RequiredPermission("Company", "Attachments", "Delete"),
+    RequiredPermission("Company", "Class", "View", "CLASS"),
+    RequiredPermission("Company", "Entities", "View", "LOCATIONENTITY"),
+    RequiredPermission("General Ledger", "Accounts", "View", "GLACCOUNT"),
+    RequiredPermission("General Ledger", "Journal Entries", "Add"),
+    RequiredPermission("Accounts Payable", "Vendors", "View", "VENDOR"),
+    RequiredPermission("Accounts Payable", "Bills", "Add"),
+    RequiredPermission("Accounts Payable", "Tax Detail", "View", "TAXDETAIL"),
+    RequiredPermission("Projects", "Projects", "View", "PROJECT"),
+    RequiredPermission("Cash Management", "Credit Card Accounts", "View", "CREDITCARD"),
+    RequiredPermission("Cash Management", "Credit Card Transactions", "Add"),
+)
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    check_id: str
+    label: str
+    remediation: str
+
+
+def prerequisites(sender_id: str, entity_id: str | None) -> tuple[Prerequisite, ...]:
+    """The account-level prerequisites, in the seed article's order (entity only when one is given)."""
+    items = [
+        Prerequisite(
+            "web_services",
+            "Web Services is enabled for the company",
+            "In Intacct open Company > Admin > Subscriptions and turn on Web Services.",
+        ),
+        Prerequisite(
+            "sender_authorized",
+            f"Sender ID '{sender_id}' is authorized for the company",
+            "In Intacct open Company > Setup > Configuration > Company, Security tab, Edit, and under Web "
+            f"Services authorizations add Sender ID '{sender_id}' exactly as written (it is case-sensitive) "
+            "with Status Active.",
+        ),
+        Prerequisite(
+            "sign_in",
+            "The Web Services user can sign in",
+            "Check the Company ID, User ID and User Password (case-sensitive, no leading or trailing "
+            "spaces). In Intacct open Company > Admin > Web Services users and make sure the user is Active "
+            "and not locked out; a locked user needs an admin to set it Active or reset its password. A "
+            "regular user with two-step verification or single sign-on cannot sign in through Web Services.",
+        ),
+    ]
+    if entity_id:
+        items.append(
+            Prerequisite(
+                "entity",
+                f"Entity ID '{entity_id}' is valid for the user",
+                "Check the Entity ID in Intacct under Company > Setup > Entities (use the entity's ID, "
+                f"not its name) and that the user may access entity '{entity_id}'. Leave Entity ID empty to "
+                "connect at the top level.",
+            )
+        )
+    return tuple(items)

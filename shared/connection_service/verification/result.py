@@ -1,0 +1,85 @@
+"""The verifier's answer: one outcome, one primary reason, and a checklist the admin can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ..intacct import Category, ErrorDetail
+from .requirements import RequiredPermission
+
+
+class Outcome(StrEnum):
+    CONNECTED = "connected"
+    ACTION_REQUIRED = "action_required"  # Intacct answered definitively: the customer must fix something
+    INCOMPLETE = "incomplete"  # the check could not finish (outage, rate limit, our own configuration)
+
+
+class Reason(StrEnum):
+    # Action required: the customer's Intacct setup.
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    SENDER_NOT_AUTHORIZED = "SENDER_NOT_AUTHORIZED"
+    WEB_SERVICES_DISABLED = "WEB_SERVICES_DISABLED"
+    ENTITY_INVALID = "ENTITY_INVALID"
+    MISSING_PERMISSIONS = "MISSING_PERMISSIONS"
+    COMPANY_EXPIRED = "COMPANY_EXPIRED"
+    # Incomplete: nothing is known to be wrong with the customer's setup.
+    INTACCT_UNAVAILABLE = "INTACCT_UNAVAILABLE"
+    RATE_LIMITED = "RATE_LIMITED"
+    PLATFORM_CREDENTIALS_INVALID = "PLATFORM_CREDENTIALS_INVALID"
+    UNEXPECTED_RESPONSE = "UNEXPECTED_RESPONSE"
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    check_id: str
+    label: str
+    status: CheckStatus
+    remediation: str | None = None
+    permission: RequiredPermission | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.check_id,
+            "label": self.label,
+            "status": self.status.value,
+            "remediation": self.remediation,
+        }
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    outcome: Outcome
+    reason: Reason | None
+    checks: tuple[CheckItem, ...]
+    message: str
+    round_trips: int = 0
+    attempts: int = 0
+    sign_ins: int = 0
+    category: Category | None = None  # the Intacct failure category behind a non-connected outcome
+    errors: tuple[ErrorDetail, ...] = field(default=())
+
+    @property
+    def missing_permissions(self) -> tuple[RequiredPermission, ...]:
+        return tuple(
+            item.permission
+            for item in self.checks
+            if item.permission is not None and item.status is CheckStatus.MISSING
+        )
+
+    @property
+    def support_ids(self) -> tuple[str, ...]:
+        return tuple(sid for sid in (error.support_id for error in self.errors) if sid)
+
+    def check(self, check_id: str) -> CheckItem:
+        for item in self.checks:
+            if item.check_id == check_id:
+                return item
+        raise KeyError(check_id)

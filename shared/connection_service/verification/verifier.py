@@ -1,0 +1,267 @@
+"""Verifies a customer's Intacct connection and explains, item by item, what is missing.
+
+Round trips (HTTP requests, not counting retries of the same request) for one verification:
+  1. sign in at the top level with `getAPISession` alone in the request (with `locationid` = Entity ID when
+     one is given). A refused sign-in ends here: at most one failed sign-in per verification.
+  2. with the new session: one `query` (pagesize 1) per object for the View rights, plus one
+     `getUserPermissions` for the Add/Delete rights, all in one request, each result judged on its own.
+So a verification costs 2 round trips on the success path (1 with a still-valid cached session), and 1 when
+the sign-in fails. Nothing is ever created in the customer's company.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..intacct import (
+    Category,
+    Deadline,
+    ErrorDetail,
+    FunctionResult,
+    GatewayFunction,
+    GetUserPermissions,
+    IntacctClient,
+    IntacctError,
+    LoginCredentials,
+    Query,
+    SessionCache,
+    SessionRun,
+    Stage,
+    run_in_session,
+)
+from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
+from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
+from .rights import UserRights
+
+ROUND_TRIPS_ON_SUCCESS = 2
+PERMISSIONS_CONTROL_ID = "permissions"
+
+# Which prerequisite a definitive failure points at, and the reason code it gives.
+_ACTION_REQUIRED: dict[Category, tuple[str | None, Reason]] = {
+    Category.WEB_SERVICES_DISABLED: ("web_services", Reason.WEB_SERVICES_DISABLED),
+    Category.SENDER_NOT_AUTHORIZED: ("sender_authorized", Reason.SENDER_NOT_AUTHORIZED),
+    Category.SIGN_IN_REJECTED: ("sign_in", Reason.INVALID_CREDENTIALS),
+    Category.ENTITY_INVALID: ("entity", Reason.ENTITY_INVALID),
+    Category.COMPANY_EXPIRED: (None, Reason.COMPANY_EXPIRED),
+}
+_INCOMPLETE: dict[Category, Reason] = {
+    Category.RATE_LIMITED: Reason.RATE_LIMITED,
+    Category.SERVICE_UNAVAILABLE: Reason.INTACCT_UNAVAILABLE,
+    Category.ORIGIN_TIMEOUT: Reason.INTACCT_UNAVAILABLE,
+    Category.SENDER_CREDENTIALS_INVALID: Reason.PLATFORM_CREDENTIALS_INVALID,
+}
+_MESSAGES: dict[Reason, str] = {
+    Reason.INVALID_CREDENTIALS: "Intacct refused the sign-in: check the Company ID, User ID and password, "
+    "and that the user is active and not locked out.",
+    Reason.SENDER_NOT_AUTHORIZED: "Our Sender ID is not authorized (or not active) in the company's Web "
+    "Services authorizations.",
+    Reason.WEB_SERVICES_DISABLED: "The company does not have the Web Services subscription turned on.",
+    Reason.ENTITY_INVALID: "The user signed in, but the Entity ID is not an entity the user can open.",
+    Reason.COMPANY_EXPIRED: "The Intacct company is a demo company that has expired.",
+    Reason.RATE_LIMITED: "Intacct is rate limiting requests right now; the check will be retried.",
+    Reason.INTACCT_UNAVAILABLE: "Intacct could not be reached or did not answer in time; the check will be "
+    "retried.",
+    Reason.PLATFORM_CREDENTIALS_INVALID: "The check could not run because of a problem on our side; our team "
+    "has been alerted.",
+    Reason.UNEXPECTED_RESPONSE: "Intacct gave an answer we could not interpret; the check will be retried.",
+}
+
+
+def _view_control_id(permission: RequiredPermission) -> str:
+    return f"view.{permission.probe_object}"
+
+
+class ConnectionVerifier:
+    def __init__(
+        self,
+        client: IntacctClient,
+        *,
+        session_cache: SessionCache | None = None,
+        permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
+    ) -> None:
+        self._client = client
+        self._cache = session_cache
+        self._permissions = tuple(permissions)
+
+    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+        run = run_in_session(
+            self._client, login, self._probes(login.user_id), deadline=deadline, cache=self._cache
+        )
+        checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
+        if run.failure is not None:
+            return self._failed(run, run.failure, checks)
+        assert run.exchange is not None
+        checks.set_prerequisites(CheckStatus.OK)
+        return self._judge_permissions(run, checks, login)
+
+    def _probes(self, user_id: str) -> list[GatewayFunction]:
+        functions: list[GatewayFunction] = [
+            Query(permission.probe_object, control_id=_view_control_id(permission))
+            for permission in self._permissions
+            if permission.probe_object
+        ]
+        functions.append(GetUserPermissions(user_id, control_id=PERMISSIONS_CONTROL_ID))
+        return functions
+
+    def _failed(self, run: SessionRun, error: IntacctError, checks: _Checklist) -> VerificationResult:
+        if run.failed_stage is Stage.CALL or error.category is Category.ENTITY_INVALID:
+            # The sign-in worked, so everything it depends on is in place.
+            checks.set_prerequisites(
+                CheckStatus.OK, unless={"entity"} if error.category is Category.ENTITY_INVALID else set()
+            )
+        target = _ACTION_REQUIRED.get(error.category)
+        if target is not None:
+            check_id, reason = target
+            if check_id is not None:
+                checks.mark(check_id, CheckStatus.MISSING)
+            return checks.result(
+                Outcome.ACTION_REQUIRED, reason, _MESSAGES[reason], run, error.category, error.errors
+            )
+        reason = _INCOMPLETE.get(error.category, Reason.UNEXPECTED_RESPONSE)
+        return checks.result(Outcome.INCOMPLETE, reason, _MESSAGES[reason], run, error.category, error.errors)
+
+    def _judge_permissions(
+        self, run: SessionRun, checks: _Checklist, login: LoginCredentials
+    ) -> VerificationResult:
+        assert run.exchange is not None
+        response = run.exchange.response
+        rights_result = _find(response.results, PERMISSIONS_CONTROL_ID)
+        rights = UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None
+        transient: list[FunctionResult] = (
+            []
+            if rights_result is None or rights_result.ok
+            else ([rights_result] if rights_result.category and rights_result.category.transient else [])
+        )
+        for permission in self._permissions:
+            probe = _find(response.results, _view_control_id(permission)) if permission.probe_object else None
+            status = _judge(permission, probe, rights)
+            if probe is not None and not probe.ok and probe.category and probe.category.transient:
+                transient.append(probe)
+            note = None
+            if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
+                note = (
+                    f"Intacct does not offer {permission.probe_object} to this company: check that the "
+                    f"{permission.application} application is subscribed (Company > Admin > Subscriptions). "
+                )
+            elif status is CheckStatus.UNKNOWN:
+                note = "Intacct did not let us read this right; make sure it is granted. "
+            checks.set_permission(permission, status, note)
+
+        missing = checks.missing_permissions()
+        if missing:
+            listed = "; ".join(p.label for p in missing)
+            message = f"The Web Services user is missing {len(missing)} required permission(s): {listed}."
+            return checks.result(
+                Outcome.ACTION_REQUIRED,
+                Reason.MISSING_PERMISSIONS,
+                message,
+                run,
+                Category.PERMISSION_DENIED,
+                _errors_of(response.results),
+            )
+        if transient:
+            category = transient[0].category or Category.SERVICE_UNAVAILABLE
+            reason = _INCOMPLETE.get(category, Reason.INTACCT_UNAVAILABLE)
+            return checks.result(
+                Outcome.INCOMPLETE, reason, _MESSAGES[reason], run, category, _errors_of(transient)
+            )
+        unknown = checks.count(CheckStatus.UNKNOWN)
+        where = f" (entity {login.entity_id})" if login.entity_id else ""
+        message = f"Connected to Intacct company {login.company_id}{where}."
+        if unknown:
+            message += f" {unknown} permission(s) could not be confirmed; see the checklist."
+        return checks.result(Outcome.CONNECTED, None, message, run, None, ())
+
+
+def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
+    return next((result for result in results if result.control_id == control_id), None)
+
+
+def _errors_of(results: Sequence[FunctionResult]) -> tuple[ErrorDetail, ...]:
+    return tuple(error for result in results if not result.ok for error in result.errors)
+
+
+def _judge(
+    permission: RequiredPermission, probe: FunctionResult | None, rights: UserRights | None
+) -> CheckStatus:
+    """A query probe is the strongest evidence (Intacct checks the right before reading a row); the rights
+    list decides when there is no probe or the probe was inconclusive."""
+    if probe is not None:
+        if probe.ok:
+            return CheckStatus.OK
+        if probe.category in (Category.PERMISSION_DENIED, Category.OBJECT_UNAVAILABLE):
+            return CheckStatus.MISSING
+        if probe.category is not None and probe.category.transient:
+            return CheckStatus.UNKNOWN
+    if rights is None or not len(rights):
+        return CheckStatus.UNKNOWN
+    if rights.has(permission.application, permission.activity, permission.permission):
+        return CheckStatus.OK
+    return CheckStatus.MISSING
+
+
+class _Checklist:
+    """Builds the ordered checklist: prerequisites first, then one item per required permission."""
+
+    def __init__(self, items: Sequence[Prerequisite], permissions: Sequence[RequiredPermission]) -> None:
+        self._prerequisites = {item.check_id: item for item in items}
+        self._status: dict[str, CheckStatus] = {item.check_id: CheckStatus.UNKNOWN for item in items}
+        self._permissions = tuple(permissions)
+        self._permission_status: dict[str, tuple[CheckStatus, str | None]] = {
+            p.check_id: (CheckStatus.UNKNOWN, None) for p in permissions
+        }
+
+    def mark(self, check_id: str, status: CheckStatus) -> None:
+        if check_id in self._status:
+            self._status[check_id] = status
+
+    def set_prerequisites(self, status: CheckStatus, unless: set[str] | None = None) -> None:
+        for check_id in self._status:
+            if check_id not in (unless or set()):
+                self._status[check_id] = status
+
+    def set_permission(self, permission: RequiredPermission, status: CheckStatus, note: str | None) -> None:
+        self._permission_status[permission.check_id] = (status, note)
+
+    def missing_permissions(self) -> list[RequiredPermission]:
+        return [p for p in self._permissions if self._permission_status[p.check_id][0] is CheckStatus.MISSING]
+
+    def count(self, status: CheckStatus) -> int:
+        return sum(1 for value, _ in self._permission_status.values() if value is status)
+
+    def items(self) -> tuple[CheckItem, ...]:
+        items = [
+            CheckItem(
+                check_id,
+                item.label,
+                self._status[check_id],
+                None if self._status[check_id] is CheckStatus.OK else item.remediation,
+            )
+            for check_id, item in self._prerequisites.items()
+        ]
+        for permission in self._permissions:
+            status, note = self._permission_status[permission.check_id]
+            remediation = None if status is CheckStatus.OK else (note or "") + permission.remediation()
+            items.append(CheckItem(permission.check_id, permission.label, status, remediation, permission))
+        return tuple(items)
+
+    def result(
+        self,
+        outcome: Outcome,
+        reason: Reason | None,
+        message: str,
+        run: SessionRun,
+        category: Category | None,
+        errors: tuple[ErrorDetail, ...],
+    ) -> VerificationResult:
+        return VerificationResult(
+            outcome=outcome,
+            reason=reason,
+            checks=self.items(),
+            message=message,
+            round_trips=run.round_trips,
+            attempts=run.attempts,
+            sign_ins=run.sign_ins,
+            category=category,
+            errors=errors,
+        )
