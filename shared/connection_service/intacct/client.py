@@ -219,10 +219,14 @@ def _session_from(
     endpoint = (api.findtext("endpoint") or "").strip()
     if not session_id or not endpoint:
         raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no session")
+    try:
+        endpoint = validate_endpoint(endpoint)
+    except ValueError as exc:
+        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail=str(exc)) from None
     authentication = exchange.response.authentication
     return SessionCredentials(
         session_id=Secret(session_id),
-        endpoint=validate_endpoint(endpoint),
+        endpoint=endpoint,
         company_id=authentication.company_id or company_id,
         user_id=authentication.user_id or user_id,
         entity_id=(api.findtext("locationid") or "").strip() or None,

@@ -66,7 +66,8 @@ class SessionCache:
     def put(self, key: str, session: SessionCredentials) -> None:
         with self._lock:
             previous = self._entries.get(key)
-            opened_at = previous.opened_at if previous and previous.session == session else self._now()
+            same = previous is not None and previous.session.session_id == session.session_id
+            opened_at = previous.opened_at if previous is not None and same else self._now()
             self._entries[key] = _Entry(session, opened_at)
 
     def discard(self, key: str) -> None:

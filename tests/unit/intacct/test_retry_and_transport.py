@@ -1,0 +1,264 @@
+"""Retry rules and time budgets, against a scripted gateway over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from connection_service.intacct import (
+    Category,
+    Deadline,
+    HttpTransport,
+    IntacctClient,
+    IntacctError,
+    Level,
+    LoginCredentials,
+    Query,
+    RetryPolicy,
+    Secret,
+    SenderCredentials,
+    SessionCredentials,
+    Timeouts,
+    validate_endpoint,
+)
+
+from tests.support.intacct_xml import (
+    SIGN_IN_401,
+    control_failure,
+    error_xml,
+    ok_response,
+    result_xml,
+    session_result,
+)
+from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
+
+SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
+LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("Demo-Passw0rd!"))
+OK = ok_response(result_xml("query", "q", data="<x/>"))
+
+
+@pytest.fixture
+def gateway() -> Iterator[ScriptedGateway]:
+    with scripted_gateway() as running:
+        yield running
+
+
+class SleepRecorder:
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+def make_client(
+    url: str, sleep: SleepRecorder | None = None, read_timeout: float = 5.0, attempts: int = 4
+) -> IntacctClient:
+    return IntacctClient(
+        SENDER,
+        endpoint_url=url,
+        transport=HttpTransport(timeouts=Timeouts(connect=1.0, read=read_timeout)),
+        retry=RetryPolicy(max_attempts=attempts, base_delay=0.01, max_delay=0.05),
+        rng=random.Random(7),
+        sleep=sleep or SleepRecorder(),
+    )
+
+
+def session_for(url: str) -> SessionCredentials:
+    return SessionCredentials(Secret("sess-1"), url, "DEMO-CO", "ws_expenses", None)
+
+
+def test_a_5xx_is_retried_and_then_succeeds(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(502, "<html>Bad gateway</html>"), Reply(200, OK))
+    exchange = make_client(gateway.url).execute(
+        LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(10)
+    )
+    assert exchange.attempts == 2 and gateway.request_count == 2
+    assert exchange.response.result("q").ok
+
+
+def test_repeated_5xx_gives_up_after_the_attempt_limit(gateway: ScriptedGateway) -> None:
+    gateway.script(*[Reply(503, "") for _ in range(6)])
+    sleep = SleepRecorder()
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url, sleep).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
+    assert caught.value.category is Category.SERVICE_UNAVAILABLE
+    assert caught.value.attempts == 4 and gateway.request_count == 4
+    assert len(sleep.pauses) == 3 and all(0 <= p <= 0.05 for p in sleep.pauses)
+
+
+@pytest.mark.parametrize(
+    ("reply", "category"),
+    [
+        (Reply(524, "<html>A timeout occurred</html>"), Category.ORIGIN_TIMEOUT),
+        (Reply(401, SIGN_IN_401), Category.SIGN_IN_REJECTED),
+        (
+            Reply(400, control_failure(error_xml("invalidRequest", "Invalid Request"))),
+            Category.SIGN_IN_REJECTED,
+        ),
+        (
+            Reply(
+                200,
+                control_failure(error_xml("XL03000006", "", "Incorrect Intacct XML Partner ID or password.")),
+            ),
+            Category.SENDER_CREDENTIALS_INVALID,
+        ),
+        (
+            Reply(200, OK[:60]),
+            Category.SERVICE_UNAVAILABLE,
+        ),  # unreadable 200 to a login: maybe a refused sign-in
+    ],
+    ids=["524", "401-sign-in", "400-bad-company", "sender", "truncated-login"],
+)
+def test_unsafe_failures_are_sent_once(gateway: ScriptedGateway, reply: Reply, category: Category) -> None:
+    gateway.script(reply, Reply(200, OK))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
+    assert caught.value.category is category
+    assert gateway.request_count == 1
+
+
+def test_an_unreadable_200_in_a_session_is_retried(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, OK[:60]), Reply(200, OK))
+    exchange = make_client(gateway.url).execute(
+        session_for(gateway.url), [Query("CLASS", control_id="q")], deadline=Deadline(10)
+    )
+    assert exchange.attempts == 2
+
+
+def test_rate_limit_is_retried_after_retry_after(gateway: ScriptedGateway) -> None:
+    gateway.script(
+        Reply(429, control_failure(error_xml("GW-0010", "Rate limit")), {"Retry-After": "0.3"}),
+        Reply(200, OK),
+    )
+    sleep = SleepRecorder()
+    exchange = make_client(gateway.url, sleep).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
+    assert exchange.attempts == 2
+    assert sleep.pauses == [pytest.approx(0.3)]
+
+
+def test_retry_after_beyond_the_budget_stops_retrying(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(429, "", {"Retry-After": "30"}), Reply(200, OK))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url).execute(LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert caught.value.category is Category.RATE_LIMITED and gateway.request_count == 1
+
+
+def test_read_timeout_is_a_transient_transport_failure(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, OK, delay=1.0), Reply(200, OK))
+    exchange = make_client(gateway.url, read_timeout=0.2).execute(
+        LOGIN, [Query("CLASS")], deadline=Deadline(10)
+    )
+    assert exchange.attempts == 2
+
+
+def test_the_time_budget_bounds_every_attempt(gateway: ScriptedGateway) -> None:
+    gateway.script(*[Reply(200, OK, delay=2.0) for _ in range(4)])
+    started = time.monotonic()
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url, read_timeout=10).execute(LOGIN, [Query("CLASS")], deadline=Deadline(1.2))
+    elapsed = time.monotonic() - started
+    assert caught.value.level is Level.TRANSPORT and caught.value.category is Category.SERVICE_UNAVAILABLE
+    assert elapsed < 1.2 + 0.5  # the budget, plus scheduling slack; not a performance assertion
+
+
+def test_connection_refused_is_transient() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(IntacctError) as caught:
+        make_client(f"http://127.0.0.1:{port}/ia/xml/xmlgw.phtml", attempts=2).execute(
+            LOGIN, [Query("CLASS")], deadline=Deadline(5)
+        )
+    assert caught.value.category is Category.SERVICE_UNAVAILABLE and caught.value.attempts == 2
+
+
+def test_a_spent_budget_sends_nothing(gateway: ScriptedGateway) -> None:
+    with pytest.raises(IntacctError, match="time budget"):
+        make_client(gateway.url).execute(LOGIN, [Query("CLASS")], deadline=Deadline(0.1))
+    assert gateway.request_count == 0
+
+
+def test_full_jitter_stays_inside_its_ceiling() -> None:
+    policy = RetryPolicy(base_delay=0.5, max_delay=4.0)
+    rng = random.Random(1)
+    for attempt, ceiling in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (8, 4.0)]:
+        samples = [policy.backoff(attempt, rng) for _ in range(200)]
+        assert all(0 <= s <= ceiling for s in samples)
+        assert max(samples) > ceiling * 0.8  # jitter spreads over the whole range
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.intacct.com/ia/xml/xmlgw.phtml",
+        "https://intacct.com.evil.example/x",
+        "https://example.com/",
+        "http://10.0.0.1/ia",
+        "ftp://127.0.0.1/",
+    ],
+)
+def test_endpoints_outside_intacct_and_loopback_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="refusing"):
+        validate_endpoint(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.intacct.com/ia/xml/xmlgw.phtml",
+        "https://eu.api.intacct.com./x",
+        "http://127.0.0.1:8090/x",
+        "http://localhost:1/x",
+        "http://[::1]:1/x",
+    ],
+)
+def test_intacct_and_loopback_endpoints_are_accepted(url: str) -> None:
+    assert validate_endpoint(url) == url
+
+
+def test_a_session_endpoint_elsewhere_is_refused(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, ok_response(session_result(endpoint="https://attacker.example/xmlgw"))))
+    with pytest.raises(IntacctError, match="refusing") as caught:
+        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5))
+    assert caught.value.category is Category.UNKNOWN
+
+
+def test_open_session_signs_in_at_top_level_and_asks_for_the_entity(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url, locationid="US-EAST"))))
+    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret("pw"), entity_id="US-EAST")
+    session, attempts = make_client(gateway.url).open_session(
+        login, deadline=Deadline(5), location_id="US-EAST"
+    )
+    assert attempts == 1 and session.entity_id == "US-EAST" and session.endpoint == gateway.url
+    assert session.expires_at is not None
+    sent = gateway.bodies[0]
+    assert (
+        b"<login><userid>ws_expenses</userid><companyid>DEMO-CO</companyid><password>pw</password></login>"
+        in sent
+    )
+    assert b"<getAPISession><locationid>US-EAST</locationid></getAPISession>" in sent
+
+
+def test_a_refused_entity_session_means_the_entity_is_invalid(gateway: ScriptedGateway) -> None:
+    failed = result_xml(
+        "getAPISession",
+        "getAPISession",
+        status="failure",
+        errors=error_xml("XL03000006", "Something unexpected"),
+    )
+    gateway.script(Reply(200, ok_response(failed)))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5), location_id="NOPE")
+    assert caught.value.category is Category.ENTITY_INVALID
+
+
+def test_switch_entity_uses_the_session(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, ok_response(session_result(sessionid="s2", endpoint=gateway.url))))
+    session, _ = make_client(gateway.url).switch_entity(session_for(gateway.url), "", deadline=Deadline(5))
+    assert session.entity_id is None and session.session_id.reveal() == "s2"
+    assert b"<sessionid>sess-1</sessionid>" in gateway.bodies[0]
+    assert b"<getAPISession><locationid></locationid></getAPISession>" in gateway.bodies[0]
