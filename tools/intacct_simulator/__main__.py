@@ -1,0 +1,73 @@
+"""CLI: python -m intacct_simulator --data PATH --host 127.0.0.1 --port 8090"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from . import DEMO_DATA_PATH, IntacctSimulator, ScenarioError
+from .server import loopback_bind_address
+
+DEFAULT_PORT = 8090
+
+
+def _default_port() -> int:
+    raw = os.environ.get("INTACCT_SIM_PORT", "")
+    try:
+        return int(raw) if raw else DEFAULT_PORT
+    except ValueError:
+        print(f"warning: ignoring INTACCT_SIM_PORT={raw!r} (not a number)", file=sys.stderr)
+        return DEFAULT_PORT
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m intacct_simulator", description="Sage Intacct XML gateway simulator (loopback only)."
+    )
+    parser.add_argument("--data", default=str(DEMO_DATA_PATH), help="scenario YAML file (default: demo.yaml)")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=_default_port(), help="port (default $INTACCT_SIM_PORT or 8090; 0 = any)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
+    args = parser.parse_args(argv)
+
+    try:
+        loopback_bind_address(args.host)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sim = IntacctSimulator.from_file(args.data, host=args.host, port=args.port, quiet=not args.verbose)
+    except ScenarioError as exc:
+        print(f"error: invalid data file: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sim.start()
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    stop = threading.Event()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    print(f"Intacct simulator listening on {sim.gateway_url} (data: {args.data})", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

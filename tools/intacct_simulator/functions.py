@@ -1,0 +1,482 @@
+"""The functions the simulator executes: getAPISession, query, readByQuery, readMore, getUserPermissions.
+
+The simulator supports only these; any other function name gets a per-function failure (see
+`unsupported_function`). Permission checks always run before any row is read (reference §6c).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from . import request_parser as rp
+from .responses import ErrorSpec, leaf, with_support_id
+from .scenario import Company, Record, Scalar, User
+from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
+
+DEFAULT_PAGESIZE = 100
+MAX_PAGESIZE = 2000
+RIGHTS_ORDER = ("List", "View", "Add", "Edit", "Delete")
+
+
+@dataclass
+class AuthContext:
+    company: Company
+    user: User
+    entity: str  # "" = top level
+    session_id: str | None  # set when the request authenticated with a session
+
+
+@dataclass
+class Outcome:
+    status: str  # success | failure
+    data: etree._Element | None = None
+    errors: list[ErrorSpec] = field(default_factory=list)
+    created_sessions: list[str] = field(default_factory=list)
+    created_cursors: list[str] = field(default_factory=list)
+
+
+class QueryError(Exception):
+    def __init__(self, spec: ErrorSpec) -> None:
+        super().__init__(spec.description2)
+        self.spec = spec
+
+
+def failure(*errors: ErrorSpec) -> Outcome:
+    return Outcome(status="failure", errors=list(errors))
+
+
+def permission_denied(operation: str, object_type: str) -> ErrorSpec:
+    # Shape from the field (estuary/connectors): errorno PL04000005, text in description2.
+    return ErrorSpec(
+        "PL04000005",
+        "",
+        with_support_id(
+            f"You do not have permission for API operation {operation} on objects of type {object_type}"
+        ),
+        "",
+    )
+
+
+def unsupported_function(name: str) -> ErrorSpec:
+    # The real schema accepts many more functions (read, create, lookup, ...); the simulator supports only
+    # SUPPORTED_FUNCTIONS and says so with an XL03000003-style, per-function failure.
+    return ErrorSpec(
+        "XL03000003",
+        "Unsupported function",
+        f"The Intacct simulator does not support the function '{name}' "
+        f"(supported: {', '.join(rp.SUPPORTED_FUNCTIONS)}).",
+        "",
+    )
+
+
+def invalid_location(location_id: str) -> ErrorSpec:
+    # Real text UNKNOWN (reference §5b: a wrong entity "reads like a credentials problem"); errorno assumed.
+    return ErrorSpec(
+        "XL03000006",
+        "Invalid location",
+        f"The location ID '{location_id}' is not valid or the user does not have access to it.",
+        "",
+    )
+
+
+def scalar_text(value: Scalar) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def ordered_rights(rights: list[str]) -> list[str]:
+    def rank(right: str) -> int:
+        for index, known in enumerate(RIGHTS_ORDER):
+            if known.casefold() == right.casefold():
+                return index
+        return len(RIGHTS_ORDER)
+
+    return sorted(rights, key=rank)
+
+
+class _Fields:
+    """Resolves requested field names (case-insensitively) against the fields the object's rows have."""
+
+    def __init__(self, rows: list[Record]) -> None:
+        self.has_rows = bool(rows)
+        self.known: dict[str, str] = {"RECORDNO": "RECORDNO"}
+        for row in rows:
+            for key in row:
+                self.known.setdefault(key.upper(), key)
+
+    def all(self) -> list[str]:
+        return list(self.known.values())
+
+    def resolve(self, names: list[str]) -> list[str]:
+        resolved: list[str] = []
+        unknown: list[str] = []
+        for name in names:
+            canonical = self.known.get(name.upper())
+            if canonical is None:
+                if self.has_rows:
+                    unknown.append(name)
+                    continue
+                canonical = name.upper()  # no rows to learn fields from: accept and render empty
+            if canonical not in resolved:
+                resolved.append(canonical)
+        if unknown:
+            raise QueryError(
+                ErrorSpec(
+                    "XL03000006", "", f"The following fields cannot be queried: {', '.join(unknown)}", ""
+                )
+            )
+        return resolved
+
+
+def _sort_key(value: Scalar) -> tuple[int, float, str]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, scalar_text(value))
+
+
+def _field_sort_key(name: str) -> Callable[[Record], tuple[int, float, str]]:
+    def key(row: Record) -> tuple[int, float, str]:
+        return _sort_key(row.get(name))
+
+    return key
+
+
+_CONDITION = re.compile(
+    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op>=|!=|<>)\s*(?P<value>'(?:[^']|'')*'|[^\s']+)\s*"
+)
+_AND = re.compile(r"AND\b", re.IGNORECASE)
+
+
+def _parse_legacy_query(text: str, fields: _Fields) -> Callable[[Record], bool]:
+    """Supports what the simulator needs from readByQuery's SQL-like `query`: `F = 'v'` joined by AND."""
+    conditions: list[tuple[str, str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _CONDITION.match(text, position)
+        if match is None:
+            raise QueryError(
+                ErrorSpec("Query Failed", "", f"The Intacct simulator cannot evaluate the query: {text}", "")
+            )
+        raw_value = match["value"]
+        value = raw_value[1:-1].replace("''", "'") if raw_value.startswith("'") else raw_value
+        (canonical,) = fields.resolve([match["field"]])
+        conditions.append((canonical, match["op"], value))
+        position = match.end()
+        if position < len(text):
+            and_match = _AND.match(text, position)
+            if and_match is None:
+                raise QueryError(
+                    ErrorSpec(
+                        "Query Failed", "", f"The Intacct simulator cannot evaluate the query: {text}", ""
+                    )
+                )
+            position = and_match.end()
+
+    def predicate(row: Record) -> bool:
+        for name, op, value in conditions:
+            equal = scalar_text(row.get(name)) == value
+            if equal != (op == "="):
+                return False
+        return True
+
+    return predicate
+
+
+def _filter_predicate(element: etree._Element, fields: _Fields) -> Callable[[Record], bool]:
+    tag = element.tag
+    kids = [child for child in element if isinstance(child.tag, str)]
+    if tag in ("and", "or"):
+        parts = [_filter_predicate(child, fields) for child in kids]
+        if len(parts) < 2:
+            raise QueryError(
+                ErrorSpec("Query Failed", "", f"Filter '{tag}' needs at least two expressions", "")
+            )
+        if tag == "and":
+            return lambda row: all(part(row) for part in parts)
+        return lambda row: any(part(row) for part in parts)
+    if tag in ("equalto", "notequalto"):
+        field_el = element.find("field")
+        value_el = element.find("value")
+        if field_el is None or value_el is None:
+            raise QueryError(ErrorSpec("Query Failed", "", f"Filter '{tag}' needs <field> and <value>", ""))
+        (name,) = fields.resolve([field_el.text or ""])
+        value = value_el.text or ""
+        if tag == "equalto":
+            return lambda row: scalar_text(row.get(name)) == value
+        return lambda row: scalar_text(row.get(name)) != value
+    raise QueryError(
+        ErrorSpec(
+            "Query Failed",
+            "",
+            f"The Intacct simulator supports only equalto, notequalto, and, or in filters (got '{tag}')",
+            "",
+        )
+    )
+
+
+class FunctionRunner:
+    def __init__(self, state: SimulatorState, endpoint: Callable[[], str]) -> None:
+        self.state = state
+        self.endpoint = endpoint
+
+    def run(self, ctx: AuthContext, call: rp.FunctionCall) -> Outcome:
+        try:
+            if call.name == rp.GET_API_SESSION:
+                return self._get_api_session(ctx, call.element)
+            if call.name == rp.QUERY:
+                return self._query(ctx, call.element)
+            if call.name == rp.READ_BY_QUERY:
+                return self._read_by_query(ctx, call.element)
+            if call.name == rp.READ_MORE:
+                return self._read_more(ctx, call.element)
+            if call.name == rp.GET_USER_PERMISSIONS:
+                return self._get_user_permissions(ctx, call.element)
+        except QueryError as exc:
+            return failure(exc.spec)
+        return failure(unsupported_function(call.name))
+
+    # -- getAPISession ------------------------------------------------------------------------------------
+
+    def _get_api_session(self, ctx: AuthContext, element: etree._Element) -> Outcome:
+        location = element.find("locationid")
+        created: list[str] = []
+        if location is None and ctx.session_id is not None:
+            session_id, entity = ctx.session_id, ctx.entity  # same session, already slid by authentication
+        else:
+            if location is None:
+                entity = ctx.entity
+            else:
+                requested = location.text or ""
+                resolved = self._allowed_entity(ctx, requested)
+                if resolved is None:
+                    return failure(invalid_location(requested))
+                entity = resolved
+            session_id = self.state.create_session(ctx.company, ctx.user, entity)
+            created.append(session_id)
+        data = etree.Element("data")
+        api = etree.SubElement(data, "api")
+        leaf(api, "sessionid", session_id)
+        leaf(api, "endpoint", self.endpoint())
+        leaf(api, "locationid", entity)
+        return Outcome(status="success", data=data, created_sessions=created)
+
+    @staticmethod
+    def _allowed_entity(ctx: AuthContext, requested: str) -> str | None:
+        """The canonical entity ID ("" = top level) if the user may open a session there."""
+        if requested == "":
+            # "an empty location ID [gives] a top-level session (assuming you are not restricted to
+            # entity-level access)": a user with an entity allow-list is restricted.
+            return None if ctx.user.entities is not None else ""
+        entity = ctx.company.find_entity(requested)
+        if entity is None or (ctx.user.entities is not None and entity not in ctx.user.entities):
+            return None
+        return entity
+
+    # -- query / readByQuery / readMore -------------------------------------------------------------------
+
+    def _authorize_read(self, ctx: AuthContext, object_name: str) -> str:
+        """Upper-case object name after the definition and View checks (before any row is touched)."""
+        upper = object_name.upper()
+        permission = self.state.scenario.object_permissions.get(upper)
+        if permission is None:
+            raise QueryError(ErrorSpec("Query Failed", "", f"Object definition {object_name} not found", ""))
+        application, policy = permission
+        if not ctx.user.has_right(application, policy, "View"):
+            raise QueryError(permission_denied("READ_BY_QUERY", upper.lower()))
+        return upper
+
+    def _rows(self, ctx: AuthContext, object_name: str) -> list[Record]:
+        if object_name == "USERINFO" and "USERINFO" not in ctx.company.records:
+            return [
+                {
+                    "RECORDNO": index,
+                    "LOGINID": user.user_id,
+                    "USERTYPE": "business",
+                    "STATUS": "active" if user.status == "active" else "inactive",
+                    "LOGINDISABLED": user.status == "locked",
+                    "WSUSER": user.web_services_only,
+                }
+                for index, user in enumerate(ctx.company.users.values(), start=1)
+            ]
+        return ctx.company.records.get(object_name, [])
+
+    @staticmethod
+    def _render(data: etree._Element, tag: str, rows: list[Record], fields: list[str]) -> None:
+        for row in rows:
+            record = etree.SubElement(data, tag)
+            for name in fields:
+                leaf(record, name, scalar_text(row.get(name)))
+
+    def _query(self, ctx: AuthContext, element: etree._Element) -> Outcome:
+        object_name = self._authorize_read(ctx, element.findtext("object") or "")
+        rows = self._rows(ctx, object_name)
+        fields = _Fields(rows)
+        select = element.find("select")
+        assert select is not None  # guaranteed by the request schema
+        columns = [child for child in select if isinstance(child.tag, str)]
+        for column in columns:
+            if column.tag != "field":
+                raise QueryError(
+                    ErrorSpec(
+                        "Query Failed",
+                        "",
+                        f"The Intacct simulator does not support <{column.tag}> in select",
+                        "",
+                    )
+                )
+        selected = fields.resolve([column.text or "" for column in columns])
+        matching = list(rows)
+        filter_el = element.find("filter")
+        if filter_el is not None:
+            expressions = [child for child in filter_el if isinstance(child.tag, str)]
+            if len(expressions) != 1:
+                raise QueryError(ErrorSpec("Query Failed", "", "A filter takes exactly one expression", ""))
+            predicate = _filter_predicate(expressions[0], fields)
+            matching = [row for row in matching if predicate(row)]
+        orderby = element.find("orderby")
+        if orderby is not None:
+            for order in reversed(orderby.findall("order")):
+                (name,) = fields.resolve([order.findtext("field") or ""])
+                descending = order.find("descending") is not None
+                matching.sort(key=_field_sort_key(name), reverse=descending)
+        pagesize = min(int(element.findtext("pagesize") or DEFAULT_PAGESIZE), MAX_PAGESIZE)
+        offset = int(element.findtext("offset") or 0)
+        page = matching[offset : offset + pagesize]
+        data = etree.Element("data")
+        data.set("listtype", object_name)
+        data.set("totalcount", str(len(matching)))
+        data.set("offset", str(offset))
+        data.set("count", str(len(page)))
+        data.set("numremaining", str(max(0, len(matching) - offset - len(page))))
+        self._render(data, object_name, page, selected)
+        return Outcome(status="success", data=data)
+
+    def _read_by_query(self, ctx: AuthContext, element: etree._Element) -> Outcome:
+        object_name = self._authorize_read(ctx, element.findtext("object") or "")
+        return_format = element.findtext("returnFormat")
+        if return_format not in (None, "", "xml"):
+            raise QueryError(
+                ErrorSpec(
+                    "Query Failed",
+                    "",
+                    f"The Intacct simulator supports only returnFormat xml (got {return_format})",
+                    "",
+                )
+            )
+        rows = self._rows(ctx, object_name)
+        fields = _Fields(rows)
+        requested = (element.findtext("fields") or "").strip()
+        if requested in ("", "*"):
+            selected = fields.all()
+        else:
+            selected = fields.resolve([name.strip() for name in requested.split(",") if name.strip()])
+        query_text = (element.findtext("query") or "").strip()
+        matching = (
+            [row for row in rows if _parse_legacy_query(query_text, fields)(row)]
+            if query_text
+            else list(rows)
+        )
+        pagesize = (
+            min(int(element.findtext("pagesize") or DEFAULT_PAGESIZE), MAX_PAGESIZE) or DEFAULT_PAGESIZE
+        )
+        cursor = Cursor(
+            company_key=ctx.company.company_id.casefold(),
+            user_key=ctx.user.user_id.casefold(),
+            object_name=object_name,
+            fields=selected,
+            rows=matching,
+            total=len(matching),
+            pagesize=pagesize,
+            expires_at=self.state.clock() + CURSOR_LIFETIME_SECONDS,
+        )
+        return self._page(cursor)
+
+    def _page(self, cursor: Cursor, result_id: str | None = None) -> Outcome:
+        page, cursor.rows = cursor.rows[: cursor.pagesize], cursor.rows[cursor.pagesize :]
+        created: list[str] = []
+        if cursor.rows:
+            if result_id is None:
+                result_id = self.state.create_cursor(cursor)
+                created.append(result_id)
+        else:
+            if result_id is not None:
+                self.state.cursors.pop(result_id, None)
+            result_id = ""
+        data = etree.Element("data")
+        data.set("listtype", cursor.object_name.lower())
+        data.set("count", str(len(page)))
+        data.set("totalcount", str(cursor.total))
+        data.set("numremaining", str(len(cursor.rows)))
+        data.set("resultId", result_id)
+        self._render(data, cursor.object_name.lower(), page, cursor.fields)
+        return Outcome(status="success", data=data, created_cursors=created)
+
+    def _read_more(self, ctx: AuthContext, element: etree._Element) -> Outcome:
+        result_el = element.find("resultId")
+        if result_el is None:
+            raise QueryError(
+                ErrorSpec(
+                    "readMore failed", "", "The Intacct simulator supports readMore only with <resultId>", ""
+                )
+            )
+        result_id = result_el.text or ""
+        cursor = self.state.cursors.get(result_id)
+        if (
+            cursor is None
+            or cursor.expires_at <= self.state.clock()
+            or cursor.company_key != ctx.company.company_id.casefold()
+        ):
+            raise QueryError(
+                ErrorSpec(
+                    "readMore failed",
+                    "",
+                    f"Attempt to readMore with an invalid or expired resultId: {result_id}",
+                    "",
+                )
+            )
+        self._authorize_read(ctx, cursor.object_name)
+        return self._page(cursor, result_id=result_id)
+
+    # -- getUserPermissions -------------------------------------------------------------------------------
+
+    def _get_user_permissions(self, ctx: AuthContext, element: etree._Element) -> Outcome:
+        target_id = element.findtext("userId") or ""
+        is_self = target_id.casefold() == ctx.user.user_id.casefold()
+        # Denial text UNKNOWN for this legacy function; modelled on the PL04000005 READ_BY_QUERY denial.
+        denied = permission_denied("READ", "userpermissions")
+        if not ctx.user.can_read_permissions:
+            return failure(denied)
+        if not is_self and not ctx.user.has_right("Company", "Users", "View"):
+            return failure(denied)
+        target = ctx.company.users.get(target_id.casefold())
+        if target is None:
+            # Text modelled on BL03000025 (reference §5c); real answer for this function UNKNOWN.
+            return failure(
+                ErrorSpec(
+                    "BL03000025",
+                    f"Login ID {target_id} does not exist.",
+                    "",
+                    "Provide a valid USER.LOGINID value.",
+                )
+            )
+        data = etree.Element("data")
+        permissions = etree.SubElement(data, "permissions")
+        for application, policies in target.permissions.items():
+            granted = [(name, rights) for name, rights in policies.items() if rights]
+            if not granted:
+                continue
+            subscription = etree.SubElement(permissions, "appSubscription")
+            leaf(subscription, "applicationName", application)
+            policies_el = etree.SubElement(subscription, "policies")
+            for policy_name, rights in granted:
+                policy = etree.SubElement(policies_el, "policy")
+                leaf(policy, "policyName", policy_name)
+                leaf(policy, "rights", "|".join(ordered_rights(rights)))
+        return Outcome(status="success", data=data)

@@ -1,0 +1,353 @@
+"""Parses a gateway request and enforces the request schema (reference §2: DTD/XSD `sequence` order).
+
+Any violation raises RequestSchemaError, which the gateway turns into a control-level `XL03000003`
+"XML Parse schema error: ..." (HTTP 200). Messages imitate libxml2's schema validation messages.
+
+Element text is taken verbatim (never stripped): IDs and passwords are compared exactly as sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+from .responses import ControlEcho
+
+Occurs = Literal["1", "?", "*", "+"]
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+# Functions whose content the simulator validates and executes. Anything else parses fine here (the real
+# schema knows many more functions) and is rejected per function by the gateway as unsupported.
+GET_API_SESSION = "getAPISession"
+QUERY = "query"
+READ_BY_QUERY = "readByQuery"
+READ_MORE = "readMore"
+GET_USER_PERMISSIONS = "getUserPermissions"
+SUPPORTED_FUNCTIONS = (GET_API_SESSION, QUERY, READ_BY_QUERY, READ_MORE, GET_USER_PERMISSIONS)
+
+
+class RequestSchemaError(Exception):
+    def __init__(self, message: str, echo: ControlEcho) -> None:
+        super().__init__(message)
+        self.message = message
+        self.echo = echo
+
+
+@dataclass(frozen=True)
+class Login:
+    userid: str
+    companyid: str
+    password: str
+    clientid: str | None
+    locationid: str | None  # None = element absent; "" = empty element
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    controlid: str
+    name: str
+    element: etree._Element
+
+
+@dataclass(frozen=True)
+class Operation:
+    transaction: bool
+    login: Login | None
+    sessionid: str | None
+    functions: tuple[FunctionCall, ...]
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    echo: ControlEcho
+    sender_id: str
+    sender_password: str
+    policyid: str | None
+    include_whitespace: bool
+    operations: tuple[Operation, ...]
+
+
+class _Validator:
+    def __init__(self, echo: ControlEcho) -> None:
+        self.echo = echo
+
+    def fail(self, message: str) -> RequestSchemaError:
+        return RequestSchemaError(message, self.echo)
+
+    @staticmethod
+    def children(element: etree._Element) -> list[etree._Element]:
+        return [child for child in element if isinstance(child.tag, str)]
+
+    def element_only(self, element: etree._Element) -> None:
+        texts = [element.text] + [child.tail for child in element]
+        if any(text and text.strip() for text in texts):
+            raise self.fail(
+                f"Element '{element.tag}': Character content other than whitespace is not allowed "
+                "because the content type is 'element-only'."
+            )
+
+    def text(self, element: etree._Element) -> str:
+        if self.children(element):
+            raise self.fail(
+                f"Element '{element.tag}': Element content is not allowed, "
+                "because the type definition is simple."
+            )
+        return element.text or ""
+
+    def sequence(
+        self, parent: etree._Element, spec: Sequence[tuple[str, Occurs]]
+    ) -> dict[str, list[etree._Element]]:
+        self.element_only(parent)
+        found: dict[str, list[etree._Element]] = {name: [] for name, _ in spec}
+        index = 0
+        for child in self.children(parent):
+            while index < len(spec):
+                name, occurs = spec[index]
+                if child.tag == name:
+                    if occurs in ("1", "?") and found[name]:
+                        index += 1
+                        continue
+                    found[name].append(child)
+                    break
+                if occurs in ("1", "+") and not found[name]:
+                    raise self.fail(
+                        f"Element '{child.tag}': This element is not expected. Expected is ( {name} )."
+                    )
+                index += 1
+            else:
+                raise self.fail(f"Element '{child.tag}': This element is not expected.")
+        for name, occurs in spec[index:]:
+            if occurs in ("1", "+") and not found[name]:
+                raise self.fail(f"Element '{parent.tag}': Missing child element(s). Expected is ( {name} ).")
+        return found
+
+    def choice(self, parent: etree._Element, names: Sequence[str]) -> etree._Element:
+        self.element_only(parent)
+        kids = self.children(parent)
+        expected = ", ".join(names)
+        if not kids:
+            raise self.fail(
+                f"Element '{parent.tag}': Missing child element(s). Expected is one of ( {expected} )."
+            )
+        if kids[0].tag not in names:
+            raise self.fail(
+                f"Element '{kids[0].tag}': This element is not expected. Expected is one of ( {expected} )."
+            )
+        if len(kids) > 1:
+            raise self.fail(f"Element '{kids[1].tag}': This element is not expected.")
+        return kids[0]
+
+    def optional_text(self, found: dict[str, list[etree._Element]], name: str) -> str | None:
+        return self.text(found[name][0]) if found[name] else None
+
+    def boolean(self, element: etree._Element) -> str:
+        value = self.text(element)
+        if value not in ("true", "false"):
+            raise self.fail(
+                f"Element '{element.tag}': '{value}' is not a valid value of the atomic type 'xs:boolean'."
+            )
+        return value
+
+    def integer(self, element: etree._Element) -> int:
+        value = self.text(element)
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = -1
+        if number < 0:
+            raise self.fail(
+                f"Element '{element.tag}': '{value}' is not a valid value of the atomic type "
+                "'xs:nonNegativeInteger'."
+            )
+        return number
+
+
+def _best_effort_echo(root: etree._Element) -> ControlEcho:
+    """What a schema-error response can echo before the control block itself has been validated."""
+    control = root.find("control") if root.tag == "request" else None
+    if control is None:
+        return ControlEcho()
+
+    def child_text(tag: str) -> str | None:
+        element = control.find(tag)
+        if element is None:
+            return None
+        return element.text or ""
+
+    return ControlEcho(
+        senderid=child_text("senderid") or "",
+        controlid=child_text("controlid") or "",
+        uniqueid=child_text("uniqueid"),
+        dtdversion=child_text("dtdversion"),
+    )
+
+
+_CONTROL_SPEC: list[tuple[str, Occurs]] = [
+    ("senderid", "1"),
+    ("password", "1"),
+    ("controlid", "1"),
+    ("uniqueid", "?"),
+    ("dtdversion", "?"),
+    ("policyid", "?"),
+    ("debug", "?"),
+    ("validate", "?"),
+    ("includewhitespace", "?"),
+]
+_LOGIN_SPEC: list[tuple[str, Occurs]] = [
+    ("userid", "1"),
+    ("companyid", "1"),
+    ("password", "1"),
+    ("clientid", "?"),
+    ("locationid", "?"),
+]
+_QUERY_SPEC: list[tuple[str, Occurs]] = [
+    ("object", "1"),
+    ("select", "1"),
+    ("filter", "?"),
+    ("orderby", "?"),
+    ("options", "?"),
+    ("pagesize", "?"),
+    ("offset", "?"),
+]
+_READ_BY_QUERY_SPEC: list[tuple[str, Occurs]] = [
+    ("object", "1"),
+    ("fields", "1"),
+    ("query", "1"),
+    ("pagesize", "?"),
+    ("returnFormat", "?"),
+    ("docparid", "?"),
+    ("showprivate", "?"),
+]
+_SELECT_CHILDREN = ("field", "count", "avg", "min", "max", "sum")
+
+
+def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
+    if name == GET_API_SESSION:
+        found = v.sequence(body, [("locationid", "?")])
+        v.optional_text(found, "locationid")
+    elif name == QUERY:
+        found = v.sequence(body, _QUERY_SPEC)
+        v.text(found["object"][0])
+        select = found["select"][0]
+        v.element_only(select)
+        columns = v.children(select)
+        if not columns:
+            raise v.fail("Element 'select': Missing child element(s). Expected is one of ( field, count ).")
+        for column in columns:
+            if column.tag not in _SELECT_CHILDREN:
+                raise v.fail(f"Element '{column.tag}': This element is not expected.")
+            v.text(column)
+        for numeric in ("pagesize", "offset"):
+            if found[numeric]:
+                v.integer(found[numeric][0])
+    elif name == READ_BY_QUERY:
+        found = v.sequence(body, _READ_BY_QUERY_SPEC)
+        for tag in ("object", "fields", "query", "returnFormat", "docparid", "showprivate"):
+            v.optional_text(found, tag)
+        if found["pagesize"]:
+            v.integer(found["pagesize"][0])
+    elif name == READ_MORE:
+        v.text(v.choice(body, ("object", "view", "reportId", "resultId")))
+    elif name == GET_USER_PERMISSIONS:
+        found = v.sequence(body, [("userId", "1")])
+        v.text(found["userId"][0])
+
+
+def _parse_operation(v: _Validator, element: etree._Element) -> Operation:
+    transaction_attr = element.get("transaction", "false")
+    if transaction_attr not in ("true", "false"):
+        raise v.fail(
+            f"Element 'operation', attribute 'transaction': '{transaction_attr}' is not a valid value of "
+            "the atomic type 'xs:boolean'."
+        )
+    found = v.sequence(element, [("authentication", "1"), ("preferences", "*"), ("content", "1")])
+    credentials = v.choice(found["authentication"][0], ("login", "sessionid"))
+    login: Login | None = None
+    sessionid: str | None = None
+    if credentials.tag == "login":
+        fields = v.sequence(credentials, _LOGIN_SPEC)
+        login = Login(
+            userid=v.text(fields["userid"][0]),
+            companyid=v.text(fields["companyid"][0]),
+            password=v.text(fields["password"][0]),
+            clientid=v.optional_text(fields, "clientid"),
+            locationid=v.optional_text(fields, "locationid"),
+        )
+    else:
+        sessionid = v.text(credentials)
+
+    content = v.sequence(found["content"][0], [("function", "+")])
+    calls: list[FunctionCall] = []
+    for function in content["function"]:
+        controlid = function.get("controlid")
+        if controlid is None:
+            raise v.fail("Element 'function': The attribute 'controlid' is required but missing.")
+        v.element_only(function)
+        kids = v.children(function)
+        if not kids:
+            raise v.fail("Element 'function': Missing child element(s).")
+        if len(kids) > 1:
+            raise v.fail(f"Element '{kids[1].tag}': This element is not expected.")
+        body = kids[0]
+        _validate_function(v, str(body.tag), body)
+        calls.append(FunctionCall(controlid=controlid, name=str(body.tag), element=body))
+    return Operation(
+        transaction=transaction_attr == "true", login=login, sessionid=sessionid, functions=tuple(calls)
+    )
+
+
+def parse_request(body: bytes) -> ParsedRequest:
+    no_echo = ControlEcho()
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestSchemaError(f"Request is larger than {MAX_BODY_BYTES} bytes.", no_echo)
+    if not body.strip():
+        raise RequestSchemaError("Document is empty.", no_echo)
+    # A fresh parser per call (lxml parsers are not shareable between threads); no DTDs, no entities, no
+    # network access.
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True
+    )
+    try:
+        tree = etree.fromstring(body, parser)  # hardened parser above; DOCTYPE rejected below
+    except etree.XMLSyntaxError as exc:
+        raise RequestSchemaError(str(exc), no_echo) from exc
+    doctype = str(getattr(tree.getroottree().docinfo, "doctype", "") or "")
+    if doctype:
+        raise RequestSchemaError("DOCTYPE declarations are not allowed.", no_echo)
+    v = _Validator(_best_effort_echo(tree))
+    if tree.tag != "request":
+        raise v.fail(
+            f"Element '{tree.tag}': No matching global declaration available for the validation root."
+        )
+    found = v.sequence(tree, [("control", "1"), ("operation", "+")])
+    control = v.sequence(found["control"][0], _CONTROL_SPEC)
+    echo = ControlEcho(
+        senderid=v.text(control["senderid"][0]),
+        controlid=v.text(control["controlid"][0]),
+        uniqueid=v.boolean(control["uniqueid"][0]) if control["uniqueid"] else None,
+        dtdversion=v.optional_text(control, "dtdversion"),
+    )
+    v.echo = echo
+    if echo.dtdversion is not None and echo.dtdversion not in ("2.1", "3.0"):
+        raise v.fail(
+            f"Element 'dtdversion': [facet 'enumeration'] The value '{echo.dtdversion}' is not an "
+            "element of the set {'2.1', '3.0'}."
+        )
+    include_whitespace = (
+        v.boolean(control["includewhitespace"][0]) if control["includewhitespace"] else "true"
+    )
+    for optional in ("debug", "validate"):
+        v.optional_text(control, optional)
+    operations = tuple(_parse_operation(v, element) for element in found["operation"])
+    return ParsedRequest(
+        echo=echo,
+        sender_id=echo.senderid or "",
+        sender_password=v.text(control["password"][0]),
+        policyid=v.optional_text(control, "policyid"),
+        include_whitespace=include_whitespace == "true",
+        operations=operations,
+    )

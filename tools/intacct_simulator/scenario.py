@@ -1,0 +1,541 @@
+"""The simulator's data file: its model and its validation.
+
+Data file shape (YAML; every key is validated on load and an error names the key and the reason)::
+
+    senders:                              # XML partner (sender) IDs the gateway knows; case-sensitive
+      - {id: ExpenseInMPP, password: Sender-Demo-1}
+    defaults:                             # behaviour knobs, each overridable per company
+      latency_ms: 0                       # sleep added to every admitted gateway request
+      lockout_after_failed_sign_ins: 5    # 0 disables lockout
+      session_timeout_seconds: 3600       # sliding session duration (may be fractional, e.g. 0.5)
+      concurrency_limit: 2                # in-flight gateway requests per company before HTTP 429
+      sign_in_failure_style: gateway_401  # gateway_401 | legacy
+      faults: []                          # fault rules, see below
+    object_permissions:                   # optional: add/override object -> [application, policy]
+      EMPLOYEE: [Time & Expense, Employees]
+    companies:
+      DEMO-CO:                            # company IDs are matched case-insensitively
+        web_services_enabled: true        # default true
+        demo_expired: false               # default false
+        sender_authorizations: {ExpenseInMPP: active}   # active | inactive; absent = not authorized
+        entities: [US-EAST, US-WEST]      # entity (location) IDs; empty = single-entity company
+        users:                            # user IDs are matched case-insensitively
+          ws_expenses:
+            password: "Demo-Passw0rd!"    # compared byte-for-byte (case-sensitive)
+            status: active                # active | locked | inactive
+            web_services_only: true       # default true
+            two_step_verification: false  # true + web_services_only false -> sign-in fails
+            password_expired: false       # true + web_services_only false -> sign-in fails
+            can_read_permissions: true    # false -> getUserPermissions is denied even for oneself
+            entities: [US-EAST]           # optional allow-list; restricted users cannot use the top level
+            permissions: {Company: {Departments: [List, View]}}   # application -> policy -> rights
+        records:                          # object -> rows; every row needs RECORDNO
+          DEPARTMENT: [{RECORDNO: 1, DEPARTMENTID: D100, TITLE: Sales}]
+        faults: [{kind: http_503, every: 2, offset: 1}]
+        latency_ms: 0                     # any knob from `defaults` may be set here
+
+Top-level keys starting with ``x-`` are ignored (handy as YAML anchor holders).
+
+Fault rule: ``{kind, every?, offset?, nth?, always?, delay_ms?}``. Gateway requests are numbered per
+company from 1 since the last reset; a rule fires on request ``n`` when ``always`` is true, when ``n`` is in
+``nth``, or when ``n >= offset`` and ``(n - offset) % every == 0`` (``offset`` defaults to ``every``). The
+first matching rule wins. ``delay_ms`` sleeps before the fault (for ``slow``, default 1000, then the
+request is answered normally). Kinds: see ``FAULT_KINDS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+Scalar = str | int | float | bool | None
+Record = dict[str, Scalar]
+Permissions = dict[str, dict[str, list[str]]]
+
+
+class ScenarioError(ValueError):
+    """The data file (or a control-API body) is invalid; the message names the key and the reason."""
+
+
+# Object -> (application, policy) whose View right guards query/readByQuery (reference §6d).
+BUILTIN_OBJECT_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "DEPARTMENT": ("Company", "Departments"),
+    "LOCATION": ("Company", "Locations"),
+    "LOCATIONENTITY": ("Company", "Entities"),
+    "CLASS": ("Company", "Class"),
+    "SUPDOC": ("Company", "Attachments"),
+    "SUPDOCFOLDER": ("Company", "Attachment Folders"),
+    "GLACCOUNT": ("General Ledger", "Accounts"),
+    "GLBATCH": ("General Ledger", "Journal Entries"),
+    "VENDOR": ("Accounts Payable", "Vendors"),
+    "APBILL": ("Accounts Payable", "Bills"),
+    "TAXDETAIL": ("Accounts Payable", "Tax Detail"),
+    "PROJECT": ("Projects", "Projects"),
+    "CREDITCARD": ("Cash Management", "Credit Card Accounts"),
+    "CCTRANSACTION": ("Cash Management", "Credit Card Transactions"),
+    "USERINFO": ("Company", "Users"),
+}
+
+FAULT_KINDS = (
+    "http_500",
+    "http_502",
+    "http_503",
+    "http_524",
+    "non_xml",
+    "truncated_xml",
+    "slow",
+    "rate_limit",
+    "api_rate_limit_text",
+    "temporarily_offline",
+)
+USER_STATUSES = ("active", "locked", "inactive")
+SIGN_IN_FAILURE_STYLES = ("gateway_401", "legacy")
+AUTHORIZATION_STATUSES = ("active", "inactive")
+DEFAULT_SLOW_DELAY_MS = 1000
+
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+_KNOB_KEYS = (
+    "latency_ms",
+    "lockout_after_failed_sign_ins",
+    "session_timeout_seconds",
+    "concurrency_limit",
+    "sign_in_failure_style",
+)
+
+
+def _fail(where: str, why: str) -> NoReturn:
+    raise ScenarioError(f"{where}: {why}")
+
+
+def _describe(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def _mapping(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        _fail(where, f"must be a mapping, got {_describe(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            _fail(where, f"keys must be strings, got {_describe(key)} (quote it)")
+    return value
+
+
+def _check_keys(value: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = [key for key in value if key not in allowed]
+    if unknown:
+        _fail(f"{where}.{unknown[0]}", f"unknown key (allowed: {', '.join(allowed)})")
+
+
+def _string(value: object, where: str, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        _fail(where, f"must be a string, got {_describe(value)} (quote it in YAML)")
+    if not allow_empty and value == "":
+        _fail(where, "must not be empty")
+    return value
+
+
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        _fail(where, f"must be true or false, got {_describe(value)}")
+    return value
+
+
+def _int(value: object, where: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(where, f"must be an integer, got {_describe(value)}")
+    if value < minimum:
+        _fail(where, f"must be >= {minimum}, got {value}")
+    return value
+
+
+def _positive_number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        _fail(where, f"must be a number, got {_describe(value)}")
+    if value <= 0:
+        _fail(where, f"must be > 0, got {value}")
+    return float(value)
+
+
+def _choice(value: object, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        _fail(where, f"must be one of {', '.join(choices)}, got {value!r}")
+    assert isinstance(value, str)
+    return value
+
+
+def _string_list(value: object, where: str) -> list[str]:
+    if not isinstance(value, list):
+        _fail(where, f"must be a list of strings, got {_describe(value)}")
+    return [_string(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+
+@dataclass
+class FaultRule:
+    kind: str
+    every: int | None = None
+    offset: int | None = None
+    nth: tuple[int, ...] = ()
+    always: bool = False
+    delay_ms: int = 0
+
+    def matches(self, request_number: int) -> bool:
+        if self.always or request_number in self.nth:
+            return True
+        if self.every is not None:
+            start = self.every if self.offset is None else self.offset
+            return request_number >= start and (request_number - start) % self.every == 0
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.every is not None:
+            out["every"] = self.every
+        if self.offset is not None:
+            out["offset"] = self.offset
+        if self.nth:
+            out["nth"] = list(self.nth)
+        if self.always:
+            out["always"] = True
+        out["delay_ms"] = self.delay_ms
+        return out
+
+
+def parse_fault_rule(value: object, where: str) -> FaultRule:
+    raw = _mapping(value, where)
+    _check_keys(raw, ("kind", "every", "offset", "nth", "always", "delay_ms"), where)
+    if "kind" not in raw:
+        _fail(f"{where}.kind", "is required")
+    kind = _choice(raw["kind"], FAULT_KINDS, f"{where}.kind")
+    every = _int(raw["every"], f"{where}.every", minimum=1) if "every" in raw else None
+    offset = _int(raw["offset"], f"{where}.offset", minimum=0) if "offset" in raw else None
+    if offset is not None and every is None:
+        _fail(f"{where}.offset", "only makes sense together with `every`")
+    nth: tuple[int, ...] = ()
+    if "nth" in raw:
+        if not isinstance(raw["nth"], list) or not raw["nth"]:
+            _fail(f"{where}.nth", f"must be a non-empty list of request numbers, got {_describe(raw['nth'])}")
+        nth = tuple(_int(n, f"{where}.nth[{i}]", minimum=1) for i, n in enumerate(raw["nth"]))
+    always = _bool(raw["always"], f"{where}.always") if "always" in raw else False
+    if every is None and not nth and not always:
+        _fail(where, "needs a trigger: one of `every` (with optional `offset`), `nth` or `always: true`")
+    default_delay = DEFAULT_SLOW_DELAY_MS if kind == "slow" else 0
+    delay_ms = _int(raw["delay_ms"], f"{where}.delay_ms", minimum=0) if "delay_ms" in raw else default_delay
+    return FaultRule(kind=kind, every=every, offset=offset, nth=nth, always=always, delay_ms=delay_ms)
+
+
+def _fault_list(value: object, where: str) -> list[FaultRule]:
+    if not isinstance(value, list):
+        _fail(where, f"must be a list of fault rules, got {_describe(value)}")
+    return [parse_fault_rule(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+
+@dataclass
+class Knobs:
+    latency_ms: int = 0
+    lockout_after_failed_sign_ins: int = 5
+    session_timeout_seconds: float = 3600.0
+    concurrency_limit: int = 2
+    sign_in_failure_style: str = "gateway_401"
+
+
+def apply_knobs(knobs: Knobs, raw: Mapping[str, Any], where: str) -> None:
+    """Validates and applies whichever knob keys `raw` contains (other keys are ignored here)."""
+    if "latency_ms" in raw:
+        knobs.latency_ms = _int(raw["latency_ms"], f"{where}.latency_ms", minimum=0)
+    if "lockout_after_failed_sign_ins" in raw:
+        knobs.lockout_after_failed_sign_ins = _int(
+            raw["lockout_after_failed_sign_ins"], f"{where}.lockout_after_failed_sign_ins", minimum=0
+        )
+    if "session_timeout_seconds" in raw:
+        knobs.session_timeout_seconds = _positive_number(
+            raw["session_timeout_seconds"], f"{where}.session_timeout_seconds"
+        )
+    if "concurrency_limit" in raw:
+        knobs.concurrency_limit = _int(raw["concurrency_limit"], f"{where}.concurrency_limit", minimum=1)
+    if "sign_in_failure_style" in raw:
+        knobs.sign_in_failure_style = _choice(
+            raw["sign_in_failure_style"], SIGN_IN_FAILURE_STYLES, f"{where}.sign_in_failure_style"
+        )
+
+
+@dataclass
+class Sender:
+    sender_id: str
+    password: str
+
+
+@dataclass
+class User:
+    user_id: str
+    password: str
+    status: str = "active"
+    web_services_only: bool = True
+    two_step_verification: bool = False
+    password_expired: bool = False
+    can_read_permissions: bool = True
+    entities: list[str] | None = None
+    permissions: Permissions = field(default_factory=dict)
+    failed_sign_ins: int = 0
+
+    def policy_rights(self, application: str, policy: str) -> list[str]:
+        for app_name, policies in self.permissions.items():
+            if app_name.casefold() != application.casefold():
+                continue
+            for policy_name, rights in policies.items():
+                if policy_name.casefold() == policy.casefold():
+                    return rights
+        return []
+
+    def has_right(self, application: str, policy: str, right: str) -> bool:
+        return any(r.casefold() == right.casefold() for r in self.policy_rights(application, policy))
+
+
+@dataclass
+class Company:
+    company_id: str
+    web_services_enabled: bool = True
+    demo_expired: bool = False
+    sender_authorizations: dict[str, str] = field(default_factory=dict)
+    entities: list[str] = field(default_factory=list)
+    users: dict[str, User] = field(default_factory=dict)  # keyed by casefolded user ID
+    records: dict[str, list[Record]] = field(default_factory=dict)  # keyed by upper-case object name
+    knobs: Knobs = field(default_factory=Knobs)
+    faults: list[FaultRule] = field(default_factory=list)
+
+    def find_entity(self, entity_id: str) -> str | None:
+        for entity in self.entities:
+            if entity.casefold() == entity_id.casefold():
+                return entity
+        return None
+
+
+@dataclass
+class Scenario:
+    senders: list[Sender]
+    companies: dict[str, Company]  # keyed by casefolded company ID
+    object_permissions: dict[str, tuple[str, str]]
+
+    def company(self, company_id: str) -> Company | None:
+        return self.companies.get(company_id.casefold())
+
+
+def _permissions(value: object, where: str) -> Permissions:
+    out: Permissions = {}
+    for app_name, policies in _mapping(value, where).items():
+        app_where = f"{where}.{app_name}"
+        out[app_name] = {}
+        for policy_name, rights in _mapping(policies, app_where).items():
+            out[app_name][policy_name] = _string_list(rights, f"{app_where}.{policy_name}")
+    return out
+
+
+_USER_KEYS = (
+    "password",
+    "status",
+    "web_services_only",
+    "two_step_verification",
+    "password_expired",
+    "can_read_permissions",
+    "entities",
+    "permissions",
+)
+
+
+def _user(user_id: str, value: object, company: Company, where: str) -> User:
+    raw = _mapping(value, where)
+    _check_keys(raw, _USER_KEYS, where)
+    if "password" not in raw:
+        _fail(f"{where}.password", "is required")
+    user = User(user_id=user_id, password=_string(raw["password"], f"{where}.password"))
+    if "status" in raw:
+        user.status = _choice(raw["status"], USER_STATUSES, f"{where}.status")
+    for flag in ("web_services_only", "two_step_verification", "password_expired", "can_read_permissions"):
+        if flag in raw:
+            setattr(user, flag, _bool(raw[flag], f"{where}.{flag}"))
+    if "entities" in raw:
+        allowed = _string_list(raw["entities"], f"{where}.entities")
+        resolved: list[str] = []
+        for index, entity_id in enumerate(allowed):
+            entity = company.find_entity(entity_id)
+            if entity is None:
+                _fail(f"{where}.entities[{index}]", f"{entity_id!r} is not one of the company's entities")
+            resolved.append(entity)
+        user.entities = resolved
+    if "permissions" in raw:
+        user.permissions = _permissions(raw["permissions"], f"{where}.permissions")
+    return user
+
+
+def _scalar(value: object, where: str) -> Scalar:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    _fail(where, f"must be a scalar (string, number, boolean or null), got {_describe(value)}")
+
+
+def _records(
+    value: object, object_permissions: Mapping[str, tuple[str, str]], where: str
+) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {}
+    for object_name, rows in _mapping(value, where).items():
+        obj_where = f"{where}.{object_name}"
+        upper = object_name.upper()
+        if not _XML_NAME.match(object_name):
+            _fail(obj_where, "object names must be XML element names (letters, digits, _ . -)")
+        if upper not in object_permissions:
+            _fail(obj_where, "unknown object; add it to `object_permissions` to give it a permission")
+        if upper in out:
+            _fail(obj_where, "object listed twice (object names are case-insensitive)")
+        if not isinstance(rows, list):
+            _fail(obj_where, f"must be a list of records, got {_describe(rows)}")
+        parsed: list[Record] = []
+        for index, row in enumerate(rows):
+            row_where = f"{obj_where}[{index}]"
+            raw = _mapping(row, row_where)
+            if "RECORDNO" not in raw:
+                _fail(f"{row_where}.RECORDNO", "is required in every record")
+            for key in raw:
+                if not _XML_NAME.match(key):
+                    _fail(
+                        f"{row_where}.{key}", "field names must be XML element names (letters, digits, _ . -)"
+                    )
+            parsed.append({key: _scalar(val, f"{row_where}.{key}") for key, val in raw.items()})
+        out[upper] = parsed
+    return out
+
+
+_COMPANY_KEYS = (
+    "web_services_enabled",
+    "demo_expired",
+    "sender_authorizations",
+    "entities",
+    "users",
+    "records",
+    "faults",
+    *_KNOB_KEYS,
+)
+
+
+def _company(
+    company_id: str,
+    value: object,
+    defaults: Knobs,
+    default_faults: list[FaultRule],
+    object_permissions: Mapping[str, tuple[str, str]],
+    where: str,
+) -> Company:
+    raw = _mapping(value if value is not None else {}, where)
+    _check_keys(raw, _COMPANY_KEYS, where)
+    company = Company(company_id=company_id)
+    for flag in ("web_services_enabled", "demo_expired"):
+        if flag in raw:
+            setattr(company, flag, _bool(raw[flag], f"{where}.{flag}"))
+    if "sender_authorizations" in raw:
+        auth_where = f"{where}.sender_authorizations"
+        for sender_id, status in _mapping(raw["sender_authorizations"], auth_where).items():
+            company.sender_authorizations[sender_id] = _choice(
+                status, AUTHORIZATION_STATUSES, f"{auth_where}.{sender_id}"
+            )
+    if "entities" in raw:
+        company.entities = _string_list(raw["entities"], f"{where}.entities")
+        seen: set[str] = set()
+        for index, entity in enumerate(company.entities):
+            if entity.casefold() in seen:
+                _fail(f"{where}.entities[{index}]", f"duplicate entity {entity!r} (IDs are case-insensitive)")
+            seen.add(entity.casefold())
+    if "users" in raw:
+        for user_id, user_raw in _mapping(raw["users"], f"{where}.users").items():
+            user_where = f"{where}.users.{user_id}"
+            if user_id.casefold() in company.users:
+                _fail(user_where, "duplicate user ID (user IDs are case-insensitive)")
+            company.users[user_id.casefold()] = _user(user_id, user_raw, company, user_where)
+    if "records" in raw:
+        company.records = _records(raw["records"], object_permissions, f"{where}.records")
+    company.knobs = Knobs(**vars(defaults))
+    apply_knobs(company.knobs, raw, where)
+    if "faults" in raw:
+        company.faults = _fault_list(raw["faults"], f"{where}.faults")
+    else:
+        company.faults = [FaultRule(**vars(rule)) for rule in default_faults]
+    return company
+
+
+def load_scenario(value: object, source: str = "scenario") -> Scenario:
+    """Validates a parsed data file and builds the scenario; raises ScenarioError naming the bad key."""
+    raw = _mapping(value, source)
+    _check_keys(
+        {k: v for k, v in raw.items() if not k.startswith("x-")},
+        ("senders", "defaults", "object_permissions", "companies"),
+        source,
+    )
+    for required in ("senders", "companies"):
+        if required not in raw:
+            _fail(f"{source}.{required}", "is required")
+
+    senders: list[Sender] = []
+    if not isinstance(raw["senders"], list) or not raw["senders"]:
+        _fail(f"{source}.senders", f"must be a non-empty list of senders, got {_describe(raw['senders'])}")
+    for index, item in enumerate(raw["senders"]):
+        where = f"{source}.senders[{index}]"
+        sender_raw = _mapping(item, where)
+        _check_keys(sender_raw, ("id", "password"), where)
+        for key in ("id", "password"):
+            if key not in sender_raw:
+                _fail(f"{where}.{key}", "is required")
+        sender = Sender(
+            _string(sender_raw["id"], f"{where}.id"), _string(sender_raw["password"], f"{where}.password")
+        )
+        if any(existing.sender_id == sender.sender_id for existing in senders):
+            _fail(f"{where}.id", f"duplicate sender ID {sender.sender_id!r}")
+        senders.append(sender)
+
+    defaults = Knobs()
+    default_faults: list[FaultRule] = []
+    if "defaults" in raw:
+        defaults_raw = _mapping(raw["defaults"], f"{source}.defaults")
+        _check_keys(defaults_raw, (*_KNOB_KEYS, "faults"), f"{source}.defaults")
+        apply_knobs(defaults, defaults_raw, f"{source}.defaults")
+        if "faults" in defaults_raw:
+            default_faults = _fault_list(defaults_raw["faults"], f"{source}.defaults.faults")
+
+    object_permissions = dict(BUILTIN_OBJECT_PERMISSIONS)
+    if "object_permissions" in raw:
+        where = f"{source}.object_permissions"
+        for object_name, pair in _mapping(raw["object_permissions"], where).items():
+            names = _string_list(pair, f"{where}.{object_name}")
+            if len(names) != 2:
+                _fail(f"{where}.{object_name}", "must be [application, policy]")
+            object_permissions[object_name.upper()] = (names[0], names[1])
+
+    companies: dict[str, Company] = {}
+    for company_id, company_raw in _mapping(raw["companies"], f"{source}.companies").items():
+        where = f"{source}.companies.{company_id}"
+        if company_id.casefold() in companies:
+            _fail(where, "duplicate company ID (company IDs are case-insensitive)")
+        companies[company_id.casefold()] = _company(
+            company_id, company_raw, defaults, default_faults, object_permissions, where
+        )
+    if not companies:
+        _fail(f"{source}.companies", "must define at least one company")
+    return Scenario(senders=senders, companies=companies, object_permissions=object_permissions)
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    file_path = Path(path)
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{file_path}: cannot read the data file ({exc.strerror or exc})") from exc
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{file_path}: not valid YAML: {exc}") from exc
+    return load_scenario(value, str(file_path.name))

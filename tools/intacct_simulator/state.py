@@ -1,0 +1,185 @@
+"""Mutable simulator state: the live scenario copy, sessions, paging cursors, counters and the request log.
+
+One re-entrant lock guards everything; the gateway holds it while authenticating and running functions
+(all in memory, no sleeping under the lock).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .scenario import Company, Record, Scenario, User
+
+CURSOR_LIFETIME_SECONDS = 600.0
+
+
+@dataclass
+class Session:
+    company_key: str
+    user_key: str
+    entity: str  # "" = top level
+    created_at: float
+    expires_at: float
+
+
+@dataclass
+class Cursor:
+    company_key: str
+    user_key: str
+    object_name: str
+    fields: list[str]
+    rows: list[Record]  # rows not yet sent
+    total: int
+    pagesize: int
+    expires_at: float
+
+
+def new_session_id() -> str:
+    # Real session IDs are opaque and end in "..", e.g. "nOTaReAlSesSIonId.."; 44 random chars + "..".
+    return secrets.token_urlsafe(33) + ".."
+
+
+def utc_now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class SimulatorState:
+    def __init__(self, scenario: Scenario, clock: Callable[[], float] = time.time) -> None:
+        self._initial = scenario
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._in_flight: dict[str, int] = {}  # live counts survive reset (requests may still be running)
+        self.scenario: Scenario
+        self.sessions: dict[str, Session] = {}
+        self.cursors: dict[str, Cursor] = {}
+        self.log: list[dict[str, Any]] = []
+        self.request_counts: dict[str, int] = {}
+        self.max_in_flight_by_company: dict[str, int] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.scenario = copy.deepcopy(self._initial)
+            self.sessions = {}
+            self.cursors = {}
+            self.log = []
+            self.request_counts = {}
+            self.max_in_flight_by_company = {}
+
+    # -- lookups ------------------------------------------------------------------------------------------
+
+    def company(self, company_id: str) -> Company | None:
+        return self.scenario.company(company_id)
+
+    @staticmethod
+    def user(company: Company, user_id: str) -> User | None:
+        return company.users.get(user_id.casefold())
+
+    def company_id_of(self, key: str) -> str:
+        company = self.scenario.companies.get(key)
+        return company.company_id if company else key
+
+    # -- per-company counters -----------------------------------------------------------------------------
+
+    def next_request_number(self, company_key: str) -> int:
+        with self.lock:
+            number = self.request_counts.get(company_key, 0) + 1
+            self.request_counts[company_key] = number
+            return number
+
+    def enter(self, company_key: str, limit: int) -> bool:
+        """Counts a request as in flight; returns False (and un-counts it) when it exceeds the limit.
+
+        The maximum records the attempted overlap, so a client sending 3 concurrent requests against a limit
+        of 2 shows max_in_flight 3 even though the third was rejected with 429.
+        """
+        with self.lock:
+            current = self._in_flight.get(company_key, 0) + 1
+            self._in_flight[company_key] = current
+            if current > self.max_in_flight_by_company.get(company_key, 0):
+                self.max_in_flight_by_company[company_key] = current
+            if current > limit:
+                self._in_flight[company_key] = current - 1
+                return False
+            return True
+
+    def leave(self, company_key: str) -> None:
+        with self.lock:
+            self._in_flight[company_key] = max(0, self._in_flight.get(company_key, 0) - 1)
+
+    def max_in_flight(self, company_id: str) -> int:
+        with self.lock:
+            return self.max_in_flight_by_company.get(company_id.casefold(), 0)
+
+    def stats(self) -> dict[str, int]:
+        with self.lock:
+            out = {company.company_id: 0 for company in self.scenario.companies.values()}
+            for key, value in self.max_in_flight_by_company.items():
+                out[self.company_id_of(key)] = value
+            return out
+
+    # -- sessions and cursors -----------------------------------------------------------------------------
+
+    def create_session(self, company: Company, user: User, entity: str) -> str:
+        with self.lock:
+            now = self.clock()
+            session_id = new_session_id()
+            self.sessions[session_id] = Session(
+                company_key=company.company_id.casefold(),
+                user_key=user.user_id.casefold(),
+                entity=entity,
+                created_at=now,
+                expires_at=now + company.knobs.session_timeout_seconds,
+            )
+            return session_id
+
+    def live_session(self, session_id: str) -> Session | None:
+        with self.lock:
+            session = self.sessions.get(session_id)
+            if session is not None and session.expires_at <= self.clock():
+                del self.sessions[session_id]
+                return None
+            return session
+
+    def drop_sessions(self, company_key: str, user_key: str | None = None) -> int:
+        with self.lock:
+            doomed = [
+                sid
+                for sid, session in self.sessions.items()
+                if session.company_key == company_key and (user_key is None or session.user_key == user_key)
+            ]
+            for sid in doomed:
+                del self.sessions[sid]
+            return len(doomed)
+
+    def create_cursor(self, cursor: Cursor) -> str:
+        with self.lock:
+            now = self.clock()
+            for rid in [rid for rid, c in self.cursors.items() if c.expires_at <= now]:
+                del self.cursors[rid]
+            result_id = secrets.token_hex(16)
+            self.cursors[result_id] = cursor
+            return result_id
+
+    # -- request log --------------------------------------------------------------------------------------
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.log.append(entry)
+
+    def requests(self, company: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            entries = self.log
+            if company is not None:
+                wanted = company.casefold()
+                entries = [
+                    e for e in entries if isinstance(e["company"], str) and e["company"].casefold() == wanted
+                ]
+            return copy.deepcopy(entries)
