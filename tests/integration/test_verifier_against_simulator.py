@@ -1,0 +1,145 @@
+"""The client and the verifier against the simulator over real HTTP, for every demo case."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from intacct_simulator import IntacctSimulator
+
+from connection_service.intacct import (
+    Deadline,
+    IntacctClient,
+    LoginCredentials,
+    Query,
+    RetryPolicy,
+    Secret,
+    SenderCredentials,
+    SessionCache,
+    run_in_session,
+)
+from connection_service.verification import (
+    REQUIRED_PERMISSIONS,
+    ROUND_TRIPS_ON_SUCCESS,
+    CheckStatus,
+    ConnectionVerifier,
+    Outcome,
+    Reason,
+)
+
+SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
+PASSWORD = "Demo-Passw0rd!"
+
+
+def client_for(simulator: IntacctSimulator) -> IntacctClient:
+    return IntacctClient(SENDER, endpoint_url=simulator.gateway_url, retry=RetryPolicy(base_delay=0.05))
+
+
+CASES = [
+    # company, user, password, entity, outcome, reason, round trips, failed sign-ins
+    ("DEMO-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
+    ("DEMO-CO", "ws_expenses", PASSWORD, "US-EAST", Outcome.CONNECTED, None, 2, 0),
+    ("DEMO-CO", "ws_limited", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS, 2, 0),
+    ("DEMO-CO", "ws_expenses", "Wrong-Passw0rd!", None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
+    ("DEMO-CO", "ws_expenses", PASSWORD, "NO-SUCH-ENTITY", Outcome.ACTION_REQUIRED, Reason.ENTITY_INVALID, 1, 0),
+    ("DEMO-CO", "ws_locked", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
+    ("NOSENDER-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.SENDER_NOT_AUTHORIZED, 1, 0),
+    ("NOWS-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.WEB_SERVICES_DISABLED, 1, 0),
+    ("EXPIRED-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.COMPANY_EXPIRED, 1, 0),
+    ("FLAKY-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
+    ("NO-SUCH-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("company", "user", "password", "entity", "outcome", "reason", "round_trips", "failed_sign_ins"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[3] or 'top'}-{'ok' if c[2] == PASSWORD else 'badpw'}" for c in CASES],
+)
+def test_demo_case(
+    simulator: IntacctSimulator,
+    company: str,
+    user: str,
+    password: str,
+    entity: str | None,
+    outcome: Outcome,
+    reason: Reason | None,
+    round_trips: int,
+    failed_sign_ins: int,
+) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials(company, user, Secret(password), entity), deadline=Deadline(20)
+    )
+    assert (result.outcome, result.reason) == (outcome, reason)
+    assert result.round_trips == round_trips
+    log = simulator.requests(company)
+    logical_requests = [e for e in log if e["fault"] is None]
+    assert len(logical_requests) == round_trips  # retries of faulted attempts aside, one request per round trip
+    assert sum(1 for e in log if e["sign_in_failed"]) == failed_sign_ins
+    assert len(result.checks) == (4 if entity else 3) + len(REQUIRED_PERMISSIONS)
+    if outcome is Outcome.CONNECTED:
+        assert all(item.status is CheckStatus.OK for item in result.checks)
+        assert logical_requests[0]["functions"] == ["getAPISession"]
+        assert logical_requests[0]["entity"] in ("", None)  # signed in at the top level
+        assert logical_requests[1]["auth"] == "session"
+
+
+def test_round_trips_on_the_success_path_are_as_documented(simulator: IntacctSimulator) -> None:
+    assert ROUND_TRIPS_ON_SUCCESS == 2
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD), "US-EAST"), deadline=Deadline(20)
+    )
+    assert result.round_trips == ROUND_TRIPS_ON_SUCCESS
+    second = simulator.requests("DEMO-CO")[1]
+    probes = [name for name in second["functions"] if name == "query"]
+    assert len(probes) == sum(1 for p in REQUIRED_PERMISSIONS if p.probe_object)
+    assert second["functions"][-1] == "getUserPermissions"
+    assert second["entity"] == "US-EAST"  # the probes ran in the entity-level session
+
+
+def test_flaky_company_costs_retries_not_round_trips(simulator: IntacctSimulator) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("FLAKY-CO", "ws_expenses", Secret(PASSWORD)), deadline=Deadline(20)
+    )
+    assert result.outcome is Outcome.CONNECTED
+    assert (result.round_trips, result.attempts) == (2, 4)
+    assert [e["fault"] for e in simulator.requests("FLAKY-CO")] == ["http_503", None, "http_503", None]
+
+
+def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: IntacctSimulator) -> None:
+    verifier = ConnectionVerifier(client_for(simulator))
+    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD))
+    grant = {"application": "Cash Management", "activity": "Credit Card Transactions", "permission": "Add"}
+    control = requests.Session()
+    control.trust_env = False
+    control.post(f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/revoke", json=grant, timeout=5)
+    broken = verifier.verify(login, deadline=Deadline(20))
+    assert broken.reason is Reason.MISSING_PERMISSIONS
+    assert [p.label for p in broken.missing_permissions] == ["Cash Management / Credit Card Transactions / Add"]
+    control.post(f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/grant", json=grant, timeout=5)
+    assert verifier.verify(login, deadline=Deadline(20)).outcome is Outcome.CONNECTED
+
+
+def test_a_cached_session_is_reused_and_replaced_once_when_expired(simulator: IntacctSimulator) -> None:
+    cache = SessionCache()
+    verifier = ConnectionVerifier(client_for(simulator), session_cache=cache)
+    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD))
+    assert verifier.verify(login, deadline=Deadline(20)).round_trips == 2
+    reused = verifier.verify(login, deadline=Deadline(20))
+    assert (reused.outcome, reused.round_trips, reused.sign_ins) == (Outcome.CONNECTED, 1, 0)
+
+    control = requests.Session()
+    control.trust_env = False
+    control.delete(f"{simulator.base_url}/_sim/companies/DEMO-CO/sessions", timeout=5)
+    replaced = verifier.verify(login, deadline=Deadline(20))
+    assert (replaced.outcome, replaced.round_trips, replaced.sign_ins) == (Outcome.CONNECTED, 3, 1)
+    assert sum(1 for e in simulator.requests("DEMO-CO") if e["sign_in_failed"]) == 0
+
+
+def test_many_wrong_passwords_do_lock_the_simulated_user(simulator: IntacctSimulator) -> None:
+    """The reason the service limits attempts: the simulator, like Intacct, locks the user."""
+    client = client_for(simulator)
+    wrong = LoginCredentials("DEMO-CO", "ws_limited", Secret("nope"))
+    for _ in range(5):
+        run_in_session(client, wrong, [Query("CLASS")], deadline=Deadline(5))
+    right = LoginCredentials("DEMO-CO", "ws_limited", Secret(PASSWORD))
+    assert ConnectionVerifier(client).verify(right, deadline=Deadline(5)).reason is Reason.INVALID_CREDENTIALS
