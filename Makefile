@@ -17,7 +17,7 @@ $(STAMP): requirements-dev.txt shared/requirements.txt tools/bootstrap_venv.sh
 venv: $(STAMP)
 
 test: $(STAMP) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -x -q
@@ -26,6 +26,13 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
+
+run: $(STAMP)
+	@PYTHONPATH=shared:tools:. $(PY) -m local_stack run
+
+token: $(STAMP)
+	@PYTHONPATH=shared:tools:. $(PY) -m local_stack token --tenant "$(or $(TENANT),acme)" --role "$(or $(ROLE),admin)"
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

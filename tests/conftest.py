@@ -6,13 +6,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 
 # Fake credentials and a region for boto3 before anything creates a client; nothing leaves the machine.
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto placeholder
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": "intacct-connections",

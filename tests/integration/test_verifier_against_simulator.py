@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import requests
-from intacct_simulator import IntacctSimulator
 
 from connection_service.intacct import (
     Deadline,
@@ -25,6 +24,7 @@ from connection_service.verification import (
     Outcome,
     Reason,
 )
+from intacct_simulator import IntacctSimulator
 
 SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
 PASSWORD = "Demo-Passw0rd!"
@@ -39,10 +39,37 @@ CASES = [
     ("DEMO-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
     ("DEMO-CO", "ws_expenses", PASSWORD, "US-EAST", Outcome.CONNECTED, None, 2, 0),
     ("DEMO-CO", "ws_limited", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS, 2, 0),
-    ("DEMO-CO", "ws_expenses", "Wrong-Passw0rd!", None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
-    ("DEMO-CO", "ws_expenses", PASSWORD, "NO-SUCH-ENTITY", Outcome.ACTION_REQUIRED, Reason.ENTITY_INVALID, 1, 0),
+    (
+        "DEMO-CO",
+        "ws_expenses",
+        "Wrong-Passw0rd!",
+        None,
+        Outcome.ACTION_REQUIRED,
+        Reason.INVALID_CREDENTIALS,
+        1,
+        1,
+    ),
+    (
+        "DEMO-CO",
+        "ws_expenses",
+        PASSWORD,
+        "NO-SUCH-ENTITY",
+        Outcome.ACTION_REQUIRED,
+        Reason.ENTITY_INVALID,
+        1,
+        0,
+    ),
     ("DEMO-CO", "ws_locked", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
-    ("NOSENDER-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.SENDER_NOT_AUTHORIZED, 1, 0),
+    (
+        "NOSENDER-CO",
+        "ws_expenses",
+        PASSWORD,
+        None,
+        Outcome.ACTION_REQUIRED,
+        Reason.SENDER_NOT_AUTHORIZED,
+        1,
+        0,
+    ),
     ("NOWS-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.WEB_SERVICES_DISABLED, 1, 0),
     ("EXPIRED-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.COMPANY_EXPIRED, 1, 0),
     ("FLAKY-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
@@ -73,7 +100,9 @@ def test_demo_case(
     assert result.round_trips == round_trips
     log = simulator.requests(company)
     logical_requests = [e for e in log if e["fault"] is None]
-    assert len(logical_requests) == round_trips  # retries of faulted attempts aside, one request per round trip
+    assert (
+        len(logical_requests) == round_trips
+    )  # retries of faulted attempts aside, one request per round trip
     assert sum(1 for e in log if e["sign_in_failed"]) == failed_sign_ins
     assert len(result.checks) == (4 if entity else 3) + len(REQUIRED_PERMISSIONS)
     if outcome is Outcome.CONNECTED:
@@ -111,11 +140,17 @@ def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: Intacc
     grant = {"application": "Cash Management", "activity": "Credit Card Transactions", "permission": "Add"}
     control = requests.Session()
     control.trust_env = False
-    control.post(f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/revoke", json=grant, timeout=5)
+    control.post(
+        f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/revoke", json=grant, timeout=5
+    )
     broken = verifier.verify(login, deadline=Deadline(20))
     assert broken.reason is Reason.MISSING_PERMISSIONS
-    assert [p.label for p in broken.missing_permissions] == ["Cash Management / Credit Card Transactions / Add"]
-    control.post(f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/grant", json=grant, timeout=5)
+    assert [p.label for p in broken.missing_permissions] == [
+        "Cash Management / Credit Card Transactions / Add"
+    ]
+    control.post(
+        f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/grant", json=grant, timeout=5
+    )
     assert verifier.verify(login, deadline=Deadline(20)).outcome is Outcome.CONNECTED
 
 

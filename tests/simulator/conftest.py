@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 
+from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from tests.simulator.helpers import GatewayClient
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from intacct_simulator import IntacctSimulator
 from lxml import etree
+
+from intacct_simulator import IntacctSimulator
 
 SENDER_ID = "ExpenseInMPP"
 SENDER_PASSWORD = "Sender-Demo-1"

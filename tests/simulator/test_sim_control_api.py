@@ -6,9 +6,9 @@ import json
 
 import pytest
 import requests
+
 from intacct_simulator import IntacctSimulator
 from intacct_simulator.server import is_loopback_client, loopback_bind_address
-
 from tests.simulator.helpers import PASSWORD, GatewayClient, get_api_session, query, user_permissions
 
 pytestmark = pytest.mark.integration

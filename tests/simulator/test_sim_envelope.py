@@ -6,9 +6,9 @@ import re
 
 import pytest
 import requests
-from intacct_simulator import IntacctSimulator
 from lxml import etree
 
+from intacct_simulator import IntacctSimulator
 from tests.simulator.helpers import (
     PASSWORD,
     SENDER_ID,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator, ScenarioError
 from intacct_simulator.scenario import FaultRule, load_scenario, load_scenario_file
 

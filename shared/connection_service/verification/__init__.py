@@ -2,7 +2,7 @@
 
 from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
 from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
-from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier
+from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, not_run
 
 __all__ = [
     "REQUIRED_PERMISSIONS",
@@ -15,5 +15,6 @@ __all__ = [
     "Reason",
     "RequiredPermission",
     "VerificationResult",
+    "not_run",
     "prerequisites",
 ]

@@ -173,6 +173,17 @@ class ConnectionVerifier:
         return checks.result(Outcome.CONNECTED, None, message, run, None, ())
 
 
+def not_run(
+    reason: Reason,
+    login: LoginCredentials,
+    sender_id: str,
+    permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
+) -> VerificationResult:
+    """The result of a verification that could not even start (e.g. our sender secret is not configured)."""
+    checks = _Checklist(prerequisites(sender_id, login.entity_id), permissions)
+    return VerificationResult(Outcome.INCOMPLETE, reason, checks.items(), _MESSAGES[reason])
+
+
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
     return next((result for result in results if result.control_id == control_id), None)
 

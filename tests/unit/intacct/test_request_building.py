@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
+
 from connection_service.intacct import (
     GetAPISession,
     GetUserPermissions,
@@ -12,7 +14,6 @@ from connection_service.intacct import (
     SessionCredentials,
 )
 from connection_service.intacct.request import build_request
-from lxml import etree
 
 SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
 NASTY = "a<b&c]]>\"' \u00e9\u2603 "

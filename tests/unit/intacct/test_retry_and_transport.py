@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from connection_service.intacct import (
     Category,
     Deadline,
@@ -24,7 +25,6 @@ from connection_service.intacct import (
     Timeouts,
     validate_endpoint,
 )
-
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     control_failure,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import pickle
 from collections.abc import Iterator
 
 import pytest
+
 from connection_service.intacct import (
     Deadline,
     IntacctClient,
@@ -22,7 +22,6 @@ from connection_service.intacct import (
 )
 from connection_service.intacct.redaction import redact_text, redact_xml
 from connection_service.verification import ConnectionVerifier
-
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     auth_failure,
@@ -32,6 +31,7 @@ from tests.support.intacct_xml import (
     result_xml,
     session_result,
 )
+from tests.support.logs import all_logs, rendered
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
 
 SENDER_PASSWORD = "Sndr-S3cret-&<x>"
@@ -88,10 +88,6 @@ def gateway() -> Iterator[ScriptedGateway]:
         yield running
 
 
-def rendered(record: logging.LogRecord) -> str:
-    return record.getMessage() + " " + " ".join(repr(value) for value in vars(record).values())
-
-
 def assert_clean(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
@@ -99,10 +95,15 @@ def assert_clean(*texts: str) -> None:
             assert secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") not in text
 
 
-def test_every_error_path_keeps_secrets_out_of_logs_and_exceptions(
-    gateway: ScriptedGateway, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
+def test_every_error_path_keeps_secrets_out_of_logs_and_exceptions(gateway: ScriptedGateway) -> None:
+    with all_logs() as records:
+        surfaces = _run_every_error_path(gateway)
+    assert any("**********" in rendered(r) for r in records)  # the redacted bodies were logged at DEBUG
+    assert len(records) > len(ERROR_REPLIES)
+    assert_clean(*surfaces, *(rendered(record) for record in records))
+
+
+def _run_every_error_path(gateway: ScriptedGateway) -> list[str]:
     client = IntacctClient(
         SENDER,
         endpoint_url=gateway.url,
@@ -128,11 +129,8 @@ def test_every_error_path_keeps_secrets_out_of_logs_and_exceptions(
     gateway.script(Reply(200, ok_response(session_result(sessionid=SESSION_ID, endpoint=gateway.url))))
     opened, _ = client.open_session(LOGIN, deadline=Deadline(5))
     surfaces += [repr(opened), str(opened), repr(client), repr(LOGIN), repr(SENDER)]
-
-    assert any("REDACTED" in r.getMessage() or "**********" in rendered(r) for r in caplog.records)
-    assert len(caplog.records) > len(ERROR_REPLIES)
-    assert_clean(*surfaces, *(rendered(record) for record in caplog.records))
     assert opened.session_id.reveal() == SESSION_ID  # the value is there for whoever must use it
+    return surfaces
 
 
 def test_secret_renderings_are_redacted() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from connection_service.intacct import (
     Category,
     Deadline,
@@ -20,7 +21,6 @@ from connection_service.intacct import (
     Stage,
     run_in_session,
 )
-
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     auth_failure,

@@ -1,0 +1,15 @@
+"""SQS FIFO consumer: verify each due connection and store the outcome (partial batch failures)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from connection_service.health.runner import run_worker
+from connection_service.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_worker(event, context)

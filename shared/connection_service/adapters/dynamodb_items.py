@@ -1,0 +1,171 @@
+"""Mapping between domain objects and DynamoDB items (one table, keyed by tenant).
+
+pk = TENANT#<tenant>   sk = CONNECTION#<id>                     the connection
+pk = TENANT#<tenant>   sk = PROVIDER#sage_intacct               the tenant's one active connection
+pk = TENANT#<tenant>   sk = HISTORY#<id>#<time>#<nonce>         append-only history
+GSI "due": due_shard = DUE#<n>, next_check_at = <ISO time>      sparse: only connections the health
+                                                                check should look at
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ..connections.model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
+
+DUE_INDEX = "due"
+DUE_SHARDS = 8
+Item = dict[str, Any]
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def connection_sk(connection_id: str) -> str:
+    return f"CONNECTION#{connection_id}"
+
+
+def provider_sk(provider: str) -> str:
+    return f"PROVIDER#{provider}"
+
+
+def history_prefix(connection_id: str) -> str:
+    return f"HISTORY#{connection_id}#"
+
+
+def due_shard(connection_id: str) -> str:
+    digest = hashlib.sha256(connection_id.encode()).digest()
+    return f"DUE#{digest[0] % DUE_SHARDS}"
+
+
+def iso(value: datetime | None) -> str | None:
+    # Fixed-width UTC text sorts like the time it stands for (the due index's sort key relies on it).
+    return value.astimezone(UTC).isoformat(timespec="microseconds") if value is not None else None
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _drop_none(item: Item) -> Item:
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def connection_to_item(connection: Connection) -> Item:
+    item: Item = {
+        "pk": tenant_pk(connection.tenant_id),
+        "sk": connection_sk(connection.id),
+        "type": "connection",
+        "id": connection.id,
+        "tenant_id": connection.tenant_id,
+        "provider": connection.provider,
+        "status": connection.status.value,
+        "reason": connection.reason,
+        "health": connection.health.value,
+        "health_reason": connection.health_reason,
+        "message": connection.message,
+        "checks": [check.as_dict() for check in connection.checks],
+        "missing_permissions": [ref.as_dict() for ref in connection.missing_permissions],
+        "company_id": connection.company_id,
+        "entity_id": connection.entity_id,
+        "user_id": connection.user_id,
+        "secret_id": connection.secret_id,
+        "secret_version": connection.secret_version,
+        "credentials_version": connection.credentials_version,
+        "created_at": iso(connection.created_at),
+        "updated_at": iso(connection.updated_at),
+        "last_verified_at": iso(connection.last_verified_at),
+        "last_checked_at": iso(connection.last_checked_at),
+        "transient_failures": connection.transient_failures,
+        "failed_sign_ins": [iso(at) for at in connection.failed_sign_ins],
+        "support_ids": list(connection.support_ids),
+        "ever_connected": connection.ever_connected,
+        "version": connection.version,
+    }
+    if connection.next_check_at is not None:
+        item["next_check_at"] = iso(connection.next_check_at)
+        item["due_shard"] = due_shard(connection.id)
+    return _drop_none(item)
+
+
+def connection_from_item(item: Item) -> Connection:
+    created_at = _time(item["created_at"])
+    updated_at = _time(item["updated_at"])
+    assert created_at is not None and updated_at is not None
+    return Connection(
+        id=str(item["id"]),
+        tenant_id=str(item["tenant_id"]),
+        provider=str(item.get("provider", "sage_intacct")),
+        status=Status(item["status"]),
+        reason=item.get("reason"),
+        health=Health(item.get("health", Health.UNKNOWN.value)),
+        health_reason=item.get("health_reason"),
+        message=item.get("message"),
+        checks=tuple(
+            Check(str(c["id"]), str(c["label"]), str(c["status"]), c.get("remediation"))
+            for c in item.get("checks", [])
+        ),
+        missing_permissions=tuple(
+            PermissionRef(str(p["application"]), str(p["activity"]), str(p["permission"]))
+            for p in item.get("missing_permissions", [])
+        ),
+        company_id=item.get("company_id"),
+        entity_id=item.get("entity_id"),
+        user_id=item.get("user_id"),
+        secret_id=item.get("secret_id"),
+        secret_version=item.get("secret_version"),
+        credentials_version=int(item.get("credentials_version", 0)),
+        created_at=created_at,
+        updated_at=updated_at,
+        last_verified_at=_time(item.get("last_verified_at")),
+        last_checked_at=_time(item.get("last_checked_at")),
+        next_check_at=_time(item.get("next_check_at")),
+        transient_failures=int(item.get("transient_failures", 0)),
+        failed_sign_ins=tuple(
+            t for t in (_time(v) for v in item.get("failed_sign_ins", [])) if t is not None
+        ),
+        support_ids=tuple(str(s) for s in item.get("support_ids", [])),
+        ever_connected=bool(item.get("ever_connected", False)),
+        version=int(item.get("version", 0)),
+    )
+
+
+def history_to_item(entry: HistoryEntry) -> Item:
+    return _drop_none(
+        {
+            "pk": tenant_pk(entry.tenant_id),
+            "sk": f"{history_prefix(entry.connection_id)}{iso(entry.at)}#{uuid.uuid4().hex[:8]}",
+            "type": "history",
+            "connection_id": entry.connection_id,
+            "tenant_id": entry.tenant_id,
+            "at": iso(entry.at),
+            "trigger": entry.trigger.value,
+            "actor": entry.actor,
+            "from_status": entry.from_status.value if entry.from_status else None,
+            "to_status": entry.to_status.value,
+            "reason": entry.reason,
+            "detail": entry.detail,
+            "credentials_version": entry.credentials_version,
+        }
+    )
+
+
+def history_from_item(item: Item) -> HistoryEntry:
+    at = _time(item["at"])
+    assert at is not None
+    return HistoryEntry(
+        connection_id=str(item["connection_id"]),
+        tenant_id=str(item["tenant_id"]),
+        at=at,
+        trigger=Trigger(item["trigger"]),
+        actor=str(item["actor"]),
+        from_status=Status(item["from_status"]) if item.get("from_status") else None,
+        to_status=Status(item["to_status"]),
+        reason=item.get("reason"),
+        detail=item.get("detail"),
+        credentials_version=int(item.get("credentials_version", 0)),
+    )

@@ -1,0 +1,205 @@
+"""ConnectionRepository on DynamoDB: conditional writes with a `version` attribute, history in the same
+transaction, and a sparse sharded index for the health check's "due" query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from ..connections.errors import AlreadyConnected, ConcurrentModification
+from ..connections.model import PROVIDER, Connection, HistoryEntry
+from ..connections.ports import DueConnection
+from .dynamodb_items import (
+    DUE_INDEX,
+    Item,
+    connection_from_item,
+    connection_sk,
+    connection_to_item,
+    history_from_item,
+    history_prefix,
+    history_to_item,
+    iso,
+    provider_sk,
+    tenant_pk,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_wire(item: Item) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in item.items()}
+
+
+def _from_wire(item: dict[str, Any]) -> Item:
+    plain = {key: _deserializer.deserialize(value) for key, value in item.items()}
+    return {key: int(value) if isinstance(value, Decimal) else value for key, value in plain.items()}
+
+
+def _cancelled(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in (
+        "TransactionCanceledException",
+        "ConditionalCheckFailedException",
+    )
+
+
+class DynamoDBConnectionRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, tenant_id: str, connection_id: str) -> Connection | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_to_wire({"pk": tenant_pk(tenant_id), "sk": connection_sk(connection_id)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return connection_from_item(_from_wire(item)) if item else None
+
+    def list_for_tenant(self, tenant_id: str) -> list[Connection]:
+        return [connection_from_item(item) for item in self._query_prefix(tenant_id, "CONNECTION#")]
+
+    def history(self, tenant_id: str, connection_id: str) -> list[HistoryEntry]:
+        return [
+            history_from_item(item) for item in self._query_prefix(tenant_id, history_prefix(connection_id))
+        ]
+
+    def _query_prefix(self, tenant_id: str, prefix: str) -> Iterator[Item]:
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=_to_wire({":pk": tenant_pk(tenant_id), ":prefix": prefix}),
+            ConsistentRead=True,
+        ):
+            for item in page.get("Items", []):
+                yield _from_wire(item)
+
+    def create(self, connection: Connection, entry: HistoryEntry) -> None:
+        lock = {
+            "pk": tenant_pk(connection.tenant_id),
+            "sk": provider_sk(connection.provider),
+            "type": "provider",
+            "connection_id": connection.id,
+        }
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_wire(lock),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_wire(connection_to_item(connection)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": _to_wire(history_to_item(entry))}},
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if not _cancelled(error):
+                raise
+            existing = self._client.get_item(
+                TableName=self._table,
+                Key=_to_wire({"pk": lock["pk"], "sk": lock["sk"]}),
+                ConsistentRead=True,
+            ).get("Item")
+            if existing is None:
+                raise ConcurrentModification() from None
+            raise AlreadyConnected(str(_from_wire(existing)["connection_id"])) from None
+
+    def save(
+        self,
+        connection: Connection,
+        *,
+        expected_version: int,
+        entry: HistoryEntry | None = None,
+        release_provider: bool = False,
+    ) -> Connection:
+        stored = _with_version(connection, expected_version + 1)
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_wire(connection_to_item(stored)),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": _to_wire({":expected": expected_version}),
+                }
+            }
+        ]
+        if entry is not None:
+            items.append({"Put": {"TableName": self._table, "Item": _to_wire(history_to_item(entry))}})
+        if release_provider:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _to_wire({"pk": tenant_pk(connection.tenant_id), "sk": provider_sk(PROVIDER)}),
+                        "ConditionExpression": "attribute_not_exists(pk) OR connection_id = :id",
+                        "ExpressionAttributeValues": _to_wire({":id": connection.id}),
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if _cancelled(error):
+                raise ConcurrentModification() from None
+            raise
+        return stored
+
+    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]:
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_shard = :shard AND next_check_at <= :now",
+            ExpressionAttributeValues=_to_wire({":shard": f"DUE#{shard}", ":now": iso(now)}),
+        ):
+            for raw in page.get("Items", []):
+                item = _from_wire(raw)
+                yield DueConnection(
+                    tenant_id=str(item["pk"]).removeprefix("TENANT#"),
+                    connection_id=str(item["sk"]).removeprefix("CONNECTION#"),
+                    company_id=str(item.get("company_id", "")),
+                    next_check_at=datetime.fromisoformat(str(item["next_check_at"])),
+                )
+
+    def claim(self, due: DueConnection, until: datetime) -> bool:
+        """Moves a due connection's next check to `until` if nobody changed it since it was read.
+
+        The version is left alone on purpose: a claim must not make an admin's concurrent edit fail.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_wire({"pk": tenant_pk(due.tenant_id), "sk": connection_sk(due.connection_id)}),
+                UpdateExpression="SET next_check_at = :until",
+                ConditionExpression="next_check_at = :seen",
+                ExpressionAttributeValues=_to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
+            )
+        except ClientError as error:
+            if _cancelled(error):
+                return False
+            raise
+        return True
+
+
+def _with_version(connection: Connection, version: int) -> Connection:
+    return replace(connection, version=version)

@@ -1,0 +1,105 @@
+"""Customer credentials in Secrets Manager: one secret per connection, encrypted with the stack's KMS key,
+tagged with the tenant. DynamoDB keeps only the secret's name and the exact version to read."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from ..connections.ports import SecretRef
+from ..intacct import LoginCredentials, Secret, SenderCredentials
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+_SAFE_NAME_PART = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
+
+
+class PlatformNotConfigured(Exception):
+    """The platform's sender secret is missing or still empty: operations must fill it (see README)."""
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class SecretsManagerCredentialStore:
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        *,
+        name_prefix: str,
+        kms_key_id: str,
+        recovery_window_days: int = 7,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        self._client = client
+        self._prefix = name_prefix
+        self._kms_key_id = kms_key_id
+        self._recovery_window_days = recovery_window_days
+        self._tags = tags or {}
+
+    def secret_name(self, tenant_id: str, connection_id: str) -> str:
+        for part in (tenant_id, connection_id):
+            if not _SAFE_NAME_PART.match(part):
+                raise ValueError("tenant and connection ids must be safe secret-name parts")
+        return f"{self._prefix}tenant/{tenant_id}/connection/{connection_id}"
+
+    def put(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
+        name = self.secret_name(tenant_id, connection_id)
+        value = json.dumps(
+            {
+                "company_id": credentials.company_id,
+                "entity_id": credentials.entity_id,
+                "user_id": credentials.user_id,
+                "user_password": credentials.password.reveal(),
+            }
+        )
+        try:
+            response = self._client.put_secret_value(SecretId=name, SecretString=value)
+            return SecretRef(str(response["ARN"]), str(response["VersionId"]))
+        except ClientError as error:
+            if _code(error) != "ResourceNotFoundException":
+                raise
+        tags = {**self._tags, "tenant_id": tenant_id, "connection_id": connection_id}
+        created = self._client.create_secret(
+            Name=name,
+            SecretString=value,
+            Description="Sage Intacct Web Services user of one tenant's connection",
+            Tags=[{"Key": key, "Value": val} for key, val in sorted(tags.items())],
+            KmsKeyId=self._kms_key_id,
+        )
+        return SecretRef(str(created["ARN"]), str(created["VersionId"]))
+
+    def get(self, ref: SecretRef) -> LoginCredentials:
+        response = self._client.get_secret_value(SecretId=ref.secret_id, VersionId=ref.version)
+        data = json.loads(response["SecretString"])
+        return LoginCredentials(
+            company_id=data["company_id"],
+            user_id=data["user_id"],
+            password=Secret(data["user_password"]),
+            entity_id=data.get("entity_id") or None,
+        )
+
+    def delete(self, secret_id: str) -> None:
+        try:
+            self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=self._recovery_window_days)
+        except ClientError as error:
+            if _code(error) not in ("ResourceNotFoundException", "InvalidRequestException"):
+                raise  # InvalidRequest: already scheduled for deletion
+
+
+def load_sender_credentials(client: SecretsManagerClient, secret_id: str) -> SenderCredentials:
+    """Reads the platform's Sender ID secret: JSON {"sender_id": ..., "sender_password": ...}."""
+    try:
+        raw = client.get_secret_value(SecretId=secret_id).get("SecretString") or ""
+    except ClientError as error:
+        raise PlatformNotConfigured(f"sender secret unreadable ({_code(error)})") from None
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+        return SenderCredentials(str(data["sender_id"]), Secret(str(data["sender_password"])))
+    except (ValueError, KeyError, TypeError):
+        raise PlatformNotConfigured("sender secret is empty or not {sender_id, sender_password}") from None

@@ -1,0 +1,91 @@
+"""One resolver factory for every HTTP function: same error mapping, same observability, thin handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..connections.errors import (
+    AlreadyConnected,
+    CompanyChangeNotConfirmed,
+    ConcurrentModification,
+    ConnectionNotFound,
+    DomainError,
+    InvalidInput,
+    InvalidState,
+    TooManyAttempts,
+)
+from ..observability import logger, metrics, tracer
+from .problems import Problem
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def problem_for(error: DomainError) -> Problem:
+    """Each domain error has one problem type and one status code."""
+    if isinstance(error, InvalidInput):
+        fields = [{"field": p.field, "message": p.message} for p in error.problems]
+        return Problem(422, "invalid-input", "some fields are missing or invalid", errors=fields)
+    if isinstance(error, ConnectionNotFound):
+        return Problem(404, "not-found", str(error))
+    if isinstance(error, AlreadyConnected):
+        return Problem(409, "already-connected", str(error), extra={"existing_id": error.existing_id})
+    if isinstance(error, CompanyChangeNotConfirmed):
+        return Problem(409, "company-change-not-confirmed", str(error), extra={"company_id": error.current})
+    if isinstance(error, ConcurrentModification):
+        return Problem(409, "concurrent-modification", str(error))
+    if isinstance(error, InvalidState):
+        return Problem(409, "invalid-state", str(error))
+    if isinstance(error, TooManyAttempts):
+        return Problem(
+            429,
+            "too-many-attempts",
+            str(error),
+            headers={"Retry-After": str(error.retry_after_seconds)},
+            extra={"retry_after_seconds": error.retry_after_seconds},
+        )
+    return Problem(400, "bad-request", str(error))
+
+
+def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+    for router in routers:
+        app.include_router(router)
+
+    def _problem(error: Problem) -> Response[str]:
+        return error.response()
+
+    def _domain(error: DomainError) -> Response[str]:
+        return problem_for(error).response()
+
+    def _not_found(_: Exception) -> Response[str]:
+        return Problem(404, "not-found", "no such route").response()
+
+    def _unexpected(error: Exception) -> Response[str]:
+        # The message could in theory carry input; log the type and the trace id only.
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return Problem(500, "internal-error", "something went wrong on our side; try again later").response()
+
+    app.exception_handler(Problem)(_problem)
+    app.exception_handler(DomainError)(_domain)
+    app.not_found(_not_found)
+    app.exception_handler(Exception)(_unexpected)
+    return app
+
+
+def api_handler(*routers: Router) -> LambdaHandler:
+    """The Lambda entry point for an HTTP function serving `routers`."""
+    app = build_resolver(*routers)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return cast(LambdaHandler, handler)

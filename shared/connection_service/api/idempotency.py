@@ -1,0 +1,68 @@
+"""Idempotent connect: a retried POST with the same Idempotency-Key returns the first response.
+
+Powertools Idempotency keeps the first response in the connections table (its own partition, with a TTL),
+keyed by tenant + client key, so two tenants using the same key never see each other's answers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from .. import wiring
+from .principal import Principal
+from .serialization import connection_json
+
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+
+
+def _connect(principal: Principal) -> tuple[int, dict[str, Any]]:
+    connection = wiring.service().connect(principal.tenant_id, actor=principal.subject)
+    return 201, connection_json(connection)
+
+
+@functools.cache
+def _idempotent_connect() -> Callable[..., dict[str, Any]]:
+    persistence = DynamoDBPersistenceLayer(
+        table_name=wiring.settings().table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value="IDEMPOTENCY#connect",
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, idempotency_key]",
+        expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+    )
+
+    def connect_once(request: dict[str, str]) -> dict[str, Any]:
+        principal = Principal(request["tenant_id"], "", request["actor"], is_admin=True)
+        status, body = _connect(principal)
+        return {"status": status, "body": body}
+
+    decorate = idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=config
+    )
+    return cast(Callable[..., dict[str, Any]], decorate(connect_once))
+
+
+def connect_idempotently(principal: Principal, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
+    if not idempotency_key:
+        return _connect(principal)
+    request = {
+        "tenant_id": principal.tenant_id,
+        "idempotency_key": idempotency_key,
+        "actor": principal.subject,
+    }
+    stored = _idempotent_connect()(request=request)
+    return int(stored["status"]), dict(stored["body"])
+
+
+def reset() -> None:
+    _idempotent_connect.cache_clear()

@@ -1,0 +1,52 @@
+"""Who is calling: tenant and role come only from the verified token's claims, never from path or body."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .problems import Problem
+
+_TENANT_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    role: str
+    subject: str
+    is_admin: bool
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Problem(
+                403, "forbidden", "only an admin of the tenant may change its Sage Intacct connection"
+            )
+
+
+def principal_from_claims(
+    claims: Mapping[str, Any] | None, *, tenant_claim: str, role_claim: str, admin_role: str
+) -> Principal:
+    if not claims:
+        raise Problem(
+            401, "unauthorized", "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    tenant = claims.get(tenant_claim)
+    if not isinstance(tenant, str) or not _TENANT_PATTERN.match(tenant):
+        raise Problem(
+            401,
+            "unauthorized",
+            f"the token has no usable '{tenant_claim}' claim",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    role = claims.get(role_claim)
+    role_text = role if isinstance(role, str) else ""
+    subject = claims.get("sub")
+    return Principal(
+        tenant_id=tenant,
+        role=role_text,
+        subject=subject if isinstance(subject, str) and subject else "unknown",
+        is_admin=role_text == admin_role,
+    )

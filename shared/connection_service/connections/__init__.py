@@ -1,0 +1,1 @@
+"""The connection domain: model, transitions, policies, ports and use cases. No AWS, no HTTP."""

@@ -1,0 +1,80 @@
+"""Input rules for the credentials an admin types in.
+
+IDs are trimmed (a trailing space in the Company ID is a classic cause of refused sign-ins), bounded and
+printable. The password is taken exactly as typed: never trimmed or altered, 1 to 256 characters of anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..intacct import LoginCredentials, Secret
+from .errors import FieldProblem, InvalidInput
+
+ID_MAX_LENGTH = 100
+PASSWORD_MAX_LENGTH = 256
+_KNOWN_FIELDS = {"company_id", "entity_id", "user_id", "user_password", "confirm_company_change"}
+
+
+@dataclass(frozen=True)
+class CredentialsInput:
+    company_id: str
+    entity_id: str | None
+    user_id: str
+    password: Secret
+    confirm_company_change: bool = False
+
+    def login(self) -> LoginCredentials:
+        return LoginCredentials(self.company_id, self.user_id, self.password, self.entity_id)
+
+
+def _identifier(
+    body: Mapping[str, Any], name: str, problems: list[FieldProblem], *, required: bool
+) -> str | None:
+    value = body.get(name)
+    if value is None or (not required and value == ""):
+        if required:
+            problems.append(FieldProblem(name, "is required"))
+        return None
+    if not isinstance(value, str):
+        problems.append(FieldProblem(name, "must be a string"))
+        return None
+    trimmed = value.strip()
+    if not trimmed:
+        if required:
+            problems.append(FieldProblem(name, "must not be blank"))
+        return None
+    if len(trimmed) > ID_MAX_LENGTH:
+        problems.append(FieldProblem(name, f"must be at most {ID_MAX_LENGTH} characters"))
+    elif not trimmed.isprintable():
+        problems.append(FieldProblem(name, "must contain printable characters only"))
+    return trimmed
+
+
+def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
+    """Validates the edit-credentials body; problems name the field, never repeat the password."""
+    problems: list[FieldProblem] = [
+        FieldProblem(name, "is not a known field") for name in sorted(set(body) - _KNOWN_FIELDS)
+    ]
+    company_id = _identifier(body, "company_id", problems, required=True)
+    entity_id = _identifier(body, "entity_id", problems, required=False)
+    user_id = _identifier(body, "user_id", problems, required=True)
+
+    password = body.get("user_password")
+    if password is None:
+        problems.append(FieldProblem("user_password", "is required"))
+    elif not isinstance(password, str):
+        problems.append(FieldProblem("user_password", "must be a string"))
+    elif not 1 <= len(password) <= PASSWORD_MAX_LENGTH:
+        problems.append(FieldProblem("user_password", f"must be 1 to {PASSWORD_MAX_LENGTH} characters"))
+
+    confirm = body.get("confirm_company_change", False)
+    if not isinstance(confirm, bool):
+        problems.append(FieldProblem("confirm_company_change", "must be true or false"))
+
+    if problems:
+        raise InvalidInput(problems)
+    assert company_id is not None and user_id is not None and isinstance(password, str)
+    return CredentialsInput(company_id, entity_id, user_id, Secret(password), bool(confirm))

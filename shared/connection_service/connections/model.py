@@ -1,0 +1,136 @@
+"""The connection between one tenant and its Sage Intacct company: statuses, health and history.
+
+Pure Python: no AWS, no HTTP. Repositories store these objects; use cases change them only through the
+transitions in transitions.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+PROVIDER = "sage_intacct"
+
+
+class Status(StrEnum):
+    AWAITING_CREDENTIALS = "AWAITING_CREDENTIALS"
+    CONNECTED = "CONNECTED"
+    ACTION_REQUIRED = "ACTION_REQUIRED"
+    DISCONNECTED = "DISCONNECTED"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Status.AWAITING_CREDENTIALS: "Awaiting Credentials",
+    Status.CONNECTED: "Connected",
+    Status.ACTION_REQUIRED: "Action Required",
+    Status.DISCONNECTED: "Disconnected",
+}
+
+
+class Health(StrEnum):
+    OK = "OK"  # the last attempt got a definitive answer from Intacct
+    DEGRADED = "DEGRADED"  # the last attempt could not complete for a transient reason
+    UNKNOWN = "UNKNOWN"  # never checked
+
+
+class Trigger(StrEnum):
+    """What started a change, recorded in history."""
+
+    CONNECT = "connect"
+    CREDENTIALS_EDIT = "credentials_edit"
+    MANUAL_VERIFY = "manual_verify"
+    HEALTH_CHECK = "health_check"
+    DISCONNECT = "disconnect"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One checklist item as stored and shown (the verifier's CheckItem, flattened)."""
+
+    id: str
+    label: str
+    status: str
+    remediation: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "status": self.status, "remediation": self.remediation}
+
+
+@dataclass(frozen=True)
+class PermissionRef:
+    application: str
+    activity: str
+    permission: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"application": self.application, "activity": self.activity, "permission": self.permission}
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str
+    tenant_id: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    provider: str = PROVIDER
+    reason: str | None = None
+    health: Health = Health.UNKNOWN
+    health_reason: str | None = None  # why the last attempt could not complete (RATE_LIMITED, …)
+    message: str | None = None  # the verifier's one-line summary for the admin
+    checks: tuple[Check, ...] = ()
+    missing_permissions: tuple[PermissionRef, ...] = ()
+    company_id: str | None = None
+    entity_id: str | None = None
+    user_id: str | None = None
+    secret_id: str | None = (
+        None  # name/ARN of the connection's secret; the value never leaves Secrets Manager
+    )
+    secret_version: str | None = None  # the exact secret version these credentials live in
+    credentials_version: int = 0  # +1 on every credential edit: results verified with older ones are stale
+    last_verified_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+    transient_failures: int = 0  # consecutive checks that could not complete (for backoff)
+    failed_sign_ins: tuple[datetime, ...] = ()  # recent refused sign-ins (attempt limit)
+    support_ids: tuple[str, ...] = ()
+    ever_connected: bool = False  # has these credentials' company been CONNECTED (guards company changes)
+    version: int = 0
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.secret_id is not None and self.credentials_version > 0
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An append-only record of a status change or a credential edit."""
+
+    connection_id: str
+    tenant_id: str
+    at: datetime
+    trigger: Trigger
+    actor: str  # the user (token subject) or "system"
+    from_status: Status | None
+    to_status: Status
+    reason: str | None = None
+    detail: str | None = None
+    credentials_version: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "trigger": self.trigger.value,
+            "actor": self.actor,
+            "from_status": self.from_status.value if self.from_status else None,
+            "to_status": self.to_status.value,
+            "reason": self.reason,
+            "detail": self.detail,
+        }

@@ -1,0 +1,77 @@
+"""Rules of thumb turned into code: when a connection is next checked, and how many refused sign-ins we allow.
+
+Kept apart from the transitions so the numbers can come from configuration (template parameters).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .model import Connection, Health, Status
+
+# Reasons an admin can fix inside Intacct without touching our stored credentials: a fixed connection returns
+# to CONNECTED by itself. The entity case qualifies too (granting the user the entity is done in Intacct),
+# and re-checking it is safe because our sign-in is top-level and succeeds.
+RECHECKABLE_REASONS = frozenset(
+    {
+        "MISSING_PERMISSIONS",
+        "SENDER_NOT_AUTHORIZED",
+        "WEB_SERVICES_DISABLED",
+        "COMPANY_EXPIRED",
+        "ENTITY_INVALID",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CheckSchedule:
+    interval: timedelta = timedelta(hours=1)
+    action_required_interval: timedelta = timedelta(hours=1)
+    degraded_base: timedelta = timedelta(minutes=5)
+    jitter: float = 0.1  # ± fraction of the interval, so checks spread out instead of bursting together
+
+    def next_check_at(self, connection: Connection, now: datetime, rng: random.Random) -> datetime | None:
+        """When the health check should look at this connection again; None means never on its own.
+
+        Never: no credentials yet, disconnected, or credentials Intacct refused at sign-in (retrying those
+        could lock the customer's user; only an edit or a manual verify re-arms them).
+        """
+        if not connection.has_credentials or connection.status in (
+            Status.AWAITING_CREDENTIALS,
+            Status.DISCONNECTED,
+        ):
+            return None
+        if connection.status is Status.ACTION_REQUIRED and connection.reason not in RECHECKABLE_REASONS:
+            return None
+        if connection.health is Health.DEGRADED and connection.transient_failures > 0:
+            backoff = self.degraded_base * (1 << min(connection.transient_failures - 1, 16))
+            base = min(backoff, self.interval)
+        elif connection.status is Status.ACTION_REQUIRED:
+            base = self.action_required_interval
+        else:
+            base = self.interval
+        spread = base.total_seconds() * self.jitter
+        offset: float = rng.uniform(-spread, spread)
+        return now + base + timedelta(seconds=offset)
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    """At most `limit` refused sign-ins per connection per `window`, so a mistyped password cannot lock the
+    customer's Intacct user."""
+
+    limit: int = 3
+    window: timedelta = timedelta(minutes=15)
+
+    def recent(self, connection: Connection, now: datetime) -> tuple[datetime, ...]:
+        return tuple(at for at in connection.failed_sign_ins if now - at < self.window)
+
+    def retry_after(self, connection: Connection, now: datetime) -> int | None:
+        """Seconds to wait before another sign-in is allowed, or None if one is allowed now."""
+        recent = sorted(self.recent(connection, now))
+        if len(recent) < self.limit:
+            return None
+        oldest_that_counts = recent[-self.limit]
+        return max(1, int((oldest_that_counts + self.window - now).total_seconds()) + 1)

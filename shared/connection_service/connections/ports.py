@@ -1,0 +1,79 @@
+"""The small interfaces the use cases need; adapters implement them for AWS, tests with in-memory fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ..intacct import Deadline, LoginCredentials
+from ..verification import VerificationResult
+from .model import Connection, HistoryEntry, Status
+
+
+class ConnectionRepository(Protocol):
+    def get(self, tenant_id: str, connection_id: str) -> Connection | None: ...
+
+    def list_for_tenant(self, tenant_id: str) -> list[Connection]: ...
+
+    def history(self, tenant_id: str, connection_id: str) -> list[HistoryEntry]: ...
+
+    def create(self, connection: Connection, entry: HistoryEntry) -> None:
+        """Stores a new connection; raises AlreadyConnected if the tenant has an active one."""
+
+    def save(
+        self,
+        connection: Connection,
+        *,
+        expected_version: int,
+        entry: HistoryEntry | None = None,
+        release_provider: bool = False,
+    ) -> Connection:
+        """Writes `connection` (version+1) if the stored version is `expected_version`, with its history
+        entry in the same transaction; raises ConcurrentModification otherwise. Returns what was stored."""
+
+    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]:
+        """Connections of one index shard whose next check is at or before `now`, oldest first."""
+
+
+@dataclass(frozen=True)
+class DueConnection:
+    tenant_id: str
+    connection_id: str
+    company_id: str
+    next_check_at: datetime
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    secret_id: str
+    version: str
+
+
+class CredentialStore(Protocol):
+    def put(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef: ...
+
+    def get(self, ref: SecretRef) -> LoginCredentials:
+        """Always reads Secrets Manager (no cache): a verify right after an edit must see the edit."""
+
+    def delete(self, secret_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    tenant_id: str
+    connection_id: str
+    old_status: Status | None
+    new_status: Status
+    reason: str | None
+    at: datetime
+    trigger: str
+
+
+class EventPublisher(Protocol):
+    def publish_status_changed(self, event: StatusChanged) -> None: ...
+
+
+class Verifier(Protocol):
+    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult: ...

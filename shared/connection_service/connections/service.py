@@ -1,0 +1,295 @@
+"""The use cases behind the API and the health check. They speak only to the ports in ports.py."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..intacct import Deadline, LoginCredentials
+from ..verification import Outcome, VerificationResult
+from . import transitions
+from .credentials_input import parse_credentials
+from .errors import (
+    AlreadyConnected,
+    CompanyChangeNotConfirmed,
+    ConcurrentModification,
+    ConnectionNotFound,
+    InvalidState,
+    TooManyAttempts,
+)
+from .model import Connection, HistoryEntry, Status, Trigger
+from .policy import AttemptLimit, CheckSchedule
+from .ports import ConnectionRepository, CredentialStore, EventPublisher, SecretRef, StatusChanged, Verifier
+
+logger = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_connection_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    schedule: CheckSchedule = field(default_factory=CheckSchedule)
+    attempts: AttemptLimit = field(default_factory=AttemptLimit)
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """A connection after a verification, and whether that verification could complete."""
+
+    connection: Connection
+    result: VerificationResult | None
+    applied: bool = True  # False when a newer credential edit won the race and this result was dropped
+    previous_status: Status | None = None
+
+    @property
+    def status_changed(self) -> bool:
+        return (
+            self.applied
+            and self.previous_status is not None
+            and self.previous_status is not self.connection.status
+        )
+
+    @property
+    def completed(self) -> bool:
+        return self.result is not None and self.result.outcome is not Outcome.INCOMPLETE
+
+
+class ConnectionService:
+    def __init__(
+        self,
+        repository: ConnectionRepository,
+        credentials: CredentialStore,
+        events: EventPublisher,
+        verifier: Verifier,
+        *,
+        settings: ServiceSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_connection_id,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._repository = repository
+        self._credentials = credentials
+        self._events = events
+        self._verifier = verifier
+        self._settings = settings or ServiceSettings()
+        self._clock = clock
+        self._new_id = new_id
+        self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
+
+    # Reading ---------------------------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, connection_id: str) -> Connection:
+        connection = self._repository.get(tenant_id, connection_id)
+        if connection is None:
+            raise ConnectionNotFound()
+        return connection
+
+    def list_for_tenant(self, tenant_id: str) -> list[Connection]:
+        return self._repository.list_for_tenant(tenant_id)
+
+    def history(self, tenant_id: str, connection_id: str) -> list[HistoryEntry]:
+        self.get(tenant_id, connection_id)
+        return self._repository.history(tenant_id, connection_id)
+
+    # Changing ----------------------------------------------------------------------------------------------
+
+    def connect(self, tenant_id: str, *, actor: str) -> Connection:
+        """Creates the tenant's connection, awaiting credentials. One active connection per tenant."""
+        connection, entry = transitions.open_connection(
+            tenant_id, self._new_id(), now=self._clock(), actor=actor
+        )
+        self._repository.create(connection, entry)
+        self._publish(entry)
+        return connection
+
+    def edit_credentials(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        body: Mapping[str, Any],
+        *,
+        actor: str,
+        budget_seconds: float,
+    ) -> VerificationReport:
+        """Saves new credentials (even if they turn out wrong), verifies them and stores the outcome."""
+        given = parse_credentials(body)
+        connection = self._changeable(tenant_id, connection_id)
+        if (
+            connection.ever_connected
+            and connection.company_id is not None
+            and given.company_id.casefold() != connection.company_id.casefold()
+            and not given.confirm_company_change
+        ):
+            raise CompanyChangeNotConfirmed(connection.company_id)
+        self._check_attempts(connection)
+
+        ref = self._credentials.put(tenant_id, connection_id, given.login())
+        changed, entry = transitions.record_credentials(
+            connection,
+            company_id=given.company_id,
+            entity_id=given.entity_id,
+            user_id=given.user_id,
+            secret_id=ref.secret_id,
+            secret_version=ref.version,
+            now=self._clock(),
+            actor=actor,
+        )
+        stored = self._repository.save(changed, expected_version=connection.version, entry=entry)
+        return self._verify_and_store(stored, given.login(), Trigger.CREDENTIALS_EDIT, actor, budget_seconds)
+
+    def verify(
+        self, tenant_id: str, connection_id: str, *, actor: str, budget_seconds: float
+    ) -> VerificationReport:
+        """Re-runs the verifier with the stored credentials, read fresh from the secret store."""
+        connection = self._changeable(tenant_id, connection_id)
+        if not connection.has_credentials:
+            raise InvalidState("no credentials have been saved for this connection yet")
+        self._check_attempts(connection)
+        login = self._stored_login(connection)
+        return self._verify_and_store(connection, login, Trigger.MANUAL_VERIFY, actor, budget_seconds)
+
+    def disconnect(self, tenant_id: str, connection_id: str, *, actor: str) -> Connection:
+        connection = self.get(tenant_id, connection_id)
+        if connection.status is Status.DISCONNECTED:
+            return connection
+        changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
+        stored = self._repository.save(
+            changed, expected_version=connection.version, entry=entry, release_provider=True
+        )
+        if connection.secret_id is not None:
+            self._credentials.delete(connection.secret_id)
+        self._publish(entry)
+        return stored
+
+    def health_check(
+        self, tenant_id: str, connection_id: str, *, claimed_until: datetime, budget_seconds: float
+    ) -> VerificationReport | None:
+        """One scheduled check of a connection the dispatcher claimed.
+
+        Returns None when the claim is outdated (an edit, a manual verify or a disconnect rescheduled the
+        connection since) or the connection may no longer be checked automatically.
+        """
+        connection = self._repository.get(tenant_id, connection_id)
+        if connection is None or connection.next_check_at != claimed_until:
+            return None
+        if self._settings.schedule.next_check_at(connection, self._clock(), self._rng) is None:
+            return None  # e.g. credentials refused at sign-in: never signed in again by the health check
+        login = self._stored_login(connection)
+        return self._verify_and_store(
+            connection, login, Trigger.HEALTH_CHECK, transitions.SYSTEM_ACTOR, budget_seconds
+        )
+
+    # Internals ---------------------------------------------------------------------------------------------
+
+    def _changeable(self, tenant_id: str, connection_id: str) -> Connection:
+        connection = self.get(tenant_id, connection_id)
+        if connection.status is Status.DISCONNECTED:
+            raise InvalidState("the connection is disconnected; connect again to start over")
+        return connection
+
+    def _check_attempts(self, connection: Connection) -> None:
+        limit = self._settings.attempts
+        retry_after = limit.retry_after(connection, self._clock())
+        if retry_after is not None:
+            raise TooManyAttempts(retry_after, limit.limit, int(limit.window.total_seconds() // 60))
+
+    def _stored_login(self, connection: Connection) -> LoginCredentials:
+        assert connection.secret_id is not None and connection.secret_version is not None
+        return self._credentials.get(SecretRef(connection.secret_id, connection.secret_version))
+
+    def _verify_and_store(
+        self,
+        connection: Connection,
+        login: LoginCredentials,
+        trigger: Trigger,
+        actor: str,
+        budget_seconds: float,
+    ) -> VerificationReport:
+        result = self._verifier.verify(login, deadline=Deadline(budget_seconds))
+        logger.info(
+            "verification finished",
+            extra={
+                "connection_id": connection.id,
+                "trigger": trigger.value,
+                "outcome": result.outcome.value,
+                "reason": result.reason.value if result.reason else None,
+                "round_trips": result.round_trips,
+                "sign_ins": result.sign_ins,
+                "support_ids": list(result.support_ids),
+            },
+        )
+        return self._store_result(connection, result, trigger, actor)
+
+    def _store_result(
+        self, verified: Connection, result: VerificationResult, trigger: Trigger, actor: str
+    ) -> VerificationReport:
+        """Applies a result with an optimistic lock.
+
+        On a conflict the fresh item is re-read: if its credentials are still the ones verified, the result is
+        applied to it; if they changed, this result is stale and is dropped, never written over newer ones.
+        """
+        current = verified
+        for _ in range(SAVE_ATTEMPTS):
+            changed, entry = transitions.apply_verification(
+                current,
+                result,
+                now=self._clock(),
+                trigger=trigger,
+                actor=actor,
+                schedule=self._settings.schedule,
+                attempts=self._settings.attempts,
+                rng=self._rng,
+            )
+            try:
+                stored = self._repository.save(changed, expected_version=current.version, entry=entry)
+            except ConcurrentModification:
+                fresh = self._repository.get(current.tenant_id, current.id)
+                if (
+                    fresh is None
+                    or fresh.status is Status.DISCONNECTED
+                    or fresh.credentials_version != verified.credentials_version
+                ):
+                    logger.info(
+                        "verification result dropped: the connection changed meanwhile",
+                        extra={"connection_id": verified.id, "trigger": trigger.value},
+                    )
+                    return VerificationReport(
+                        fresh or current, result, applied=False, previous_status=current.status
+                    )
+                current = fresh
+                continue
+            if entry is not None:
+                self._publish(entry)
+            return VerificationReport(stored, result, previous_status=current.status)
+        raise ConcurrentModification()
+
+    def _publish(self, entry: HistoryEntry) -> None:
+        if entry.from_status is entry.to_status:
+            return
+        self._events.publish_status_changed(
+            StatusChanged(
+                tenant_id=entry.tenant_id,
+                connection_id=entry.connection_id,
+                old_status=entry.from_status,
+                new_status=entry.to_status,
+                reason=entry.reason,
+                at=entry.at,
+                trigger=entry.trigger.value,
+            )
+        )
+
+
+__all__ = ["AlreadyConnected", "ConnectionService", "ServiceSettings", "VerificationReport"]

@@ -1,0 +1,161 @@
+"""Pure state transitions of a connection. Each returns the new connection and what goes into history."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime
+
+from ..verification import Outcome, Reason, VerificationResult
+from .model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
+from .policy import AttemptLimit, CheckSchedule
+
+SYSTEM_ACTOR = "system"
+
+
+def open_connection(
+    tenant_id: str, connection_id: str, *, now: datetime, actor: str
+) -> tuple[Connection, HistoryEntry]:
+    connection = Connection(
+        id=connection_id,
+        tenant_id=tenant_id,
+        status=Status.AWAITING_CREDENTIALS,
+        created_at=now,
+        updated_at=now,
+    )
+    entry = HistoryEntry(
+        connection_id, tenant_id, now, Trigger.CONNECT, actor, None, Status.AWAITING_CREDENTIALS
+    )
+    return connection, entry
+
+
+def record_credentials(
+    connection: Connection,
+    *,
+    company_id: str,
+    entity_id: str | None,
+    user_id: str,
+    secret_id: str,
+    secret_version: str,
+    now: datetime,
+    actor: str,
+) -> tuple[Connection, HistoryEntry]:
+    """New credentials replace the old; the status stays until their verification is applied."""
+    changed = replace(
+        connection,
+        company_id=company_id,
+        entity_id=entity_id,
+        user_id=user_id,
+        secret_id=secret_id,
+        secret_version=secret_version,
+        credentials_version=connection.credentials_version + 1,
+        next_check_at=None,
+        ever_connected=connection.ever_connected
+        and company_id.casefold() == (connection.company_id or "").casefold(),
+        updated_at=now,
+    )
+    where = f"company {company_id}" + (f", entity {entity_id}" if entity_id else "") + f", user {user_id}"
+    entry = HistoryEntry(
+        connection.id,
+        connection.tenant_id,
+        now,
+        Trigger.CREDENTIALS_EDIT,
+        actor,
+        connection.status,
+        connection.status,
+        detail=f"credentials saved for {where}",
+        credentials_version=changed.credentials_version,
+    )
+    return changed, entry
+
+
+def apply_verification(
+    connection: Connection,
+    result: VerificationResult,
+    *,
+    now: datetime,
+    trigger: Trigger,
+    actor: str,
+    schedule: CheckSchedule,
+    attempts: AttemptLimit,
+    rng: random.Random,
+) -> tuple[Connection, HistoryEntry | None]:
+    """Stores what the verifier found.
+
+    A definitive answer sets status and reason. A check that could not complete (outage, rate limit, our own
+    configuration) never changes the status: it only marks health DEGRADED and keeps the last known checklist.
+    """
+    failed_sign_ins = attempts.recent(connection, now)
+    if result.outcome is Outcome.INCOMPLETE:
+        changed = replace(
+            connection,
+            health=Health.DEGRADED,
+            health_reason=result.reason.value if result.reason else None,
+            transient_failures=connection.transient_failures + 1,
+            last_checked_at=now,
+            failed_sign_ins=failed_sign_ins,
+            support_ids=result.support_ids,
+            updated_at=now,
+        )
+    else:
+        status = Status.CONNECTED if result.outcome is Outcome.CONNECTED else Status.ACTION_REQUIRED
+        if result.reason is Reason.INVALID_CREDENTIALS:
+            failed_sign_ins = (*failed_sign_ins, now)
+        changed = replace(
+            connection,
+            status=status,
+            reason=result.reason.value if result.reason else None,
+            health=Health.OK,
+            health_reason=None,
+            message=result.message,
+            checks=tuple(Check(c.check_id, c.label, c.status.value, c.remediation) for c in result.checks),
+            missing_permissions=tuple(
+                PermissionRef(p.application, p.activity, p.permission) for p in result.missing_permissions
+            ),
+            transient_failures=0,
+            ever_connected=connection.ever_connected or status is Status.CONNECTED,
+            last_verified_at=now,
+            last_checked_at=now,
+            failed_sign_ins=failed_sign_ins,
+            support_ids=result.support_ids,
+            updated_at=now,
+        )
+    changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
+    if changed.status is connection.status and changed.reason == connection.reason:
+        return changed, None
+    entry = HistoryEntry(
+        connection.id,
+        connection.tenant_id,
+        now,
+        trigger,
+        actor,
+        connection.status,
+        changed.status,
+        reason=changed.reason,
+        detail=result.message,
+        credentials_version=connection.credentials_version,
+    )
+    return changed, entry
+
+
+def disconnect(connection: Connection, *, now: datetime, actor: str) -> tuple[Connection, HistoryEntry]:
+    changed = replace(
+        connection,
+        status=Status.DISCONNECTED,
+        reason=None,
+        health=Health.UNKNOWN,
+        health_reason=None,
+        secret_version=None,
+        next_check_at=None,
+        updated_at=now,
+    )
+    entry = HistoryEntry(
+        connection.id,
+        connection.tenant_id,
+        now,
+        Trigger.DISCONNECT,
+        actor,
+        connection.status,
+        Status.DISCONNECTED,
+    )
+    return changed, entry

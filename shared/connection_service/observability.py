@@ -1,0 +1,43 @@
+"""Logger, Metrics and Tracer, set up once for every function (Powertools for AWS Lambda).
+
+Secrets never reach these: handlers never log events or bodies, traced methods do not capture responses,
+and metrics carry no per-tenant dimensions (tenant and connection ids go to metadata).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .verification import VerificationResult
+
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
+
+logger = Logger(service=SERVICE_NAME)
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "IntacctConnections"), service=SERVICE_NAME
+)
+tracer = Tracer(service=SERVICE_NAME)
+
+# The layer's own modules log through the standard library; give them the same JSON output.
+copy_config_to_registered_loggers(source_logger=logger, include={"connection_service"})
+
+# botocore logs whole request and response bodies at DEBUG — PutSecretValue and GetSecretValue included —
+# so the AWS SDK and HTTP libraries never log below WARNING, whatever the root logger is set to.
+for _library in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_library).setLevel(logging.WARNING)
+
+
+def record_verification(result: VerificationResult, *, trigger: str, seconds: float) -> None:
+    """Counts one verification by outcome and reason (both small, fixed sets: safe as dimensions)."""
+    metrics.add_metric(name="Verifications", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=f"Outcome_{result.outcome.value}", unit=MetricUnit.Count, value=1)
+    if result.reason is not None:
+        metrics.add_metric(name=f"Reason_{result.reason.value}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="VerificationSeconds", unit=MetricUnit.Seconds, value=round(seconds, 3))
+    metrics.add_metric(name="IntacctRoundTrips", unit=MetricUnit.Count, value=result.round_trips)
+    metrics.add_metadata(key="trigger", value=trigger)

@@ -1,0 +1,82 @@
+"""Builds the service from the environment once per execution environment (warm Lambdas reuse it)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import boto3
+
+from .adapters.dynamodb_repository import DynamoDBConnectionRepository
+from .adapters.event_publisher import EventBridgePublisher
+from .adapters.platform_verifier import PlatformVerifier
+from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
+from .config import Settings
+from .connections.policy import AttemptLimit, CheckSchedule
+from .connections.ports import Verifier
+from .connections.service import ConnectionService, ServiceSettings
+from .intacct import SessionCache
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.cache
+def repository() -> DynamoDBConnectionRepository:
+    return DynamoDBConnectionRepository(boto3.client("dynamodb"), settings().table_name)
+
+
+def service_settings(config: Settings) -> ServiceSettings:
+    interval = timedelta(seconds=config.check_interval_seconds)
+    return ServiceSettings(
+        schedule=CheckSchedule(
+            interval=interval,
+            action_required_interval=interval,
+            degraded_base=min(timedelta(minutes=5), interval / 4),
+        ),
+        attempts=AttemptLimit(
+            limit=config.max_failed_sign_ins,
+            window=timedelta(minutes=config.failed_sign_in_window_minutes),
+        ),
+    )
+
+
+def platform_verifier(*, reuse_sessions: bool = False) -> Verifier:
+    config = settings()
+    secrets = boto3.client("secretsmanager")
+    return PlatformVerifier(
+        lambda: load_sender_credentials(secrets, config.platform_secret_id),
+        endpoint_url=config.intacct_endpoint_url,
+        session_cache=SessionCache() if reuse_sessions else None,
+    )
+
+
+def build_service(verifier: Verifier) -> ConnectionService:
+    config = settings()
+    return ConnectionService(
+        repository(),
+        SecretsManagerCredentialStore(
+            boto3.client("secretsmanager"),
+            name_prefix=config.secret_prefix,
+            kms_key_id=config.kms_key_id,
+            recovery_window_days=config.secret_recovery_days,
+            tags={"app": "intacct-connections"},
+        ),
+        EventBridgePublisher(boto3.client("events"), config.event_bus_name),
+        verifier,
+        settings=service_settings(config),
+    )
+
+
+@functools.cache
+def service(*, reuse_sessions: bool = False) -> ConnectionService:
+    """The use cases. `reuse_sessions` is for the health check; API verifications always sign in afresh."""
+    return build_service(platform_verifier(reuse_sessions=reuse_sessions))
+
+
+def reset() -> None:
+    """Forgets every cached object (tests, and the local stack after it changes the environment)."""
+    for cached in (settings, repository, service):
+        cached.cache_clear()

@@ -1,0 +1,139 @@
+"""Tenant isolation, roles, idempotent connect, conflicts, and the demo password appearing nowhere."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from tests.support.logs import all_logs, rendered
+from tests.support.stack import DEMO_PASSWORD, Stack
+
+ADMIN_ROUTES = [
+    ("PUT", "/connections/{id}/credentials"),
+    ("POST", "/connections/{id}/verify"),
+    ("DELETE", "/connections/{id}"),
+]
+READ_ROUTES = [("GET", "/connections/{id}"), ("GET", "/connections/{id}/history")]
+CREDENTIALS = {"company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES + READ_ROUTES)
+def test_another_tenants_connection_is_not_found(stack: Stack, method: str, path: str) -> None:
+    connection_id = stack.connect("acme")["id"]
+    reply = stack.call(
+        method, path.format(id=connection_id), CREDENTIALS if method == "PUT" else None, tenant="globex"
+    )
+    assert reply.status == 404
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert stack.call("GET", "/connections", tenant="globex").json == {"connections": []}
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/connections"), *ADMIN_ROUTES])
+def test_members_may_not_change_the_connection(stack: Stack, method: str, path: str) -> None:
+    connection_id = stack.connect("acme")["id"]
+    body = (
+        {"provider": "sage_intacct"} if path == "/connections" else (CREDENTIALS if method == "PUT" else None)
+    )
+    reply = stack.call(method, path.format(id=connection_id), body, role="member")
+    assert reply.status == 403 and reply.json["type"] == "/problems/forbidden"
+
+
+@pytest.mark.parametrize(("method", "path"), READ_ROUTES)
+def test_members_may_read(stack: Stack, method: str, path: str) -> None:
+    connection_id = stack.connect("acme")["id"]
+    assert stack.call(method, path.format(id=connection_id), role="member").status == 200
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt"])
+def test_no_or_bad_token_is_refused_before_any_handler(stack: Stack, token: str) -> None:
+    assert stack.call("GET", "/connections", token=token).status == 401
+
+
+def test_a_token_without_tenant_claim_is_refused_by_the_handler(stack: Stack) -> None:
+    token = stack.authority.issue("", "admin")
+    reply = stack.call("GET", "/connections", token=token)
+    assert reply.status == 401 and reply.headers["content-type"] == "application/problem+json"
+
+
+def test_the_tenant_comes_only_from_the_token(stack: Stack) -> None:
+    created = stack.call("POST", "/connections", {"provider": "sage_intacct", "tenant_id": "globex"})
+    assert created.status == 422
+    stack.connect("acme")
+    assert stack.call("GET", "/connections", tenant="globex").json["connections"] == []
+
+
+def test_connect_is_idempotent_with_a_key_and_unique_per_tenant(stack: Stack) -> None:
+    headers = {"Idempotency-Key": "4f1d0c9a-retry-me"}
+    first = stack.call("POST", "/connections", {"provider": "sage_intacct"}, headers=headers)
+    retried = stack.call("POST", "/connections", {"provider": "sage_intacct"}, headers=headers)
+    assert first.status == retried.status == 201
+    assert first.json == retried.json
+    other_key = stack.call(
+        "POST", "/connections", {"provider": "sage_intacct"}, headers={"Idempotency-Key": "x2"}
+    )
+    assert other_key.status == 409 and other_key.json["existing_id"] == first.json["id"]
+    no_key = stack.call("POST", "/connections", {"provider": "sage_intacct"})
+    assert no_key.status == 409 and no_key.json["type"] == "/problems/already-connected"
+    # The same key from another tenant is another request.
+    globex = stack.call(
+        "POST", "/connections", {"provider": "sage_intacct"}, headers=headers, tenant="globex"
+    )
+    assert globex.status == 201 and globex.json["id"] != first.json["id"]
+
+
+def test_unsupported_provider(stack: Stack) -> None:
+    reply = stack.call("POST", "/connections", {"provider": "quickbooks"})
+    assert reply.status == 422 and reply.json["errors"][0]["field"] == "provider"
+
+
+def test_a_concurrent_edit_is_a_conflict(stack: Stack) -> None:
+    from connection_service import wiring
+    from connection_service.connections.errors import ConcurrentModification
+
+    connection_id = stack.connect()["id"]
+    repository = wiring.repository()
+    stale = repository.get("acme", connection_id)
+    assert stale is not None
+    assert stack.edit(connection_id).status == 200
+    with pytest.raises(ConcurrentModification):
+        repository.save(stale, expected_version=stale.version)
+
+
+def test_the_demo_password_appears_nowhere(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    with all_logs() as records:
+        _break_and_repair_everything(stack)
+    captured = capsys.readouterr()
+    surfaces = {
+        "responses": json.dumps(
+            [reply.text for reply in stack.replies] + [reply.headers for reply in stack.replies]
+        ),
+        "logs": "\n".join(rendered(record) for record in records),
+        "stdout (JSON logs and EMF metrics)": captured.out + captured.err,
+        "dynamodb": json.dumps(stack.table_items()),
+        "events": json.dumps(stack.published_events()),
+        "simulator log": json.dumps(stack.simulator.requests()),
+    }
+    assert len(records) > 20 and len(surfaces["stdout (JSON logs and EMF metrics)"]) > 0
+    for name, text in surfaces.items():
+        assert DEMO_PASSWORD not in text, f"the password leaked into {name}"
+        assert "Sender-Demo-1" not in text, f"the sender password leaked into {name}"
+    # ...while it is really stored where it belongs.
+    secrets = boto3.client("secretsmanager")
+    names = [s["Name"] for s in secrets.list_secrets(IncludePlannedDeletion=True)["SecretList"]]
+    assert any("/tenant/acme/connection/" in name for name in names)
+
+
+def _break_and_repair_everything(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    stack.edit(connection_id)  # connected
+    stack.edit(connection_id, user_id="ws_limited")  # missing permissions
+    stack.edit(connection_id, entity_id="NO-SUCH-ENTITY")  # entity invalid
+    stack.edit(connection_id, company_id="NOSENDER-CO", confirm_company_change=True)
+    stack.edit(connection_id, company_id="FLAKY-CO", confirm_company_change=True)
+    stack.call("PUT", f"/connections/{connection_id}/credentials", {"user_password": DEMO_PASSWORD})  # 422
+    stack.simulator_control("POST", "/_sim/companies/FLAKY-CO/faults", {"kind": "http_503", "always": True})
+    stack.call("POST", f"/connections/{connection_id}/verify")  # degraded
+    stack.call("GET", f"/connections/{connection_id}/history")
+    stack.call("DELETE", f"/connections/{connection_id}")

@@ -1,0 +1,182 @@
+"""The scheduled health check through dispatcher → SQS FIFO → worker, against moto and the simulator."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from connection_service import wiring
+from connection_service.connections.model import HistoryEntry, Status, Trigger
+from connection_service.intacct import Deadline, LoginCredentials
+from connection_service.verification import VerificationResult
+from tests.support.health import dispatch, drain
+from tests.support.stack import Stack
+
+REVOKE = {"application": "Projects", "activity": "Projects", "permission": "View"}
+
+
+def connected(stack: Stack, tenant: str = "acme", **fields: str) -> str:
+    connection_id = stack.connect(tenant)["id"]
+    reply = stack.edit(connection_id, tenant=tenant, **fields)
+    assert reply.status == 200, reply.text
+    return str(connection_id)
+
+
+def status(stack: Stack, connection_id: str, tenant: str = "acme") -> dict[str, object]:
+    return dict(stack.call("GET", f"/connections/{connection_id}", tenant=tenant, role="member").json)
+
+
+def test_a_lost_permission_is_noticed_and_its_repair_too(stack: Stack) -> None:
+    connection_id = connected(stack)
+    stack.published_events()  # forget the connect/edit events
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/revoke", REVOKE)
+
+    assert dispatch().dispatched == 1
+    assert drain(stack.resources.queue_url) == 1
+    broken = status(stack, connection_id)
+    assert (broken["status"], broken["reason"]) == ("ACTION_REQUIRED", "MISSING_PERMISSIONS")
+    assert broken["missing_permissions"] == [REVOKE]
+
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
+    assert dispatch().dispatched == 1
+    drain(stack.resources.queue_url)
+    assert status(stack, connection_id)["status"] == "CONNECTED"
+
+    events = [e["detail"] for e in stack.published_events()]
+    assert [(e["old_status"], e["new_status"], e["reason"], e["trigger"]) for e in events] == [
+        ("CONNECTED", "ACTION_REQUIRED", "MISSING_PERMISSIONS", "health_check"),
+        ("ACTION_REQUIRED", "CONNECTED", None, "health_check"),
+    ]
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    assert [h["trigger"] for h in history][-2:] == ["health_check", "health_check"]
+
+
+def test_rejected_credentials_are_never_signed_in_again_by_the_health_check(stack: Stack) -> None:
+    connection_id = connected(stack, user_password="Wrong-Passw0rd!")
+    assert status(stack, connection_id)["reason"] == "INVALID_CREDENTIALS"
+    stack.simulator.reset()
+    assert dispatch(hours_ahead=48).found == 0
+    drain(stack.resources.queue_url)
+    assert stack.simulator.requests() == []
+    # Even a forged or stale message cannot make it sign in.
+    far = datetime.now(UTC) + timedelta(days=3)
+    report = wiring.service(reuse_sessions=True).health_check(
+        "acme", connection_id, claimed_until=far, budget_seconds=5
+    )
+    assert report is None and stack.simulator.requests() == []
+
+
+def test_transient_faults_leave_status_alone_and_mark_health(stack: Stack) -> None:
+    connection_id = connected(stack)
+    stack.published_events()
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", {"kind": "http_503", "always": True})
+    dispatch()
+    drain(stack.resources.queue_url)
+    after = status(stack, connection_id)
+    assert (after["status"], after["health"], after["health_reason"]) == (
+        "CONNECTED",
+        "DEGRADED",
+        "INTACCT_UNAVAILABLE",
+    )
+    next_check = datetime.fromisoformat(str(after["next_check_at"]))
+    assert next_check - datetime.now(UTC) < timedelta(minutes=10)  # retried soon, with backoff
+    assert stack.published_events() == []  # no status change, no event
+
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+    dispatch()
+    drain(stack.resources.queue_url)
+    healed = status(stack, connection_id)
+    assert (healed["status"], healed["health"]) == ("CONNECTED", "OK")
+    assert stack.published_events() == []
+
+
+def test_one_request_in_flight_per_company_with_many_connections_and_workers(stack: Stack) -> None:
+    tenants = [f"tenant{n:02d}" for n in range(12)]
+    for tenant in tenants:
+        connected(stack, tenant)
+    stack.simulator_control("PATCH", "/_sim/companies/DEMO-CO", {"latency_ms": 40})
+    before = len(stack.simulator.requests("DEMO-CO"))
+    assert dispatch().dispatched == len(tenants)
+    assert drain(stack.resources.queue_url, workers=4) == len(tenants)
+    # One sign-in, then every check reuses that session: one round trip per connection.
+    assert len(stack.simulator.requests("DEMO-CO")) - before == len(tenants) + 1
+    assert stack.simulator.max_in_flight("DEMO-CO") == 1
+    assert all(
+        status(stack, cid, t)["status"] == "CONNECTED"
+        for t in tenants
+        for cid in [stack.call("GET", "/connections", tenant=t).json["connections"][0]["id"]]
+    )
+
+
+def test_each_due_connection_is_enqueued_once_per_due_time(stack: Stack) -> None:
+    connected(stack)
+    first = dispatch()
+    assert (first.found, first.dispatched) == (1, 1)
+    again = dispatch()  # before the worker ran: the claim moved the next check ahead
+    assert again.found == 0
+    assert drain(stack.resources.queue_url) == 1
+
+
+def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(stack: Stack) -> None:
+    connection_id = connected(stack, user_id="ws_limited")
+    assert status(stack, connection_id)["reason"] == "MISSING_PERMISSIONS"
+    dispatch()
+    real = wiring.platform_verifier()
+
+    class EditDuringVerification:
+        """Lets the admin save new credentials while the health check is talking to Intacct."""
+
+        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+            result = real.verify(login, deadline=deadline)
+            assert stack.edit(connection_id, user_id="ws_expenses").json["status"] == "CONNECTED"
+            return result
+
+    stored = wiring.repository().get("acme", connection_id)
+    assert stored is not None and stored.next_check_at is not None
+    report = wiring.build_service(EditDuringVerification()).health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
+    )
+    assert report is not None and report.applied is False
+    assert report.result is not None and report.result.reason is not None  # it did find ws_limited lacking
+    final = status(stack, connection_id)
+    assert (final["status"], final["user_id"], final["reason"]) == ("CONNECTED", "ws_expenses", None)
+
+
+DUE_VARIANTS: dict[str, tuple[Status, str | None, bool]] = {
+    "connected": (Status.CONNECTED, None, True),
+    "missing-permissions": (Status.ACTION_REQUIRED, "MISSING_PERMISSIONS", True),
+    "sender": (Status.ACTION_REQUIRED, "SENDER_NOT_AUTHORIZED", True),
+    "web-services": (Status.ACTION_REQUIRED, "WEB_SERVICES_DISABLED", True),
+    "expired": (Status.ACTION_REQUIRED, "COMPANY_EXPIRED", True),
+    "entity": (Status.ACTION_REQUIRED, "ENTITY_INVALID", True),
+    "invalid-credentials": (Status.ACTION_REQUIRED, "INVALID_CREDENTIALS", False),
+    "awaiting": (Status.AWAITING_CREDENTIALS, None, False),
+    "disconnected": (Status.DISCONNECTED, None, False),
+}
+
+
+def test_the_due_index_holds_exactly_the_connections_the_rules_allow(stack: Stack) -> None:
+    repository = wiring.repository()
+    schedule = wiring.service_settings(wiring.settings()).schedule
+    template = repository.get("acme", connected(stack))
+    assert template is not None
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    expected = set()
+    for index, (name, (state, reason, due)) in enumerate(DUE_VARIANTS.items()):
+        candidate = replace(
+            template, id=f"{index:032x}", tenant_id=f"rules-{name}", status=state, reason=reason
+        )
+        candidate = replace(
+            candidate, next_check_at=schedule.next_check_at(candidate, long_ago, random.Random(1))
+        )
+        assert (candidate.next_check_at is not None) is due, name
+        repository.create(
+            candidate,
+            HistoryEntry(candidate.id, candidate.tenant_id, long_ago, Trigger.CONNECT, "test", None, state),
+        )
+        if due:
+            expected.add(candidate.id)
+    stack.simulator.reset()
+    due_now = dispatch(hours_ahead=0)
+    assert due_now.dispatched == len(expected)  # the connection made by connected() is not due yet

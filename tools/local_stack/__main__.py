@@ -1,0 +1,176 @@
+"""`python -m local_stack run` (what `make run` starts) and `python -m local_stack token` (`make token`)."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCK_PATH = ROOT / ".local" / "run.lock"
+HOST = "127.0.0.1"
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _take_lock() -> IO[str]:
+    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
+    handle = LOCK_PATH.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        print(
+            f"error: the local stack is already running ({owner}). Stop it with Ctrl-C first.",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def run() -> int:
+    lock = _take_lock()
+    api_port = _port("PORT", 3000)
+    sim_port = _port("INTACCT_SIM_PORT", 8090)
+    aws_port = _port("MOTO_PORT", 5050)
+    interval = _port("HEALTH_CHECK_INTERVAL_SECONDS", 60)
+    busy = [
+        f"{name} {port}"
+        for name, port in (("PORT", api_port), ("INTACCT_SIM_PORT", sim_port), ("MOTO_PORT", aws_port))
+        if not _port_free(port)
+    ]
+    if busy:
+        print(
+            f"error: port(s) already in use on {HOST}: {', '.join(busy)}. Free them or set other ports "
+            "(for example PORT=3001 make run).",
+            file=sys.stderr,
+        )
+        return 1
+
+    started = time.monotonic()
+    # The AWS emulator first: every boto3 client made from here on talks to it.
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+    moto.start()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://{HOST}:{aws_port}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        }
+    )
+
+    from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
+
+    from .api_gateway import ApiGatewayEmulator, routes_from_template
+    from .health_loop import HealthLoop
+    from .http_server import serve_api
+    from .resources import create_resources
+    from .tokens import TokenAuthority, local_signing_key
+
+    simulator = IntacctSimulator.from_file(DEMO_DATA_PATH, host=HOST, port=sim_port).start()
+    endpoint = os.environ.get("INTACCT_ENDPOINT_URL") or simulator.gateway_url
+    resources = create_resources()
+    os.environ.update(resources.environment(endpoint))
+    os.environ["CHECK_INTERVAL_SECONDS"] = str(interval)
+
+    routes = routes_from_template()
+    authority = TokenAuthority(local_signing_key())
+    api = serve_api(ApiGatewayEmulator(routes, authority.verify), HOST, api_port)
+    lines = threading.Lock()
+
+    def report(line: str) -> None:
+        with lines:
+            print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+
+    health = HealthLoop(resources.queue_url, dispatch_every=max(5.0, interval / 4), report=report).start()
+    api_url = f"http://{HOST}:{api_port}"
+    print(
+        f"""
+Sage Intacct connection service — local stack up in {time.monotonic() - started:.1f}s
+  HTTP API           {api_url}   ({len(routes)} routes from template.yaml, local JWT authorizer)
+  Intacct gateway    {endpoint}{"   (INTACCT_ENDPOINT_URL)" if endpoint != simulator.gateway_url else ""}
+  Intacct simulator  {simulator.base_url}/_sim/   (control API; demo data {DEMO_DATA_PATH.name})
+  AWS emulator       http://{HOST}:{aws_port}   (moto: table, FIFO queue, event bus, KMS key, secrets)
+  Health check       every {interval}s per connection (dispatcher → SQS FIFO → worker)
+
+Next, in another terminal:
+  TOKEN=$(make -s token TENANT=acme ROLE=admin)
+  curl -s -X POST {api_url}/connections -H "Authorization: Bearer $TOKEN" \\
+       -H 'Content-Type: application/json' -d '{{"provider": "sage_intacct"}}'
+  (the README's walkthrough goes on from there)
+Ctrl-C stops everything.
+""",
+        flush=True,
+    )
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    print("\nstopping…", flush=True)
+    health.stop()
+    api.shutdown()
+    simulator.stop()
+    moto.stop()
+    lock.close()
+    print("stopped.")
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    from .tokens import TokenAuthority, local_signing_key
+
+    print(TokenAuthority(local_signing_key()).issue(args.tenant, args.role, subject=args.subject))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_stack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole service on 127.0.0.1")
+    token_parser = commands.add_parser("token", help="print a bearer token the local API accepts")
+    token_parser.add_argument("--tenant", default="acme")
+    token_parser.add_argument("--role", default="admin")
+    token_parser.add_argument("--subject", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run()
+    return token(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
