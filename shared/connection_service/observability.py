@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
@@ -23,8 +24,13 @@ metrics = Metrics(
 )
 tracer = Tracer(service=SERVICE_NAME)
 
-# The layer's own modules log through the standard library; give them the same JSON output.
+# The layer's own modules log through the standard library (`connection_service.*`); their package logger
+# gets the same JSON output and level, and every module logger propagates to it.
+logging.getLogger("connection_service")
 copy_config_to_registered_loggers(source_logger=logger, include={"connection_service"})
+
+# Read-only requests publish no metric of their own; that is expected, not worth a warning per invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 # botocore logs whole request and response bodies at DEBUG — PutSecretValue and GetSecretValue included —
 # so the AWS SDK and HTTP libraries never log below WARNING, whatever the root logger is set to.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import logging
 import os
 import signal
 import socket
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCK_PATH = ROOT / ".local" / "run.lock"
 HOST = "127.0.0.1"
 
 
@@ -34,8 +34,11 @@ def _port_free(port: int) -> bool:
 
 
 def _take_lock() -> IO[str]:
-    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
-    handle = LOCK_PATH.open("a+")
+    from .tokens import state_dir
+
+    lock_path = state_dir() / "run.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = lock_path.open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -76,6 +79,7 @@ def run() -> int:
     # The AWS emulator first: every boto3 client made from here on talks to it.
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request access log
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     moto.start()
     os.environ.update(

@@ -6,6 +6,7 @@ JwtAudience); locally, `make token` and `make run` share this key so the same cl
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Mapping
@@ -17,11 +18,20 @@ import jwt
 
 LOCAL_ISSUER = "https://auth.local.invalid/"
 LOCAL_AUDIENCE = "intacct-connections-local"
-DEFAULT_KEY_PATH = Path(__file__).resolve().parents[2] / ".local" / "jwt-signing-key"
+DEFAULT_KEY_PATH = (
+    Path(os.environ.get("LOCAL_STATE_DIR") or Path(__file__).resolve().parents[2] / ".local")
+    / "jwt-signing-key"
+)
 
 
-def local_signing_key(path: Path = DEFAULT_KEY_PATH) -> str:
+def state_dir() -> Path:
+    """Where the local stack keeps its key and lock: .local/ in the checkout, or LOCAL_STATE_DIR."""
+    return Path(os.environ.get("LOCAL_STATE_DIR") or Path(__file__).resolve().parents[2] / ".local")
+
+
+def local_signing_key(path: Path | None = None) -> str:
     """The machine's local signing key, created on first use (never committed: .local/ is ignored)."""
+    path = path or state_dir() / "jwt-signing-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48), encoding="utf-8")

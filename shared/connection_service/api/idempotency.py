@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import wiring
 from .principal import Principal
@@ -29,7 +30,7 @@ def _connect(principal: Principal) -> tuple[int, dict[str, Any]]:
 
 
 @functools.cache
-def _idempotent_connect() -> Callable[..., dict[str, Any]]:
+def _idempotent_connect() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     persistence = DynamoDBPersistenceLayer(
         table_name=wiring.settings().table_name,
         key_attr="pk",
@@ -49,18 +50,23 @@ def _idempotent_connect() -> Callable[..., dict[str, Any]]:
     decorate = idempotent_function(
         data_keyword_argument="request", persistence_store=persistence, config=config
     )
-    return cast(Callable[..., dict[str, Any]], decorate(connect_once))
+    return cast(Callable[..., dict[str, Any]], decorate(connect_once)), config
 
 
-def connect_idempotently(principal: Principal, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
+def connect_idempotently(
+    principal: Principal, idempotency_key: str | None, context: LambdaContext | None
+) -> tuple[int, dict[str, Any]]:
     if not idempotency_key:
         return _connect(principal)
+    connect_once, config = _idempotent_connect()
+    if context is not None:
+        config.register_lambda_context(context)  # an in-progress record expires with the invocation
     request = {
         "tenant_id": principal.tenant_id,
         "idempotency_key": idempotency_key,
         "actor": principal.subject,
     }
-    stored = _idempotent_connect()(request=request)
+    stored = connect_once(request=request)
     return int(stored["status"]), dict(stored["body"])
 
 

@@ -81,7 +81,7 @@ def connect() -> Response[str]:
             errors=[{"field": "provider", "message": 'must be "sage_intacct" (the only field)'}],
         )
     key = connect_router.current_event.headers.get("idempotency-key")
-    status, payload = connect_idempotently(principal, key)
+    status, payload = connect_idempotently(principal, key, connect_router.lambda_context)
     return _json(status, payload)
 
 
