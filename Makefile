@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 bench: $(STAMP)
-	$(PY) -m tests.benchmarks
+	@PYTHONPATH=shared:tools:. $(PY) -m tests.benchmarks
 
 lock:
 	uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.13 --no-header -q

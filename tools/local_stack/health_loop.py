@@ -4,7 +4,7 @@ the same handlers as the deployed functions (EventBridge Scheduler → dispatche
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ def scheduler_event() -> dict[str, Any]:
     }
 
 
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+def sqs_event(messages: Sequence[Mapping[str, Any]], queue_arn: str) -> dict[str, Any]:
     """The event the SQS event source mapping hands the worker for a batch of received messages."""
     records = []
     for message in messages:
@@ -64,7 +64,9 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
 
 def poll_worker_once(queue_url: str, *, batch_size: int = 5, visibility_timeout: int = 360) -> list[str]:
     """One poll of the event source mapping: receive a batch, invoke the worker, delete what succeeded.
-    Returns the message ids it handled (failed ones stay in the queue until their visibility times out)."""
+
+    Returns the message ids it handled (failed ones stay in the queue until their visibility times out).
+    """
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(
         QueueUrl=queue_url,

@@ -1,0 +1,111 @@
+"""Runs the README's walkthrough, as printed, against the local stack started the way `make run` does."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"<!-- walkthrough:start -->\s*```bash\n(.*?)```\s*<!-- walkthrough:end -->", readme, re.S
+    )
+    assert found, "README.md has no walkthrough block"
+    return found.group(1)
+
+
+@pytest.fixture
+def local_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {
+        **os.environ,
+        "PORT": str(_free_port()),
+        "INTACCT_SIM_PORT": str(_free_port()),
+        "MOTO_PORT": str(_free_port()),
+        "LOCAL_STATE_DIR": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(["shared", "tools", "."]),
+    }
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_stack", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    banner: list[str] = []
+    for line in process.stdout:
+        banner.append(line)
+        if "Ctrl-C stops everything" in line:
+            break
+    else:
+        process.wait(10)
+        pytest.fail("the local stack did not start:\n" + "".join(banner))
+    print(f"local stack up in {time.monotonic() - started:.1f}s")
+    try:
+        yield env
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, rest
+        assert "stopped." in rest
+
+
+def test_the_walkthrough_works_as_printed(local_stack: dict[str, str]) -> None:
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", walkthrough()],
+        cwd=ROOT,
+        env=local_stack,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    statuses = [re.search(r'"status": "(\w+)"', line) for line in lines]
+    assert [m.group(1) for m in statuses if m] == ["CONNECTED", "ACTION_REQUIRED", "CONNECTED"]
+    assert '"reason": "MISSING_PERMISSIONS"' in done.stdout
+    assert "Projects / Projects / View -> In Intacct open Company > Admin > Roles" in done.stdout
+    assert '"status": "AWAITING_CREDENTIALS"' in done.stderr  # step 1's answer, shown through tee
+    history = [line for line in lines if " -> " in line and line[:4].isdigit()]
+    assert [line.split(" ", 2)[2] for line in history] == [
+        "None -> AWAITING_CREDENTIALS ",
+        "AWAITING_CREDENTIALS -> AWAITING_CREDENTIALS ",
+        "AWAITING_CREDENTIALS -> CONNECTED ",
+        "CONNECTED -> ACTION_REQUIRED MISSING_PERMISSIONS",
+        "ACTION_REQUIRED -> CONNECTED ",
+    ]
+
+
+def test_a_second_run_fails_with_a_clear_message(local_stack: dict[str, str]) -> None:
+    second = subprocess.run(
+        [sys.executable, "-m", "local_stack", "run"],
+        cwd=ROOT,
+        env=local_stack,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "already running" in second.stderr and "Traceback" not in second.stderr
