@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 
 import requests
-from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from lxml import etree
 
 from connection_service.intacct import (
@@ -29,6 +28,7 @@ from connection_service.intacct import (
 )
 from connection_service.intacct.request import build_request
 from connection_service.verification import REQUIRED_PERMISSIONS, ConnectionVerifier, Outcome
+from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 
 LATENCY_MS = 20
 ROUNDS = 15
@@ -90,7 +90,8 @@ def main() -> None:
     for name, measured, baseline in rows:
         print(f"{name:58} {measured * 1000:9.2f}ms {baseline * 1000:9.2f}ms {measured / baseline:7.2f}")
     print(
-        f"(median of {ROUNDS} runs for the verifications, 2000 for parsing; simulator latency {LATENCY_MS} ms)"
+        f"(median of {ROUNDS} runs for the verifications, 2000 for parsing; "
+        f"simulator latency {LATENCY_MS} ms)"
     )
 
 
