@@ -162,16 +162,20 @@ class ConnectionService:
         return self._verify_and_store(connection, login, Trigger.MANUAL_VERIFY, actor, budget_seconds)
 
     def disconnect(self, tenant_id: str, connection_id: str, *, actor: str) -> Connection:
+        """Marks the connection DISCONNECTED (history kept) and deletes its secret with a recovery window.
+
+        Repeating it is safe and finishes a deletion an earlier attempt could not complete.
+        """
         connection = self.get(tenant_id, connection_id)
-        if connection.status is Status.DISCONNECTED:
-            return connection
-        changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
-        stored = self._repository.save(
-            changed, expected_version=connection.version, entry=entry, release_provider=True
-        )
+        stored = connection
+        if connection.status is not Status.DISCONNECTED:
+            changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
+            stored = self._repository.save(
+                changed, expected_version=connection.version, entry=entry, release_provider=True
+            )
+            self._publish(entry)
         if connection.secret_id is not None:
             self._credentials.delete(connection.secret_id)
-        self._publish(entry)
         return stored
 
     def health_check(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ def run_dispatcher(now: datetime | None = None) -> DispatchReport:
         metrics.add_metric(name="DispatchLostClaims", unit=MetricUnit.Count, value=report.lost_claims)
     if report.failed_sends:
         metrics.add_metric(name="DispatchFailedSends", unit=MetricUnit.Count, value=report.failed_sends)
-    logger.info("dispatch finished", extra=report.__dict__)
+    logger.info("dispatch finished", extra=asdict(report))
     return report
 
 

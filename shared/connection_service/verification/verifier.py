@@ -127,15 +127,11 @@ class ConnectionVerifier:
         response = run.exchange.response
         rights_result = _find(response.results, PERMISSIONS_CONTROL_ID)
         rights = UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None
-        transient: list[FunctionResult] = (
-            []
-            if rights_result is None or rights_result.ok
-            else ([rights_result] if rights_result.category and rights_result.category.transient else [])
-        )
+        transient = [rights_result] if rights_result is not None and _is_transient(rights_result) else []
         for permission in self._permissions:
             probe = _find(response.results, _view_control_id(permission)) if permission.probe_object else None
             status = _judge(permission, probe, rights)
-            if probe is not None and not probe.ok and probe.category and probe.category.transient:
+            if probe is not None and _is_transient(probe):
                 transient.append(probe)
             note = None
             if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
@@ -188,6 +184,10 @@ def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult 
     return next((result for result in results if result.control_id == control_id), None)
 
 
+def _is_transient(result: FunctionResult) -> bool:
+    return not result.ok and result.category is not None and result.category.transient
+
+
 def _errors_of(results: Sequence[FunctionResult]) -> tuple[ErrorDetail, ...]:
     return tuple(error for result in results if not result.ok for error in result.errors)
 
@@ -202,7 +202,7 @@ def _judge(
             return CheckStatus.OK
         if probe.category in (Category.PERMISSION_DENIED, Category.OBJECT_UNAVAILABLE):
             return CheckStatus.MISSING
-        if probe.category is not None and probe.category.transient:
+        if _is_transient(probe):
             return CheckStatus.UNKNOWN
     if rights is None or not len(rights):
         return CheckStatus.UNKNOWN
