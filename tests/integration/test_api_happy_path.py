@@ -48,6 +48,7 @@ def test_connect_edit_verify_disconnect_and_connect_again(stack: Stack) -> None:
 
     gone = stack.call("DELETE", f"/connections/{connection_id}")
     assert gone.status == 204 and gone.text == ""
+    assert stack.call("DELETE", f"/connections/{connection_id}").status == 204  # repeating is harmless
     after = stack.call("GET", f"/connections/{connection_id}")
     assert after.json["status"] == "DISCONNECTED" and after.json["status_label"] == "Disconnected"
     secret = boto3.client("secretsmanager").describe_secret(SecretId=body_secret_name(stack, connection_id))
