@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from connection_service import wiring
 from tests.support.stack import DEMO_PASSWORD, Stack
 
 
@@ -102,6 +103,25 @@ def test_an_outage_keeps_the_status_and_marks_health_degraded(stack: Stack) -> N
     stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
     healed = stack.call("POST", f"/connections/{connection_id}/verify").json
     assert (healed["status"], healed["health"], healed["health_reason"]) == ("CONNECTED", "OK", None)
+
+
+def test_a_verification_that_cannot_finish_in_time_says_so(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"
+    monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "1.5")
+    wiring.reset()
+    stack.simulator_control(
+        "POST", "/_sim/companies/DEMO-CO/faults", {"kind": "slow", "always": True, "delay_ms": 4000}
+    )
+    body = stack.call("POST", f"/connections/{connection_id}/verify").json
+    assert (body["status"], body["health"], body["health_reason"]) == (
+        "CONNECTED",
+        "DEGRADED",
+        "INTACCT_UNAVAILABLE",
+    )
+    assert body["verification"]["completed"] is False
 
 
 def test_rate_limiting_is_transient_too(stack: Stack) -> None:
