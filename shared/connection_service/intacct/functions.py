@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 
-def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+def append_child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    """Adds `<tag>text</tag>`; lxml escapes the text, so any value is safe."""
     element = etree.SubElement(parent, tag)
     if text is not None:
         element.text = text
@@ -32,7 +33,7 @@ class GetAPISession:
     def render(self) -> etree._Element:
         body = etree.Element("getAPISession")
         if self.location_id is not None:
-            _child(body, "locationid", self.location_id)
+            append_child(body, "locationid", self.location_id)
         return body
 
 
@@ -48,11 +49,11 @@ class Query:
 
     def render(self) -> etree._Element:
         body = etree.Element("query")
-        _child(body, "object", self.object_name)
-        select = _child(body, "select")
+        append_child(body, "object", self.object_name)
+        select = append_child(body, "select")
         for field_name in self.fields:
-            _child(select, "field", field_name)
-        _child(body, "pagesize", str(self.page_size))
+            append_child(select, "field", field_name)
+        append_child(body, "pagesize", str(self.page_size))
         return body
 
 
@@ -69,10 +70,10 @@ class ReadByQuery:
 
     def render(self) -> etree._Element:
         body = etree.Element("readByQuery")
-        _child(body, "object", self.object_name)
-        _child(body, "fields", ",".join(self.fields))
-        _child(body, "query", self.query)
-        _child(body, "pagesize", str(self.page_size))
+        append_child(body, "object", self.object_name)
+        append_child(body, "fields", ",".join(self.fields))
+        append_child(body, "query", self.query)
+        append_child(body, "pagesize", str(self.page_size))
         return body
 
 
@@ -86,7 +87,7 @@ class GetUserPermissions:
 
     def render(self) -> etree._Element:
         body = etree.Element("getUserPermissions")
-        _child(body, "userId", self.user_id)  # camelCase, as the schema spells it
+        append_child(body, "userId", self.user_id)  # camelCase, as the schema spells it
         return body
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .credentials import LoginCredentials, SenderCredentials, SessionCredentials
-from .functions import GatewayFunction
+from .functions import GatewayFunction, append_child
 
 DTD_VERSION = "3.0"
 MAX_CONTROL_ID_LENGTH = 256
@@ -20,13 +20,6 @@ MAX_CONTROL_ID_LENGTH = 256
 
 def new_control_id() -> str:
     return uuid.uuid4().hex
-
-
-def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
 
 
 def _check_control_id(control_id: str) -> None:
@@ -54,28 +47,28 @@ def build_request(
     _check_control_id(control_id)
 
     root = etree.Element("request")
-    control = _child(root, "control")
-    _child(control, "senderid", sender.sender_id)
-    _child(control, "password", sender.password.reveal())
-    _child(control, "controlid", control_id)
-    _child(control, "uniqueid", "false")
-    _child(control, "dtdversion", DTD_VERSION)
-    _child(control, "includewhitespace", "false")
+    control = append_child(root, "control")
+    append_child(control, "senderid", sender.sender_id)
+    append_child(control, "password", sender.password.reveal())
+    append_child(control, "controlid", control_id)
+    append_child(control, "uniqueid", "false")
+    append_child(control, "dtdversion", DTD_VERSION)
+    append_child(control, "includewhitespace", "false")
 
-    operation = _child(root, "operation")
+    operation = append_child(root, "operation")
     operation.set("transaction", "true" if transaction else "false")
-    authentication = _child(operation, "authentication")
+    authentication = append_child(operation, "authentication")
     if isinstance(auth, SessionCredentials):
-        _child(authentication, "sessionid", auth.session_id.reveal())
+        append_child(authentication, "sessionid", auth.session_id.reveal())
     else:
-        login = _child(authentication, "login")
-        _child(login, "userid", auth.user_id)
-        _child(login, "companyid", auth.company_id)
-        _child(login, "password", auth.password.reveal())
+        login = append_child(authentication, "login")
+        append_child(login, "userid", auth.user_id)
+        append_child(login, "companyid", auth.company_id)
+        append_child(login, "password", auth.password.reveal())
         if login_location_id:
-            _child(login, "locationid", login_location_id)
+            append_child(login, "locationid", login_location_id)
 
-    content = _child(operation, "content")
+    content = append_child(operation, "content")
     seen: set[str] = set()
     for index, function in enumerate(functions, start=1):
         function_control_id = function.control_id or f"{function.name}-{index}"
@@ -83,7 +76,7 @@ def build_request(
         if function_control_id in seen:
             raise ValueError(f"duplicate function control id {function_control_id!r}")
         seen.add(function_control_id)
-        wrapper = _child(content, "function")
+        wrapper = append_child(content, "function")
         wrapper.set("controlid", function_control_id)
         wrapper.append(function.render())
 

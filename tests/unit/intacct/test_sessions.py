@@ -103,6 +103,17 @@ def test_cache_keys_change_with_every_credential_part() -> None:
     assert "Demo-Passw0rd!" not in base
 
 
+def cache_holding(gateway: ScriptedGateway, session_id: str) -> SessionCache:
+    """A cache that already holds a session for LOGIN, valid for another hour."""
+    cache = SessionCache()
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    cache.put(
+        LOGIN.cache_key(SENDER),
+        SessionCredentials(Secret(session_id), gateway.url, "DEMO-CO", "ws_expenses", None, expires),
+    )
+    return cache
+
+
 def test_without_a_cached_session_it_costs_two_round_trips(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
     cache = SessionCache()
@@ -115,18 +126,7 @@ def test_without_a_cached_session_it_costs_two_round_trips(gateway: ScriptedGate
 
 
 def test_a_cached_session_costs_one_round_trip(gateway: ScriptedGateway) -> None:
-    cache = SessionCache()
-    cache.put(
-        LOGIN.cache_key(SENDER),
-        SessionCredentials(
-            Secret("cached"),
-            gateway.url,
-            "DEMO-CO",
-            "ws_expenses",
-            None,
-            datetime.now(UTC) + timedelta(hours=1),
-        ),
-    )
+    cache = cache_holding(gateway, "cached")
     gateway.script(Reply(200, QUERY_OK))
     run = run_in_session(
         client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5), cache=cache
@@ -136,18 +136,7 @@ def test_a_cached_session_costs_one_round_trip(gateway: ScriptedGateway) -> None
 
 
 def test_a_refused_cached_session_is_replaced_by_one_sign_in(gateway: ScriptedGateway) -> None:
-    cache = SessionCache()
-    cache.put(
-        LOGIN.cache_key(SENDER),
-        SessionCredentials(
-            Secret("stale"),
-            gateway.url,
-            "DEMO-CO",
-            "ws_expenses",
-            None,
-            datetime.now(UTC) + timedelta(hours=1),
-        ),
-    )
+    cache = cache_holding(gateway, "stale")
     gateway.script(
         Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))),
         Reply(200, ok_response(session_result(sessionid="fresh", endpoint=gateway.url))),
@@ -161,18 +150,7 @@ def test_a_refused_cached_session_is_replaced_by_one_sign_in(gateway: ScriptedGa
 
 
 def test_a_refused_cached_session_then_a_refused_sign_in_stops(gateway: ScriptedGateway) -> None:
-    cache = SessionCache()
-    cache.put(
-        LOGIN.cache_key(SENDER),
-        SessionCredentials(
-            Secret("stale"),
-            gateway.url,
-            "DEMO-CO",
-            "ws_expenses",
-            None,
-            datetime.now(UTC) + timedelta(hours=1),
-        ),
-    )
+    cache = cache_holding(gateway, "stale")
     gateway.script(
         Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))), Reply(401, SIGN_IN_401)
     )
