@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
+from .intacct import Attempt
 from .verification import VerificationResult
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
@@ -36,6 +37,13 @@ warnings.filterwarnings("ignore", message="No application metrics to publish", c
 # so the AWS SDK and HTTP libraries never log below WARNING, whatever the root logger is set to.
 for _library in ("botocore", "boto3", "urllib3", "s3transfer"):
     logging.getLogger(_library).setLevel(logging.WARNING)
+
+
+def record_intacct_attempt(attempt: Attempt) -> None:
+    """Latency of one HTTP request to Intacct (each retry is its own attempt)."""
+    metrics.add_metric(name="IntacctRequestSeconds", unit=MetricUnit.Seconds, value=round(attempt.elapsed, 3))
+    if attempt.category is not None and attempt.category.transient:
+        metrics.add_metric(name="IntacctTransientErrors", unit=MetricUnit.Count, value=1)
 
 
 def record_verification(result: VerificationResult, *, trigger: str, seconds: float) -> None:

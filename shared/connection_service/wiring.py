@@ -15,7 +15,8 @@ from .config import Settings
 from .connections.policy import AttemptLimit, CheckSchedule
 from .connections.ports import Verifier
 from .connections.service import ConnectionService, ServiceSettings
-from .intacct import SessionCache
+from .intacct import IntacctClient, SessionCache
+from .observability import record_intacct_attempt
 
 
 @functools.cache
@@ -50,6 +51,9 @@ def platform_verifier(*, reuse_sessions: bool = False) -> Verifier:
         lambda: load_sender_credentials(secrets, config.platform_secret_id),
         endpoint_url=config.intacct_endpoint_url,
         session_cache=SessionCache() if reuse_sessions else None,
+        client_factory=lambda sender, url: IntacctClient(
+            sender, endpoint_url=url, on_attempt=record_intacct_attempt
+        ),
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from connection_service.config import _REQUIRED, Settings
 
-from .helpers import SUB_VARIABLE, Template, functions, resources_of_type, sub_text
+from .helpers import ROOT, SUB_VARIABLE, Template, functions, resources_of_type, sub_text
 
 EXPECTED_ALARMS = {
     "HealthDeadLetterQueueNotEmpty",
@@ -199,3 +199,19 @@ def test_functions_get_every_setting_the_code_requires(template: Template) -> No
     assert settings.worker_verification_budget_seconds < int(
         template["Resources"]["HealthWorkerFunction"]["Properties"]["Timeout"]
     )
+
+
+def test_every_metric_the_code_emits_is_on_the_dashboard(template: Template) -> None:
+    """Metric names are literals in the layer (`add_metric(name="...")`); each must have a dashboard line."""
+    _, parsed = _dashboard(template)
+    shown = {
+        metric[1]
+        for widget in parsed["widgets"]
+        if widget["type"] == "metric"
+        for metric in widget["properties"]["metrics"]
+        if metric[0] == CUSTOM_NAMESPACE
+    }
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "shared").rglob("*.py"))
+    emitted = set(re.findall(r'add_metric\(\s*name="(\w+)"', source))
+    assert len(emitted) > 10
+    assert emitted - shown == set()
