@@ -42,8 +42,8 @@ bench: $(STAMP)
 	@PYTHONPATH=shared:tools:. $(PY) -m tests.benchmarks
 
 lock:
-	uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.13 --no-header -q
-	uv pip compile shared/requirements.in -c requirements-dev.txt -o shared/requirements.txt --python-version 3.13 --no-header -q
+	uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11 --no-header -q
+	uv pip compile shared/requirements.in -c requirements-dev.txt -o shared/requirements.txt --python-version 3.11 --no-header -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

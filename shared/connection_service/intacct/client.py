@@ -139,8 +139,9 @@ class IntacctClient:
         """How long to wait before the next attempt, or None when the failure must not be retried."""
         if not error.category.retryable or attempt >= self._retry.max_attempts:
             return None
-        if not session_auth and error.level is Level.HTTP and error.http_status == 200:
-            # An unreadable 200 to a login may hide a refused sign-in; a repeat could be a second one.
+        if not session_auth and not _sign_in_not_attempted(error):
+            # The sign-in may have been processed (and refused) before this failure: a repeat could be a
+            # second refused sign-in, and enough of them lock the customer's user.
             return None
         pause = self._retry.backoff(attempt, self._rng)
         if error.retry_after is not None:
@@ -186,15 +187,14 @@ class IntacctClient:
         exchange = self.execute(top_level, [GetAPISession(location_id=location_id)], deadline=deadline)
         return _session_from(exchange, location_id, login.company_id, login.user_id), exchange.attempts
 
-    def switch_entity(
-        self, session: SessionCredentials, location_id: str, *, deadline: Deadline
-    ) -> tuple[SessionCredentials, int]:
-        """From a session, opens one at another entity ("" goes back to the top level)."""
-        exchange = self.execute(session, [GetAPISession(location_id=location_id)], deadline=deadline)
-        return _session_from(exchange, location_id, session.company_id, session.user_id), exchange.attempts
-
     def close(self) -> None:
         self._transport.close()
+
+
+def _sign_in_not_attempted(error: IntacctError) -> bool:
+    """Failures that prove Intacct did not look at the credentials: no connection was made, the gateway
+    throttled the request (429 / GW-0010) or refused it as unavailable (503)."""
+    return error.never_sent or error.category is Category.RATE_LIMITED or error.http_status == 503
 
 
 def _session_from(

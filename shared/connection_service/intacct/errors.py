@@ -192,6 +192,7 @@ class IntacctError(Exception):
         self.detail = detail
         self.attempts = attempts
         self.retry_after: float | None = None  # seconds, from a Retry-After header
+        self.never_sent = False  # the connection itself failed: the request cannot have been processed
         super().__init__(self._message())
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from .credentials import REDACTED
 
@@ -19,7 +18,8 @@ _SECRET_ELEMENTS = (
     "taxid",
 )
 _ELEMENT_PATTERN = re.compile(
-    rb"<(" + b"|".join(name.encode() for name in _SECRET_ELEMENTS) + rb")(\s[^>]*)?>.*?</\1\s*>",
+    # Up to the closing tag, or to the end of a body cut short in the middle of a secret.
+    rb"<(" + b"|".join(name.encode() for name in _SECRET_ELEMENTS) + rb")(\s[^>]*)?>.*?(?:</\1\s*>|$)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -30,10 +30,3 @@ def redact_xml(body: bytes) -> str:
         lambda m: b"<" + m.group(1) + b">" + REDACTED.encode() + b"</" + m.group(1) + b">", body
     )
     return redacted.decode("utf-8", errors="replace")
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replaces every occurrence of the given secret values (longest first) in free text."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text

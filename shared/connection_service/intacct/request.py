@@ -34,12 +34,12 @@ def build_request(
     *,
     control_id: str | None = None,
     transaction: bool = False,
-    login_location_id: str | None = None,
 ) -> bytes:
     """Renders one request: control, then one operation with its authentication and content.
 
     `uniqueid` is always sent as false: omitting it means true, which would refuse a repeated read.
-    `login_location_id` signs in straight into an entity; the verifier prefers getAPISession's locationid.
+    A login with an `entity_id` signs in straight into that entity (`login/locationid`), as the official
+    SDKs do; the verifier signs in at the top level instead and asks getAPISession for the entity.
     """
     if not functions:
         raise ValueError("a request needs at least one function")
@@ -65,8 +65,8 @@ def build_request(
         append_child(login, "userid", auth.user_id)
         append_child(login, "companyid", auth.company_id)
         append_child(login, "password", auth.password.reveal())
-        if login_location_id:
-            append_child(login, "locationid", login_location_id)
+        if auth.entity_id:
+            append_child(login, "locationid", auth.entity_id)
 
     content = append_child(operation, "content")
     seen: set[str] = set()

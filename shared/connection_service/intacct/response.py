@@ -7,11 +7,12 @@ Whatever arrives (an XML body on HTTP 401, an HTML page from a proxy, a truncate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from lxml import etree
 
 from .errors import Category, ErrorDetail, IntacctError, Level, classify
+from .redaction import redact_xml
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
 
@@ -41,9 +42,6 @@ class FunctionResult:
     def ok(self) -> bool:
         return self.status == "success"
 
-    def error(self, *, level: Level = Level.RESULT) -> IntacctError:
-        return IntacctError(self.category or Category.UNKNOWN, level=level, errors=self.errors)
-
 
 @dataclass(frozen=True)
 class GatewayResponse:
@@ -51,16 +49,6 @@ class GatewayResponse:
     control_id: str
     authentication: Authentication
     results: tuple[FunctionResult, ...] = field(default=())
-
-    def result(self, control_id: str) -> FunctionResult:
-        for result in self.results:
-            if result.control_id == control_id:
-                return result
-        raise IntacctError(
-            Category.UNKNOWN,
-            level=Level.RESULT,
-            detail=f"no result for function {control_id!r} in the response",
-        )
 
 
 def _text(element: etree._Element | None, path: str) -> str:
@@ -87,17 +75,20 @@ def _errors(errormessage: etree._Element | None) -> tuple[ErrorDetail, ...]:
 
 
 def _timestamp(value: str) -> datetime | None:
+    """An ISO 8601 time; one without an offset is taken as UTC so it compares with aware times."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _snippet(body: bytes) -> str:
-    """A short, printable prefix of a non-XML body for diagnostics (never a request, so never a secret)."""
-    text = body[:120].decode("utf-8", errors="replace")
+    """A short, printable, redacted prefix of an unusable body for diagnostics (a cut getAPISession answer
+    could hold a sessionid)."""
+    text = redact_xml(body[:120])
     return " ".join(text.split())
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from .errors import Category, IntacctError, Level
 
@@ -90,18 +91,13 @@ class HttpTransport:
                 allow_redirects=False,
             )
             content = response.content
-        except requests.Timeout as exc:
-            raise IntacctError(
-                Category.SERVICE_UNAVAILABLE,
-                level=Level.TRANSPORT,
-                detail=f"timed out ({type(exc).__name__})",
-            ) from None
         except requests.RequestException as exc:
-            raise IntacctError(
-                Category.SERVICE_UNAVAILABLE,
-                level=Level.TRANSPORT,
-                detail=f"network error ({type(exc).__name__})",
-            ) from None
+            kind = "timed out" if isinstance(exc, requests.Timeout) else "network error"
+            error = IntacctError(
+                Category.SERVICE_UNAVAILABLE, level=Level.TRANSPORT, detail=f"{kind} ({type(exc).__name__})"
+            )
+            error.never_sent = _never_connected(exc)
+            raise error from None
         return HttpAnswer(
             status=response.status_code,
             body=content,
@@ -111,6 +107,16 @@ class HttpTransport:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True only when no connection was made, so the request cannot have been processed."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return isinstance(reason, NewConnectionError)
+    return False
 
 
 def _retry_after(value: str | None) -> float | None:

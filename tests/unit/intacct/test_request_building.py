@@ -46,15 +46,14 @@ def test_control_block_in_schema_order_with_explicit_uniqueid_false() -> None:
     ]
 
 
-def test_login_block_in_schema_order_without_entity_unless_asked() -> None:
+def test_login_block_in_schema_order_with_the_entity_only_when_given() -> None:
+    top_level = LoginCredentials("DEMO-CO", "ws_expenses", Secret("pw"))
+    root = etree.fromstring(build_request(SENDER, top_level, [GetAPISession()]))
+    assert children(root.find("operation/authentication/login")) == ["userid", "companyid", "password"]
     root = etree.fromstring(build_request(SENDER, LOGIN, [GetAPISession()]))
     login = root.find("operation/authentication/login")
-    assert children(login) == ["userid", "companyid", "password"]
-    with_location = etree.fromstring(
-        build_request(SENDER, LOGIN, [GetAPISession()], login_location_id="US-EAST")
-    )
-    login = with_location.find("operation/authentication/login")
     assert children(login) == ["userid", "companyid", "password", "locationid"]
+    assert login.findtext("locationid") == "US-EAST"
 
 
 def test_password_reaches_the_wire_byte_for_byte() -> None:

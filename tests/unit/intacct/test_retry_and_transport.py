@@ -71,13 +71,29 @@ def session_for(url: str) -> SessionCredentials:
     return SessionCredentials(Secret("sess-1"), url, "DEMO-CO", "ws_expenses", None)
 
 
-def test_a_5xx_is_retried_and_then_succeeds(gateway: ScriptedGateway) -> None:
-    gateway.script(Reply(502, "<html>Bad gateway</html>"), Reply(200, OK))
+def test_a_503_is_retried_and_then_succeeds(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(503, "<html>Service unavailable</html>"), Reply(200, OK))
     exchange = make_client(gateway.url).execute(
         LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(10)
     )
     assert exchange.attempts == 2 and gateway.request_count == 2
-    assert exchange.response.result("q").ok
+    assert exchange.response.results[0].ok
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_other_5xx_are_retried_in_a_session_but_never_for_a_sign_in(
+    gateway: ScriptedGateway, status: int
+) -> None:
+    """After a 500/502/504 the sign-in may have been processed and refused: repeating it risks a lockout."""
+    gateway.script(Reply(status, ""), Reply(200, OK))
+    exchange = make_client(gateway.url).execute(
+        session_for(gateway.url), [Query("CLASS")], deadline=Deadline(10)
+    )
+    assert exchange.attempts == 2
+    gateway.script(Reply(status, ""), Reply(200, OK))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
+    assert caught.value.category is Category.SERVICE_UNAVAILABLE and gateway.request_count == 3
 
 
 def test_repeated_5xx_gives_up_after_the_attempt_limit(gateway: ScriptedGateway) -> None:
@@ -147,12 +163,17 @@ def test_retry_after_beyond_the_budget_stops_retrying(gateway: ScriptedGateway) 
     assert caught.value.category is Category.RATE_LIMITED and gateway.request_count == 1
 
 
-def test_read_timeout_is_a_transient_transport_failure(gateway: ScriptedGateway) -> None:
+def test_read_timeout_is_transient_and_retried_only_in_a_session(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, OK, delay=1.0), Reply(200, OK))
+    session = session_for(gateway.url)
     exchange = make_client(gateway.url, read_timeout=0.2).execute(
-        LOGIN, [Query("CLASS")], deadline=Deadline(10)
+        session, [Query("CLASS")], deadline=Deadline(10)
     )
     assert exchange.attempts == 2
+    gateway.script(Reply(200, OK, delay=1.0), Reply(200, OK))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url, read_timeout=0.2).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
+    assert caught.value.level is Level.TRANSPORT and caught.value.attempts == 1
 
 
 def test_the_time_budget_bounds_every_attempt(gateway: ScriptedGateway) -> None:
@@ -165,7 +186,7 @@ def test_the_time_budget_bounds_every_attempt(gateway: ScriptedGateway) -> None:
     assert elapsed < 1.2 + 0.5  # the budget, plus scheduling slack; not a performance assertion
 
 
-def test_connection_refused_is_transient() -> None:
+def test_connection_refused_is_transient_and_safe_to_retry_even_for_a_sign_in() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -254,11 +275,3 @@ def test_a_refused_entity_session_means_the_entity_is_invalid(gateway: ScriptedG
     with pytest.raises(IntacctError) as caught:
         make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5), location_id="NOPE")
     assert caught.value.category is Category.ENTITY_INVALID
-
-
-def test_switch_entity_uses_the_session(gateway: ScriptedGateway) -> None:
-    gateway.script(Reply(200, ok_response(session_result(sessionid="s2", endpoint=gateway.url))))
-    session, _ = make_client(gateway.url).switch_entity(session_for(gateway.url), "", deadline=Deadline(5))
-    assert session.entity_id is None and session.session_id.reveal() == "s2"
-    assert b"<sessionid>sess-1</sessionid>" in gateway.bodies[0]
-    assert b"<getAPISession><locationid></locationid></getAPISession>" in gateway.bodies[0]
