@@ -14,8 +14,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
+from .connections.model import Status
+from .connections.service import VerificationReport
 from .intacct import Attempt
-from .verification import VerificationResult
+from .verification import Outcome
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
 
@@ -46,12 +48,26 @@ def record_intacct_attempt(attempt: Attempt) -> None:
         metrics.add_metric(name="IntacctTransientErrors", unit=MetricUnit.Count, value=1)
 
 
-def record_verification(result: VerificationResult, *, trigger: str, seconds: float) -> None:
-    """Counts one verification by outcome and reason (both small, fixed sets: safe as dimensions)."""
+def record_report(report: VerificationReport, *, trigger: str, seconds: float) -> None:
+    """Metrics of one stored (or dropped) verification. Outcome and reason are small fixed sets, so they go
+    into metric names (`Outcome_connected`, `Reason_MISSING_PERMISSIONS`), never into dimensions."""
+    result = report.result
+    if result is None:
+        return
     metrics.add_metric(name="Verifications", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=f"Outcome_{result.outcome.value}", unit=MetricUnit.Count, value=1)
     if result.reason is not None:
         metrics.add_metric(name=f"Reason_{result.reason.value}", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="VerificationSeconds", unit=MetricUnit.Seconds, value=round(seconds, 3))
     metrics.add_metric(name="IntacctRoundTrips", unit=MetricUnit.Count, value=result.round_trips)
+    if result.outcome is Outcome.INCOMPLETE:
+        metrics.add_metric(name="TransientFailures", unit=MetricUnit.Count, value=1)
+    if not report.applied:
+        metrics.add_metric(name="StaleResultsDropped", unit=MetricUnit.Count, value=1)
+    if report.status_changed:
+        metrics.add_metric(name="StatusChanged", unit=MetricUnit.Count, value=1)
+        if report.previous_status is Status.CONNECTED and report.connection.status is Status.ACTION_REQUIRED:
+            metrics.add_metric(name="StatusChangedConnectedToActionRequired", unit=MetricUnit.Count, value=1)
+    if not report.event_published:
+        metrics.add_metric(name="EventPublishFailures", unit=MetricUnit.Count, value=1)
     metrics.add_metadata(key="trigger", value=trigger)

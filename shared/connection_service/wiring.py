@@ -11,6 +11,7 @@ from .adapters.dynamodb_repository import DynamoDBConnectionRepository
 from .adapters.event_publisher import EventBridgePublisher
 from .adapters.platform_verifier import PlatformVerifier
 from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
+from .adapters.sqs_queue import SqsCheckQueue
 from .config import Settings
 from .connections.policy import AttemptLimit, CheckSchedule
 from .connections.ports import Verifier
@@ -80,7 +81,12 @@ def service(*, reuse_sessions: bool = False) -> ConnectionService:
     return build_service(platform_verifier(reuse_sessions=reuse_sessions))
 
 
+@functools.cache
+def check_queue() -> SqsCheckQueue:
+    return SqsCheckQueue(boto3.client("sqs"), settings().health_queue_url)
+
+
 def reset() -> None:
     """Forgets every cached object (tests, and the local stack after it changes the environment)."""
-    for cached in (settings, repository, service):
+    for cached in (settings, repository, service, check_queue):
         cached.cache_clear()

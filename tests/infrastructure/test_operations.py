@@ -19,6 +19,7 @@ EXPECTED_ALARMS = {
     "ConnectedToActionRequiredSpike",
     "SenderCredentialsRejected",
     "DispatcherLagHigh",
+    "EventPublishFailures",
 }
 CUSTOM_NAMESPACE = "IntacctConnections"
 SERVICE_DIMENSION = [{"Name": "service", "Value": "intacct-connections"}]
@@ -83,6 +84,13 @@ def test_every_alarm_mentions_the_runbook(template: Template) -> None:
         assert "README > Runbook > " in alarm["Properties"].get("AlarmDescription", ""), name
 
 
+def test_every_alarm_has_its_runbook_section_in_the_readme(template: Template) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    runbook = readme.split("### Runbook", 1)[1].split("\n## ", 1)[0]
+    for name in _alarms(template):
+        assert f"- **{name}**" in runbook, name
+
+
 def test_custom_metrics_use_only_the_service_dimension(template: Template) -> None:
     custom = [
         metric
@@ -94,6 +102,8 @@ def test_custom_metrics_use_only_the_service_dimension(template: Template) -> No
         "StatusChangedConnectedToActionRequired",
         "Reason_PLATFORM_CREDENTIALS_INVALID",
         "DispatcherLagSeconds",
+        "EventPublishFailures",
+        "HealthCheckErrors",
     }
     for metric in custom:
         assert metric["Dimensions"] == SERVICE_DIMENSION, metric["MetricName"]

@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
 from tests.support.stack import DEMO_PASSWORD, Stack
 
@@ -83,6 +84,27 @@ def test_connect_is_idempotent_with_a_key_and_unique_per_tenant(stack: Stack) ->
     assert globex.status == 201 and globex.json["id"] != first.json["id"]
 
 
+def test_a_role_claim_may_be_a_list(stack: Stack) -> None:
+    for roles in (["finance", "admin"], "[finance admin]"):
+        claims = {"sub": "someone", "tenant_id": "acme", "role": roles}
+        reply = stack.emulator_with_claims(claims).invoke(
+            "POST", "/connections", {"authorization": "Bearer x"}, b'{"provider": "sage_intacct"}'
+        )
+        assert reply.status in (201, 409), reply.body
+    member = stack.emulator_with_claims({"sub": "m", "tenant_id": "acme", "role": "[finance member]"})
+    assert member.invoke("POST", "/connections", {}, b'{"provider": "sage_intacct"}').status == 403
+
+
+def test_a_bus_failure_does_not_fail_the_request(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    boto3.client("events").delete_event_bus(Name=stack.resources.event_bus_name)
+    reply = stack.edit(connection_id)
+    assert reply.status == 200 and reply.json["status"] == "CONNECTED"
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    assert history[-1]["to_status"] == "CONNECTED"  # the change and its history are stored all the same
+    assert stack.call("DELETE", f"/connections/{connection_id}").status == 204
+
+
 def test_unsupported_provider(stack: Stack) -> None:
     reply = stack.call("POST", "/connections", {"provider": "quickbooks"})
     assert reply.status == 422 and reply.json["errors"][0]["field"] == "provider"
@@ -136,4 +158,7 @@ def _break_and_repair_everything(stack: Stack) -> None:
     stack.simulator_control("POST", "/_sim/companies/FLAKY-CO/faults", {"kind": "http_503", "always": True})
     stack.call("POST", f"/connections/{connection_id}/verify")  # degraded
     stack.call("GET", f"/connections/{connection_id}/history")
+    stack.simulator_control("DELETE", "/_sim/companies/FLAKY-CO/faults", None)
+    dispatch(hours_ahead=3)  # the health check too: dispatcher and worker logs and metrics
+    drain(stack.resources.queue_url)
     stack.call("DELETE", f"/connections/{connection_id}")

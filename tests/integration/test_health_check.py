@@ -6,10 +6,14 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import boto3
+
 from connection_service import wiring
 from connection_service.connections.model import HistoryEntry, Status, Trigger
 from connection_service.intacct import Deadline, LoginCredentials
 from connection_service.verification import VerificationResult
+from local_stack.api_gateway import LambdaContext, load_handler
+from local_stack.health_loop import WORKER, sqs_event
 from tests.support.health import dispatch, drain
 from tests.support.stack import Stack
 
@@ -149,7 +153,7 @@ DUE_VARIANTS: dict[str, tuple[Status, str | None, bool]] = {
     "sender": (Status.ACTION_REQUIRED, "SENDER_NOT_AUTHORIZED", True),
     "web-services": (Status.ACTION_REQUIRED, "WEB_SERVICES_DISABLED", True),
     "expired": (Status.ACTION_REQUIRED, "COMPANY_EXPIRED", True),
-    "entity": (Status.ACTION_REQUIRED, "ENTITY_INVALID", True),
+    "entity": (Status.ACTION_REQUIRED, "ENTITY_INVALID", False),
     "invalid-credentials": (Status.ACTION_REQUIRED, "INVALID_CREDENTIALS", False),
     "awaiting": (Status.AWAITING_CREDENTIALS, None, False),
     "disconnected": (Status.DISCONNECTED, None, False),
@@ -180,3 +184,57 @@ def test_the_due_index_holds_exactly_the_connections_the_rules_allow(stack: Stac
     stack.simulator.reset()
     due_now = dispatch(hours_ahead=0)
     assert due_now.dispatched == len(expected)  # the connection made by connected() is not due yet
+
+
+def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Stack) -> None:
+    connection_id = connected(stack)
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/revoke", REVOKE)
+    dispatch()
+    real = wiring.platform_verifier()
+
+    class AdminFixesMeanwhile:
+        """The health check sees the missing right; meanwhile the admin grants it and presses verify."""
+
+        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+            result = real.verify(login, deadline=deadline)
+            stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
+            assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
+            return result
+
+    stored = wiring.repository().get("acme", connection_id)
+    assert stored is not None and stored.next_check_at is not None
+    stack.published_events()
+    report = wiring.build_service(AdminFixesMeanwhile()).health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
+    )
+    assert report is not None and report.applied is False
+    assert status(stack, connection_id)["status"] == "CONNECTED"
+    assert stack.published_events() == []  # no false "Action Required" e-mail
+
+
+def test_credentials_saved_during_an_outage_are_checked_once_intacct_is_back(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", {"kind": "http_503", "always": True})
+    saved = stack.edit(connection_id).json
+    assert (saved["status"], saved["health"]) == ("AWAITING_CREDENTIALS", "DEGRADED")
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+    assert dispatch().dispatched == 1
+    drain(stack.resources.queue_url)
+    assert status(stack, connection_id)["status"] == "CONNECTED"
+
+
+def test_a_worker_without_time_left_hands_the_message_back(stack: Stack) -> None:
+    connected(stack)
+    dispatch()
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=stack.resources.queue_url, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    arn = sqs.get_queue_attributes(QueueUrl=stack.resources.queue_url, AttributeNames=["QueueArn"])
+    worker = load_handler(WORKER, "app.handler")
+    before = len(stack.simulator.requests())
+    result = worker(
+        sqs_event(messages, arn["Attributes"]["QueueArn"]), LambdaContext("worker", timeout_seconds=5)
+    )
+    assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
+    assert len(stack.simulator.requests()) == before  # not even started

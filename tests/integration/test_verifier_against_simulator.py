@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
 from connection_service.intacct import (
     Deadline,
+    HttpTransport,
     IntacctClient,
     LoginCredentials,
     Query,
@@ -14,6 +17,7 @@ from connection_service.intacct import (
     Secret,
     SenderCredentials,
     SessionCache,
+    Timeouts,
     run_in_session,
 )
 from connection_service.verification import (
@@ -178,3 +182,27 @@ def test_many_wrong_passwords_do_lock_the_simulated_user(simulator: IntacctSimul
         run_in_session(client, wrong, [Query("CLASS")], deadline=Deadline(5))
     right = LoginCredentials("DEMO-CO", "ws_limited", Secret(PASSWORD))
     assert ConnectionVerifier(client).verify(right, deadline=Deadline(5)).reason is Reason.INVALID_CREDENTIALS
+
+
+def test_a_sign_in_that_times_out_is_not_repeated(simulator: IntacctSimulator) -> None:
+    """Intacct may still process (and refuse) a sign-in whose answer we gave up on: never send it twice."""
+    control = requests.Session()
+    control.trust_env = False
+    control.post(
+        f"{simulator.base_url}/_sim/companies/DEMO-CO/faults",
+        json={"kind": "slow", "nth": [1], "delay_ms": 1500},
+        timeout=5,
+    )
+    client = IntacctClient(
+        SENDER,
+        endpoint_url=simulator.gateway_url,
+        transport=HttpTransport(timeouts=Timeouts(connect=1.0, read=0.4)),
+        retry=RetryPolicy(base_delay=0.01),
+    )
+    result = ConnectionVerifier(client).verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(10)
+    )
+    assert (result.outcome, result.reason) == (Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE)
+    time.sleep(1.5)  # let the slow request finish on the simulator's side
+    log = simulator.requests("DEMO-CO")
+    assert len(log) == 1 and sum(1 for e in log if e["sign_in_failed"]) <= 1

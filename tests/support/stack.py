@@ -82,6 +82,10 @@ class Stack:
         body.update(fields)
         return self.call("PUT", f"/connections/{connection_id}/credentials", body, tenant=tenant)
 
+    def emulator_with_claims(self, claims: Mapping[str, Any]) -> ApiGatewayEmulator:
+        """The API as if the authorizer had accepted a token carrying exactly these claims."""
+        return ApiGatewayEmulator(routes_from_template(), lambda _: claims)
+
     def simulator_control(self, method: str, path: str, body: Any) -> Any:
         """The simulator's /_sim control API: change Intacct the way the customer's admin would."""
         with requests.Session() as session:

@@ -80,6 +80,7 @@ def connection_to_item(connection: Connection) -> Item:
         "updated_at": iso(connection.updated_at),
         "last_verified_at": iso(connection.last_verified_at),
         "last_checked_at": iso(connection.last_checked_at),
+        "last_check_started_at": iso(connection.last_check_started_at),
         "transient_failures": connection.transient_failures,
         "failed_sign_ins": [iso(at) for at in connection.failed_sign_ins],
         "support_ids": list(connection.support_ids),
@@ -123,6 +124,7 @@ def connection_from_item(item: Item) -> Connection:
         updated_at=updated_at,
         last_verified_at=_time(item.get("last_verified_at")),
         last_checked_at=_time(item.get("last_checked_at")),
+        last_check_started_at=_time(item.get("last_check_started_at")),
         next_check_at=_time(item.get("next_check_at")),
         transient_failures=int(item.get("transient_failures", 0)),
         failed_sign_ins=tuple(

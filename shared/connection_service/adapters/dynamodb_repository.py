@@ -47,10 +47,15 @@ def _from_wire(item: dict[str, Any]) -> Item:
 
 
 def _cancelled(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") in (
-        "TransactionCanceledException",
-        "ConditionalCheckFailedException",
-    )
+    """Whether a write failed on one of its conditions (and only that: throttling or a transaction conflict
+    with another request is an ordinary error, retried by botocore and then raised)."""
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+    return "ConditionalCheckFailed" in reasons or not reasons
 
 
 class DynamoDBConnectionRepository:

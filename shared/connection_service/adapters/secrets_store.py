@@ -65,13 +65,20 @@ class SecretsManagerCredentialStore:
             if _code(error) != "ResourceNotFoundException":
                 raise
         tags = {**self._tags, "tenant_id": tenant_id, "connection_id": connection_id}
-        created = self._client.create_secret(
-            Name=name,
-            SecretString=value,
-            Description="Sage Intacct Web Services user of one tenant's connection",
-            Tags=[{"Key": key, "Value": val} for key, val in sorted(tags.items())],
-            KmsKeyId=self._kms_key_id,
-        )
+        try:
+            created = self._client.create_secret(
+                Name=name,
+                SecretString=value,
+                Description="Sage Intacct Web Services user of one tenant's connection",
+                Tags=[{"Key": key, "Value": val} for key, val in sorted(tags.items())],
+                KmsKeyId=self._kms_key_id,
+            )
+        except ClientError as error:
+            if _code(error) != "ResourceExistsException":
+                raise
+            # Two first edits at once: the other one created it; add this value as a new version.
+            response = self._client.put_secret_value(SecretId=name, SecretString=value)
+            return SecretRef(str(response["ARN"]), str(response["VersionId"]))
         return SecretRef(str(created["ARN"]), str(created["VersionId"]))
 
     def get(self, ref: SecretRef) -> LoginCredentials:

@@ -41,12 +41,23 @@ def principal_from_claims(
             f"the token has no usable '{tenant_claim}' claim",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    role = claims.get(role_claim)
-    role_text = role if isinstance(role, str) else ""
+    roles = _roles(claims.get(role_claim))
     subject = claims.get("sub")
     return Principal(
         tenant_id=tenant,
-        role=role_text,
+        role=" ".join(roles),
         subject=subject if isinstance(subject, str) and subject else "unknown",
-        is_admin=role_text == admin_role,
+        is_admin=admin_role in roles,
     )
+
+
+def _roles(claim: Any) -> list[str]:
+    """A role claim may be a string, a list, or API Gateway's rendering of a list: "[admin finance]"."""
+    if isinstance(claim, list):
+        return [str(role) for role in claim]
+    if isinstance(claim, str):
+        text = claim.strip()
+        if text.startswith("[") and text.endswith("]"):
+            return text[1:-1].split()
+        return [text] if text else []
+    return []

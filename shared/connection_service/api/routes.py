@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from .. import wiring
 from ..connections.service import VerificationReport
-from ..observability import record_verification
+from ..observability import record_report
 from .idempotency import connect_idempotently
 from .principal import Principal, principal_from_claims
 from .problems import Problem
@@ -63,8 +63,7 @@ def _json(status: int, body: Any) -> Response[str]:
 
 
 def _verification_response(report: VerificationReport, trigger: str, started: float) -> Response[str]:
-    if report.result is not None:
-        record_verification(report.result, trigger=trigger, seconds=time.monotonic() - started)
+    record_report(report, trigger=trigger, seconds=time.monotonic() - started)
     return _json(200, report_json(report))
 
 

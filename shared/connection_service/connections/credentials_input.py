@@ -1,7 +1,8 @@
 """Input rules for the credentials an admin types in.
 
 IDs are trimmed (a trailing space in the Company ID is a classic cause of refused sign-ins), bounded and
-printable. The password is taken exactly as typed: never trimmed or altered, 1 to 256 characters of anything.
+printable. The password is taken exactly as typed: never trimmed or altered, 1 to 256 characters of anything
+XML can carry (everything but control characters other than tab and line breaks, and lone surrogates).
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ class CredentialsInput:
 
     def login(self) -> LoginCredentials:
         return LoginCredentials(self.company_id, self.user_id, self.password, self.entity_id)
+
+
+def _xml_char(char: str) -> bool:
+    """Whether XML 1.0 can carry the character (tab, newline and carriage return are the only controls)."""
+    code = ord(char)
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
 
 
 def _identifier(
@@ -69,6 +81,9 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
         problems.append(FieldProblem("user_password", "must be a string"))
     elif not 1 <= len(password) <= PASSWORD_MAX_LENGTH:
         problems.append(FieldProblem("user_password", f"must be 1 to {PASSWORD_MAX_LENGTH} characters"))
+    elif not all(_xml_char(char) for char in password):
+        # The XML gateway cannot carry control characters or lone surrogates: Intacct could never get them.
+        problems.append(FieldProblem("user_password", "contains a control character Intacct cannot receive"))
 
     confirm = body.get("confirm_company_change", False)
     if not isinstance(confirm, bool):

@@ -96,6 +96,7 @@ class Connection:
     credentials_version: int = 0  # +1 on every credential edit: results verified with older ones are stale
     last_verified_at: datetime | None = None
     last_checked_at: datetime | None = None
+    last_check_started_at: datetime | None = None  # when the verification behind the stored result began
     next_check_at: datetime | None = None
     transient_failures: int = 0  # consecutive checks that could not complete (for backoff)
     failed_sign_ins: tuple[datetime, ...] = ()  # recent refused sign-ins (attempt limit)

@@ -12,16 +12,9 @@ from datetime import datetime, timedelta
 from .model import Connection, Health, Status
 
 # Reasons an admin can fix inside Intacct without touching our stored credentials: a fixed connection returns
-# to CONNECTED by itself. The entity case qualifies too (granting the user the entity is done in Intacct),
-# and re-checking it is safe because our sign-in is top-level and succeeds.
+# to CONNECTED by itself. A wrong Entity ID is part of our stored credentials, so it waits for an edit.
 RECHECKABLE_REASONS = frozenset(
-    {
-        "MISSING_PERMISSIONS",
-        "SENDER_NOT_AUTHORIZED",
-        "WEB_SERVICES_DISABLED",
-        "COMPANY_EXPIRED",
-        "ENTITY_INVALID",
-    }
+    {"MISSING_PERMISSIONS", "SENDER_NOT_AUTHORIZED", "WEB_SERVICES_DISABLED", "COMPANY_EXPIRED"}
 )
 
 
@@ -36,12 +29,14 @@ class CheckSchedule:
         """When the health check should look at this connection again; None means never on its own.
 
         Never: no credentials yet, disconnected, or credentials Intacct refused at sign-in (retrying those
-        could lock the customer's user; only an edit or a manual verify re-arms them).
+        could lock the customer's user; only an edit or a manual verify re-arms them). Saved credentials whose
+        first check could not complete (an outage while the admin saved them) are retried with backoff even
+        though the status still reads AWAITING_CREDENTIALS: no sign-in was refused, and otherwise they would
+        wait for the admin to come back.
         """
-        if not connection.has_credentials or connection.status in (
-            Status.AWAITING_CREDENTIALS,
-            Status.DISCONNECTED,
-        ):
+        if not connection.has_credentials or connection.status is Status.DISCONNECTED:
+            return None
+        if connection.status is Status.AWAITING_CREDENTIALS and connection.health is not Health.DEGRADED:
             return None
         if connection.status is Status.ACTION_REQUIRED and connection.reason not in RECHECKABLE_REASONS:
             return None

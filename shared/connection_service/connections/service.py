@@ -51,8 +51,9 @@ class VerificationReport:
 
     connection: Connection
     result: VerificationResult | None
-    applied: bool = True  # False when a newer credential edit won the race and this result was dropped
+    applied: bool = True  # False when newer credentials or a newer verification won and this was dropped
     previous_status: Status | None = None
+    event_published: bool = True  # False when the status changed but the event could not be published
 
     @property
     def status_changed(self) -> bool:
@@ -167,15 +168,17 @@ class ConnectionService:
         Repeating it is safe and finishes a deletion an earlier attempt could not complete.
         """
         connection = self.get(tenant_id, connection_id)
-        stored = connection
-        if connection.status is not Status.DISCONNECTED:
-            changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
-            stored = self._repository.save(
-                changed, expected_version=connection.version, entry=entry, release_provider=True
-            )
-            self._publish(entry)
+        if connection.status is Status.DISCONNECTED:
+            if connection.secret_id is not None:
+                self._credentials.delete(connection.secret_id)
+            return connection
+        changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
+        stored = self._repository.save(
+            changed, expected_version=connection.version, entry=entry, release_provider=True
+        )
         if connection.secret_id is not None:
             self._credentials.delete(connection.secret_id)
+        self._publish(entry)
         return stored
 
     def health_check(
@@ -222,6 +225,7 @@ class ConnectionService:
         actor: str,
         budget_seconds: float,
     ) -> VerificationReport:
+        started_at = self._clock()
         result = self._verifier.verify(login, deadline=Deadline(budget_seconds))
         logger.info(
             "verification finished",
@@ -235,15 +239,22 @@ class ConnectionService:
                 "support_ids": list(result.support_ids),
             },
         )
-        return self._store_result(connection, result, trigger, actor)
+        return self._store_result(connection, result, trigger, actor, started_at)
 
     def _store_result(
-        self, verified: Connection, result: VerificationResult, trigger: Trigger, actor: str
+        self,
+        verified: Connection,
+        result: VerificationResult,
+        trigger: Trigger,
+        actor: str,
+        started_at: datetime,
     ) -> VerificationReport:
         """Applies a result with an optimistic lock.
 
-        On a conflict the fresh item is re-read: if its credentials are still the ones verified, the result is
-        applied to it; if they changed, this result is stale and is dropped, never written over newer ones.
+        On a conflict the fresh item is re-read. The result is dropped — never written over newer
+        information — if the credentials changed meanwhile, the connection was disconnected, or a
+        verification that started later has already stored its result; otherwise it is applied to the fresh
+        item (a concurrent change that does not make it stale, such as a dispatcher claim).
         """
         current = verified
         for _ in range(SAVE_ATTEMPTS):
@@ -251,6 +262,7 @@ class ConnectionService:
                 current,
                 result,
                 now=self._clock(),
+                started_at=started_at,
                 trigger=trigger,
                 actor=actor,
                 schedule=self._settings.schedule,
@@ -261,39 +273,63 @@ class ConnectionService:
                 stored = self._repository.save(changed, expected_version=current.version, entry=entry)
             except ConcurrentModification:
                 fresh = self._repository.get(current.tenant_id, current.id)
-                if (
-                    fresh is None
-                    or fresh.status is Status.DISCONNECTED
-                    or fresh.credentials_version != verified.credentials_version
-                ):
-                    logger.info(
-                        "verification result dropped: the connection changed meanwhile",
-                        extra={"connection_id": verified.id, "trigger": trigger.value},
-                    )
-                    return VerificationReport(
-                        fresh or current, result, applied=False, previous_status=current.status
-                    )
+                if fresh is None or _outdated_by(fresh, verified, started_at):
+                    return self._dropped(fresh or current, result, trigger, current.status)
                 current = fresh
                 continue
-            if entry is not None:
-                self._publish(entry)
-            return VerificationReport(stored, result, previous_status=current.status)
-        raise ConcurrentModification()
-
-    def _publish(self, entry: HistoryEntry) -> None:
-        if entry.from_status is entry.to_status:
-            return
-        self._events.publish_status_changed(
-            StatusChanged(
-                tenant_id=entry.tenant_id,
-                connection_id=entry.connection_id,
-                old_status=entry.from_status,
-                new_status=entry.to_status,
-                reason=entry.reason,
-                at=entry.at,
-                trigger=entry.trigger.value,
+            published = self._publish(entry) if entry is not None else True
+            return VerificationReport(
+                stored, result, previous_status=current.status, event_published=published
             )
+        return self._dropped(current, result, trigger, current.status)
+
+    @staticmethod
+    def _dropped(
+        connection: Connection, result: VerificationResult, trigger: Trigger, previous: Status
+    ) -> VerificationReport:
+        logger.info(
+            "verification result dropped: the connection changed meanwhile",
+            extra={"connection_id": connection.id, "trigger": trigger.value},
         )
+        return VerificationReport(connection, result, applied=False, previous_status=previous)
+
+    def _publish(self, entry: HistoryEntry) -> bool:
+        """Publishes a status change after it is stored. A failure is logged, never raised: the change and
+        its history are already committed, and the caller must still get its answer."""
+        if entry.from_status is entry.to_status:
+            return True
+        try:
+            self._events.publish_status_changed(
+                StatusChanged(
+                    tenant_id=entry.tenant_id,
+                    connection_id=entry.connection_id,
+                    old_status=entry.from_status,
+                    new_status=entry.to_status,
+                    reason=entry.reason,
+                    at=entry.at,
+                    trigger=entry.trigger.value,
+                )
+            )
+        except Exception as error:
+            logger.error(
+                "status change event not published",
+                extra={
+                    "connection_id": entry.connection_id,
+                    "to_status": entry.to_status.value,
+                    "error_type": type(error).__name__,
+                },
+            )
+            return False
+        return True
+
+
+def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) -> bool:
+    """Whether the stored connection makes a result verified from `verified` at `started_at` stale."""
+    return (
+        fresh.status is Status.DISCONNECTED
+        or fresh.credentials_version != verified.credentials_version
+        or (fresh.last_check_started_at is not None and fresh.last_check_started_at > started_at)
+    )
 
 
 __all__ = ["AlreadyConnected", "ConnectionService", "ServiceSettings", "VerificationReport"]

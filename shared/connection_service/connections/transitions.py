@@ -40,9 +40,13 @@ def record_credentials(
     now: datetime,
     actor: str,
 ) -> tuple[Connection, HistoryEntry]:
-    """New credentials replace the old; the status stays until their verification is applied."""
+    """New credentials replace the old; the status stays until their verification is applied, and the old
+    checklist goes (it described the old credentials)."""
     changed = replace(
         connection,
+        checks=(),
+        missing_permissions=(),
+        message="Credentials saved; not verified yet.",
         company_id=company_id,
         entity_id=entity_id,
         user_id=user_id,
@@ -74,6 +78,7 @@ def apply_verification(
     result: VerificationResult,
     *,
     now: datetime,
+    started_at: datetime,
     trigger: Trigger,
     actor: str,
     schedule: CheckSchedule,
@@ -93,6 +98,7 @@ def apply_verification(
             health_reason=result.reason.value if result.reason else None,
             transient_failures=connection.transient_failures + 1,
             last_checked_at=now,
+            last_check_started_at=started_at,
             failed_sign_ins=failed_sign_ins,
             support_ids=result.support_ids,
             updated_at=now,
@@ -116,6 +122,7 @@ def apply_verification(
             ever_connected=connection.ever_connected or status is Status.CONNECTED,
             last_verified_at=now,
             last_checked_at=now,
+            last_check_started_at=started_at,
             failed_sign_ins=failed_sign_ins,
             support_ids=result.support_ids,
             updated_at=now,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -16,25 +14,27 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import wiring
 from ..adapters.dynamodb_items import DUE_SHARDS
-from ..adapters.sqs_queue import SqsCheckQueue
-from ..connections.model import Status
-from ..observability import logger, metrics, record_verification
-from ..verification import Outcome
+from ..observability import logger, metrics, record_report
 from .dispatcher import DispatchReport, dispatch_due
 from .messages import CheckRequest
 
-# A claimed connection whose message is lost (DLQ, failed send) becomes due again after this long.
+# A claimed connection whose message is lost (DLQ, failed send) becomes due again after this long
+# (or after one check interval, when that is shorter, as in the local stack).
 CLAIM_SECONDS = 1800
+# A check is not started with less time left in the invocation than this: it could not finish, and its
+# message is handed back to the queue instead.
+MIN_CHECK_SECONDS = 10.0
+SAFETY_MARGIN_SECONDS = 3.0
 
 
 def run_dispatcher(now: datetime | None = None) -> DispatchReport:
     config = wiring.settings()
     report = dispatch_due(
         wiring.repository(),
-        SqsCheckQueue(_sqs(), config.health_queue_url),
+        wiring.check_queue(),
         now=now or datetime.now(UTC),
         shards=DUE_SHARDS,
-        claim_for=timedelta(seconds=max(CLAIM_SECONDS, config.check_interval_seconds // 2)),
+        claim_for=timedelta(seconds=min(CLAIM_SECONDS, max(60, config.check_interval_seconds))),
     )
     metrics.add_metric(name="DispatchedConnections", unit=MetricUnit.Count, value=report.dispatched)
     metrics.add_metric(
@@ -48,38 +48,47 @@ def run_dispatcher(now: datetime | None = None) -> DispatchReport:
     return report
 
 
-@functools.cache
-def _sqs() -> Any:
-    return boto3.client("sqs")
+class NoTimeLeft(Exception):
+    """Raised for a message the invocation has no time left to check; SQS delivers it again."""
 
 
-def check_connection(record: SQSRecord) -> str:
-    """Processes one queue message; raising makes SQS deliver it again (after a few tries: the DLQ)."""
+def check_connection(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    """Processes one queue message; raising makes SQS deliver it again (after a few tries: the DLQ).
+
+    Each check's time budget is cut to what the invocation has left, so a slow Intacct cannot make the
+    whole batch time out (which would return every message of the batch and block the company's group).
+    """
     request = CheckRequest.from_json(record.body)
+    budget = wiring.settings().worker_verification_budget_seconds
+    if lambda_context is not None:
+        budget = min(budget, lambda_context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS)
+    if budget < MIN_CHECK_SECONDS:
+        raise NoTimeLeft(f"{budget:.1f}s left for the check of {request.connection_id}")
     started = time.monotonic()
-    report = wiring.service(reuse_sessions=True).health_check(
-        request.tenant_id,
-        request.connection_id,
-        claimed_until=request.claimed_until,
-        budget_seconds=wiring.settings().worker_verification_budget_seconds,
-    )
-    metrics.add_metric(name="HealthChecks", unit=MetricUnit.Count, value=1)
-    if report is None or report.result is None:
+    try:
+        report = wiring.service(reuse_sessions=True).health_check(
+            request.tenant_id,
+            request.connection_id,
+            claimed_until=request.claimed_until,
+            budget_seconds=budget,
+        )
+    except Exception:
+        metrics.add_metric(name="HealthCheckErrors", unit=MetricUnit.Count, value=1)
+        raise
+    if report is None:
         metrics.add_metric(name="HealthChecksSkipped", unit=MetricUnit.Count, value=1)
         return "skipped"
-    record_verification(report.result, trigger="health_check", seconds=time.monotonic() - started)
-    if report.result.outcome is Outcome.INCOMPLETE:
-        metrics.add_metric(name="TransientFailures", unit=MetricUnit.Count, value=1)
-    if report.status_changed:
-        metrics.add_metric(name="StatusChanged", unit=MetricUnit.Count, value=1)
-        if report.previous_status is Status.CONNECTED and report.connection.status is Status.ACTION_REQUIRED:
-            metrics.add_metric(name="StatusChangedConnectedToActionRequired", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="HealthChecks", unit=MetricUnit.Count, value=1)
+    record_report(report, trigger="health_check", seconds=time.monotonic() - started)
     return report.connection.status.value
 
 
 def run_worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """A FIFO batch: stop at the first failure and hand the rest back, so a company's checks stay in order."""
     processor = SqsFifoPartialProcessor()
+    # A batch whose every check failed is still an answer (all handed back), not a crashed invocation:
+    # real errors are counted as HealthCheckErrors, which the HealthWorkerErrors alarm watches.
+    processor.raise_on_entire_batch_failure = False  # the FIFO processor's constructor does not take it
     response = process_partial_response(
         event=event, record_handler=check_connection, processor=processor, context=context
     )

@@ -71,6 +71,12 @@ class Prerequisite:
 
 def prerequisites(sender_id: str, entity_id: str | None) -> tuple[Prerequisite, ...]:
     """The account-level prerequisites, in the seed article's order (entity only when one is given)."""
+    restricted = (
+        f" We sign in at the top level and then open entity '{entity_id}': a user restricted to that entity "
+        "(no top-level access) is refused at sign-in, so allow the Web Services user top-level access."
+        if entity_id
+        else ""
+    )
     items = [
         Prerequisite(
             "web_services",
@@ -90,7 +96,8 @@ def prerequisites(sender_id: str, entity_id: str | None) -> tuple[Prerequisite, 
             "Check the Company ID, User ID and User Password (case-sensitive, no leading or trailing "
             "spaces). In Intacct open Company > Admin > Web Services users and make sure the user is Active "
             "and not locked out; a locked user needs an admin to set it Active or reset its password. A "
-            "regular user with two-step verification or single sign-on cannot sign in through Web Services.",
+            "regular user with two-step verification or single sign-on cannot sign in through Web Services."
+            + restricted,
         ),
     ]
     if entity_id:

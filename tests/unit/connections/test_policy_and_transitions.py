@@ -52,9 +52,17 @@ def result(outcome: Outcome, reason: Reason | None = None) -> VerificationResult
         (saved(Status.ACTION_REQUIRED, reason="SENDER_NOT_AUTHORIZED"), True),
         (saved(Status.ACTION_REQUIRED, reason="WEB_SERVICES_DISABLED"), True),
         (saved(Status.ACTION_REQUIRED, reason="COMPANY_EXPIRED"), True),
-        (saved(Status.ACTION_REQUIRED, reason="ENTITY_INVALID"), True),
+        (saved(Status.ACTION_REQUIRED, reason="ENTITY_INVALID"), False),  # a typo in our stored credentials
         (saved(Status.ACTION_REQUIRED, reason="INVALID_CREDENTIALS"), False),
         (saved(Status.AWAITING_CREDENTIALS), False),
+        (
+            saved(Status.AWAITING_CREDENTIALS, health=Health.DEGRADED, transient_failures=1),
+            True,
+        ),  # outage at save
+        (
+            saved(Status.AWAITING_CREDENTIALS, credentials_version=0, secret_id=None, health=Health.DEGRADED),
+            False,
+        ),
         (saved(Status.DISCONNECTED), False),
         (saved(Status.CONNECTED, credentials_version=0, secret_id=None), False),
     ],
@@ -94,6 +102,7 @@ def apply(connection: Connection, outcome: VerificationResult) -> tuple[Connecti
         connection,
         outcome,
         now=NOW,
+        started_at=NOW,
         trigger=Trigger.HEALTH_CHECK,
         actor="system",
         schedule=SCHEDULE,
