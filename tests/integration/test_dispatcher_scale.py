@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
+from connection_service import wiring
 from connection_service.adapters.dynamodb_items import connection_to_item
 from connection_service.adapters.dynamodb_repository import _to_wire
 from connection_service.connections.model import Connection, Health, Status
@@ -62,6 +63,10 @@ def test_dispatcher_enqueues_each_due_connection_exactly_once(stack: Stack) -> N
     due = {c.id for c in connections if c.next_check_at is not None and c.next_check_at <= now}
     assert len(due) == TOTAL // 10
 
+    def no_scans(**_: object) -> None:
+        raise AssertionError("the dispatcher must query the due index, never scan the table")
+
+    wiring.repository()._client.meta.events.register("before-call.dynamodb.Scan", no_scans)
     started = time.monotonic()
     report = run_dispatcher(now)
     elapsed = time.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,19 @@ def test_the_due_index_holds_exactly_the_connections_the_rules_allow(stack: Stac
     stack.simulator.reset()
     due_now = dispatch(hours_ahead=0)
     assert due_now.dispatched == len(expected)  # the connection made by connected() is not due yet
+    assert queued_connection_ids(stack) == expected
+
+
+def queued_connection_ids(stack: Stack) -> set[str]:
+    sqs = boto3.client("sqs")
+    found: set[str] = set()
+    while batch := sqs.receive_message(QueueUrl=stack.resources.queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        found |= {json.loads(message["Body"])["connection_id"] for message in batch}
+        for message in batch:
+            sqs.delete_message(QueueUrl=stack.resources.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
 
 
 def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Stack) -> None:
