@@ -281,186 +281,107 @@ def test_entity_expansion_is_not_performed() -> None:
     assert "root:" not in str(caught.value)
 
 
+def failed(
+    function: str, errorno: str = "", d1: str = "", d2: str = "", fix: str = "", status: str = "failure"
+) -> str:
+    """A failed `<result>` of `function` with one error."""
+    return result_xml(function, "r", status=status, errors=error_xml(errorno, d1, d2, fix))
+
+
 RESULT_ROWS = [
     (
         "permission",
-        result_xml(
+        failed(
             "readByQuery",
-            "r",
-            status="failure",
-            errors=error_xml(
-                "PL04000005",
-                "",
-                "You do not have permission for API operation READ_BY_QUERY on objects of type "
-                "arinvoice" + SUPPORT,
-            ),
+            "PL04000005",
+            "",
+            "You do not have permission for API operation "
+            "READ_BY_QUERY on objects of type arinvoice" + SUPPORT,
         ),
         Category.PERMISSION_DENIED,
     ),
     (
         "permission-no-errorno",
-        result_xml(
-            "readByQuery",
-            "r",
-            status="failure",
-            errors=error_xml("", "You do not have permission to view audit history"),
-        ),
+        failed("readByQuery", "", "You do not have permission to view audit history"),
         Category.PERMISSION_DENIED,
     ),
     (
         "unsupported-operation",
-        result_xml(
-            "query",
-            "r",
-            status="failure",
-            errors=error_xml("", "API operation 'READ_BY_QUERY' cannot be performed on objects of type x"),
-        ),
+        failed("query", "", "API operation 'READ_BY_QUERY' cannot be performed on objects of type x"),
         Category.OBJECT_UNAVAILABLE,
     ),
     (
         "module-not-subscribed",
-        result_xml(
-            "query",
-            "r",
-            status="failure",
-            errors=error_xml("", "Account allocation module is not subscribed"),
-        ),
+        failed("query", "", "Account allocation module is not subscribed"),
         Category.OBJECT_UNAVAILABLE,
     ),
     (
         "object-not-found",
-        result_xml(
-            "query",
-            "r",
-            status="failure",
-            errors=error_xml("Query Failed", "", "Object definition PROJECTX not found"),
-        ),
+        failed("query", "Query Failed", "", "Object definition PROJECTX not found"),
         Category.OBJECT_UNAVAILABLE,
     ),
     (
         "readmore-expired",
-        result_xml(
-            "readMore",
-            "r",
-            status="failure",
-            errors=error_xml(
-                "readMore failed", "", "Attempt to readMore with an invalid or expired resultId: abc"
-            ),
+        failed(
+            "readMore", "readMore failed", "", "Attempt to readMore with an invalid or expired resultId: abc"
         ),
         Category.UNKNOWN,
     ),
     (
         "field-not-queryable",
-        result_xml(
-            "query",
-            "r",
-            status="failure",
-            errors=error_xml("XL03000006", "The following fields cannot be queried: INVOICENO"),
-        ),
+        failed("query", "XL03000006", "The following fields cannot be queried: INVOICENO"),
         Category.UNKNOWN,
     ),
     (
         "aborted",
-        result_xml(
+        failed(
             "create",
-            "r",
+            "XL03000009",
+            "",
+            "The entire transaction in this operation has been rolled back due to an error.",
             status="aborted",
-            errors=error_xml(
-                "XL03000009",
-                "",
-                "The entire transaction in this operation has been rolled back due to an error.",
-            ),
         ),
         Category.UNKNOWN,
     ),
     (
         "generic-server-error",
-        result_xml(
-            "query",
-            "r",
-            status="failure",
-            errors=error_xml("DL02000001", "Error", "There was an error processing the request."),
-        ),
+        failed("query", "DL02000001", "Error", "There was an error processing the request."),
         Category.SERVICE_UNAVAILABLE,
     ),
-    (
-        "could-not-create",
-        result_xml(
-            "create", "r", status="failure", errors=error_xml("BL01001973", "Could not create Class record!")
-        ),
-        Category.UNKNOWN,
-    ),
+    ("could-not-create", failed("create", "BL01001973", "Could not create Class record!"), Category.UNKNOWN),
     (
         "duplicate",
-        result_xml(
+        failed(
             "create",
-            "r",
-            status="failure",
-            errors=error_xml(
-                "BL34000061",
-                "Another Class with the given value(s) UT01 already exists",
-                "",
-                "Use a unique value instead.",
-            ),
+            "BL34000061",
+            "Another Class with the given value(s) UT01 already exists",
+            "",
+            "Use a unique value instead.",
         ),
         Category.UNKNOWN,
     ),
     (
         "bad-reference",
-        result_xml(
+        failed(
             "create",
-            "r",
-            status="failure",
-            errors=error_xml(
-                "BL03000025", "Login ID unittest does not exist.", "", "Provide a valid USER.LOGINID value."
-            ),
+            "BL03000025",
+            "Login ID unittest does not exist.",
+            "",
+            "Provide a valid USER.LOGINID value.",
         ),
         Category.UNKNOWN,
     ),
-    (
-        "bad-format",
-        result_xml(
-            "create", "r", status="failure", errors=error_xml("BL03000018", "Illegal format for date")
-        ),
-        Category.UNKNOWN,
-    ),
-    (
-        "offline",
-        result_xml(
-            "query", "r", status="failure", errors=error_xml("", "", "The Service is Temporarily Off-line")
-        ),
-        Category.SERVICE_UNAVAILABLE,
-    ),
-    (
-        "try-later",
-        result_xml(
-            "query", "r", status="failure", errors=error_xml("", "Error", "", "Please Try Again Later")
-        ),
-        Category.SERVICE_UNAVAILABLE,
-    ),
+    ("bad-format", failed("create", "BL03000018", "Illegal format for date"), Category.UNKNOWN),
+    ("offline", failed("query", "", "", "The Service is Temporarily Off-line"), Category.SERVICE_UNAVAILABLE),
+    ("try-later", failed("query", "", "Error", "", "Please Try Again Later"), Category.SERVICE_UNAVAILABLE),
     (
         "closed-period",
-        result_xml(
-            "create",
-            "r",
-            status="failure",
-            errors=error_xml("", "The period is closed", "Date must be on or after 2026-01-01"),
-        ),
+        failed("create", "", "The period is closed", "Date must be on or after 2026-01-01"),
         Category.UNKNOWN,
     ),
-    (
-        "rate-limit-in-result",
-        result_xml("query", "r", status="failure", errors=error_xml("", "API rate limit exceeded")),
-        Category.RATE_LIMITED,
-    ),
+    ("rate-limit-in-result", failed("query", "", "API rate limit exceeded"), Category.RATE_LIMITED),
     ("no-status", result_xml("create", "r", status=""), Category.UNKNOWN),
-    (
-        "bad-location",
-        result_xml(
-            "getAPISession", "r", status="failure", errors=error_xml("XL03000006", "Invalid location")
-        ),
-        Category.ENTITY_INVALID,
-    ),
+    ("bad-location", failed("getAPISession", "XL03000006", "Invalid location"), Category.ENTITY_INVALID),
 ]
 
 
