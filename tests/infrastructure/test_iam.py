@@ -148,13 +148,17 @@ def test_dispatcher_reads_only_the_due_index_and_claims(template: Template) -> N
     assert by_action == {
         "dynamodb:Query": {"Fn::Sub": "${ConnectionsTable.Arn}/index/due"},
         "dynamodb:UpdateItem": {"Fn::GetAtt": ["ConnectionsTable", "Arn"]},
+        "dynamodb:GetItem": {"Fn::GetAtt": ["ConnectionsTable", "Arn"]},  # outbox entries
         "sqs:SendMessage": {"Fn::GetAtt": ["HealthQueue", "Arn"]},
+        "events:PutEvents": {"Fn::GetAtt": ["EventBus", "Arn"]},  # republishes the outbox
     }
 
 
 def test_status_changes_are_published_only_to_the_service_bus(template: Template) -> None:
     publishers = _holders(template, "events:PutEvents")
     assert publishers == {
+        "ConnectFunction",
+        "HealthDispatcherFunction",
         "EditCredentialsFunction",
         "VerifyFunction",
         "DisconnectFunction",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
-from tests.support.stack import DEMO_PASSWORD, Stack
+from tests.support.stack import DEMO_PASSWORD, Stack, capture_events
 
 ADMIN_ROUTES = [
     ("PUT", "/connections/{id}/credentials"),
@@ -95,14 +95,26 @@ def test_a_role_claim_may_be_a_list(stack: Stack) -> None:
     assert member.invoke("POST", "/connections", {}, b'{"provider": "sage_intacct"}').status == 403
 
 
-def test_a_bus_failure_does_not_fail_the_request(stack: Stack) -> None:
+def test_a_bus_failure_does_not_fail_the_request_and_the_outbox_publishes_later(stack: Stack) -> None:
     connection_id = stack.connect()["id"]
-    boto3.client("events").delete_event_bus(Name=stack.resources.event_bus_name)
+    stack.published_events()
+    events = boto3.client("events")
+    events.remove_targets(Rule="capture-all", EventBusName=stack.resources.event_bus_name, Ids=["q"])
+    events.delete_rule(Name="capture-all", EventBusName=stack.resources.event_bus_name)
+    events.delete_event_bus(Name=stack.resources.event_bus_name)
     reply = stack.edit(connection_id)
     assert reply.status == 200 and reply.json["status"] == "CONNECTED"
     history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
     assert history[-1]["to_status"] == "CONNECTED"  # the change and its history are stored all the same
-    assert stack.call("DELETE", f"/connections/{connection_id}").status == 204
+
+    events.create_event_bus(Name=stack.resources.event_bus_name)
+    stack.events_queue_url = capture_events(stack.resources)
+    dispatch(hours_ahead=0.1)  # the dispatcher's run publishes what is left in the outbox
+    published = [e["detail"] for e in stack.published_events()]
+    assert [(e["old_status"], e["new_status"]) for e in published] == [("AWAITING_CREDENTIALS", "CONNECTED")]
+    assert published[0]["event_id"]
+    dispatch(hours_ahead=0.1)
+    assert stack.published_events() == []  # published once
 
 
 def test_unsupported_provider(stack: Stack) -> None:

@@ -115,10 +115,10 @@ class Stack:
         return items
 
 
-def _capture_events(resources: LocalResources) -> str:
+def capture_events(resources: LocalResources) -> str:
     """An EventBridge rule sending every event of the bus to a queue the test can read."""
     sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName="captured-events")["QueueUrl"]
+    url = sqs.create_queue(QueueName="captured-events")["QueueUrl"]  # idempotent: same queue on a second call
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = boto3.client("events")
     events.put_rule(
@@ -143,6 +143,6 @@ def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) 
         idempotency.reset()
         authority = TokenAuthority(TEST_KEY)
         emulator = ApiGatewayEmulator(routes_from_template(), authority.verify)
-        yield Stack(resources, simulator, authority, emulator, _capture_events(resources))
+        yield Stack(resources, simulator, authority, emulator, capture_events(resources))
         wiring.reset()
         idempotency.reset()

@@ -2,15 +2,16 @@
 
 pk = TENANT#<tenant>   sk = CONNECTION#<id>                     the connection
 pk = TENANT#<tenant>   sk = PROVIDER#sage_intacct               the tenant's one active connection
-pk = TENANT#<tenant>   sk = HISTORY#<id>#<time>#<nonce>         append-only history
+pk = TENANT#<tenant>   sk = HISTORY#<id>#<time>#<entry>         append-only history
 GSI "due": due_shard = DUE#<n>, next_check_at = <ISO time>      sparse: only connections the health
                                                                 check should look at
+           due_shard = OUTBOX, next_check_at = <ISO time>       history items whose status-change event
+                                                                is not published yet (the outbox)
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..connections.model import Check, Connection, Health, HistoryEntry, Permiss
 
 DUE_INDEX = "due"
 DUE_SHARDS = 8
+OUTBOX_SHARD = "OUTBOX"
 Item = dict[str, Any]
 
 
@@ -136,12 +138,21 @@ def connection_from_item(item: Item) -> Connection:
     )
 
 
+def history_sk(entry: HistoryEntry) -> str:
+    return f"{history_prefix(entry.connection_id)}{iso(entry.at)}#{entry.entry_id}"
+
+
 def history_to_item(entry: HistoryEntry) -> Item:
+    """A history item; a status change also enters the outbox (the `due` index's OUTBOX partition) until
+    its event is published, so an event the bus refused is published again by the next dispatcher run."""
+    outbox = {"due_shard": OUTBOX_SHARD, "next_check_at": iso(entry.at)} if entry.is_status_change else {}
     return _drop_none(
         {
             "pk": tenant_pk(entry.tenant_id),
-            "sk": f"{history_prefix(entry.connection_id)}{iso(entry.at)}#{uuid.uuid4().hex[:8]}",
+            "sk": history_sk(entry),
             "type": "history",
+            "entry_id": entry.entry_id,
+            **outbox,
             "connection_id": entry.connection_id,
             "tenant_id": entry.tenant_id,
             "at": iso(entry.at),
@@ -170,4 +181,5 @@ def history_from_item(item: Item) -> HistoryEntry:
         reason=item.get("reason"),
         detail=item.get("detail"),
         credentials_version=int(item.get("credentials_version", 0)),
+        entry_id=str(item.get("entry_id") or str(item["sk"]).rsplit("#", 1)[-1]),
     )

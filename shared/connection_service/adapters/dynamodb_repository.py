@@ -17,12 +17,14 @@ from ..connections.model import PROVIDER, Connection, HistoryEntry
 from ..connections.ports import DueConnection
 from .dynamodb_items import (
     DUE_INDEX,
+    OUTBOX_SHARD,
     Item,
     connection_from_item,
     connection_sk,
     connection_to_item,
     history_from_item,
     history_prefix,
+    history_sk,
     history_to_item,
     iso,
     provider_sk,
@@ -185,6 +187,31 @@ class DynamoDBConnectionRepository:
                     company_id=str(item.get("company_id", "")),
                     next_check_at=datetime.fromisoformat(str(item["next_check_at"])),
                 )
+
+    def pending_events(self, older_than: datetime) -> Iterator[HistoryEntry]:
+        """Status changes whose event was not published yet (the outbox), oldest first."""
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_shard = :outbox AND next_check_at <= :before",
+            ExpressionAttributeValues=_to_wire({":outbox": OUTBOX_SHARD, ":before": iso(older_than)}),
+        ):
+            for keys in page.get("Items", []):
+                item = self._client.get_item(
+                    TableName=self._table, Key={"pk": keys["pk"], "sk": keys["sk"]}, ConsistentRead=True
+                ).get("Item")
+                if item is not None:
+                    yield history_from_item(_from_wire(item))
+
+    def mark_published(self, entry: HistoryEntry) -> None:
+        """Takes a history item out of the outbox once its event is on the bus."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=_to_wire({"pk": tenant_pk(entry.tenant_id), "sk": history_sk(entry)}),
+            UpdateExpression="REMOVE due_shard, next_check_at",
+            ConditionExpression="attribute_exists(pk)",
+        )
 
     def claim(self, due: DueConnection, until: datetime) -> bool:
         """Moves a due connection's next check to `until` if nobody changed it since it was read.

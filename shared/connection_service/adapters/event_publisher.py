@@ -20,6 +20,7 @@ class EventPublishFailed(Exception):
 
 def event_detail(event: StatusChanged) -> dict[str, str | None]:
     return {
+        "event_id": event.event_id,
         "tenant_id": event.tenant_id,
         "connection_id": event.connection_id,
         "provider": "sage_intacct",

@@ -6,6 +6,7 @@ transitions in transitions.py.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -123,7 +124,11 @@ class HistoryEntry:
     reason: str | None = None
     detail: str | None = None
     credentials_version: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    entry_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.from_status is not self.to_status
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -36,6 +36,11 @@ class ConnectionRepository(Protocol):
     def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]:
         """Connections of one index shard whose next check is at or before `now`, oldest first."""
 
+    def pending_events(self, older_than: datetime) -> Iterator[HistoryEntry]:
+        """Status changes stored before `older_than` whose event is not published yet."""
+
+    def mark_published(self, entry: HistoryEntry) -> None: ...
+
 
 @dataclass(frozen=True)
 class DueConnection:
@@ -62,6 +67,7 @@ class CredentialStore(Protocol):
 
 @dataclass(frozen=True)
 class StatusChanged:
+    event_id: str  # the history entry's id: consumers can drop the rare duplicate
     tenant_id: str
     connection_id: str
     old_status: Status | None

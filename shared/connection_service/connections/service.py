@@ -294,13 +294,17 @@ class ConnectionService:
         return VerificationReport(connection, result, applied=False, previous_status=previous)
 
     def _publish(self, entry: HistoryEntry) -> bool:
-        """Publishes a status change after it is stored. A failure is logged, never raised: the change and
-        its history are already committed, and the caller must still get its answer."""
-        if entry.from_status is entry.to_status:
+        """Publishes a stored status change and takes it out of the outbox.
+
+        A failure is logged, never raised: the change and its history are committed, the caller must still
+        get its answer, and the entry stays in the outbox for `publish_pending` (at least once delivery).
+        """
+        if not entry.is_status_change:
             return True
         try:
             self._events.publish_status_changed(
                 StatusChanged(
+                    event_id=entry.entry_id,
                     tenant_id=entry.tenant_id,
                     connection_id=entry.connection_id,
                     old_status=entry.from_status,
@@ -312,7 +316,7 @@ class ConnectionService:
             )
         except Exception as error:
             logger.error(
-                "status change event not published",
+                "status change event not published; it stays in the outbox",
                 extra={
                     "connection_id": entry.connection_id,
                     "to_status": entry.to_status.value,
@@ -320,7 +324,25 @@ class ConnectionService:
                 },
             )
             return False
+        try:
+            self._repository.mark_published(entry)
+        except Exception as error:  # published: at worst the outbox sends it once more
+            logger.warning(
+                "event published but still in the outbox",
+                extra={"connection_id": entry.connection_id, "error_type": type(error).__name__},
+            )
         return True
+
+    def publish_pending(self, *, stored_before: datetime) -> tuple[int, int]:
+        """Publishes status changes whose event failed earlier (the outbox). Entries stored after
+        `stored_before` are left to the request that stored them. Returns (published, still failing)."""
+        published = failing = 0
+        for entry in self._repository.pending_events(stored_before):
+            if self._publish(entry):
+                published += 1
+            else:
+                failing += 1
+        return published, failing
 
 
 def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) -> bool:

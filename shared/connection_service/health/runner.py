@@ -24,15 +24,18 @@ CLAIM_SECONDS = 1800
 # A check is not started with less time left in the invocation than this: it could not finish, and its
 # message is handed back to the queue instead.
 MIN_CHECK_SECONDS = 10.0
+# Status-change events younger than this are still being published by the request that stored them.
+OUTBOX_GRACE = timedelta(minutes=1)
 SAFETY_MARGIN_SECONDS = 3.0
 
 
 def run_dispatcher(now: datetime | None = None) -> DispatchReport:
     config = wiring.settings()
+    now = now or datetime.now(UTC)
     report = dispatch_due(
         wiring.repository(),
         wiring.check_queue(),
-        now=now or datetime.now(UTC),
+        now=now,
         shards=DUE_SHARDS,
         claim_for=timedelta(seconds=min(CLAIM_SECONDS, max(60, config.check_interval_seconds))),
     )
@@ -45,6 +48,11 @@ def run_dispatcher(now: datetime | None = None) -> DispatchReport:
     if report.failed_sends:
         metrics.add_metric(name="DispatchFailedSends", unit=MetricUnit.Count, value=report.failed_sends)
     logger.info("dispatch finished", extra=asdict(report))
+    published, failing = wiring.service().publish_pending(stored_before=now - OUTBOX_GRACE)
+    if published:
+        metrics.add_metric(name="EventsRepublished", unit=MetricUnit.Count, value=published)
+    if failing:
+        metrics.add_metric(name="EventPublishFailures", unit=MetricUnit.Count, value=failing)
     return report
 
 
