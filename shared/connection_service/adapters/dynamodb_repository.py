@@ -3,6 +3,7 @@ transaction, and a sparse sharded index for the health check's "due" query."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -118,7 +119,7 @@ class DynamoDBConnectionRepository:
             {"Put": {"TableName": self._table, "Item": _to_wire(history_to_item(entry))}},
         ]
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
         except ClientError as error:
             if not _cancelled(error):
                 raise
@@ -164,7 +165,7 @@ class DynamoDBConnectionRepository:
                 }
             )
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
         except ClientError as error:
             if _cancelled(error):
                 raise ConcurrentModification() from None
@@ -227,7 +228,11 @@ class DynamoDBConnectionRepository:
                 ExpressionAttributeValues=_to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
             )
         except ClientError as error:
-            if _cancelled(error):
+            # Changed meanwhile, or in a transaction with another request: either way not ours this run.
+            if (
+                _cancelled(error)
+                or error.response.get("Error", {}).get("Code") == "TransactionConflictException"
+            ):
                 return False
             raise
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import uuid
@@ -333,11 +334,12 @@ class ConnectionService:
             )
         return True
 
-    def publish_pending(self, *, stored_before: datetime) -> tuple[int, int]:
-        """Publishes status changes whose event failed earlier (the outbox). Entries stored after
-        `stored_before` are left to the request that stored them. Returns (published, still failing)."""
+    def publish_pending(self, *, stored_before: datetime, limit: int = 200) -> tuple[int, int]:
+        """Publishes status changes whose event failed earlier (the outbox), oldest first, at most `limit`
+        per call so a long bus outage cannot eat the dispatcher's run. Entries stored after `stored_before`
+        are left to the request that stored them. Returns (published, still failing)."""
         published = failing = 0
-        for entry in self._repository.pending_events(stored_before):
+        for entry in itertools.islice(self._repository.pending_events(stored_before), limit):
             if self._publish(entry):
                 published += 1
             else:

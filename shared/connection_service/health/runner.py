@@ -93,7 +93,8 @@ def check_connection(record: SQSRecord, lambda_context: LambdaContext | None = N
 
 def run_worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """A FIFO batch: stop at the first failure and hand the rest back, so a company's checks stay in order."""
-    processor = SqsFifoPartialProcessor()
+    # One company's failure must not hand back the other companies' messages of the batch.
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     # A batch whose every check failed is still an answer (all handed back), not a crashed invocation:
     # real errors are counted as HealthCheckErrors, which the HealthWorkerErrors alarm watches.
     processor.raise_on_entire_batch_failure = False  # the FIFO processor's constructor does not take it

@@ -123,7 +123,7 @@ def classify(
         return Category.ORIGIN_TIMEOUT
     if http_status == 429 or _has_errorno(errs, "GW-0010") or _contains(errs, "API rate limit exceeded"):
         return Category.RATE_LIMITED
-    if _contains(errs, *_TEMPORARY_TEXTS):
+    if _contains(errs, *_TEMPORARY_TEXTS) or _has_errorno(errs, "DL02000001"):
         return Category.SERVICE_UNAVAILABLE
     if level is Level.HTTP:
         if http_status is not None and http_status >= 500:
@@ -154,8 +154,10 @@ def classify(
     if http_status == 401 or (http_status == 400 and _has_errorno(errs, "invalidRequest", "GW-0011")):
         # 400 invalidRequest is what a wrong Company ID has been seen to produce; GW-0011 is its sibling.
         return Category.SESSION_INVALID if session_auth else Category.SIGN_IN_REJECTED
-    if level is Level.AUTHENTICATION and _has_errorno(errs, "XL03000006"):
-        # The generic sign-in failure; a wrong login/locationid reads the same way.
+    if level is Level.AUTHENTICATION:
+        # A login refused for a reason we do not recognise (locked, inactive or expired users have no public
+        # texts; a wrong login/locationid reads as the generic XL03000006): treated as a refused sign-in, so
+        # it is never retried and the health check never signs in with these credentials again.
         return Category.SIGN_IN_REJECTED
     if http_status is not None and http_status >= 500:
         return Category.SERVICE_UNAVAILABLE

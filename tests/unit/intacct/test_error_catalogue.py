@@ -181,6 +181,15 @@ ENVELOPE_ROWS = [
         "XL03000006",
     ),
     (
+        "unknown-login-refusal",  # locked/inactive/expired users have no public texts: never retried
+        200,
+        auth_failure(error_xml("XXX", "Your user account is locked")),
+        False,
+        Category.SIGN_IN_REJECTED,
+        Level.AUTHENTICATION,
+        "XXX",
+    ),
+    (
         "session-refused",
         200,
         auth_failure(error_xml("XL03000006", "Invalid session")),
