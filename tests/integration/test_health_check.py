@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 
 from connection_service import wiring
 from connection_service.connections.model import HistoryEntry, Status, Trigger
@@ -252,3 +254,74 @@ def test_a_worker_without_time_left_hands_the_message_back(stack: Stack) -> None
     )
     assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
     assert len(stack.simulator.requests()) == before  # not even started
+
+
+class Crash(Exception):
+    pass
+
+
+def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stack) -> None:
+    connection_id = connected(stack)
+    real = wiring.platform_verifier()
+
+    class CrashesAfterSigningIn:
+        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+            real.verify(login, deadline=deadline)
+            raise Crash("the Lambda timed out")
+
+    body = {"company_id": "DEMO-CO", "user_id": "ws_limited", "user_password": "Demo-Passw0rd!"}
+    with pytest.raises(Crash):
+        wiring.build_service(CrashesAfterSigningIn()).edit_credentials(
+            "acme", connection_id, body, actor="admin", budget_seconds=5
+        )
+    stuck = wiring.repository().get("acme", connection_id)
+    assert stuck is not None and stuck.user_id == "ws_limited" and stuck.next_check_at is not None
+    assert stuck.verifying_until is not None and stuck.next_check_at > stuck.verifying_until
+    # Time passes: the lease runs out (the worker reads the real clock, so the test moves the lease back).
+    wiring.repository().save(
+        replace(stuck, verifying_until=datetime.now(UTC) - timedelta(seconds=1)),
+        expected_version=stuck.version,
+    )
+    assert dispatch(hours_ahead=1).dispatched == 1
+    drain(stack.resources.queue_url)
+    final = status(stack, connection_id)
+    assert (final["user_id"], final["reason"]) == ("ws_limited", "MISSING_PERMISSIONS")
+
+
+def test_a_redelivered_check_after_a_crash_does_not_sign_in_again(stack: Stack) -> None:
+    connection_id = connected(stack)
+    dispatch()
+    real = wiring.platform_verifier()
+
+    class CrashesAfterSigningIn:
+        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+            real.verify(login, deadline=deadline)
+            raise Crash("the worker died before storing")
+
+    stored = wiring.repository().get("acme", connection_id)
+    assert stored is not None and stored.next_check_at is not None
+    before = len(stack.simulator.requests())
+    with pytest.raises(Crash):
+        wiring.build_service(CrashesAfterSigningIn()).health_check(
+            "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
+        )
+    signed_in = len(stack.simulator.requests()) - before
+    redelivered = wiring.service(reuse_sessions=True).health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
+    )
+    assert redelivered is None
+    assert len(stack.simulator.requests()) - before == signed_in == 2
+
+
+def test_parallel_edits_cannot_sign_in_in_parallel(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    stack.simulator_control("PATCH", "/_sim/companies/DEMO-CO", {"latency_ms": 300})
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        replies = list(
+            pool.map(lambda _: stack.edit(connection_id, user_password="Wrong-Passw0rd!"), range(6))
+        )
+    statuses = sorted(reply.status for reply in replies)
+    assert set(statuses) <= {200, 409, 429} and 409 in statuses
+    assert any(r.json.get("type") == "/problems/verification-in-progress" for r in replies if r.status == 409)
+    refused = [r for r in stack.simulator.requests("DEMO-CO") if r["sign_in_failed"]]
+    assert 1 <= len(refused) <= 3  # the attempt limit holds even for requests sent at once

@@ -83,6 +83,8 @@ def connection_to_item(connection: Connection) -> Item:
         "last_verified_at": iso(connection.last_verified_at),
         "last_checked_at": iso(connection.last_checked_at),
         "last_check_started_at": iso(connection.last_check_started_at),
+        "verifying_until": iso(connection.verifying_until),
+        "verifying_by": connection.verifying_by.value if connection.verifying_by else None,
         "transient_failures": connection.transient_failures,
         "failed_sign_ins": [iso(at) for at in connection.failed_sign_ins],
         "support_ids": list(connection.support_ids),
@@ -127,6 +129,8 @@ def connection_from_item(item: Item) -> Connection:
         last_verified_at=_time(item.get("last_verified_at")),
         last_checked_at=_time(item.get("last_checked_at")),
         last_check_started_at=_time(item.get("last_check_started_at")),
+        verifying_until=_time(item.get("verifying_until")),
+        verifying_by=Trigger(item["verifying_by"]) if item.get("verifying_by") else None,
         next_check_at=_time(item.get("next_check_at")),
         transient_failures=int(item.get("transient_failures", 0)),
         failed_sign_ins=tuple(

@@ -20,6 +20,7 @@ from ..connections.errors import (
     InvalidInput,
     InvalidState,
     TooManyAttempts,
+    VerificationInProgress,
 )
 from ..observability import logger, metrics, tracer
 from .problems import Problem
@@ -42,6 +43,14 @@ def problem_for(error: DomainError) -> Problem:
         return Problem(409, "concurrent-modification", str(error))
     if isinstance(error, InvalidState):
         return Problem(409, "invalid-state", str(error))
+    if isinstance(error, VerificationInProgress):
+        return Problem(
+            409,
+            "verification-in-progress",
+            str(error),
+            headers={"Retry-After": str(error.retry_after_seconds)},
+            extra={"retry_after_seconds": error.retry_after_seconds},
+        )
     if isinstance(error, TooManyAttempts):
         return Problem(
             429,

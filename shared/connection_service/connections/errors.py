@@ -37,6 +37,12 @@ class CompanyChangeNotConfirmed(DomainError):
         )
 
 
+class VerificationInProgress(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__("a verification of this connection is already running; try again when it is done")
+
+
 class TooManyAttempts(DomainError):
     def __init__(self, retry_after_seconds: int, limit: int, window_minutes: int) -> None:
         self.retry_after_seconds = retry_after_seconds

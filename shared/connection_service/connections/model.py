@@ -98,12 +98,20 @@ class Connection:
     last_verified_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_check_started_at: datetime | None = None  # when the verification behind the stored result began
+    verifying_until: datetime | None = None  # a verification holds the connection until then
+    verifying_by: Trigger | None = None  # and what started it
     next_check_at: datetime | None = None
     transient_failures: int = 0  # consecutive checks that could not complete (for backoff)
     failed_sign_ins: tuple[datetime, ...] = ()  # recent refused sign-ins (attempt limit)
     support_ids: tuple[str, ...] = ()
     ever_connected: bool = False  # has these credentials' company been CONNECTED (guards company changes)
     version: int = 0
+
+    def verifying(self, now: datetime, *, by_admin_only: bool = False) -> bool:
+        """Whether a verification holds the connection (only counting an admin's, if asked)."""
+        if self.verifying_until is None or self.verifying_until <= now:
+            return False
+        return not by_admin_only or self.verifying_by is not Trigger.HEALTH_CHECK
 
     @property
     def has_credentials(self) -> bool:

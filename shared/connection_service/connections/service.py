@@ -7,8 +7,8 @@ import logging
 import random
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..intacct import Deadline, LoginCredentials
@@ -22,6 +22,7 @@ from .errors import (
     ConnectionNotFound,
     InvalidState,
     TooManyAttempts,
+    VerificationInProgress,
 )
 from .model import Connection, HistoryEntry, Status, Trigger
 from .policy import AttemptLimit, CheckSchedule
@@ -30,6 +31,8 @@ from .ports import ConnectionRepository, CredentialStore, EventPublisher, Secret
 logger = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 3
+# A verification holds its connection for its time budget plus this, to cover storing the result.
+LEASE_MARGIN = timedelta(seconds=15)
 
 
 def utc_now() -> datetime:
@@ -137,6 +140,7 @@ class ConnectionService:
         ):
             raise CompanyChangeNotConfirmed(connection.company_id)
         self._check_attempts(connection)
+        self._check_not_verifying(connection)
 
         ref = self._credentials.put(tenant_id, connection_id, given.login())
         changed, entry = transitions.record_credentials(
@@ -149,6 +153,7 @@ class ConnectionService:
             now=self._clock(),
             actor=actor,
         )
+        changed = self._begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
         stored = self._repository.save(changed, expected_version=connection.version, entry=entry)
         return self._verify_and_store(stored, given.login(), Trigger.CREDENTIALS_EDIT, actor, budget_seconds)
 
@@ -160,8 +165,13 @@ class ConnectionService:
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
         self._check_attempts(connection)
+        self._check_not_verifying(connection)
         login = self._stored_login(connection)
-        return self._verify_and_store(connection, login, Trigger.MANUAL_VERIFY, actor, budget_seconds)
+        leased = self._repository.save(
+            self._begin(connection, budget_seconds, Trigger.MANUAL_VERIFY),
+            expected_version=connection.version,
+        )
+        return self._verify_and_store(leased, login, Trigger.MANUAL_VERIFY, actor, budget_seconds)
 
     def disconnect(self, tenant_id: str, connection_id: str, *, actor: str) -> Connection:
         """Marks the connection DISCONNECTED (history kept) and deletes its secret with a recovery window.
@@ -195,9 +205,19 @@ class ConnectionService:
             return None
         if self._settings.schedule.next_check_at(connection, self._clock(), self._rng) is None:
             return None  # e.g. credentials refused at sign-in: never signed in again by the health check
+        if connection.verifying(self._clock()):
+            return None  # an admin's verification is running; its result will do
         login = self._stored_login(connection)
+        try:
+            # Taking the connection also consumes the claim: a redelivered message is outdated from now on.
+            leased = self._repository.save(
+                self._begin(connection, budget_seconds, Trigger.HEALTH_CHECK),
+                expected_version=connection.version,
+            )
+        except ConcurrentModification:
+            return None  # changed since it was read: whoever changed it decides what happens next
         return self._verify_and_store(
-            connection, login, Trigger.HEALTH_CHECK, transitions.SYSTEM_ACTOR, budget_seconds
+            leased, login, Trigger.HEALTH_CHECK, transitions.SYSTEM_ACTOR, budget_seconds
         )
 
     # Internals ---------------------------------------------------------------------------------------------
@@ -207,6 +227,23 @@ class ConnectionService:
         if connection.status is Status.DISCONNECTED:
             raise InvalidState("the connection is disconnected; connect again to start over")
         return connection
+
+    def _check_not_verifying(self, connection: Connection) -> None:
+        now = self._clock()
+        if connection.verifying_until is not None and connection.verifying(now, by_admin_only=True):
+            raise VerificationInProgress(max(1, int((connection.verifying_until - now).total_seconds()) + 1))
+
+    def _begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
+        now = self._clock()
+        schedule = self._settings.schedule
+        checkable = schedule.next_check_at(connection, now, self._rng) is not None
+        return transitions.begin_verification(
+            connection,
+            now=now,
+            lease=timedelta(seconds=budget_seconds) + LEASE_MARGIN,
+            by=by,
+            retry_after=schedule.degraded_base if checkable else None,
+        )
 
     def _check_attempts(self, connection: Connection) -> None:
         limit = self._settings.attempts
@@ -270,6 +307,11 @@ class ConnectionService:
                 attempts=self._settings.attempts,
                 rng=self._rng,
             )
+            if current.verifying_until != verified.verifying_until:
+                # Someone else's verification holds the connection now: its lease is not ours to release.
+                changed = replace(
+                    changed, verifying_until=current.verifying_until, verifying_by=current.verifying_by
+                )
             try:
                 stored = self._repository.save(changed, expected_version=current.version, entry=entry)
             except ConcurrentModification:

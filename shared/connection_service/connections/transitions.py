@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..verification import Outcome, Reason, VerificationResult
 from .model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
@@ -53,7 +53,6 @@ def record_credentials(
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
-        next_check_at=None,
         ever_connected=connection.ever_connected
         and company_id.casefold() == (connection.company_id or "").casefold(),
         updated_at=now,
@@ -71,6 +70,22 @@ def record_credentials(
         credentials_version=changed.credentials_version,
     )
     return changed, entry
+
+
+def begin_verification(
+    connection: Connection, *, now: datetime, lease: timedelta, by: Trigger, retry_after: timedelta | None
+) -> Connection:
+    """Takes the connection for one verification until `now + lease`.
+
+    One admin verification at a time per connection, so parallel requests cannot sign in in parallel and get
+    around the attempt limit; an admin's request still goes ahead of a running health check (whose older
+    result is then dropped). The next check is moved past the lease: that consumes a dispatcher claim (a
+    redelivered message finds it outdated) and gets the connection checked again if this verification never
+    stores a result (a crash, a timeout) — when it is one the health check may look at (`retry_after`).
+    """
+    until = now + lease
+    fallback = until + retry_after if retry_after is not None else None
+    return replace(connection, verifying_until=until, verifying_by=by, next_check_at=fallback, updated_at=now)
 
 
 def apply_verification(
@@ -127,6 +142,7 @@ def apply_verification(
             support_ids=result.support_ids,
             updated_at=now,
         )
+    changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     if changed.status is connection.status and changed.reason == connection.reason:
         return changed, None
@@ -154,6 +170,8 @@ def disconnect(connection: Connection, *, now: datetime, actor: str) -> tuple[Co
         health_reason=None,
         secret_version=None,
         next_check_at=None,
+        verifying_until=None,
+        verifying_by=None,
         updated_at=now,
     )
     entry = HistoryEntry(

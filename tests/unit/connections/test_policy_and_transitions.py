@@ -153,7 +153,7 @@ def test_connected_marks_the_company_as_confirmed_until_it_changes() -> None:
         now=NOW,
         actor="admin",
     )
-    assert kept.ever_connected and kept.credentials_version == 2 and kept.next_check_at is None
+    assert kept.ever_connected and kept.credentials_version == 2 and kept.checks == ()
     moved, _ = transitions.record_credentials(
         connected,
         company_id="OTHER",
