@@ -90,8 +90,12 @@ def test_due_index_matches_the_repository(template: Template) -> None:
     (index,) = table["GlobalSecondaryIndexes"]
     assert index["IndexName"] == DUE_INDEX
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["due_shard", "next_check_at"]
-    # The dispatcher reads company_id from the index for the FIFO message group (one company at a time).
-    assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["company_id"]}
+    # The dispatcher reads company_id (the FIFO message group: one company at a time) and due_since (its lag)
+    # from the index, never the connection items.
+    assert index["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["company_id", "due_since"],
+    }
     defined = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
     assert defined == {"pk": "S", "sk": "S", "due_shard": "S", "next_check_at": "S"}
 

@@ -13,6 +13,7 @@ import pytest
 
 from connection_service import wiring
 from connection_service.connections.model import HistoryEntry, Status, Trigger
+from connection_service.health.runner import run_dispatcher
 from connection_service.intacct import Deadline, LoginCredentials
 from connection_service.verification import VerificationResult
 from local_stack.api_gateway import LambdaContext, load_handler
@@ -325,3 +326,15 @@ def test_parallel_edits_cannot_sign_in_in_parallel(stack: Stack) -> None:
     assert any(r.json.get("type") == "/problems/verification-in-progress" for r in replies if r.status == 409)
     refused = [r for r in stack.simulator.requests("DEMO-CO") if r["sign_in_failed"]]
     assert 1 <= len(refused) <= 3  # the attempt limit holds even for requests sent at once
+
+
+def test_dispatcher_lag_keeps_growing_while_a_check_never_happens(stack: Stack) -> None:
+    connection_id = connected(stack)
+    stored = wiring.repository().get("acme", connection_id)
+    assert stored is not None and stored.next_check_at is not None
+    due_at = stored.next_check_at
+    first = run_dispatcher(due_at + timedelta(minutes=1))
+    assert (first.dispatched, first.lag_seconds) == (1, 60.0)
+    # The message is lost (never processed); the claim runs out and the connection is due again.
+    again = run_dispatcher(due_at + timedelta(minutes=40))
+    assert (again.dispatched, again.lag_seconds) == (1, 40 * 60.0)

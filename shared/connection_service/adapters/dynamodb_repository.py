@@ -187,6 +187,7 @@ class DynamoDBConnectionRepository:
                     connection_id=str(item["sk"]).removeprefix("CONNECTION#"),
                     company_id=str(item.get("company_id", "")),
                     next_check_at=datetime.fromisoformat(str(item["next_check_at"])),
+                    due_since=datetime.fromisoformat(str(item.get("due_since") or item["next_check_at"])),
                 )
 
     def pending_events(self, older_than: datetime) -> Iterator[HistoryEntry]:
@@ -223,7 +224,8 @@ class DynamoDBConnectionRepository:
             self._client.update_item(
                 TableName=self._table,
                 Key=_to_wire({"pk": tenant_pk(due.tenant_id), "sk": connection_sk(due.connection_id)}),
-                UpdateExpression="SET next_check_at = :until",
+                # due_since survives claims, so the dispatcher's lag shows checks that never happen.
+                UpdateExpression="SET next_check_at = :until, due_since = if_not_exists(due_since, :seen)",
                 ConditionExpression="next_check_at = :seen",
                 ExpressionAttributeValues=_to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
             )

@@ -48,6 +48,7 @@ class DueConnection:
     connection_id: str
     company_id: str
     next_check_at: datetime
+    due_since: datetime  # when it first became due; claims move next_check_at, never this
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class DispatchReport:
     dispatched: int
     lost_claims: int  # changed by someone else between read and claim (an edit, another dispatcher)
     failed_sends: int
-    lag_seconds: float  # how overdue the oldest due connection was
+    lag_seconds: float  # how long the longest-waiting due connection has been due (claims do not reset it)
 
 
 def dispatch_due(
@@ -64,7 +64,7 @@ def dispatch_due(
             batch: list[DueConnection] = []
             for due in source.due(now, shard=shard):
                 found += 1
-                lag = max(lag, (now - due.next_check_at).total_seconds())
+                lag = max(lag, (now - due.due_since).total_seconds())
                 batch.append(due)
                 if len(batch) >= 100:
                     sent, missed, errors = _claim_and_send(pool, source, queue, batch, until, batch_size)
