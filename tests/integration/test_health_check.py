@@ -338,3 +338,24 @@ def test_dispatcher_lag_keeps_growing_while_a_check_never_happens(stack: Stack) 
     # The message is lost (never processed); the claim runs out and the connection is due again.
     again = run_dispatcher(due_at + timedelta(minutes=40))
     assert (again.dispatched, again.lag_seconds) == (1, 40 * 60.0)
+
+
+def test_a_password_reset_found_by_the_health_check_stops_its_sign_ins(stack: Stack) -> None:
+    connection_id = connected(stack)
+    stack.simulator_control(
+        "PATCH", "/_sim/companies/DEMO-CO/users/ws_expenses", {"password": "Reset-by-admin-1"}
+    )
+    dispatch()
+    drain(stack.resources.queue_url)
+    broken = status(stack, connection_id)
+    assert (broken["status"], broken["reason"], broken["next_check_at"]) == (
+        "ACTION_REQUIRED",
+        "INVALID_CREDENTIALS",
+        None,
+    )
+    refused = sum(1 for r in stack.simulator.requests("DEMO-CO") if r["sign_in_failed"])
+    assert refused == 1
+    for hours in (2, 6, 24, 72):
+        dispatch(hours_ahead=hours)
+        drain(stack.resources.queue_url)
+    assert sum(1 for r in stack.simulator.requests("DEMO-CO") if r["sign_in_failed"]) == refused
