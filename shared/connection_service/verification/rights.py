@@ -10,6 +10,7 @@ import re
 
 from lxml import etree
 
+# "Classes" only loses its final s below, hence "classe".
 _SYNONYMS = {"chargecard": "creditcard", "glaccount": "account", "classe": "class"}
 
 
