@@ -359,3 +359,27 @@ def test_a_password_reset_found_by_the_health_check_stops_its_sign_ins(stack: St
         dispatch(hours_ahead=hours)
         drain(stack.resources.queue_url)
     assert sum(1 for r in stack.simulator.requests("DEMO-CO") if r["sign_in_failed"]) == refused
+
+
+def test_one_failing_company_does_not_hand_back_the_others(stack: Stack) -> None:
+    connected(stack)
+    sqs = boto3.client("sqs")
+    sqs.send_message(
+        QueueUrl=stack.resources.queue_url,
+        MessageBody="not a check request",
+        MessageGroupId="another-company",
+        MessageDeduplicationId="poison-1",
+    )
+    dispatch()  # then one real check, in its own company's group
+    messages = sqs.receive_message(
+        QueueUrl=stack.resources.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    assert [m["Body"] == "not a check request" for m in messages] == [True, False]  # the poison comes first
+    arn = sqs.get_queue_attributes(QueueUrl=stack.resources.queue_url, AttributeNames=["QueueArn"])
+    worker = load_handler(WORKER, "app.handler")
+    before = len(stack.simulator.requests())
+    result = worker(
+        sqs_event(messages, arn["Attributes"]["QueueArn"]), LambdaContext("worker", timeout_seconds=60)
+    )
+    assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
+    assert len(stack.simulator.requests()) > before  # the other company's check ran
