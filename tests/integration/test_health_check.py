@@ -7,6 +7,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -247,29 +248,40 @@ def test_a_worker_without_time_left_hands_the_message_back(stack: Stack) -> None
     messages = sqs.receive_message(
         QueueUrl=stack.resources.queue_url, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"]
     )["Messages"]
-    arn = sqs.get_queue_attributes(QueueUrl=stack.resources.queue_url, AttributeNames=["QueueArn"])
-    worker = load_handler(WORKER, "app.handler")
     before = len(stack.simulator.requests())
-    result = worker(
-        sqs_event(messages, arn["Attributes"]["QueueArn"]), LambdaContext("worker", timeout_seconds=5)
-    )
+    result = invoke_worker(stack, messages, timeout_seconds=5)
     assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
     assert len(stack.simulator.requests()) == before  # not even started
+
+
+def invoke_worker(stack: Stack, messages: list[Any], *, timeout_seconds: float) -> dict[str, Any]:
+    """Hands received messages to the worker Lambda as the event source mapping would."""
+    arn = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.resources.queue_url, AttributeNames=["QueueArn"]
+    )
+    worker = load_handler(WORKER, "app.handler")
+    return worker(
+        sqs_event(messages, arn["Attributes"]["QueueArn"]), LambdaContext("worker", timeout_seconds)
+    )
 
 
 class Crash(Exception):
     pass
 
 
+class CrashesAfterSigningIn:
+    """Talks to Intacct for real, then dies before the result is stored (a timeout, a crash)."""
+
+    def __init__(self) -> None:
+        self.real = wiring.platform_verifier()
+
+    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+        self.real.verify(login, deadline=deadline)
+        raise Crash("died before storing the result")
+
+
 def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stack) -> None:
     connection_id = connected(stack)
-    real = wiring.platform_verifier()
-
-    class CrashesAfterSigningIn:
-        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-            real.verify(login, deadline=deadline)
-            raise Crash("the Lambda timed out")
-
     body = {"company_id": "DEMO-CO", "user_id": "ws_limited", "user_password": "Demo-Passw0rd!"}
     with pytest.raises(Crash):
         wiring.build_service(CrashesAfterSigningIn()).edit_credentials(
@@ -292,13 +304,6 @@ def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stac
 def test_a_redelivered_check_after_a_crash_does_not_sign_in_again(stack: Stack) -> None:
     connection_id = connected(stack)
     dispatch()
-    real = wiring.platform_verifier()
-
-    class CrashesAfterSigningIn:
-        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-            real.verify(login, deadline=deadline)
-            raise Crash("the worker died before storing")
-
     stored = wiring.repository().get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     before = len(stack.simulator.requests())
@@ -375,11 +380,7 @@ def test_one_failing_company_does_not_hand_back_the_others(stack: Stack) -> None
         QueueUrl=stack.resources.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
     )["Messages"]
     assert [m["Body"] == "not a check request" for m in messages] == [True, False]  # the poison comes first
-    arn = sqs.get_queue_attributes(QueueUrl=stack.resources.queue_url, AttributeNames=["QueueArn"])
-    worker = load_handler(WORKER, "app.handler")
     before = len(stack.simulator.requests())
-    result = worker(
-        sqs_event(messages, arn["Attributes"]["QueueArn"]), LambdaContext("worker", timeout_seconds=60)
-    )
+    result = invoke_worker(stack, messages, timeout_seconds=60)
     assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
     assert len(stack.simulator.requests()) > before  # the other company's check ran
