@@ -19,21 +19,17 @@ from connection_service.intacct import (
     Deadline,
     GetUserPermissions,
     IntacctClient,
-    LoginCredentials,
     Query,
-    Secret,
-    SenderCredentials,
     SessionCache,
     parse_response,
 )
 from connection_service.intacct.request import build_request
 from connection_service.verification import REQUIRED_PERMISSIONS, ConnectionVerifier, Outcome
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
+from tests.support.demo import LOGIN, SENDER
 
 LATENCY_MS = 20
 ROUNDS = 15
-SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
-LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("Demo-Passw0rd!"))
 
 
 def median_seconds(work: Callable[[], object], rounds: int = ROUNDS) -> float:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connection_service import wiring
-from tests.support.stack import DEMO_PASSWORD, Stack
+from tests.support.demo import DEMO_PASSWORD
+from tests.support.stack import Stack
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import boto3
 
 from connection_service.verification import REQUIRED_PERMISSIONS
-from tests.support.stack import DEMO_PASSWORD, Stack
+from tests.support.demo import DEMO_PASSWORD
+from tests.support.stack import Stack
 
 
 def test_connect_edit_verify_disconnect_and_connect_again(stack: Stack) -> None:

@@ -7,9 +7,10 @@ import json
 import boto3
 import pytest
 
+from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
-from tests.support.stack import DEMO_PASSWORD, Stack, capture_events
+from tests.support.stack import Stack, capture_events
 
 ADMIN_ROUTES = [
     ("PUT", "/connections/{id}/credentials"),

@@ -15,7 +15,6 @@ from connection_service.intacct import (
     Query,
     RetryPolicy,
     Secret,
-    SenderCredentials,
     SessionCache,
     Timeouts,
     run_in_session,
@@ -29,9 +28,7 @@ from connection_service.verification import (
     Reason,
 )
 from intacct_simulator import IntacctSimulator
-
-SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
-PASSWORD = "Demo-Passw0rd!"
+from tests.support.demo import DEMO_PASSWORD, SENDER
 
 
 def client_for(simulator: IntacctSimulator) -> IntacctClient:
@@ -40,9 +37,9 @@ def client_for(simulator: IntacctSimulator) -> IntacctClient:
 
 CASES = [
     # company, user, password, entity, outcome, reason, round trips, failed sign-ins
-    ("DEMO-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
-    ("DEMO-CO", "ws_expenses", PASSWORD, "US-EAST", Outcome.CONNECTED, None, 2, 0),
-    ("DEMO-CO", "ws_limited", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS, 2, 0),
+    ("DEMO-CO", "ws_expenses", DEMO_PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
+    ("DEMO-CO", "ws_expenses", DEMO_PASSWORD, "US-EAST", Outcome.CONNECTED, None, 2, 0),
+    ("DEMO-CO", "ws_limited", DEMO_PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS, 2, 0),
     (
         "DEMO-CO",
         "ws_expenses",
@@ -56,35 +53,53 @@ CASES = [
     (
         "DEMO-CO",
         "ws_expenses",
-        PASSWORD,
+        DEMO_PASSWORD,
         "NO-SUCH-ENTITY",
         Outcome.ACTION_REQUIRED,
         Reason.ENTITY_INVALID,
         1,
         0,
     ),
-    ("DEMO-CO", "ws_locked", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
+    ("DEMO-CO", "ws_locked", DEMO_PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
     (
         "NOSENDER-CO",
         "ws_expenses",
-        PASSWORD,
+        DEMO_PASSWORD,
         None,
         Outcome.ACTION_REQUIRED,
         Reason.SENDER_NOT_AUTHORIZED,
         1,
         0,
     ),
-    ("NOWS-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.WEB_SERVICES_DISABLED, 1, 0),
-    ("EXPIRED-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.COMPANY_EXPIRED, 1, 0),
-    ("FLAKY-CO", "ws_expenses", PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
-    ("NO-SUCH-CO", "ws_expenses", PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, 1, 1),
+    (
+        "NOWS-CO",
+        "ws_expenses",
+        DEMO_PASSWORD,
+        None,
+        Outcome.ACTION_REQUIRED,
+        Reason.WEB_SERVICES_DISABLED,
+        1,
+        0,
+    ),
+    ("EXPIRED-CO", "ws_expenses", DEMO_PASSWORD, None, Outcome.ACTION_REQUIRED, Reason.COMPANY_EXPIRED, 1, 0),
+    ("FLAKY-CO", "ws_expenses", DEMO_PASSWORD, None, Outcome.CONNECTED, None, 2, 0),
+    (
+        "NO-SUCH-CO",
+        "ws_expenses",
+        DEMO_PASSWORD,
+        None,
+        Outcome.ACTION_REQUIRED,
+        Reason.INVALID_CREDENTIALS,
+        1,
+        1,
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("company", "user", "password", "entity", "outcome", "reason", "round_trips", "failed_sign_ins"),
     CASES,
-    ids=[f"{c[0]}-{c[1]}-{c[3] or 'top'}-{'ok' if c[2] == PASSWORD else 'badpw'}" for c in CASES],
+    ids=[f"{c[0]}-{c[1]}-{c[3] or 'top'}-{'ok' if c[2] == DEMO_PASSWORD else 'badpw'}" for c in CASES],
 )
 def test_demo_case(
     simulator: IntacctSimulator,
@@ -119,7 +134,7 @@ def test_demo_case(
 def test_round_trips_on_the_success_path_are_as_documented(simulator: IntacctSimulator) -> None:
     assert ROUND_TRIPS_ON_SUCCESS == 2
     result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD), "US-EAST"), deadline=Deadline(20)
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-EAST"), deadline=Deadline(20)
     )
     assert result.round_trips == ROUND_TRIPS_ON_SUCCESS
     second = simulator.requests("DEMO-CO")[1]
@@ -131,7 +146,7 @@ def test_round_trips_on_the_success_path_are_as_documented(simulator: IntacctSim
 
 def test_flaky_company_costs_retries_not_round_trips(simulator: IntacctSimulator) -> None:
     result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("FLAKY-CO", "ws_expenses", Secret(PASSWORD)), deadline=Deadline(20)
+        LoginCredentials("FLAKY-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
     )
     assert result.outcome is Outcome.CONNECTED
     assert (result.round_trips, result.attempts) == (2, 4)
@@ -140,7 +155,7 @@ def test_flaky_company_costs_retries_not_round_trips(simulator: IntacctSimulator
 
 def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: IntacctSimulator) -> None:
     verifier = ConnectionVerifier(client_for(simulator))
-    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD))
+    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD))
     grant = {"application": "Cash Management", "activity": "Credit Card Transactions", "permission": "Add"}
     control = requests.Session()
     control.trust_env = False
@@ -161,7 +176,7 @@ def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: Intacc
 def test_a_cached_session_is_reused_and_replaced_once_when_expired(simulator: IntacctSimulator) -> None:
     cache = SessionCache()
     verifier = ConnectionVerifier(client_for(simulator), session_cache=cache)
-    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(PASSWORD))
+    login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD))
     assert verifier.verify(login, deadline=Deadline(20)).round_trips == 2
     reused = verifier.verify(login, deadline=Deadline(20))
     assert (reused.outcome, reused.round_trips, reused.sign_ins) == (Outcome.CONNECTED, 1, 0)
@@ -180,7 +195,7 @@ def test_many_wrong_passwords_do_lock_the_simulated_user(simulator: IntacctSimul
     wrong = LoginCredentials("DEMO-CO", "ws_limited", Secret("nope"))
     for _ in range(5):
         run_in_session(client, wrong, [Query("CLASS")], deadline=Deadline(5))
-    right = LoginCredentials("DEMO-CO", "ws_limited", Secret(PASSWORD))
+    right = LoginCredentials("DEMO-CO", "ws_limited", Secret(DEMO_PASSWORD))
     assert ConnectionVerifier(client).verify(right, deadline=Deadline(5)).reason is Reason.INVALID_CREDENTIALS
 
 

@@ -20,9 +20,9 @@ from intacct_simulator import IntacctSimulator
 from local_stack.api_gateway import ApiGatewayEmulator, routes_from_template
 from local_stack.resources import LocalResources, create_resources
 from local_stack.tokens import TokenAuthority
+from tests.support.demo import DEMO_PASSWORD
 
 TEST_KEY = "test-signing-key-for-the-local-authorizer-only"
-DEMO_PASSWORD = "Demo-Passw0rd!"
 
 
 @dataclass

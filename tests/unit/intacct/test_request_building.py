@@ -14,8 +14,8 @@ from connection_service.intacct import (
     SessionCredentials,
 )
 from connection_service.intacct.request import build_request
+from tests.support.demo import SENDER
 
-SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
 NASTY = "a<b&c]]>\"' \u00e9\u2603 "
 LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret(NASTY), entity_id="US-EAST")
 

@@ -20,11 +20,11 @@ from connection_service.intacct import (
     Query,
     RetryPolicy,
     Secret,
-    SenderCredentials,
     SessionCredentials,
     Timeouts,
     validate_endpoint,
 )
+from tests.support.demo import LOGIN, SENDER
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     control_failure,
@@ -35,8 +35,6 @@ from tests.support.intacct_xml import (
 )
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
 
-SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))
-LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("Demo-Passw0rd!"))
 OK = ok_response(result_xml("query", "q", data="<x/>"))
 
 
