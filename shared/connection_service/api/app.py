@@ -19,8 +19,8 @@ from ..connections.errors import (
     DomainError,
     InvalidInput,
     InvalidState,
+    RetryLater,
     TooManyAttempts,
-    VerificationInProgress,
 )
 from ..observability import logger, metrics, tracer
 from .problems import Problem
@@ -43,18 +43,16 @@ def problem_for(error: DomainError) -> Problem:
         return Problem(409, "concurrent-modification", str(error))
     if isinstance(error, InvalidState):
         return Problem(409, "invalid-state", str(error))
-    if isinstance(error, VerificationInProgress):
-        return Problem(
-            409,
-            "verification-in-progress",
-            str(error),
-            headers={"Retry-After": str(error.retry_after_seconds)},
-            extra={"retry_after_seconds": error.retry_after_seconds},
+    if isinstance(error, RetryLater):
+        # Too many refused sign-ins is the caller's rate limit; a running verification is a conflict.
+        status, slug = (
+            (429, "too-many-attempts")
+            if isinstance(error, TooManyAttempts)
+            else (409, "verification-in-progress")
         )
-    if isinstance(error, TooManyAttempts):
         return Problem(
-            429,
-            "too-many-attempts",
+            status,
+            slug,
             str(error),
             headers={"Retry-After": str(error.retry_after_seconds)},
             extra={"retry_after_seconds": error.retry_after_seconds},

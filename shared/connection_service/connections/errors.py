@@ -37,18 +37,28 @@ class CompanyChangeNotConfirmed(DomainError):
         )
 
 
-class VerificationInProgress(DomainError):
+class RetryLater(DomainError):
+    """The request may succeed unchanged after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int, message: str) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(message)
+
+
+class VerificationInProgress(RetryLater):
     def __init__(self, retry_after_seconds: int) -> None:
-        self.retry_after_seconds = retry_after_seconds
-        super().__init__("a verification of this connection is already running; try again when it is done")
-
-
-class TooManyAttempts(DomainError):
-    def __init__(self, retry_after_seconds: int, limit: int, window_minutes: int) -> None:
-        self.retry_after_seconds = retry_after_seconds
         super().__init__(
+            retry_after_seconds,
+            "a verification of this connection is already running; try again when it is done",
+        )
+
+
+class TooManyAttempts(RetryLater):
+    def __init__(self, retry_after_seconds: int, limit: int, window_minutes: int) -> None:
+        super().__init__(
+            retry_after_seconds,
             f"{limit} refused sign-ins in {window_minutes} minutes: wait before trying again so the Intacct "
-            "user is not locked out"
+            "user is not locked out",
         )
 
 
