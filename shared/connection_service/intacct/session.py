@@ -96,12 +96,6 @@ class SessionRun:
     failure: IntacctError | None = None
     failed_stage: Stage | None = None
 
-    def raise_for_failure(self) -> Exchange:
-        if self.failure is not None:
-            raise self.failure
-        assert self.exchange is not None
-        return self.exchange
-
 
 def run_in_session(
     client: IntacctClient,
