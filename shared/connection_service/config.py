@@ -27,8 +27,8 @@ class Settings:
     api_verification_budget_seconds: float = 24.0
     worker_verification_budget_seconds: float = 50.0
     check_interval_seconds: int = 3600
-    max_failed_sign_ins: int = 3
-    failed_sign_in_window_minutes: int = 15
+    sign_in_refusal_budget: int = 2
+    fingerprint_key_id: str = ""
     secret_recovery_days: int = 7
     health_queue_url: str = ""
     max_body_bytes: int = 16_384
@@ -52,12 +52,19 @@ class Settings:
             api_verification_budget_seconds=float(env.get("API_VERIFICATION_BUDGET_SECONDS", "24")),
             worker_verification_budget_seconds=float(env.get("WORKER_VERIFICATION_BUDGET_SECONDS", "50")),
             check_interval_seconds=int(env.get("CHECK_INTERVAL_SECONDS", "3600")),
-            max_failed_sign_ins=int(env.get("MAX_FAILED_SIGN_INS", "3")),
-            failed_sign_in_window_minutes=int(env.get("FAILED_SIGN_IN_WINDOW_MINUTES", "15")),
+            sign_in_refusal_budget=int(env.get("SIGN_IN_REFUSAL_BUDGET", "2")),
+            fingerprint_key_id=env["FINGERPRINT_KEY_ID"],
             secret_recovery_days=int(env.get("SECRET_RECOVERY_DAYS", "7")),
             health_queue_url=env.get("HEALTH_QUEUE_URL", ""),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", "16384")),
         )
 
 
-_REQUIRED = ("TABLE_NAME", "SECRET_PREFIX", "KMS_KEY_ID", "PLATFORM_SECRET_ID", "EVENT_BUS_NAME")
+_REQUIRED = (
+    "TABLE_NAME",
+    "SECRET_PREFIX",
+    "KMS_KEY_ID",
+    "FINGERPRINT_KEY_ID",
+    "PLATFORM_SECRET_ID",
+    "EVENT_BUS_NAME",
+)

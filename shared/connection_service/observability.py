@@ -15,8 +15,9 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .connections.model import Status
-from .connections.service import VerificationReport
+from .connections.verification_lease import VerificationReport
 from .intacct import Attempt
+from .signin_guard import GuardEvent, Verdict
 from .verification import Outcome
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
@@ -46,6 +47,32 @@ def record_intacct_attempt(attempt: Attempt) -> None:
     metrics.add_metric(name="IntacctRequestSeconds", unit=MetricUnit.Seconds, value=round(attempt.elapsed, 3))
     if attempt.category is not None and attempt.category.transient:
         metrics.add_metric(name="IntacctTransientErrors", unit=MetricUnit.Count, value=1)
+
+
+def record_guard_event(event: GuardEvent) -> None:
+    """Refused and unanswered sign-ins, guard blocks, and identities that just ran out of attempts (the
+    SignInBudgetsSpentSpike alarm: many at once means our side is probably wrong). The identity goes to the
+    log, never into a dimension."""
+    if event.kind == "refused":
+        metrics.add_metric(name="SignInRefusals", unit=MetricUnit.Count, value=1)
+    elif event.kind == "unanswered":
+        metrics.add_metric(name="SignInsUnanswered", unit=MetricUnit.Count, value=1)
+    elif event.kind == "budget_spent":
+        metrics.add_metric(name="SignInBudgetsSpent", unit=MetricUnit.Count, value=1)
+    elif event.verdict is Verdict.BUSY:
+        metrics.add_metric(name="SignInsWaitedFor", unit=MetricUnit.Count, value=1)
+        return
+    else:
+        metrics.add_metric(name="SignInGuardBlocks", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "sign-in guard",
+        extra={
+            "guard_event": event.kind,
+            "verdict": event.verdict.value if event.verdict else None,
+            "intacct_company_id": event.identity.company_id,
+            "intacct_user_id": event.identity.user_id,
+        },
+    )
 
 
 def record_report(report: VerificationReport, *, trigger: str, seconds: float) -> None:

@@ -7,17 +7,20 @@ from datetime import timedelta
 
 import boto3
 
+from .adapters.dynamodb_guard_store import DynamoDBGuardStore
 from .adapters.dynamodb_repository import DynamoDBConnectionRepository
 from .adapters.event_publisher import EventBridgePublisher
+from .adapters.kms_fingerprinter import KmsFingerprinter
 from .adapters.platform_verifier import PlatformVerifier
 from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
 from .adapters.sqs_queue import SqsCheckQueue
 from .config import Settings
-from .connections.policy import AttemptLimit, CheckSchedule
+from .connections.policy import CheckSchedule
 from .connections.ports import Verifier
 from .connections.service import ConnectionService, ServiceSettings
-from .intacct import IntacctClient, SessionCache
-from .observability import record_intacct_attempt
+from .intacct import IntacctClient
+from .observability import record_guard_event, record_intacct_attempt
+from .signin_guard import GuardPolicy, SignInGuard
 
 
 @functools.cache
@@ -38,20 +41,27 @@ def service_settings(config: Settings) -> ServiceSettings:
             action_required_interval=interval,
             degraded_base=min(timedelta(minutes=5), interval / 4),
         ),
-        attempts=AttemptLimit(
-            limit=config.max_failed_sign_ins,
-            window=timedelta(minutes=config.failed_sign_in_window_minutes),
-        ),
     )
 
 
-def platform_verifier(*, reuse_sessions: bool = False) -> Verifier:
+@functools.cache
+def sign_in_guard() -> SignInGuard:
+    """The one guard every sign-in of this deployment asks (see signin_guard/)."""
+    config = settings()
+    return SignInGuard(
+        DynamoDBGuardStore(boto3.client("dynamodb"), config.table_name),
+        KmsFingerprinter(boto3.client("kms"), config.fingerprint_key_id),
+        policy=GuardPolicy(budget=config.sign_in_refusal_budget),
+        on_event=record_guard_event,
+    )
+
+
+def platform_verifier() -> Verifier:
     config = settings()
     secrets = boto3.client("secretsmanager")
     return PlatformVerifier(
         lambda: load_sender_credentials(secrets, config.platform_secret_id),
         endpoint_url=config.intacct_endpoint_url,
-        session_cache=SessionCache() if reuse_sessions else None,
         client_factory=lambda sender, url: IntacctClient(
             sender, endpoint_url=url, on_attempt=record_intacct_attempt
         ),
@@ -71,14 +81,15 @@ def build_service(verifier: Verifier) -> ConnectionService:
         ),
         EventBridgePublisher(boto3.client("events"), config.event_bus_name),
         verifier,
+        sign_in_guard(),
         settings=service_settings(config),
     )
 
 
 @functools.cache
-def service(*, reuse_sessions: bool = False) -> ConnectionService:
-    """The use cases. `reuse_sessions` is for the health check; API verifications always sign in afresh."""
-    return build_service(platform_verifier(reuse_sessions=reuse_sessions))
+def service() -> ConnectionService:
+    """The use cases, wired to AWS and Intacct."""
+    return build_service(platform_verifier())
 
 
 @functools.cache
@@ -88,5 +99,5 @@ def check_queue() -> SqsCheckQueue:
 
 def reset() -> None:
     """Forgets every cached object (tests, and the local stack after it changes the environment)."""
-    for cached in (settings, repository, service, check_queue):
+    for cached in (settings, repository, sign_in_guard, service, check_queue):
         cached.cache_clear()

@@ -1,8 +1,7 @@
 """`make bench`: costs measured as ratios against a baseline in the same run (never asserted in tests).
 
 1. Verification, batched (ours: sign-in + one request with every probe) vs one request per probe.
-2. Verification with a cached session vs a fresh sign-in (the health check's case).
-3. Parsing a 10-result response with classification vs a bare lxml parse of the same bytes.
+2. Parsing a 10-result response with classification vs a bare lxml parse of the same bytes.
 Requests go to the Intacct simulator on 127.0.0.1 with 20 ms of latency per request.
 """
 
@@ -20,7 +19,6 @@ from connection_service.intacct import (
     GetUserPermissions,
     IntacctClient,
     Query,
-    SessionCache,
     parse_response,
 )
 from connection_service.intacct.request import build_request
@@ -58,16 +56,12 @@ def main() -> None:
     control.patch(f"{simulator.base_url}/_sim/companies/DEMO-CO", json={"latency_ms": LATENCY_MS}, timeout=5)
     client = IntacctClient(SENDER, endpoint_url=simulator.gateway_url)
     fresh = ConnectionVerifier(client)
-    cache = SessionCache()
-    cached = ConnectionVerifier(client, session_cache=cache)
     assert fresh.verify(LOGIN, deadline=Deadline(30)).outcome is Outcome.CONNECTED
 
     rows = []
     batched = median_seconds(lambda: fresh.verify(LOGIN, deadline=Deadline(30)))
     unbatched = median_seconds(lambda: one_request_per_probe(client))
     rows.append(("verification: batched probes vs one request per probe", batched, unbatched))
-    reused = median_seconds(lambda: cached.verify(LOGIN, deadline=Deadline(30)))
-    rows.append(("verification: cached session vs fresh sign-in", reused, batched))
 
     session, _ = client.open_session(LOGIN, deadline=Deadline(30))
     probes = [

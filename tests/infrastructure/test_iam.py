@@ -111,13 +111,24 @@ def test_no_wildcard_actions_or_resources(template: Template) -> None:
             assert "*" not in as_list(statement.get("Resource")), f"{logical_id}: Resource '*'"
 
 
-def test_kms_use_is_only_through_secrets_manager_on_the_service_key(template: Template) -> None:
+def test_kms_use_is_through_secrets_manager_or_fingerprints_on_the_hmac_key(template: Template) -> None:
     for logical_id in functions(template):
         for statement in policy_statements(template, logical_id):
             if any(action.startswith("kms:") for action in actions(statement)):
+                if statement["Resource"] == {"Fn::GetAtt": ["SignInFingerprintKey", "Arn"]}:
+                    assert actions(statement) == ["kms:GenerateMac"], logical_id
+                    continue
                 assert statement["Resource"] == {"Fn::GetAtt": ["ServiceKey", "Arn"]}, logical_id
                 via = statement["Condition"]["StringEquals"]["kms:ViaService"]
                 assert sub_text(via) == "secretsmanager.${AWS::Region}.amazonaws.com", logical_id
+
+
+def test_only_functions_that_sign_in_compute_password_fingerprints(template: Template) -> None:
+    assert _holders(template, "kms:GenerateMac") == {
+        "EditCredentialsFunction",
+        "VerifyFunction",
+        "HealthWorkerFunction",
+    }
 
 
 def test_table_access_is_scoped_to_the_table_and_its_due_index(template: Template) -> None:
@@ -170,19 +181,30 @@ def test_status_changes_are_published_only_to_the_service_bus(template: Template
                 assert statement["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
 
 
-def test_key_policy_keeps_key_use_to_the_function_roles_through_aws_services(template: Template) -> None:
-    (key,) = resources_of_type(template, "AWS::KMS::Key").values()
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+def test_key_policies_keep_key_use_to_the_function_roles(template: Template) -> None:
+    keys = resources_of_type(template, "AWS::KMS::Key")
+    assert set(keys) == {"ServiceKey", "SignInFingerprintKey"}
+    assert keys["ServiceKey"]["Properties"]["EnableKeyRotation"] is True
+    hmac_key = keys["SignInFingerprintKey"]["Properties"]
+    assert (hmac_key["KeySpec"], hmac_key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    for name, key in keys.items():
+        assert key["DeletionPolicy"] == "Retain", name
+        _check_key_policy(template, name, key)
+
+
+def _check_key_policy(template: Template, name: str, key: dict[str, Any]) -> None:
     for statement in key["Properties"]["KeyPolicy"]["Statement"]:
         principal = statement["Principal"]
         if principal == {"AWS": "*"}:
             condition = statement["Condition"]
             assert condition["StringEquals"]["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
-            assert sub_text(condition["StringEquals"]["kms:ViaService"]) in {
-                "secretsmanager.${AWS::Region}.amazonaws.com",
-                "dynamodb.${AWS::Region}.amazonaws.com",
-            }
+            if name == "SignInFingerprintKey":
+                assert as_list(statement["Action"]) == ["kms:GenerateMac"]  # no key material ever leaves
+            else:
+                assert sub_text(condition["StringEquals"]["kms:ViaService"]) in {
+                    "secretsmanager.${AWS::Region}.amazonaws.com",
+                    "dynamodb.${AWS::Region}.amazonaws.com",
+                }
             role_path = sub_text(condition["ArnLike"]["aws:PrincipalArn"])
             assert role_path is not None
             assert role_path.endswith(

@@ -104,6 +104,7 @@ def test_custom_metrics_use_only_the_service_dimension(template: Template) -> No
         "DispatcherLagSeconds",
         "EventPublishFailures",
         "HealthCheckErrors",
+        "SignInBudgetsSpent",
     }
     for metric in custom:
         assert metric["Dimensions"] == SERVICE_DIMENSION, metric["MetricName"]

@@ -138,17 +138,30 @@ def test_rate_limiting_is_transient_too(stack: Stack) -> None:
 
 def test_repeated_wrong_passwords_are_stopped_before_the_user_locks(stack: Stack) -> None:
     connection_id = stack.connect()["id"]
-    for _ in range(3):
-        assert stack.edit(connection_id, user_password="nope").json["reason"] == "INVALID_CREDENTIALS"
+    first = stack.edit(connection_id, user_password="nope")
+    assert (first.json["reason"], first.json["sign_in_attempts_left"]) == ("INVALID_CREDENTIALS", 1)
+    again = stack.edit(connection_id, user_password="nope")  # the same refused password: not sent again
+    assert again.json["reason"] == "INVALID_CREDENTIALS"
+    assert (again.json["verification"]["blocked"], again.json["verification"]["round_trips"]) == (
+        "refused_password",
+        0,
+    )
+    assert stack.edit(connection_id, user_password="nope-2").json["sign_in_attempts_left"] == 0
     refused = stack.edit(connection_id, user_password="still-wrong")
-    assert refused.status == 429
-    assert refused.headers["content-type"] == "application/problem+json"
-    assert int(refused.headers["retry-after"]) > 0 and refused.json["type"] == "/problems/too-many-attempts"
-    assert stack.call("POST", f"/connections/{connection_id}/verify").status == 429
+    assert refused.status == 429 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json["type"] == "/problems/sign-in-budget-spent" and "retry-after" not in refused.headers
+    # Nothing of the refused edit was saved: verify uses "nope-2", which Intacct already refused.
+    verified = stack.call("POST", f"/connections/{connection_id}/verify").json
+    assert (verified["verification"]["blocked"], verified["verification"]["round_trips"]) == (
+        "refused_password",
+        0,
+    )
     sign_ins = [r for r in stack.simulator.requests("DEMO-CO") if r["auth"] == "login"]
-    assert sum(r["sign_in_failed"] for r in sign_ins) == 3
-    # The Intacct user was never locked (the simulator locks after 5 failures).
-    assert stack.edit(stack.connect(tenant="other")["id"], tenant="other").json["status"] == "CONNECTED"
+    assert sum(r["sign_in_failed"] for r in sign_ins) == 2
+    assert (
+        stack.simulator_control("GET", "/_sim/companies/DEMO-CO/users/ws_expenses", None)["status"]
+        == "active"
+    )
 
 
 def test_changing_company_of_a_connected_connection_needs_confirmation(stack: Stack) -> None:

@@ -37,7 +37,10 @@ def test_connect_edit_verify_disconnect_and_connect_again(stack: Stack) -> None:
         "reason": None,
         "message": "Connected to Intacct company DEMO-CO.",
         "round_trips": 2,
+        "sign_in": "accepted",
+        "blocked": None,
     }
+    assert body["sign_in_attempts_left"] == 2  # the guard's whole budget: the sign-in worked
     assert body["last_verified_at"] and body["next_check_at"]
 
     verified = stack.call("POST", f"/connections/{connection_id}/verify")

@@ -14,7 +14,7 @@ import boto3
 
 from connection_service import wiring
 from connection_service.adapters.dynamodb_items import connection_to_item
-from connection_service.adapters.dynamodb_repository import _to_wire
+from connection_service.adapters.dynamodb_repository import to_wire
 from connection_service.connections.model import Connection, Health, Status
 from connection_service.health.runner import run_dispatcher
 from tests.support.stack import Stack
@@ -56,7 +56,7 @@ def test_dispatcher_enqueues_each_due_connection_exactly_once(stack: Stack) -> N
         dynamodb.batch_write_item(
             RequestItems={
                 stack.resources.table_name: [
-                    {"PutRequest": {"Item": _to_wire(connection_to_item(c))}} for c in chunk
+                    {"PutRequest": {"Item": to_wire(connection_to_item(c))}} for c in chunk
                 ]
             }
         )

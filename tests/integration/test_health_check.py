@@ -16,6 +16,7 @@ from connection_service import wiring
 from connection_service.connections.model import HistoryEntry, Status, Trigger
 from connection_service.health.runner import run_dispatcher
 from connection_service.intacct import Deadline, LoginCredentials
+from connection_service.signin_guard import Permit
 from connection_service.verification import VerificationResult
 from local_stack.api_gateway import LambdaContext, load_handler
 from local_stack.health_loop import WORKER, sqs_event
@@ -70,9 +71,7 @@ def test_rejected_credentials_are_never_signed_in_again_by_the_health_check(stac
     assert stack.simulator.requests() == []
     # Even a forged or stale message cannot make it sign in.
     far = datetime.now(UTC) + timedelta(days=3)
-    report = wiring.service(reuse_sessions=True).health_check(
-        "acme", connection_id, claimed_until=far, budget_seconds=5
-    )
+    report = wiring.service().health_check("acme", connection_id, claimed_until=far, budget_seconds=5)
     assert report is None and stack.simulator.requests() == []
 
 
@@ -108,8 +107,8 @@ def test_one_request_in_flight_per_company_with_many_connections_and_workers(sta
     before = len(stack.simulator.requests("DEMO-CO"))
     assert dispatch().dispatched == len(tenants)
     assert drain(stack.resources.queue_url, workers=4) == len(tenants)
-    # One sign-in, then every check reuses that session: one round trip per connection.
-    assert len(stack.simulator.requests("DEMO-CO")) - before == len(tenants) + 1
+    # Every check proves the password: a sign-in and one request per connection.
+    assert len(stack.simulator.requests("DEMO-CO")) - before == 2 * len(tenants)
     assert stack.simulator.max_in_flight("DEMO-CO") == 1
     assert all(
         status(stack, cid, t)["status"] == "CONNECTED"
@@ -136,8 +135,12 @@ def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(s
     class EditDuringVerification:
         """Lets the admin save new credentials while the health check is talking to Intacct."""
 
-        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-            result = real.verify(login, deadline=deadline)
+        explain = real.explain
+
+        def verify(
+            self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
+        ) -> VerificationResult:
+            result = real.verify(login, deadline=deadline, permit=permit)
             assert stack.edit(connection_id, user_id="ws_expenses").json["status"] == "CONNECTED"
             return result
 
@@ -213,8 +216,12 @@ def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Sta
     class AdminFixesMeanwhile:
         """The health check sees the missing right; meanwhile the admin grants it and presses verify."""
 
-        def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-            result = real.verify(login, deadline=deadline)
+        explain = real.explain
+
+        def verify(
+            self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
+        ) -> VerificationResult:
+            result = real.verify(login, deadline=deadline, permit=permit)
             stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
             assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
             return result
@@ -274,9 +281,10 @@ class CrashesAfterSigningIn:
 
     def __init__(self) -> None:
         self.real = wiring.platform_verifier()
+        self.explain = self.real.explain
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-        self.real.verify(login, deadline=deadline)
+    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
+        self.real.verify(login, deadline=deadline, permit=permit)
         raise Crash("died before storing the result")
 
 
@@ -312,7 +320,7 @@ def test_a_redelivered_check_after_a_crash_does_not_sign_in_again(stack: Stack) 
             "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
         )
     signed_in = len(stack.simulator.requests()) - before
-    redelivered = wiring.service(reuse_sessions=True).health_check(
+    redelivered = wiring.service().health_check(
         "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
     )
     assert redelivered is None

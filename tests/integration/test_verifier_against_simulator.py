@@ -15,7 +15,6 @@ from connection_service.intacct import (
     Query,
     RetryPolicy,
     Secret,
-    SessionCache,
     Timeouts,
     run_in_session,
 )
@@ -173,20 +172,23 @@ def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: Intacc
     assert verifier.verify(login, deadline=Deadline(20)).outcome is Outcome.CONNECTED
 
 
-def test_a_cached_session_is_reused_and_replaced_once_when_expired(simulator: IntacctSimulator) -> None:
-    cache = SessionCache()
-    verifier = ConnectionVerifier(client_for(simulator), session_cache=cache)
+def test_every_verification_signs_in_so_a_changed_password_is_seen_at_once(
+    simulator: IntacctSimulator,
+) -> None:
+    verifier = ConnectionVerifier(client_for(simulator))
     login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD))
-    assert verifier.verify(login, deadline=Deadline(20)).round_trips == 2
-    reused = verifier.verify(login, deadline=Deadline(20))
-    assert (reused.outcome, reused.round_trips, reused.sign_ins) == (Outcome.CONNECTED, 1, 0)
+    first = verifier.verify(login, deadline=Deadline(20))
+    assert (first.outcome, first.round_trips, first.sign_ins) == (Outcome.CONNECTED, 2, 1)
 
     control = requests.Session()
     control.trust_env = False
-    control.delete(f"{simulator.base_url}/_sim/companies/DEMO-CO/sessions", timeout=5)
-    replaced = verifier.verify(login, deadline=Deadline(20))
-    assert (replaced.outcome, replaced.round_trips, replaced.sign_ins) == (Outcome.CONNECTED, 3, 1)
-    assert sum(1 for e in simulator.requests("DEMO-CO") if e["sign_in_failed"]) == 0
+    control.patch(
+        f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses",
+        json={"password": "Rotated-1!"},
+        timeout=5,
+    )
+    changed = verifier.verify(login, deadline=Deadline(20))
+    assert (changed.reason, changed.sign_ins, changed.round_trips) == (Reason.INVALID_CREDENTIALS, 1, 1)
 
 
 def test_many_wrong_passwords_do_lock_the_simulated_user(simulator: IntacctSimulator) -> None:

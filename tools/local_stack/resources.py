@@ -22,6 +22,7 @@ SENDER = {"sender_id": "ExpenseInMPP", "sender_password": "Sender-Demo-1"}
 class LocalResources:
     table_name: str
     kms_key_id: str
+    fingerprint_key_id: str
     platform_secret_id: str
     event_bus_name: str
     queue_url: str
@@ -37,6 +38,7 @@ class LocalResources:
                 "TABLE_NAME": self.table_name,
                 "SECRET_PREFIX": self.secret_prefix,
                 "KMS_KEY_ID": self.kms_key_id,
+                "FINGERPRINT_KEY_ID": self.fingerprint_key_id,
                 "PLATFORM_SECRET_ID": self.platform_secret_id,
                 "EVENT_BUS_NAME": self.event_bus_name,
                 "HEALTH_QUEUE_URL": self.queue_url,
@@ -103,6 +105,14 @@ def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -
 
     kms = boto3.client("kms")
     key_id = str(kms.create_key(Description="intacct-connections local service key")["KeyMetadata"]["Arn"])
+    hmac_key = _properties(template, "SignInFingerprintKey")
+    fingerprint_key_id = str(
+        kms.create_key(
+            Description="intacct-connections local sign-in guard fingerprints",
+            KeySpec=hmac_key["KeySpec"],
+            KeyUsage=hmac_key["KeyUsage"],
+        )["KeyMetadata"]["Arn"]
+    )
 
     dynamodb = boto3.client("dynamodb")
     table = _properties(template, "ConnectionsTable")
@@ -151,6 +161,7 @@ def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -
     return LocalResources(
         table_name=table_name,
         kms_key_id=key_id,
+        fingerprint_key_id=fingerprint_key_id,
         platform_secret_id=str(platform_secret["ARN"]),
         event_bus_name=bus_name,
         queue_url=queue_url,

@@ -3,6 +3,8 @@
 pk = TENANT#<tenant>   sk = CONNECTION#<id>                     the connection
 pk = TENANT#<tenant>   sk = PROVIDER#sage_intacct               the tenant's one active connection
 pk = TENANT#<tenant>   sk = HISTORY#<id>#<time>#<entry>         append-only history
+pk = SIGNIN#<identity> sk = GUARD                               the sign-in guard of one Intacct user
+                                                                (dynamodb_guard_store.py)
 GSI "due": due_shard = DUE#<n>, next_check_at = <ISO time>      sparse: only connections the health
                                                                 check should look at
            due_shard = OUTBOX, next_check_at = <ISO time>       history items whose status-change event
@@ -86,7 +88,6 @@ def connection_to_item(connection: Connection) -> Item:
         "verifying_until": iso(connection.verifying_until),
         "verifying_by": connection.verifying_by.value if connection.verifying_by else None,
         "transient_failures": connection.transient_failures,
-        "failed_sign_ins": [iso(at) for at in connection.failed_sign_ins],
         "support_ids": list(connection.support_ids),
         "ever_connected": connection.ever_connected,
         "version": connection.version,
@@ -133,9 +134,6 @@ def connection_from_item(item: Item) -> Connection:
         verifying_by=Trigger(item["verifying_by"]) if item.get("verifying_by") else None,
         next_check_at=_time(item.get("next_check_at")),
         transient_failures=int(item.get("transient_failures", 0)),
-        failed_sign_ins=tuple(
-            t for t in (_time(v) for v in item.get("failed_sign_ins", [])) if t is not None
-        ),
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
         ever_connected=bool(item.get("ever_connected", False)),
         version=int(item.get("version", 0)),
@@ -167,6 +165,7 @@ def history_to_item(entry: HistoryEntry) -> Item:
             "reason": entry.reason,
             "detail": entry.detail,
             "credentials_version": entry.credentials_version,
+            "sign_in": entry.sign_in,
         }
     )
 
@@ -185,5 +184,6 @@ def history_from_item(item: Item) -> HistoryEntry:
         reason=item.get("reason"),
         detail=item.get("detail"),
         credentials_version=int(item.get("credentials_version", 0)),
+        sign_in=item.get("sign_in"),
         entry_id=str(item.get("entry_id") or str(item["sk"]).rsplit("#", 1)[-1]),
     )

@@ -40,11 +40,11 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-def _to_wire(item: Item) -> dict[str, Any]:
+def to_wire(item: Item) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in item.items()}
 
 
-def _from_wire(item: dict[str, Any]) -> Item:
+def from_wire(item: dict[str, Any]) -> Item:
     plain = {key: _deserializer.deserialize(value) for key, value in item.items()}
     return {key: int(value) if isinstance(value, Decimal) else value for key, value in plain.items()}
 
@@ -69,11 +69,11 @@ class DynamoDBConnectionRepository:
     def get(self, tenant_id: str, connection_id: str) -> Connection | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key=_to_wire({"pk": tenant_pk(tenant_id), "sk": connection_sk(connection_id)}),
+            Key=to_wire({"pk": tenant_pk(tenant_id), "sk": connection_sk(connection_id)}),
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return connection_from_item(_from_wire(item)) if item else None
+        return connection_from_item(from_wire(item)) if item else None
 
     def list_for_tenant(self, tenant_id: str) -> list[Connection]:
         return [connection_from_item(item) for item in self._query_prefix(tenant_id, "CONNECTION#")]
@@ -88,11 +88,11 @@ class DynamoDBConnectionRepository:
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=_to_wire({":pk": tenant_pk(tenant_id), ":prefix": prefix}),
+            ExpressionAttributeValues=to_wire({":pk": tenant_pk(tenant_id), ":prefix": prefix}),
             ConsistentRead=True,
         ):
             for item in page.get("Items", []):
-                yield _from_wire(item)
+                yield from_wire(item)
 
     def create(self, connection: Connection, entry: HistoryEntry) -> None:
         lock = {
@@ -105,18 +105,18 @@ class DynamoDBConnectionRepository:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_wire(lock),
+                    "Item": to_wire(lock),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_wire(connection_to_item(connection)),
+                    "Item": to_wire(connection_to_item(connection)),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {"Put": {"TableName": self._table, "Item": _to_wire(history_to_item(entry))}},
+            {"Put": {"TableName": self._table, "Item": to_wire(history_to_item(entry))}},
         ]
         try:
             self._client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
@@ -125,12 +125,12 @@ class DynamoDBConnectionRepository:
                 raise
             existing = self._client.get_item(
                 TableName=self._table,
-                Key=_to_wire({"pk": lock["pk"], "sk": lock["sk"]}),
+                Key=to_wire({"pk": lock["pk"], "sk": lock["sk"]}),
                 ConsistentRead=True,
             ).get("Item")
             if existing is None:
                 raise ConcurrentModification() from None
-            raise AlreadyConnected(str(_from_wire(existing)["connection_id"])) from None
+            raise AlreadyConnected(str(from_wire(existing)["connection_id"])) from None
 
     def save(
         self,
@@ -145,22 +145,22 @@ class DynamoDBConnectionRepository:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_wire(connection_to_item(stored)),
+                    "Item": to_wire(connection_to_item(stored)),
                     "ConditionExpression": "version = :expected",
-                    "ExpressionAttributeValues": _to_wire({":expected": expected_version}),
+                    "ExpressionAttributeValues": to_wire({":expected": expected_version}),
                 }
             }
         ]
         if entry is not None:
-            items.append({"Put": {"TableName": self._table, "Item": _to_wire(history_to_item(entry))}})
+            items.append({"Put": {"TableName": self._table, "Item": to_wire(history_to_item(entry))}})
         if release_provider:
             items.append(
                 {
                     "Delete": {
                         "TableName": self._table,
-                        "Key": _to_wire({"pk": tenant_pk(connection.tenant_id), "sk": provider_sk(PROVIDER)}),
+                        "Key": to_wire({"pk": tenant_pk(connection.tenant_id), "sk": provider_sk(PROVIDER)}),
                         "ConditionExpression": "attribute_not_exists(pk) OR connection_id = :id",
-                        "ExpressionAttributeValues": _to_wire({":id": connection.id}),
+                        "ExpressionAttributeValues": to_wire({":id": connection.id}),
                     }
                 }
             )
@@ -178,10 +178,10 @@ class DynamoDBConnectionRepository:
             TableName=self._table,
             IndexName=DUE_INDEX,
             KeyConditionExpression="due_shard = :shard AND next_check_at <= :now",
-            ExpressionAttributeValues=_to_wire({":shard": f"DUE#{shard}", ":now": iso(now)}),
+            ExpressionAttributeValues=to_wire({":shard": f"DUE#{shard}", ":now": iso(now)}),
         ):
             for raw in page.get("Items", []):
-                item = _from_wire(raw)
+                item = from_wire(raw)
                 yield DueConnection(
                     tenant_id=str(item["pk"]).removeprefix("TENANT#"),
                     connection_id=str(item["sk"]).removeprefix("CONNECTION#"),
@@ -197,20 +197,23 @@ class DynamoDBConnectionRepository:
             TableName=self._table,
             IndexName=DUE_INDEX,
             KeyConditionExpression="due_shard = :outbox AND next_check_at <= :before",
-            ExpressionAttributeValues=_to_wire({":outbox": OUTBOX_SHARD, ":before": iso(older_than)}),
+            ExpressionAttributeValues=to_wire({":outbox": OUTBOX_SHARD, ":before": iso(older_than)}),
         ):
             for keys in page.get("Items", []):
                 item = self._client.get_item(
                     TableName=self._table, Key={"pk": keys["pk"], "sk": keys["sk"]}, ConsistentRead=True
                 ).get("Item")
                 if item is not None:
-                    yield history_from_item(_from_wire(item))
+                    yield history_from_item(from_wire(item))
+
+    def append_history(self, entry: HistoryEntry) -> None:
+        self._client.put_item(TableName=self._table, Item=to_wire(history_to_item(entry)))
 
     def mark_published(self, entry: HistoryEntry) -> None:
         """Takes a history item out of the outbox once its event is on the bus."""
         self._client.update_item(
             TableName=self._table,
-            Key=_to_wire({"pk": tenant_pk(entry.tenant_id), "sk": history_sk(entry)}),
+            Key=to_wire({"pk": tenant_pk(entry.tenant_id), "sk": history_sk(entry)}),
             UpdateExpression="REMOVE due_shard, next_check_at",
             ConditionExpression="attribute_exists(pk)",
         )
@@ -223,11 +226,11 @@ class DynamoDBConnectionRepository:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_wire({"pk": tenant_pk(due.tenant_id), "sk": connection_sk(due.connection_id)}),
+                Key=to_wire({"pk": tenant_pk(due.tenant_id), "sk": connection_sk(due.connection_id)}),
                 # due_since survives claims, so the dispatcher's lag shows checks that never happen.
                 UpdateExpression="SET next_check_at = :until, due_since = if_not_exists(due_since, :seen)",
                 ConditionExpression="next_check_at = :seen",
-                ExpressionAttributeValues=_to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
+                ExpressionAttributeValues=to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
             )
         except ClientError as error:
             # Changed meanwhile, or in a transaction with another request: either way not ours this run.

@@ -6,11 +6,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..intacct import Deadline, IntacctClient, LoginCredentials, SenderCredentials, SessionCache
-from ..verification import ConnectionVerifier, Reason, VerificationResult, not_run
+from ..intacct import Deadline, IntacctClient, LoginCredentials, SenderCredentials
+from ..signin_guard import Permit
+from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, not_run
 from .secrets_store import PlatformNotConfigured
 
 SENDER_CACHE_SECONDS = 300.0
+NOT_CONFIGURED = "(not configured)"
 
 
 class PlatformVerifier:
@@ -25,12 +27,10 @@ class PlatformVerifier:
         load_sender: Callable[[], SenderCredentials],
         *,
         endpoint_url: str,
-        session_cache: SessionCache | None = None,
         client_factory: Callable[[SenderCredentials, str], IntacctClient] | None = None,
     ) -> None:
         self._load_sender = load_sender
         self._endpoint_url = endpoint_url
-        self._session_cache = session_cache
         self._client_factory = client_factory or (lambda sender, url: IntacctClient(sender, endpoint_url=url))
         self._lock = threading.Lock()
         self._client: IntacctClient | None = None
@@ -45,15 +45,22 @@ class PlatformVerifier:
                 self._loaded_at = time.monotonic()
             return self._client
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
         try:
             client = self._current_client()
         except PlatformNotConfigured:
-            return not_run(Reason.PLATFORM_CREDENTIALS_INVALID, login, sender_id="(not configured)")
-        result = ConnectionVerifier(client, session_cache=self._session_cache).verify(
-            login, deadline=deadline
-        )
+            return not_run(Reason.PLATFORM_CREDENTIALS_INVALID, login, sender_id=NOT_CONFIGURED)
+        result = ConnectionVerifier(client).verify(login, deadline=deadline, on_sign_in=permit.settle)
         if result.reason is Reason.PLATFORM_CREDENTIALS_INVALID:
             with self._lock:
                 self._loaded_at = 0.0  # re-read the secret next time: operations may have fixed it
         return result
+
+    def explain(
+        self, login: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+    ) -> VerificationResult:
+        try:
+            sender_id = self._current_client().sender.sender_id
+        except PlatformNotConfigured:
+            sender_id = NOT_CONFIGURED
+        return not_run(reason, login, sender_id, outcome=outcome, message=message, blocked=blocked)

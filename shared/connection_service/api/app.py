@@ -20,7 +20,8 @@ from ..connections.errors import (
     InvalidInput,
     InvalidState,
     RetryLater,
-    TooManyAttempts,
+    SignInBudgetSpent,
+    SignInInProgress,
 )
 from ..observability import logger, metrics, tracer
 from .problems import Problem
@@ -43,15 +44,26 @@ def problem_for(error: DomainError) -> Problem:
         return Problem(409, "concurrent-modification", str(error))
     if isinstance(error, InvalidState):
         return Problem(409, "invalid-state", str(error))
-    if isinstance(error, RetryLater):
-        # Too many refused sign-ins is the caller's rate limit; a running verification is a conflict.
-        status, slug = (
-            (429, "too-many-attempts")
-            if isinstance(error, TooManyAttempts)
-            else (409, "verification-in-progress")
-        )
+    if isinstance(error, SignInBudgetSpent):
+        # No Retry-After: time alone never re-arms the budget (Intacct may never forget failed sign-ins).
         return Problem(
-            status,
+            429,
+            "sign-in-budget-spent",
+            str(error),
+            extra={
+                "company_id": error.company_id,
+                "user_id": error.user_id,
+                "sign_in_attempts_left": 0,
+                "confirm_field": "confirm_sign_in_reset",
+                "confirmation_available_at": error.confirmation_available_at.isoformat(),
+                "confirmation_refused": error.confirmation_used,
+            },
+        )
+    if isinstance(error, RetryLater):
+        # Another verification of the connection, or another sign-in as the same Intacct user, is running.
+        slug = "sign-in-in-progress" if isinstance(error, SignInInProgress) else "verification-in-progress"
+        return Problem(
+            409,
             slug,
             str(error),
             headers={"Retry-After": str(error.retry_after_seconds)},

@@ -26,7 +26,7 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
 def _connect(principal: Principal) -> tuple[int, dict[str, Any]]:
     connection = wiring.service().connect(principal.tenant_id, actor=principal.subject)
-    return 201, connection_json(connection)
+    return 201, connection_json(connection, sign_in_attempts_left=None)  # no credentials yet
 
 
 @functools.cache

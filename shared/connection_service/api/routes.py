@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from .. import wiring
-from ..connections.service import VerificationReport
+from ..connections.model import Connection
+from ..connections.verification_lease import VerificationReport
 from ..observability import record_report
 from .idempotency import connect_idempotently
 from .principal import Principal, principal_from_claims
@@ -64,7 +65,13 @@ def _json(status: int, body: Any) -> Response[str]:
 
 def _verification_response(report: VerificationReport, trigger: str, started: float) -> Response[str]:
     record_report(report, trigger=trigger, seconds=time.monotonic() - started)
-    return _json(200, report_json(report))
+    attempts_left = wiring.service().sign_in_attempts_left(report.connection)
+    return _json(200, report_json(report, sign_in_attempts_left=attempts_left))
+
+
+def _connection_json(connection: Connection) -> dict[str, Any]:
+    attempts_left = wiring.service().sign_in_attempts_left(connection)
+    return connection_json(connection, sign_in_attempts_left=attempts_left)
 
 
 @connect_router.post("/connections")
@@ -104,13 +111,14 @@ def edit_credentials(connection_id: str) -> Response[str]:
 def verify(connection_id: str) -> Response[str]:
     principal = _principal(verify_router)
     principal.require_admin()
-    _json_body(verify_router, required=False)
+    body = _json_body(verify_router, required=False)
     started = time.monotonic()
     report = wiring.service().verify(
         principal.tenant_id,
         connection_id,
         actor=principal.subject,
         budget_seconds=wiring.settings().api_verification_budget_seconds,
+        body=body,
     )
     return _verification_response(report, "manual_verify", started)
 
@@ -119,13 +127,13 @@ def verify(connection_id: str) -> Response[str]:
 def list_connections() -> Response[str]:
     principal = _principal(read_router)
     connections = wiring.service().list_for_tenant(principal.tenant_id)
-    return _json(200, {"connections": [connection_json(c) for c in connections]})
+    return _json(200, {"connections": [_connection_json(c) for c in connections]})
 
 
 @read_router.get("/connections/<connection_id>")
 def get_connection(connection_id: str) -> Response[str]:
     principal = _principal(read_router)
-    return _json(200, connection_json(wiring.service().get(principal.tenant_id, connection_id)))
+    return _json(200, _connection_json(wiring.service().get(principal.tenant_id, connection_id)))
 
 
 @read_router.get("/connections/<connection_id>/history")

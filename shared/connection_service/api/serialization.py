@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from ..connections.model import Connection, HistoryEntry
-from ..connections.service import VerificationReport
+from ..connections.verification_lease import VerificationReport
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def connection_json(connection: Connection) -> dict[str, Any]:
+def connection_json(connection: Connection, *, sign_in_attempts_left: int | None) -> dict[str, Any]:
+    """`sign_in_attempts_left`: new passwords anyone may still try for the connection's Intacct user before
+    the sign-in guard stops (None without saved credentials)."""
     return {
         "id": connection.id,
         "provider": connection.provider,
@@ -29,6 +31,7 @@ def connection_json(connection: Connection) -> dict[str, Any]:
         "entity_id": connection.entity_id,
         "user_id": connection.user_id,
         "support_ids": list(connection.support_ids),
+        "sign_in_attempts_left": sign_in_attempts_left,
         "last_verified_at": _time(connection.last_verified_at),
         "last_checked_at": _time(connection.last_checked_at),
         "next_check_at": _time(connection.next_check_at),
@@ -38,9 +41,9 @@ def connection_json(connection: Connection) -> dict[str, Any]:
     }
 
 
-def report_json(report: VerificationReport) -> dict[str, Any]:
+def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None) -> dict[str, Any]:
     """The connection, plus what the verification just run found (and whether it could complete)."""
-    body = connection_json(report.connection)
+    body = connection_json(report.connection, sign_in_attempts_left=sign_in_attempts_left)
     result = report.result
     body["verification"] = {
         "completed": report.completed,
@@ -49,6 +52,8 @@ def report_json(report: VerificationReport) -> dict[str, Any]:
         "reason": result.reason.value if result and result.reason else None,
         "message": result.message if result else None,
         "round_trips": result.round_trips if result else 0,
+        "sign_in": result.sign_in.value if result and result.sign_in else None,
+        "blocked": result.blocked if result else None,
     }
     return body
 

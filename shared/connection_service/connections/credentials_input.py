@@ -16,7 +16,14 @@ from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
 PASSWORD_MAX_LENGTH = 256
-_KNOWN_FIELDS = {"company_id", "entity_id", "user_id", "user_password", "confirm_company_change"}
+_KNOWN_FIELDS = {
+    "company_id",
+    "entity_id",
+    "user_id",
+    "user_password",
+    "confirm_company_change",
+    "confirm_sign_in_reset",
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class CredentialsInput:
     user_id: str
     password: Secret
     confirm_company_change: bool = False
+    confirm_sign_in_reset: bool = False  # the admin says they reset Intacct's failed sign-in count
 
     def login(self) -> LoginCredentials:
         return LoginCredentials(self.company_id, self.user_id, self.password, self.entity_id)
@@ -85,11 +93,19 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
         # The XML gateway cannot carry control characters or lone surrogates: Intacct could never get them.
         problems.append(FieldProblem("user_password", "contains a control character Intacct cannot receive"))
 
-    confirm = body.get("confirm_company_change", False)
-    if not isinstance(confirm, bool):
-        problems.append(FieldProblem("confirm_company_change", "must be true or false"))
+    confirm = confirmation(body, "confirm_company_change", problems)
+    confirm_reset = confirmation(body, "confirm_sign_in_reset", problems)
 
     if problems:
         raise InvalidInput(problems)
     assert company_id is not None and user_id is not None and isinstance(password, str)
-    return CredentialsInput(company_id, entity_id, user_id, Secret(password), bool(confirm))
+    return CredentialsInput(company_id, entity_id, user_id, Secret(password), confirm, confirm_reset)
+
+
+def confirmation(body: Mapping[str, Any], name: str, problems: list[FieldProblem]) -> bool:
+    """An optional true/false field (only JSON booleans: "yes" or 1 is refused, not guessed)."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        problems.append(FieldProblem(name, "must be true or false"))
+        return False
+    return value

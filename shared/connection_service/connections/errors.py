@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -53,13 +54,45 @@ class VerificationInProgress(RetryLater):
         )
 
 
-class TooManyAttempts(RetryLater):
-    def __init__(self, retry_after_seconds: int, limit: int, window_minutes: int) -> None:
+class SignInInProgress(RetryLater):
+    def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
             retry_after_seconds,
-            f"{limit} refused sign-ins in {window_minutes} minutes: wait before trying again so the Intacct "
-            "user is not locked out",
+            "another sign-in as this Intacct user is running (from this or another connection); we sign in "
+            "as one user one request at a time so its lockout counter is never raced",
         )
+
+
+class SignInBudgetSpent(DomainError):
+    """The sign-in guard stopped sending sign-ins for this Intacct user until an admin acts."""
+
+    def __init__(
+        self,
+        *,
+        company_id: str,
+        user_id: str,
+        budget: int,
+        confirmation_available_at: datetime,
+        confirmation_used: bool,
+    ) -> None:
+        self.company_id = company_id
+        self.user_id = user_id
+        self.budget = budget
+        self.confirmation_available_at = confirmation_available_at
+        self.confirmation_used = confirmation_used
+        message = (
+            f"Intacct refused, or did not answer, {budget} sign-in(s) as user {user_id} of company "
+            f"{company_id} since its last successful sign-in, so we stopped signing in as it: one more could "
+            "lock the user out. Sign in to Intacct once as this user with the password you mean (that "
+            "resets Intacct's count of failed sign-ins), or have an Intacct admin reset the password; then "
+            'save the password here again with "confirm_sign_in_reset": true.'
+        )
+        if confirmation_used:
+            message += (
+                " A confirmation was already used for this user in the last 24 hours; the next one is "
+                f"accepted from {confirmation_available_at:%Y-%m-%d %H:%M} UTC."
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

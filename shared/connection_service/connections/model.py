@@ -102,7 +102,6 @@ class Connection:
     verifying_by: Trigger | None = None  # and what started it
     next_check_at: datetime | None = None
     transient_failures: int = 0  # consecutive checks that could not complete (for backoff)
-    failed_sign_ins: tuple[datetime, ...] = ()  # recent refused sign-ins (attempt limit)
     support_ids: tuple[str, ...] = ()
     ever_connected: bool = False  # has these credentials' company been CONNECTED (guards company changes)
     version: int = 0
@@ -132,6 +131,9 @@ class HistoryEntry:
     reason: str | None = None
     detail: str | None = None
     credentials_version: int = 0
+    # What a sign-in told us, when it matters to the admin: "refused", "unanswered", or "blocked:<verdict>"
+    # when the sign-in guard kept it from being sent.
+    sign_in: str | None = None
     entry_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -147,4 +149,5 @@ class HistoryEntry:
             "to_status": self.to_status.value,
             "reason": self.reason,
             "detail": self.detail,
+            "sign_in": self.sign_in,
         }

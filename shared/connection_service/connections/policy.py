@@ -1,4 +1,4 @@
-"""Rules of thumb turned into code: when a connection is next checked, and how many refused sign-ins we allow.
+"""Rules of thumb turned into code: when a connection is next checked.
 
 Kept apart from the transitions so the numbers can come from configuration (template parameters).
 """
@@ -13,8 +13,16 @@ from .model import Connection, Health, Status
 
 # Reasons an admin can fix inside Intacct without touching our stored credentials: a fixed connection returns
 # to CONNECTED by itself. A wrong Entity ID is part of our stored credentials, so it waits for an edit.
+# SIGN_IN_BLOCKED is re-checked too: a check then only asks the sign-in guard (no sign-in unless another
+# connection's success re-armed the user's budget).
 RECHECKABLE_REASONS = frozenset(
-    {"MISSING_PERMISSIONS", "SENDER_NOT_AUTHORIZED", "WEB_SERVICES_DISABLED", "COMPANY_EXPIRED"}
+    {
+        "MISSING_PERMISSIONS",
+        "SENDER_NOT_AUTHORIZED",
+        "WEB_SERVICES_DISABLED",
+        "COMPANY_EXPIRED",
+        "SIGN_IN_BLOCKED",
+    }
 )
 
 
@@ -50,23 +58,3 @@ class CheckSchedule:
         spread = base.total_seconds() * self.jitter
         offset: float = rng.uniform(-spread, spread)
         return now + base + timedelta(seconds=offset)
-
-
-@dataclass(frozen=True)
-class AttemptLimit:
-    """At most `limit` refused sign-ins per connection per `window`, so a mistyped password cannot lock the
-    customer's Intacct user."""
-
-    limit: int = 3
-    window: timedelta = timedelta(minutes=15)
-
-    def recent(self, connection: Connection, now: datetime) -> tuple[datetime, ...]:
-        return tuple(at for at in connection.failed_sign_ins if now - at < self.window)
-
-    def retry_after(self, connection: Connection, now: datetime) -> int | None:
-        """Seconds to wait before another sign-in is allowed, or None if one is allowed now."""
-        recent = sorted(self.recent(connection, now))
-        if len(recent) < self.limit:
-            return None
-        oldest_that_counts = recent[-self.limit]
-        return max(1, int((oldest_that_counts + self.window - now).total_seconds()) + 1)

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from ..intacct import Deadline, LoginCredentials
-from ..verification import VerificationResult
+from ..signin_guard import Permit
+from ..verification import Outcome, Reason, VerificationResult
 from .model import Connection, HistoryEntry, Status
 
 
@@ -40,6 +41,9 @@ class ConnectionRepository(Protocol):
         """Status changes stored before `older_than` whose event is not published yet."""
 
     def mark_published(self, entry: HistoryEntry) -> None: ...
+
+    def append_history(self, entry: HistoryEntry) -> None:
+        """Adds a history entry that goes with no change of the connection (a blocked request)."""
 
 
 @dataclass(frozen=True)
@@ -83,4 +87,12 @@ class EventPublisher(Protocol):
 
 
 class Verifier(Protocol):
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult: ...
+    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
+        """Signs in (only with the sign-in guard's permit, settled as soon as the sign-in's outcome is known)
+        and checks every prerequisite and permission."""
+
+    def explain(
+        self, login: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+    ) -> VerificationResult:
+        """The result of a verification the sign-in guard kept from signing in: the checklist, no round
+        trip."""

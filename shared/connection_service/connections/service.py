@@ -1,38 +1,41 @@
-"""The use cases behind the API and the health check. They speak only to the ports in ports.py."""
+"""The use cases behind the API and the health check. They speak only to the ports in ports.py.
+
+Every sign-in goes through the sign-in guard (sign_in.py): admitted before the credentials are sent, settled
+as soon as Intacct's answer (or its absence) is known.
+"""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from ..intacct import Deadline, LoginCredentials
-from ..verification import Outcome, VerificationResult
-from . import transitions
-from .credentials_input import parse_credentials
+from ..intacct import Deadline, LoginCredentials, SignInOutcome
+from ..signin_guard import Blocked, Permit, SignInGuard, Verdict
+from ..verification import VerificationResult
+from . import sign_in, transitions
+from .credentials_input import confirmation, parse_credentials
 from .errors import (
-    AlreadyConnected,
     CompanyChangeNotConfirmed,
     ConcurrentModification,
     ConnectionNotFound,
+    FieldProblem,
+    InvalidInput,
     InvalidState,
-    TooManyAttempts,
-    VerificationInProgress,
+    SignInBudgetSpent,
 )
 from .model import Connection, HistoryEntry, Status, Trigger
-from .policy import AttemptLimit, CheckSchedule
-from .ports import ConnectionRepository, CredentialStore, EventPublisher, SecretRef, StatusChanged, Verifier
+from .outbox import StatusEventOutbox
+from .policy import CheckSchedule
+from .ports import ConnectionRepository, CredentialStore, EventPublisher, SecretRef, Verifier
+from .verification_lease import VerificationLease, VerificationReport
 
 logger = logging.getLogger(__name__)
-
-SAVE_ATTEMPTS = 3
-# A verification holds its connection for its time budget plus this, to cover storing the result.
-LEASE_MARGIN = timedelta(seconds=15)
 
 
 def utc_now() -> datetime:
@@ -46,30 +49,6 @@ def new_connection_id() -> str:
 @dataclass(frozen=True)
 class ServiceSettings:
     schedule: CheckSchedule = field(default_factory=CheckSchedule)
-    attempts: AttemptLimit = field(default_factory=AttemptLimit)
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    """A connection after a verification, and whether that verification could complete."""
-
-    connection: Connection
-    result: VerificationResult | None
-    applied: bool = True  # False when newer credentials or a newer verification won and this was dropped
-    previous_status: Status | None = None
-    event_published: bool = True  # False when the status changed but the event could not be published
-
-    @property
-    def status_changed(self) -> bool:
-        return (
-            self.applied
-            and self.previous_status is not None
-            and self.previous_status is not self.connection.status
-        )
-
-    @property
-    def completed(self) -> bool:
-        return self.result is not None and self.result.outcome is not Outcome.INCOMPLETE
 
 
 class ConnectionService:
@@ -79,6 +58,7 @@ class ConnectionService:
         credentials: CredentialStore,
         events: EventPublisher,
         verifier: Verifier,
+        guard: SignInGuard,
         *,
         settings: ServiceSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -87,12 +67,16 @@ class ConnectionService:
     ) -> None:
         self._repository = repository
         self._credentials = credentials
-        self._events = events
         self._verifier = verifier
+        self._guard = guard
         self._settings = settings or ServiceSettings()
         self._clock = clock
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
+        self._outbox = StatusEventOutbox(repository, events)
+        self._lease = VerificationLease(
+            repository, self._outbox, self._settings.schedule, clock=clock, rng=self._rng
+        )
 
     # Reading ---------------------------------------------------------------------------------------------
 
@@ -109,6 +93,16 @@ class ConnectionService:
         self.get(tenant_id, connection_id)
         return self._repository.history(tenant_id, connection_id)
 
+    def sign_in_attempts_left(self, connection: Connection) -> int | None:
+        """How many new passwords the guard still lets anyone try for the connection's Intacct user."""
+        if (
+            connection.status is Status.DISCONNECTED
+            or connection.company_id is None
+            or not connection.user_id
+        ):
+            return None
+        return self._guard.attempts_left(connection.company_id, connection.user_id)
+
     # Changing ----------------------------------------------------------------------------------------------
 
     def connect(self, tenant_id: str, *, actor: str) -> Connection:
@@ -117,7 +111,7 @@ class ConnectionService:
             tenant_id, self._new_id(), now=self._clock(), actor=actor
         )
         self._repository.create(connection, entry)
-        self._publish(entry)
+        self._outbox.publish(entry)
         return connection
 
     def edit_credentials(
@@ -129,7 +123,11 @@ class ConnectionService:
         actor: str,
         budget_seconds: float,
     ) -> VerificationReport:
-        """Saves new credentials (even if they turn out wrong), verifies them and stores the outcome."""
+        """Saves new credentials (even if they turn out wrong), verifies them and stores the outcome.
+
+        Nothing is saved when the sign-in guard refuses to sign in as the user at all (429) or another
+        sign-in as the user is running (409).
+        """
         given = parse_credentials(body)
         connection = self._changeable(tenant_id, connection_id)
         if (
@@ -139,39 +137,56 @@ class ConnectionService:
             and not given.confirm_company_change
         ):
             raise CompanyChangeNotConfirmed(connection.company_id)
-        self._check_attempts(connection)
-        self._check_not_verifying(connection)
-
-        ref = self._credentials.put(tenant_id, connection_id, given.login())
-        changed, entry = transitions.record_credentials(
-            connection,
-            company_id=given.company_id,
-            entity_id=given.entity_id,
-            user_id=given.user_id,
-            secret_id=ref.secret_id,
-            secret_version=ref.version,
-            now=self._clock(),
-            actor=actor,
+        self._lease.check_not_verifying(connection)
+        login = given.login()
+        admission = self._admit_for_admin(
+            connection, login, Trigger.CREDENTIALS_EDIT, actor, given.confirm_sign_in_reset, budget_seconds
         )
-        changed = self._begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
-        stored = self._repository.save(changed, expected_version=connection.version, entry=entry)
-        return self._verify_and_store(stored, given.login(), Trigger.CREDENTIALS_EDIT, actor, budget_seconds)
+        with _released_unless_settled(admission):
+            ref = self._credentials.put(tenant_id, connection_id, login)
+            changed, entry = transitions.record_credentials(
+                connection,
+                company_id=given.company_id,
+                entity_id=given.entity_id,
+                user_id=given.user_id,
+                secret_id=ref.secret_id,
+                secret_version=ref.version,
+                now=self._clock(),
+                actor=actor,
+            )
+            changed = self._lease.begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
+            stored = self._repository.save(changed, expected_version=connection.version, entry=entry)
+            return self._verify_and_store(
+                stored, login, admission, Trigger.CREDENTIALS_EDIT, actor, budget_seconds
+            )
 
     def verify(
-        self, tenant_id: str, connection_id: str, *, actor: str, budget_seconds: float
+        self,
+        tenant_id: str,
+        connection_id: str,
+        *,
+        actor: str,
+        budget_seconds: float,
+        body: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
         """Re-runs the verifier with the stored credentials, read fresh from the secret store."""
+        confirm = _verify_options(body or {})
         connection = self._changeable(tenant_id, connection_id)
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
-        self._check_attempts(connection)
-        self._check_not_verifying(connection)
+        self._lease.check_not_verifying(connection)
         login = self._stored_login(connection)
-        leased = self._repository.save(
-            self._begin(connection, budget_seconds, Trigger.MANUAL_VERIFY),
-            expected_version=connection.version,
+        admission = self._admit_for_admin(
+            connection, login, Trigger.MANUAL_VERIFY, actor, confirm, budget_seconds
         )
-        return self._verify_and_store(leased, login, Trigger.MANUAL_VERIFY, actor, budget_seconds)
+        with _released_unless_settled(admission):
+            leased = self._repository.save(
+                self._lease.begin(connection, budget_seconds, Trigger.MANUAL_VERIFY),
+                expected_version=connection.version,
+            )
+            return self._verify_and_store(
+                leased, login, admission, Trigger.MANUAL_VERIFY, actor, budget_seconds
+            )
 
     def disconnect(self, tenant_id: str, connection_id: str, *, actor: str) -> Connection:
         """Marks the connection DISCONNECTED (history kept) and deletes its secret with a recovery window.
@@ -189,7 +204,7 @@ class ConnectionService:
         )
         if connection.secret_id is not None:
             self._credentials.delete(connection.secret_id)
-        self._publish(entry)
+        self._outbox.publish(entry)
         return stored
 
     def health_check(
@@ -198,7 +213,8 @@ class ConnectionService:
         """One scheduled check of a connection the dispatcher claimed.
 
         Returns None when the claim is outdated (an edit, a manual verify or a disconnect rescheduled the
-        connection since) or the connection may no longer be checked automatically.
+        connection since), the connection may no longer be checked automatically, or another sign-in as the
+        same Intacct user is running (the connection is checked again once its claim runs out).
         """
         connection = self._repository.get(tenant_id, connection_id)
         if connection is None or connection.next_check_at != claimed_until:
@@ -208,17 +224,25 @@ class ConnectionService:
         if connection.verifying(self._clock()):
             return None  # an admin's verification is running; its result will do
         login = self._stored_login(connection)
-        try:
-            # Taking the connection also consumes the claim: a redelivered message is outdated from now on.
-            leased = self._repository.save(
-                self._begin(connection, budget_seconds, Trigger.HEALTH_CHECK),
-                expected_version=connection.version,
+        admission = sign_in.admit_for_health_check(self._guard, login, budget_seconds=budget_seconds)
+        if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
+            return None
+        with _released_unless_settled(admission):
+            try:
+                # Taking the connection consumes the claim: a redelivered message is outdated from now on.
+                leased = self._repository.save(
+                    self._lease.begin(connection, budget_seconds, Trigger.HEALTH_CHECK),
+                    expected_version=connection.version,
+                )
+            except ConcurrentModification:
+                return None  # changed since it was read: whoever changed it decides what happens next
+            return self._verify_and_store(
+                leased, login, admission, Trigger.HEALTH_CHECK, transitions.SYSTEM_ACTOR, budget_seconds
             )
-        except ConcurrentModification:
-            return None  # changed since it was read: whoever changed it decides what happens next
-        return self._verify_and_store(
-            leased, login, Trigger.HEALTH_CHECK, transitions.SYSTEM_ACTOR, budget_seconds
-        )
+
+    def publish_pending(self, *, stored_before: datetime, limit: int = 200) -> tuple[int, int]:
+        """Publishes status changes whose event failed earlier (see outbox.py)."""
+        return self._outbox.publish_pending(stored_before=stored_before, limit=limit)
 
     # Internals ---------------------------------------------------------------------------------------------
 
@@ -228,28 +252,36 @@ class ConnectionService:
             raise InvalidState("the connection is disconnected; connect again to start over")
         return connection
 
-    def _check_not_verifying(self, connection: Connection) -> None:
-        now = self._clock()
-        if connection.verifying_until is not None and connection.verifying(now, by_admin_only=True):
-            raise VerificationInProgress(max(1, int((connection.verifying_until - now).total_seconds()) + 1))
-
-    def _begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
-        now = self._clock()
-        schedule = self._settings.schedule
-        checkable = schedule.next_check_at(connection, now, self._rng) is not None
-        return transitions.begin_verification(
-            connection,
-            now=now,
-            lease=timedelta(seconds=budget_seconds) + LEASE_MARGIN,
-            by=by,
-            retry_after=schedule.degraded_base if checkable else None,
-        )
-
-    def _check_attempts(self, connection: Connection) -> None:
-        limit = self._settings.attempts
-        retry_after = limit.retry_after(connection, self._clock())
-        if retry_after is not None:
-            raise TooManyAttempts(retry_after, limit.limit, int(limit.window.total_seconds() // 60))
+    def _admit_for_admin(
+        self,
+        connection: Connection,
+        login: LoginCredentials,
+        trigger: Trigger,
+        actor: str,
+        confirm: bool,
+        budget_seconds: float,
+    ) -> Permit | Blocked:
+        try:
+            return sign_in.admit_for_admin(self._guard, login, confirm=confirm, budget_seconds=budget_seconds)
+        except SignInBudgetSpent as spent:
+            # Nothing changes on the connection, but the admin's history shows the block.
+            now = self._clock()
+            self._repository.append_history(
+                HistoryEntry(
+                    connection.id,
+                    connection.tenant_id,
+                    now,
+                    trigger,
+                    actor,
+                    connection.status,
+                    connection.status,
+                    reason=connection.reason,
+                    detail=f"no sign-in sent: {spent}",
+                    credentials_version=connection.credentials_version,
+                    sign_in=f"blocked:{Verdict.BUDGET_SPENT.value}",
+                )
+            )
+            raise
 
     def _stored_login(self, connection: Connection) -> LoginCredentials:
         assert connection.secret_id is not None and connection.secret_version is not None
@@ -259,12 +291,28 @@ class ConnectionService:
         self,
         connection: Connection,
         login: LoginCredentials,
+        admission: Permit | Blocked,
         trigger: Trigger,
         actor: str,
         budget_seconds: float,
     ) -> VerificationReport:
         started_at = self._clock()
-        result = self._verifier.verify(login, deadline=Deadline(budget_seconds))
+        result: VerificationResult
+        if isinstance(admission, Permit):
+            try:
+                result = self._verifier.verify(login, deadline=Deadline(budget_seconds), permit=admission)
+            except BaseException:
+                admission.settle(SignInOutcome.UNANSWERED)  # it may have been sent before the failure
+                raise
+        else:
+            explanation = sign_in.explain(admission, login)
+            result = self._verifier.explain(
+                login,
+                outcome=explanation.outcome,
+                reason=explanation.reason,
+                message=explanation.message,
+                blocked=admission.verdict.value,
+            )
         logger.info(
             "verification finished",
             extra={
@@ -273,129 +321,34 @@ class ConnectionService:
                 "outcome": result.outcome.value,
                 "reason": result.reason.value if result.reason else None,
                 "round_trips": result.round_trips,
-                "sign_ins": result.sign_ins,
+                "sign_in": result.sign_in.value if result.sign_in else None,
+                "blocked": result.blocked,
                 "support_ids": list(result.support_ids),
             },
         )
-        return self._store_result(connection, result, trigger, actor, started_at)
-
-    def _store_result(
-        self,
-        verified: Connection,
-        result: VerificationResult,
-        trigger: Trigger,
-        actor: str,
-        started_at: datetime,
-    ) -> VerificationReport:
-        """Applies a result with an optimistic lock.
-
-        On a conflict the fresh item is re-read. The result is dropped — never written over newer
-        information — if the credentials changed meanwhile, the connection was disconnected, or a
-        verification that started later has already stored its result; otherwise it is applied to the fresh
-        item (a concurrent change that does not make it stale, such as a dispatcher claim).
-        """
-        current = verified
-        for _ in range(SAVE_ATTEMPTS):
-            changed, entry = transitions.apply_verification(
-                current,
-                result,
-                now=self._clock(),
-                started_at=started_at,
-                trigger=trigger,
-                actor=actor,
-                schedule=self._settings.schedule,
-                attempts=self._settings.attempts,
-                rng=self._rng,
-            )
-            if current.verifying_until != verified.verifying_until:
-                # Someone else's verification holds the connection now: its lease is not ours to release.
-                changed = replace(
-                    changed, verifying_until=current.verifying_until, verifying_by=current.verifying_by
-                )
-            try:
-                stored = self._repository.save(changed, expected_version=current.version, entry=entry)
-            except ConcurrentModification:
-                fresh = self._repository.get(current.tenant_id, current.id)
-                if fresh is None or _outdated_by(fresh, verified, started_at):
-                    return self._dropped(fresh or current, result, trigger, current.status)
-                current = fresh
-                continue
-            published = self._publish(entry) if entry is not None else True
-            return VerificationReport(
-                stored, result, previous_status=current.status, event_published=published
-            )
-        return self._dropped(current, result, trigger, current.status)
-
-    @staticmethod
-    def _dropped(
-        connection: Connection, result: VerificationResult, trigger: Trigger, previous: Status
-    ) -> VerificationReport:
-        logger.info(
-            "verification result dropped: the connection changed meanwhile",
-            extra={"connection_id": connection.id, "trigger": trigger.value},
-        )
-        return VerificationReport(connection, result, applied=False, previous_status=previous)
-
-    def _publish(self, entry: HistoryEntry) -> bool:
-        """Publishes a stored status change and takes it out of the outbox.
-
-        A failure is logged, never raised: the change and its history are committed, the caller must still
-        get its answer, and the entry stays in the outbox for `publish_pending` (at least once delivery).
-        """
-        if not entry.is_status_change:
-            return True
-        try:
-            self._events.publish_status_changed(
-                StatusChanged(
-                    event_id=entry.entry_id,
-                    tenant_id=entry.tenant_id,
-                    connection_id=entry.connection_id,
-                    old_status=entry.from_status,
-                    new_status=entry.to_status,
-                    reason=entry.reason,
-                    at=entry.at,
-                    trigger=entry.trigger.value,
-                )
-            )
-        except Exception as error:
-            logger.error(
-                "status change event not published; it stays in the outbox",
-                extra={
-                    "connection_id": entry.connection_id,
-                    "to_status": entry.to_status.value,
-                    "error_type": type(error).__name__,
-                },
-            )
-            return False
-        try:
-            self._repository.mark_published(entry)
-        except Exception as error:  # published: at worst the outbox sends it once more
-            logger.warning(
-                "event published but still in the outbox",
-                extra={"connection_id": entry.connection_id, "error_type": type(error).__name__},
-            )
-        return True
-
-    def publish_pending(self, *, stored_before: datetime, limit: int = 200) -> tuple[int, int]:
-        """Publishes status changes whose event failed earlier (the outbox), oldest first, at most `limit`
-        per call so a long bus outage cannot eat the dispatcher's run. Entries stored after `stored_before`
-        are left to the request that stored them. Returns (published, still failing)."""
-        published = failing = 0
-        for entry in itertools.islice(self._repository.pending_events(stored_before), limit):
-            if self._publish(entry):
-                published += 1
-            else:
-                failing += 1
-        return published, failing
+        return self._lease.store_result(connection, result, trigger, actor, started_at)
 
 
-def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) -> bool:
-    """Whether the stored connection makes a result verified from `verified` at `started_at` stale."""
-    return (
-        fresh.status is Status.DISCONNECTED
-        or fresh.credentials_version != verified.credentials_version
-        or (fresh.last_check_started_at is not None and fresh.last_check_started_at > started_at)
-    )
+@contextmanager
+def _released_unless_settled(admission: Permit | Blocked) -> Iterator[None]:
+    """A permit whose sign-in was never sent (a conflict before the verifier ran, a verifier that could not
+    start) gives its strike back; one already settled keeps what it settled."""
+    try:
+        yield
+    finally:
+        if isinstance(admission, Permit):
+            admission.settle(SignInOutcome.NOT_SENT)
 
 
-__all__ = ["AlreadyConnected", "ConnectionService", "ServiceSettings", "VerificationReport"]
+def _verify_options(body: Mapping[str, Any]) -> bool:
+    """The verify body is optional; its one field is the admin's confirmation of a sign-in reset."""
+    problems: list[FieldProblem] = [
+        FieldProblem(name, "is not a known field") for name in sorted(set(body) - {"confirm_sign_in_reset"})
+    ]
+    confirm = confirmation(body, "confirm_sign_in_reset", problems)
+    if problems:
+        raise InvalidInput(problems)
+    return confirm
+
+
+__all__ = ["ConnectionService", "ServiceSettings", "VerificationReport"]

@@ -6,9 +6,10 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..verification import Outcome, Reason, VerificationResult
+from ..intacct import SignInOutcome
+from ..verification import Outcome, VerificationResult
 from .model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
-from .policy import AttemptLimit, CheckSchedule
+from .policy import CheckSchedule
 
 SYSTEM_ACTOR = "system"
 
@@ -97,7 +98,6 @@ def apply_verification(
     trigger: Trigger,
     actor: str,
     schedule: CheckSchedule,
-    attempts: AttemptLimit,
     rng: random.Random,
 ) -> tuple[Connection, HistoryEntry | None]:
     """Stores what the verifier found.
@@ -105,23 +105,21 @@ def apply_verification(
     A definitive answer sets status and reason. A check that could not complete (outage, rate limit, our own
     configuration) never changes the status: it only marks health DEGRADED and keeps the last known checklist.
     """
-    failed_sign_ins = attempts.recent(connection, now)
     if result.outcome is Outcome.INCOMPLETE:
         changed = replace(
             connection,
             health=Health.DEGRADED,
             health_reason=result.reason.value if result.reason else None,
             transient_failures=connection.transient_failures + 1,
+            # A guard block is news for the admin; an outage keeps the last definitive summary.
+            message=result.message if result.blocked else connection.message,
             last_checked_at=now,
             last_check_started_at=started_at,
-            failed_sign_ins=failed_sign_ins,
             support_ids=result.support_ids,
             updated_at=now,
         )
     else:
         status = Status.CONNECTED if result.outcome is Outcome.CONNECTED else Status.ACTION_REQUIRED
-        if result.reason is Reason.INVALID_CREDENTIALS:
-            failed_sign_ins = (*failed_sign_ins, now)
         changed = replace(
             connection,
             status=status,
@@ -138,13 +136,20 @@ def apply_verification(
             last_verified_at=now,
             last_checked_at=now,
             last_check_started_at=started_at,
-            failed_sign_ins=failed_sign_ins,
             support_ids=result.support_ids,
             updated_at=now,
         )
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
-    if changed.status is connection.status and changed.reason == connection.reason:
+    sign_in = _sign_in_note(result)
+    repeated_block = (
+        trigger is Trigger.HEALTH_CHECK
+        and result.reason is not None
+        and result.reason.value in (connection.reason, connection.health_reason)
+    )
+    if result.blocked and repeated_block:
+        sign_in = None  # the same block found again by the next scheduled check: history has it already
+    if changed.status is connection.status and changed.reason == connection.reason and sign_in is None:
         return changed, None
     entry = HistoryEntry(
         connection.id,
@@ -157,8 +162,19 @@ def apply_verification(
         reason=changed.reason,
         detail=result.message,
         credentials_version=connection.credentials_version,
+        sign_in=sign_in,
     )
     return changed, entry
+
+
+def _sign_in_note(result: VerificationResult) -> str | None:
+    """Refused and unanswered sign-ins, and every sign-in the guard blocked, go into history even when the
+    status stays the same: the admin sees each one."""
+    if result.blocked is not None:
+        return f"blocked:{result.blocked}"
+    if result.sign_in in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED):
+        return result.sign_in.value
+    return None
 
 
 def disconnect(connection: Connection, *, now: datetime, actor: str) -> tuple[Connection, HistoryEntry]:

@@ -74,7 +74,7 @@ def check_connection(record: SQSRecord, lambda_context: LambdaContext | None = N
         raise NoTimeLeft(f"{budget:.1f}s left for the check of {request.connection_id}")
     started = time.monotonic()
     try:
-        report = wiring.service(reuse_sessions=True).health_check(
+        report = wiring.service().health_check(
             request.tenant_id,
             request.connection_id,
             claimed_until=request.claimed_until,

@@ -6,7 +6,7 @@ from .errors import Category, ErrorDetail, IntacctError, Level, classify
 from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
 from .response import Authentication, FunctionResult, GatewayResponse, parse_response
 from .retry import Deadline, RetryPolicy
-from .session import SessionCache, SessionRun, Stage, run_in_session
+from .session import SessionRun, SignInOutcome, Stage, run_in_session, sign_in_outcome
 from .transport import DEFAULT_ENDPOINT, HttpTransport, Timeouts, validate_endpoint
 
 __all__ = [
@@ -32,13 +32,14 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "SenderCredentials",
-    "SessionCache",
     "SessionCredentials",
     "SessionRun",
+    "SignInOutcome",
     "Stage",
     "Timeouts",
     "classify",
     "parse_response",
     "run_in_session",
+    "sign_in_outcome",
     "validate_endpoint",
 ]

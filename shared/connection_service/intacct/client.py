@@ -94,12 +94,15 @@ class IntacctClient:
         while True:
             attempt += 1
             if deadline.remaining() < self.MIN_ATTEMPT_SECONDS:
-                raise IntacctError(
+                spent = IntacctError(
                     Category.SERVICE_UNAVAILABLE,
                     level=Level.TRANSPORT,
                     detail=f"time budget of {deadline.seconds:.1f}s spent after {attempt - 1} attempt(s)",
                     attempts=attempt - 1,
                 )
+                # A sign-in is only ever retried after failures that prove it was not processed.
+                spent.never_sent = attempt == 1 or not session_auth
+                raise spent
             started = time.monotonic()
             http_status: int | None = None
             retry_after: float | None = None
@@ -139,7 +142,7 @@ class IntacctClient:
         """How long to wait before the next attempt, or None when the failure must not be retried."""
         if not error.category.retryable or attempt >= self._retry.max_attempts:
             return None
-        if not session_auth and not _sign_in_not_attempted(error):
+        if not session_auth and not error.not_processed:
             # The sign-in may have been processed (and refused) before this failure: a repeat could be a
             # second refused sign-in, and enough of them lock the customer's user.
             return None
@@ -189,12 +192,6 @@ class IntacctClient:
 
     def close(self) -> None:
         self._transport.close()
-
-
-def _sign_in_not_attempted(error: IntacctError) -> bool:
-    """Failures that prove Intacct did not look at the credentials: no connection was made, the gateway
-    throttled the request (429 / GW-0010) or refused it as unavailable (503)."""
-    return error.never_sent or error.category is Category.RATE_LIMITED or error.http_status == 503
 
 
 def _session_from(

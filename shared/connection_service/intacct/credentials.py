@@ -50,7 +50,8 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-# A per-process key: fingerprints tell credential sets apart inside one process but are useless outside it.
+# A per-process key: fingerprints tell credentials apart inside one process (memory cache keys), useless
+# outside it.
 _FINGERPRINT_KEY = os.urandom(32)
 
 
@@ -90,15 +91,6 @@ class LoginCredentials:
         _require(self.company_id, "company_id")
         _require(self.user_id, "user_id")
         _require(self.password.reveal(), "user password")
-
-    def cache_key(self, sender: SenderCredentials) -> str:
-        return fingerprint(
-            sender.sender_id,
-            self.company_id.casefold(),
-            self.user_id.casefold(),
-            self.entity_id or "",
-            self.password.reveal(),
-        )
 
 
 @dataclass(frozen=True)

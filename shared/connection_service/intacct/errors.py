@@ -201,6 +201,12 @@ class IntacctError(Exception):
     def support_ids(self) -> tuple[str, ...]:
         return tuple(sid for sid in (error.support_id for error in self.errors) if sid)
 
+    @property
+    def not_processed(self) -> bool:
+        """Proof that Intacct did not process the request: no connection was made, the gateway throttled it
+        (429 / GW-0010) or refused it as unavailable (503). Only then may a sign-in be repeated."""
+        return self.never_sent or self.category is Category.RATE_LIMITED or self.http_status == 503
+
     def _message(self) -> str:
         parts = [f"{self.category.value} at {self.level.value} level"]
         if self.http_status is not None:

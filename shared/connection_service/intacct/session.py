@@ -1,81 +1,63 @@
-"""API sessions: open with getAPISession, reuse until just before `sessiontimeout`, replace once if refused.
+"""Running functions in a fresh API session: sign in with getAPISession, then call with the session.
 
-The cache lives in memory for one execution environment (a warm Lambda). Session ids are secrets, so they
-are never written to DynamoDB or logs. Keys are keyed fingerprints of the full credentials, so an edited
-password can never reuse a session opened with the old one.
+Every run signs in: a scheduled check must prove that the stored password still works, so no cached session
+stands in for it (a cached session hid passwords changed in Intacct). Session ids are secrets: they live only
+in memory for the run and are never written to DynamoDB or logs.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
 
 from .client import Exchange, IntacctClient
 from .credentials import LoginCredentials, SessionCredentials
-from .errors import Category, IntacctError
+from .errors import Category, IntacctError, Level
 from .functions import GatewayFunction
 from .retry import Deadline
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class SignInOutcome(StrEnum):
+    """What one sign-in told us about the user's password (what a lockout counter would have seen)."""
+
+    ACCEPTED = "accepted"  # Intacct accepted the credentials (even if the entity-level session then failed)
+    REFUSED = "refused"  # Intacct refused them
+    UNANSWERED = "unanswered"  # sent, but no readable answer came back: Intacct may have refused them
+    NOT_JUDGED = "not_judged"  # Intacct answered without looking at the user (control or company level)
+    NOT_SENT = "not_sent"  # provably never processed: no connection, 429, 503, no time left to send
 
 
-@dataclass
-class _Entry:
-    session: SessionCredentials
-    opened_at: datetime
+_COMPANY_LEVEL = frozenset(
+    {
+        Category.SENDER_NOT_AUTHORIZED,
+        Category.WEB_SERVICES_DISABLED,
+        Category.COMPANY_EXPIRED,
+        Category.SERVICE_UNAVAILABLE,
+        Category.RATE_LIMITED,
+        Category.REQUEST_INVALID,
+    }
+)
 
 
-class SessionCache:
-    """Sessions by credential fingerprint, dropped `margin` before Intacct's timeout or after `max_age`.
+def sign_in_outcome(error: IntacctError | None) -> SignInOutcome:
+    """Classifies a sign-in request's failure (None: it succeeded) for the sign-in guard.
 
-    `max_age` bounds how long a health check can go without a real sign-in, so a password reset in Intacct
-    is still noticed even if Intacct kept old sessions alive.
+    Company-level refusals (sender not authorized, Web Services off, expired company) are taken as answered
+    before the user's password is checked, as the gateway's order of checks suggests; unverified against
+    Intacct, so they are never retried automatically either.
     """
-
-    def __init__(
-        self,
-        *,
-        margin: timedelta = timedelta(minutes=2),
-        max_age: timedelta = timedelta(minutes=55),
-        now: Callable[[], datetime] = _utc_now,
-    ) -> None:
-        self._margin = margin
-        self._max_age = max_age
-        self._now = now
-        self._entries: dict[str, _Entry] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> SessionCredentials | None:
-        now = self._now()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            expires_at = entry.session.expires_at
-            too_old = now - entry.opened_at >= self._max_age
-            if too_old or expires_at is None or expires_at - self._margin <= now:
-                del self._entries[key]
-                return None
-            return entry.session
-
-    def put(self, key: str, session: SessionCredentials) -> None:
-        with self._lock:
-            previous = self._entries.get(key)
-            same = previous is not None and previous.session.session_id == session.session_id
-            opened_at = previous.opened_at if previous is not None and same else self._now()
-            self._entries[key] = _Entry(session, opened_at)
-
-    def discard(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    if error is None or error.level is Level.RESULT:
+        return SignInOutcome.ACCEPTED  # the sign-in worked; a function after it failed
+    if error.not_processed:
+        return SignInOutcome.NOT_SENT
+    if error.category is Category.SIGN_IN_REJECTED:
+        return SignInOutcome.REFUSED
+    if error.level is Level.CONTROL or (
+        error.level is Level.AUTHENTICATION and error.category in _COMPANY_LEVEL
+    ):
+        return SignInOutcome.NOT_JUDGED
+    return SignInOutcome.UNANSWERED
 
 
 class Stage(StrEnum):
@@ -92,7 +74,7 @@ class SessionRun:
     round_trips: int
     attempts: int
     sign_ins: int
-    reused_session: bool
+    sign_in: SignInOutcome | None = None  # None: no sign-in was sent
     failure: IntacctError | None = None
     failed_stage: Stage | None = None
 
@@ -103,74 +85,26 @@ def run_in_session(
     functions: Sequence[GatewayFunction],
     *,
     deadline: Deadline,
-    cache: SessionCache | None = None,
+    on_sign_in: Callable[[SignInOutcome], None] | None = None,
 ) -> SessionRun:
-    """Runs `functions` in a session at the login's entity, opening (or reusing) the session first.
+    """Signs in (one round trip), then runs `functions` in the new session at the login's entity (one more).
 
-    Costs one round trip with a cached session, two without. A reused session that Intacct refuses is
-    replaced by exactly one fresh sign-in; a fresh session that is refused is not retried.
+    `on_sign_in` hears the sign-in's outcome as soon as it is known, before the second round trip, so the
+    sign-in guard can let the next sign-in of this user go ahead. A refused sign-in is never repeated.
     """
-    key = login.cache_key(client.sender)
-    cached = cache.get(key) if cache is not None else None
-    reused = cached is not None
-    round_trips = attempts = sign_ins = 0
-    session: SessionCredentials | None = cached
-
-    def finish(
-        exchange: Exchange | None, failure: IntacctError | None = None, stage: Stage | None = None
-    ) -> SessionRun:
-        return SessionRun(exchange, session, round_trips, attempts, sign_ins, reused, failure, stage)
-
-    def sign_in() -> SessionCredentials:
-        nonlocal round_trips, attempts, sign_ins
-        round_trips += 1
-        sign_ins += 1
-        try:
-            opened, spent = client.open_session(login, deadline=deadline, location_id=login.entity_id)
-        except IntacctError as error:
-            attempts += error.attempts
-            raise
-        attempts += spent
-        if cache is not None:
-            cache.put(key, opened)
-        return opened
-
-    def call(current: SessionCredentials) -> Exchange:
-        nonlocal round_trips, attempts
-        round_trips += 1
-        try:
-            exchange = client.execute(current, functions, deadline=deadline)
-        except IntacctError as error:
-            attempts += error.attempts
-            raise
-        attempts += exchange.attempts
-        return exchange
-
     try:
-        if session is None:
-            session = sign_in()
+        session, attempts = client.open_session(login, deadline=deadline, location_id=login.entity_id)
     except IntacctError as error:
-        return finish(None, error, Stage.SIGN_IN)
+        outcome = sign_in_outcome(error)
+        if on_sign_in is not None:
+            on_sign_in(outcome)
+        return SessionRun(None, None, 1, error.attempts, 1, outcome, error, Stage.SIGN_IN)
+    if on_sign_in is not None:
+        on_sign_in(SignInOutcome.ACCEPTED)
     try:
-        try:
-            exchange = call(session)
-        except IntacctError as error:
-            if error.category is not Category.SESSION_INVALID or not reused:
-                raise
-            if cache is not None:
-                cache.discard(key)
-            session = None
-            try:
-                session = sign_in()
-            except IntacctError as sign_in_error:
-                return finish(None, sign_in_error, Stage.SIGN_IN)
-            exchange = call(session)
+        exchange = client.execute(session, functions, deadline=deadline)
     except IntacctError as error:
-        return finish(None, error, Stage.CALL)
-    # Intacct slides the timeout on every call; keep the newest one.
-    timeout = exchange.response.authentication.session_timeout
-    if timeout is not None:
-        session = replace(session, expires_at=timeout)
-    if cache is not None:
-        cache.put(key, session)
-    return finish(exchange)
+        return SessionRun(
+            None, session, 2, attempts + error.attempts, 1, SignInOutcome.ACCEPTED, error, Stage.CALL
+        )
+    return SessionRun(exchange, session, 2, attempts + exchange.attempts, 1, SignInOutcome.ACCEPTED)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..intacct import Category, ErrorDetail
+from ..intacct import Category, ErrorDetail, SignInOutcome
 from .requirements import RequiredPermission
 
 
@@ -24,11 +24,13 @@ class Reason(StrEnum):
     ENTITY_INVALID = "ENTITY_INVALID"
     MISSING_PERMISSIONS = "MISSING_PERMISSIONS"
     COMPANY_EXPIRED = "COMPANY_EXPIRED"
+    SIGN_IN_BLOCKED = "SIGN_IN_BLOCKED"  # the sign-in guard spent the user's budget: an admin must act
     # Incomplete: nothing is known to be wrong with the customer's setup.
     INTACCT_UNAVAILABLE = "INTACCT_UNAVAILABLE"
     RATE_LIMITED = "RATE_LIMITED"
     PLATFORM_CREDENTIALS_INVALID = "PLATFORM_CREDENTIALS_INVALID"
     UNEXPECTED_RESPONSE = "UNEXPECTED_RESPONSE"
+    SIGN_IN_UNCONFIRMED = "SIGN_IN_UNCONFIRMED"  # its last sign-in went unanswered: not resent alone
 
 
 class CheckStatus(StrEnum):
@@ -63,6 +65,8 @@ class VerificationResult:
     round_trips: int = 0
     attempts: int = 0
     sign_ins: int = 0
+    sign_in: SignInOutcome | None = None  # what the sign-in told us of the password; None: none was sent
+    blocked: str | None = None  # the sign-in guard's verdict when it kept the sign-in from being sent
     category: Category | None = None  # the Intacct failure category behind a non-connected outcome
     errors: tuple[ErrorDetail, ...] = field(default=())
 

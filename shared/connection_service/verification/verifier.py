@@ -5,13 +5,14 @@ Round trips (HTTP requests, not counting retries of the same request) for one ve
      one is given). A refused sign-in ends here: at most one failed sign-in per verification.
   2. with the new session: one `query` (pagesize 1) per object for the View rights, plus one
      `getUserPermissions` for the Add/Delete rights, all in one request, each result judged on its own.
-So a verification costs 2 round trips on the success path (1 with a still-valid cached session), and 1 when
-the sign-in fails. Nothing is ever created in the customer's company.
+So a verification costs 2 round trips on the success path and 1 when the sign-in fails. It always signs in:
+the point of a check is to prove that the stored password still works. Nothing is ever created in the
+customer's company.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..intacct import (
     Category,
@@ -24,8 +25,8 @@ from ..intacct import (
     IntacctError,
     LoginCredentials,
     Query,
-    SessionCache,
     SessionRun,
+    SignInOutcome,
     Stage,
     run_in_session,
 )
@@ -64,6 +65,9 @@ _MESSAGES: dict[Reason, str] = {
     Reason.PLATFORM_CREDENTIALS_INVALID: "The check could not run because of a problem on our side; our team "
     "has been alerted.",
     Reason.UNEXPECTED_RESPONSE: "Intacct gave an answer we could not interpret; the check will be retried.",
+    Reason.SIGN_IN_BLOCKED: "We stopped signing in as this user so Intacct does not lock it out.",
+    Reason.SIGN_IN_UNCONFIRMED: "Intacct did not answer our last sign-in with this password; it is not sent "
+    "again automatically.",
 }
 
 
@@ -76,16 +80,21 @@ class ConnectionVerifier:
         self,
         client: IntacctClient,
         *,
-        session_cache: SessionCache | None = None,
         permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
     ) -> None:
         self._client = client
-        self._cache = session_cache
         self._permissions = tuple(permissions)
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+    def verify(
+        self,
+        login: LoginCredentials,
+        *,
+        deadline: Deadline,
+        on_sign_in: Callable[[SignInOutcome], None] | None = None,
+    ) -> VerificationResult:
+        """`on_sign_in` hears the sign-in's outcome as soon as it is known (the sign-in guard settles it)."""
         run = run_in_session(
-            self._client, login, self._probes(login.user_id), deadline=deadline, cache=self._cache
+            self._client, login, self._probes(login.user_id), deadline=deadline, on_sign_in=on_sign_in
         )
         checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
         if run.failure is not None:
@@ -174,10 +183,17 @@ def not_run(
     login: LoginCredentials,
     sender_id: str,
     permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
+    *,
+    outcome: Outcome = Outcome.INCOMPLETE,
+    message: str | None = None,
+    blocked: str | None = None,
 ) -> VerificationResult:
-    """The result of a verification that could not even start (e.g. our sender secret is not configured)."""
+    """The result of a verification that sent nothing: our sender secret is not configured, or the sign-in
+    guard kept the sign-in from being sent (`blocked`: its verdict)."""
     checks = _Checklist(prerequisites(sender_id, login.entity_id), permissions)
-    return VerificationResult(Outcome.INCOMPLETE, reason, checks.items(), _MESSAGES[reason])
+    if reason is Reason.INVALID_CREDENTIALS:
+        checks.mark("sign_in", CheckStatus.MISSING)
+    return VerificationResult(outcome, reason, checks.items(), message or _MESSAGES[reason], blocked=blocked)
 
 
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
@@ -273,6 +289,7 @@ class _Checklist:
             round_trips=run.round_trips,
             attempts=run.attempts,
             sign_ins=run.sign_ins,
+            sign_in=run.sign_in,
             category=category,
             errors=errors,
         )

@@ -1,4 +1,4 @@
-"""The pure domain: check schedule, attempt limit, transitions and input rules — no AWS, no HTTP."""
+"""The pure domain: check schedule, transitions and input rules — no AWS, no HTTP."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ from connection_service.connections import transitions
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.errors import InvalidInput
 from connection_service.connections.model import Connection, Health, Status, Trigger
-from connection_service.connections.policy import AttemptLimit, CheckSchedule
-from connection_service.intacct import LoginCredentials, Secret
+from connection_service.connections.policy import CheckSchedule
+from connection_service.intacct import LoginCredentials, Secret, SignInOutcome
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SCHEDULE = CheckSchedule(interval=timedelta(hours=1), degraded_base=timedelta(minutes=5), jitter=0.1)
-LIMIT = AttemptLimit(limit=3, window=timedelta(minutes=15))
 LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("pw"))
 
 
@@ -88,15 +87,6 @@ def test_degraded_connections_back_off_up_to_the_interval() -> None:
     assert [(w - NOW).total_seconds() / 60 for w in waits if w] == [5, 10, 20, 40, 60, 60]
 
 
-def test_attempt_limit_counts_refused_sign_ins_in_the_window() -> None:
-    recent = tuple(NOW - timedelta(minutes=m) for m in (14, 10, 1))
-    assert LIMIT.retry_after(saved(failed_sign_ins=recent[1:]), NOW) is None
-    wait = LIMIT.retry_after(saved(failed_sign_ins=recent), NOW)
-    assert wait is not None and 60 <= wait <= 61  # the oldest one leaves the window in a minute
-    old = (NOW - timedelta(minutes=16), *recent[1:])
-    assert LIMIT.retry_after(saved(failed_sign_ins=old), NOW) is None
-
-
 def apply(connection: Connection, outcome: VerificationResult) -> tuple[Connection, object]:
     return transitions.apply_verification(
         connection,
@@ -106,7 +96,6 @@ def apply(connection: Connection, outcome: VerificationResult) -> tuple[Connecti
         trigger=Trigger.HEALTH_CHECK,
         actor="system",
         schedule=SCHEDULE,
-        attempts=LIMIT,
         rng=random.Random(1),
     )
 
@@ -135,9 +124,36 @@ def test_a_definitive_answer_changes_status_and_writes_history() -> None:
     assert no_entry is None and same.status is Status.ACTION_REQUIRED
 
 
-def test_refused_sign_ins_are_remembered_and_stop_the_schedule() -> None:
-    after, _ = apply(saved(Status.CONNECTED), result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS))
-    assert after.failed_sign_ins == (NOW,) and after.next_check_at is None
+def test_refused_sign_ins_stop_the_schedule_and_each_one_is_in_history() -> None:
+    refused = replace(
+        result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS), sign_in=SignInOutcome.REFUSED
+    )
+    after, entry = apply(saved(Status.CONNECTED), refused)
+    assert after.next_check_at is None and entry is not None and entry.sign_in == "refused"
+    _, second = apply(after, refused)  # same status and reason: still a history entry
+    assert second is not None and second.sign_in == "refused" and not second.is_status_change
+
+
+def test_a_guard_block_found_again_by_the_health_check_is_not_repeated_in_history() -> None:
+    blocked = replace(result(Outcome.ACTION_REQUIRED, Reason.SIGN_IN_BLOCKED), blocked="budget_spent")
+    after, entry = apply(saved(Status.CONNECTED), blocked)
+    assert entry is not None and entry.sign_in == "blocked:budget_spent"
+    assert after.next_check_at is not None  # re-checked: the guard may have been re-armed meanwhile
+    _, repeated = apply(after, blocked)
+    assert repeated is None
+
+
+def test_an_unconfirmed_password_keeps_the_status_and_tells_the_admin() -> None:
+    unconfirmed = replace(
+        result(Outcome.INCOMPLETE, Reason.SIGN_IN_UNCONFIRMED), blocked="unconfirmed_password"
+    )
+    after, entry = apply(saved(Status.CONNECTED, message="Connected."), unconfirmed)
+    assert (after.status, after.health, after.health_reason) == (
+        Status.CONNECTED,
+        Health.DEGRADED,
+        "SIGN_IN_UNCONFIRMED",
+    )
+    assert after.message == unconfirmed.message and entry is not None
 
 
 def test_connected_marks_the_company_as_confirmed_until_it_changes() -> None:

@@ -16,7 +16,6 @@ from connection_service.intacct import (
     RetryPolicy,
     Secret,
     SenderCredentials,
-    SessionCache,
     SessionCredentials,
     run_in_session,
 )
@@ -120,7 +119,7 @@ def _run_every_error_path(gateway: ScriptedGateway) -> list[str]:
             except IntacctError as error:
                 surfaces += [str(error), repr(error), repr(error.errors), repr(vars(error))]
         gateway.script(reply, reply)
-        run = run_in_session(client, LOGIN, [Query("CLASS")], deadline=Deadline(5), cache=SessionCache())
+        run = run_in_session(client, LOGIN, [Query("CLASS")], deadline=Deadline(5))
         surfaces += [repr(run), str(run.failure)]
         gateway.script(reply, reply, reply)
         result = ConnectionVerifier(client).verify(LOGIN, deadline=Deadline(5))

@@ -1,9 +1,8 @@
-"""Session reuse: until shortly before `sessiontimeout`, and at most one fresh sign-in when refused."""
+"""Running functions in a fresh session, and what each sign-in told us of the password (the guard's input)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,20 +10,20 @@ from connection_service.intacct import (
     Category,
     Deadline,
     IntacctClient,
-    LoginCredentials,
     Query,
     RetryPolicy,
-    Secret,
-    SessionCache,
-    SessionCredentials,
+    SignInOutcome,
     Stage,
+    Timeouts,
     run_in_session,
 )
+from connection_service.intacct.transport import HttpTransport
 from tests.support.demo import LOGIN, SENDER
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     auth_failure,
     auth_xml,
+    control_failure,
     error_xml,
     ok_response,
     result_xml,
@@ -32,18 +31,9 @@ from tests.support.intacct_xml import (
 )
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 QUERY_OK = ok_response(
     result_xml("query", "q", data="<x/>"), auth=auth_xml(timeout="2026-11-24T12:00:00+00:00")
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -52,122 +42,53 @@ def gateway() -> Iterator[ScriptedGateway]:
         yield running
 
 
-def client_for(gateway: ScriptedGateway) -> IntacctClient:
+def client_for(gateway: ScriptedGateway, read_timeout: float = 20.0) -> IntacctClient:
     return IntacctClient(
-        SENDER, endpoint_url=gateway.url, retry=RetryPolicy(base_delay=0.01), sleep=lambda _: None
+        SENDER,
+        endpoint_url=gateway.url,
+        transport=HttpTransport(timeouts=Timeouts(connect=1.0, read=read_timeout)),
+        retry=RetryPolicy(base_delay=0.01),
+        sleep=lambda _: None,
     )
 
 
-def session(expires_at: datetime | None, sid: str = "s1") -> SessionCredentials:
-    return SessionCredentials(Secret(sid), "http://127.0.0.1/x", "DEMO-CO", "ws_expenses", None, expires_at)
-
-
-def test_cache_drops_sessions_shortly_before_their_timeout() -> None:
-    clock = Clock()
-    cache = SessionCache(margin=timedelta(minutes=2), max_age=timedelta(hours=4), now=clock)
-    cache.put("k", session(NOW + timedelta(minutes=10)))
-    assert cache.get("k") is not None
-    clock.now = NOW + timedelta(minutes=7, seconds=59)
-    assert cache.get("k") is not None
-    clock.now = NOW + timedelta(minutes=8)
-    assert cache.get("k") is None and len(cache) == 0
-
-
-def test_cache_bounds_session_age_so_password_resets_are_noticed() -> None:
-    clock = Clock()
-    cache = SessionCache(margin=timedelta(minutes=2), max_age=timedelta(minutes=55), now=clock)
-    cache.put("k", session(NOW + timedelta(hours=24)))
-    clock.now = NOW + timedelta(minutes=54)
-    cache.put("k", session(NOW + timedelta(hours=25)))  # the same session with a slid timeout keeps its age
-    clock.now = NOW + timedelta(minutes=55)
-    assert cache.get("k") is None
-
-
-def test_cache_ignores_sessions_without_a_timeout() -> None:
-    cache = SessionCache(now=Clock())
-    cache.put("k", session(None))
-    assert cache.get("k") is None
-
-
-def test_cache_keys_change_with_every_credential_part() -> None:
-    base = LOGIN.cache_key(SENDER)
-    assert base == LoginCredentials("demo-co", "WS_EXPENSES", Secret("Demo-Passw0rd!")).cache_key(SENDER)
-    variants = [
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Demo-Passw0rd!2")),
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Demo-Passw0rd!"), entity_id="US-EAST"),
-        LoginCredentials("OTHER", "ws_expenses", Secret("Demo-Passw0rd!")),
-    ]
-    assert all(v.cache_key(SENDER) != base for v in variants)
-    assert "Demo-Passw0rd!" not in base
-
-
-def cache_holding(gateway: ScriptedGateway, session_id: str) -> SessionCache:
-    """A cache that already holds a session for LOGIN, valid for another hour."""
-    cache = SessionCache()
-    expires = datetime.now(UTC) + timedelta(hours=1)
-    cache.put(
-        LOGIN.cache_key(SENDER),
-        SessionCredentials(Secret(session_id), gateway.url, "DEMO-CO", "ws_expenses", None, expires),
-    )
-    return cache
-
-
-def test_without_a_cached_session_it_costs_two_round_trips(gateway: ScriptedGateway) -> None:
+def test_a_run_signs_in_then_calls_two_round_trips(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
-    cache = SessionCache()
+    heard: list[SignInOutcome] = []
     run = run_in_session(
-        client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5), cache=cache
+        client_for(gateway),
+        LOGIN,
+        [Query("CLASS", control_id="q")],
+        deadline=Deadline(5),
+        on_sign_in=heard.append,
     )
-    assert run.failure is None and (run.round_trips, run.sign_ins, run.reused_session) == (2, 1, False)
-    assert run.session is not None and run.session.expires_at == datetime(2026, 11, 24, 12, tzinfo=UTC)
-    assert len(cache) == 1
+    assert run.failure is None and (run.round_trips, run.sign_ins) == (2, 1)
+    assert run.sign_in is SignInOutcome.ACCEPTED and heard == [SignInOutcome.ACCEPTED]
+    assert b"<login>" in gateway.bodies[0] and b"<sessionid>" in gateway.bodies[1]
 
 
-def test_a_cached_session_costs_one_round_trip(gateway: ScriptedGateway) -> None:
-    cache = cache_holding(gateway, "cached")
-    gateway.script(Reply(200, QUERY_OK))
-    run = run_in_session(
-        client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5), cache=cache
+def test_the_outcome_is_heard_before_the_second_round_trip(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
+    requests_when_heard: list[int] = []
+    run_in_session(
+        client_for(gateway),
+        LOGIN,
+        [Query("CLASS", control_id="q")],
+        deadline=Deadline(5),
+        on_sign_in=lambda _: requests_when_heard.append(gateway.request_count),
     )
-    assert (run.round_trips, run.sign_ins, run.reused_session) == (1, 0, True)
-    assert b"<sessionid>cached</sessionid>" in gateway.bodies[0]
+    assert requests_when_heard == [1]
 
 
-def test_a_refused_cached_session_is_replaced_by_one_sign_in(gateway: ScriptedGateway) -> None:
-    cache = cache_holding(gateway, "stale")
-    gateway.script(
-        Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))),
-        Reply(200, ok_response(session_result(sessionid="fresh", endpoint=gateway.url))),
-        Reply(200, QUERY_OK),
-    )
-    run = run_in_session(
-        client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5), cache=cache
-    )
-    assert run.failure is None and (run.round_trips, run.sign_ins) == (3, 1)
-    assert b"<sessionid>fresh</sessionid>" in gateway.bodies[2]
-
-
-def test_a_refused_cached_session_then_a_refused_sign_in_stops(gateway: ScriptedGateway) -> None:
-    cache = cache_holding(gateway, "stale")
-    gateway.script(
-        Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))), Reply(401, SIGN_IN_401)
-    )
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5), cache=cache)
-    assert run.failure is not None and run.failure.category is Category.SIGN_IN_REJECTED
-    assert run.failed_stage is Stage.SIGN_IN and run.sign_ins == 1 and gateway.request_count == 2
-    assert len(cache) == 0
-
-
-def test_a_fresh_session_refused_is_not_signed_in_again(gateway: ScriptedGateway) -> None:
+def test_a_session_refused_after_a_good_sign_in_is_not_signed_in_again(gateway: ScriptedGateway) -> None:
     gateway.script(
         Reply(200, ok_response(session_result(endpoint=gateway.url))),
         Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))),
     )
-    run = run_in_session(
-        client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5), cache=SessionCache()
-    )
+    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
     assert run.failure is not None and run.failure.category is Category.SESSION_INVALID
     assert run.failed_stage is Stage.CALL and run.sign_ins == 1 and gateway.request_count == 2
+    assert run.sign_in is SignInOutcome.ACCEPTED
 
 
 def test_a_failed_sign_in_is_reported_with_its_stage(gateway: ScriptedGateway) -> None:
@@ -175,3 +96,81 @@ def test_a_failed_sign_in_is_reported_with_its_stage(gateway: ScriptedGateway) -
     run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
     assert run.failed_stage is Stage.SIGN_IN and run.round_trips == 1 and run.exchange is None
     assert run.failure is not None and run.failure.category is Category.SIGN_IN_REJECTED
+
+
+SENDER_NOT_AUTHORIZED = auth_failure(
+    error_xml("XL03000006", "Invalid Web Services Authorization", "The sender ID is not authorized.")
+)
+ENTITY_REFUSED = ok_response(
+    result_xml("getAPISession", "s", status="failure", errors=error_xml("XL03000006", "Invalid location"))
+)
+
+
+@pytest.mark.parametrize(
+    ("replies", "outcome"),
+    [
+        ([Reply(401, SIGN_IN_401)], SignInOutcome.REFUSED),
+        (
+            [Reply(200, auth_failure(error_xml("XL03000006", "Sign-in information is incorrect")))],
+            SignInOutcome.REFUSED,
+        ),
+        ([Reply(200, SENDER_NOT_AUTHORIZED)], SignInOutcome.NOT_JUDGED),
+        (
+            [
+                Reply(
+                    200,
+                    control_failure(error_xml("XL03000006", "Incorrect Intacct XML Partner ID or password.")),
+                )
+            ],
+            SignInOutcome.NOT_JUDGED,
+        ),
+        ([Reply(200, ENTITY_REFUSED)], SignInOutcome.ACCEPTED),  # signed in; only the entity was refused
+        ([Reply(503, "")] * 4, SignInOutcome.NOT_SENT),  # never processed, retried, then given up
+        ([Reply(429, "", {"Retry-After": "0"})] * 4, SignInOutcome.NOT_SENT),
+        ([Reply(500, "<html>oops</html>")], SignInOutcome.UNANSWERED),  # processed? nobody knows
+        ([Reply(502, "<html>bad gateway</html>")], SignInOutcome.UNANSWERED),
+        ([Reply(524, "<html>timeout</html>")], SignInOutcome.UNANSWERED),
+        ([Reply(200, "<response><control><status>succ")], SignInOutcome.UNANSWERED),  # truncated
+        ([Reply(200, "<html>proxy</html>")], SignInOutcome.UNANSWERED),
+    ],
+)
+def test_each_sign_in_answer_tells_the_guard_what_happened(
+    gateway: ScriptedGateway, replies: list[Reply], outcome: SignInOutcome
+) -> None:
+    gateway.script(*replies)
+    heard: list[SignInOutcome] = []
+    run = run_in_session(
+        client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5), on_sign_in=heard.append
+    )
+    assert (run.sign_in, heard) == (outcome, [outcome])
+    if outcome is not SignInOutcome.NOT_SENT:
+        assert gateway.request_count == 1  # a sign-in Intacct may have seen is never repeated
+
+
+def test_a_sign_in_answered_after_the_read_timeout_is_unanswered(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(401, SIGN_IN_401, delay=0.5))
+    heard: list[SignInOutcome] = []
+    run_in_session(
+        client_for(gateway, read_timeout=0.1),
+        LOGIN,
+        [Query("CLASS")],
+        deadline=Deadline(5),
+        on_sign_in=heard.append,
+    )
+    assert heard == [SignInOutcome.UNANSWERED] and gateway.request_count == 1
+
+
+def test_no_connection_at_all_is_not_sent() -> None:
+    client = IntacctClient(
+        SENDER,
+        endpoint_url="http://127.0.0.1:9/ia/xml/xmlgw.phtml",  # discard port: nothing listens
+        retry=RetryPolicy(max_attempts=2, base_delay=0.01),
+        sleep=lambda _: None,
+    )
+    run = run_in_session(client, LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert run.sign_in is SignInOutcome.NOT_SENT
+
+
+def test_no_time_left_to_send_is_not_sent(gateway: ScriptedGateway) -> None:
+    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(0.1))
+    assert run.sign_in is SignInOutcome.NOT_SENT and gateway.request_count == 0

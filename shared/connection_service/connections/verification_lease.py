@@ -1,0 +1,156 @@
+"""The verification lease: one verification at a time per connection, and how its result is stored.
+
+A verification first takes the connection (a lease in the item, written with the version check), so
+parallel requests cannot verify one connection in parallel; an admin's request still goes ahead of a
+running health check, whose older result is then dropped. Its result is written with an optimistic lock
+and dropped, never written over newer information, when the connection changed in a way that makes it
+stale.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from ..verification import Outcome, VerificationResult
+from . import transitions
+from .errors import ConcurrentModification, VerificationInProgress
+from .model import Connection, Status, Trigger
+from .outbox import StatusEventOutbox
+from .policy import CheckSchedule
+from .ports import ConnectionRepository
+
+logger = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 3
+# A verification holds its connection for its time budget plus this, to cover storing the result.
+LEASE_MARGIN = timedelta(seconds=15)
+# What an admin is told to wait when another admin's verification holds the connection: verifications take
+# about a second, so the lease's end (its worst case) would say a wait ten times too long.
+TYPICAL_VERIFICATION_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """A connection after a verification, and whether that verification could complete."""
+
+    connection: Connection
+    result: VerificationResult | None
+    applied: bool = True  # False when newer credentials or a newer verification won and this was dropped
+    previous_status: Status | None = None
+    event_published: bool = True  # False when the status changed but the event could not be published
+
+    @property
+    def status_changed(self) -> bool:
+        return (
+            self.applied
+            and self.previous_status is not None
+            and self.previous_status is not self.connection.status
+        )
+
+    @property
+    def completed(self) -> bool:
+        return self.result is not None and self.result.outcome is not Outcome.INCOMPLETE
+
+
+class VerificationLease:
+    def __init__(
+        self,
+        repository: ConnectionRepository,
+        outbox: StatusEventOutbox,
+        schedule: CheckSchedule,
+        *,
+        clock: Callable[[], datetime],
+        rng: random.Random,
+    ) -> None:
+        self._repository = repository
+        self._outbox = outbox
+        self._schedule = schedule
+        self._clock = clock
+        self._rng = rng
+
+    def check_not_verifying(self, connection: Connection) -> None:
+        now = self._clock()
+        if connection.verifying_until is not None and connection.verifying(now, by_admin_only=True):
+            left = int((connection.verifying_until - now).total_seconds()) + 1
+            raise VerificationInProgress(max(1, min(left, TYPICAL_VERIFICATION_SECONDS)))
+
+    def begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
+        """The connection taken for one verification (not stored yet: the caller saves it)."""
+        now = self._clock()
+        checkable = self._schedule.next_check_at(connection, now, self._rng) is not None
+        return transitions.begin_verification(
+            connection,
+            now=now,
+            lease=timedelta(seconds=budget_seconds) + LEASE_MARGIN,
+            by=by,
+            retry_after=self._schedule.degraded_base if checkable else None,
+        )
+
+    def store_result(
+        self,
+        verified: Connection,
+        result: VerificationResult,
+        trigger: Trigger,
+        actor: str,
+        started_at: datetime,
+    ) -> VerificationReport:
+        """Applies a result with an optimistic lock.
+
+        On a conflict the fresh item is re-read. The result is dropped if the credentials changed meanwhile,
+        the connection was disconnected, or a verification that started later has already stored its
+        result; otherwise it is applied to the fresh item (a concurrent change that does not make it stale,
+        such as a dispatcher claim).
+        """
+        current = verified
+        for _ in range(SAVE_ATTEMPTS):
+            changed, entry = transitions.apply_verification(
+                current,
+                result,
+                now=self._clock(),
+                started_at=started_at,
+                trigger=trigger,
+                actor=actor,
+                schedule=self._schedule,
+                rng=self._rng,
+            )
+            if current.verifying_until != verified.verifying_until:
+                # Someone else's verification holds the connection now: its lease is not ours to release.
+                changed = replace(
+                    changed, verifying_until=current.verifying_until, verifying_by=current.verifying_by
+                )
+            try:
+                stored = self._repository.save(changed, expected_version=current.version, entry=entry)
+            except ConcurrentModification:
+                fresh = self._repository.get(current.tenant_id, current.id)
+                if fresh is None or _outdated_by(fresh, verified, started_at):
+                    return _dropped(fresh or current, result, trigger, current.status)
+                current = fresh
+                continue
+            published = self._outbox.publish(entry) if entry is not None else True
+            return VerificationReport(
+                stored, result, previous_status=current.status, event_published=published
+            )
+        return _dropped(current, result, trigger, current.status)
+
+
+def _dropped(
+    connection: Connection, result: VerificationResult, trigger: Trigger, previous: Status
+) -> VerificationReport:
+    logger.info(
+        "verification result dropped: the connection changed meanwhile",
+        extra={"connection_id": connection.id, "trigger": trigger.value},
+    )
+    return VerificationReport(connection, result, applied=False, previous_status=previous)
+
+
+def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) -> bool:
+    """Whether the stored connection makes a result verified from `verified` at `started_at` stale."""
+    return (
+        fresh.status is Status.DISCONNECTED
+        or fresh.credentials_version != verified.credentials_version
+        or (fresh.last_check_started_at is not None and fresh.last_check_started_at > started_at)
+    )

@@ -1,0 +1,207 @@
+"""The use case every sign-in goes through: admit (or block) before sending, settle after.
+
+Each decision is a read, the pure rules, and a conditional write of the identity's state; a write that
+loses to another Lambda is decided again on the fresh state, so concurrent requests can never both spend
+the last attempt. A request that finds another sign-in of the same identity in flight waits for it a
+little (`wait_seconds`) and is then told to come back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..intacct import Secret, SignInOutcome
+from . import rules
+from .identity import Identity
+from .ports import Fingerprinter, GuardConflict, GuardStore
+from .rules import GuardPolicy, GuardState, Verdict
+
+logger = logging.getLogger(__name__)
+
+# Conflicting writes are decided again at once; this many in a row means heavy contention: say "busy".
+MAX_CONFLICTS = 12
+POLL_SECONDS = 0.15
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class GuardEvent:
+    """For metrics and logs: `refused`, `unanswered`, `blocked` (with the verdict) or `budget_spent` (the
+    identity just ran out of attempts: counted once per identity, so an alarm sees many identities)."""
+
+    kind: str
+    identity: Identity
+    verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """No sign-in was sent, and why."""
+
+    verdict: Verdict
+    identity: Identity
+    since: datetime | None  # refused / unanswered at, or when the running sign-in's lease ends
+    attempts_left: int
+    confirmation_available_at: datetime  # when an admin's confirmation can buy one more attempt
+
+
+class Permit:
+    """One admitted sign-in. `settle` records its outcome; the first call counts, later ones are ignored."""
+
+    def __init__(
+        self, guard: SignInGuard, identity: Identity, fingerprint: str, lease_id: str, *, confirmed: bool
+    ) -> None:
+        self._guard = guard
+        self.identity = identity
+        self._fingerprint = fingerprint
+        self._lease_id = lease_id
+        self.confirmed = confirmed
+        self.outcome: SignInOutcome | None = None
+
+    def settle(self, outcome: SignInOutcome) -> None:
+        if self.outcome is not None:
+            return
+        self.outcome = outcome
+        self._guard.settle(self.identity, self._fingerprint, self._lease_id, outcome)
+
+    def __repr__(self) -> str:
+        return f"Permit({self.identity}, outcome={self.outcome})"
+
+
+class SignInGuard:
+    def __init__(
+        self,
+        store: GuardStore,
+        fingerprinter: Fingerprinter,
+        *,
+        policy: GuardPolicy | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        on_event: Callable[[GuardEvent], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._fingerprinter = fingerprinter
+        self.policy = policy or GuardPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._on_event = on_event
+
+    def admit(
+        self,
+        company_id: str,
+        user_id: str,
+        password: Secret,
+        *,
+        automatic: bool,
+        confirm: bool = False,
+        lease_seconds: float,
+        wait_seconds: float = 0.0,
+    ) -> Permit | Blocked:
+        """Asks to send one sign-in. `automatic` (health checks, exports) never resends an unanswered
+        password; `confirm` is an admin's word that they reset Intacct's count (see rules.py)."""
+        identity = Identity.of(company_id, user_id)
+        fingerprint = self._fingerprinter.fingerprint(identity, password)
+        give_up_at = time.monotonic() + wait_seconds
+        conflicts = 0
+        while True:
+            now = self._clock()
+            lease_id = uuid.uuid4().hex
+            state = self._store.load(identity)
+            decision = rules.decide(
+                state,
+                fingerprint,
+                now=now,
+                policy=self.policy,
+                automatic=automatic,
+                confirm=confirm,
+                lease_id=lease_id,
+                lease_until=now + timedelta(seconds=lease_seconds),
+            )
+            try:
+                stored = self._store_if_changed(identity, state, decision.state)
+            except GuardConflict:
+                conflicts += 1
+                if conflicts >= MAX_CONFLICTS:
+                    return self._blocked(Verdict.BUSY, identity, state, now, now + timedelta(seconds=1))
+                self._sleep(self._rng.uniform(0, 0.02 * conflicts))
+                continue
+            if decision.admitted:
+                if stored.spent(self.policy) and not state.spent(self.policy):
+                    self._emit(GuardEvent("budget_spent", identity))
+                return Permit(self, identity, fingerprint, lease_id, confirmed=decision.confirmed)
+            if decision.verdict is Verdict.BUSY and time.monotonic() + POLL_SECONDS < give_up_at:
+                self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
+                continue
+            return self._blocked(decision.verdict, identity, stored, now, decision.since)
+
+    def settle(self, identity: Identity, fingerprint: str, lease_id: str, outcome: SignInOutcome) -> None:
+        """Records a sign-in's outcome. Never raises: a lost settle leaves the strike counted (cautious)."""
+        if outcome is SignInOutcome.REFUSED:
+            self._emit(GuardEvent("refused", identity))
+        elif outcome is SignInOutcome.UNANSWERED:
+            self._emit(GuardEvent("unanswered", identity))
+        for _ in range(MAX_CONFLICTS):
+            now = self._clock()
+            try:
+                state = self._store.load(identity)
+                settled = rules.settle(
+                    state,
+                    lease_id=lease_id,
+                    fingerprint=fingerprint,
+                    outcome=outcome,
+                    now=now,
+                    policy=self.policy,
+                )
+                self._store_if_changed(identity, state, settled)
+                return
+            except GuardConflict:
+                self._sleep(self._rng.uniform(0, 0.02))
+            except Exception as error:
+                logger.error(
+                    "sign-in outcome not recorded; the attempt stays counted",
+                    extra={"outcome": outcome.value, "error_type": type(error).__name__},
+                )
+                return
+        logger.error(
+            "sign-in outcome not recorded after repeated conflicts", extra={"outcome": outcome.value}
+        )
+
+    def attempts_left(self, company_id: str, user_id: str) -> int:
+        state = rules.expire_pending(self._store.load(Identity.of(company_id, user_id)), self._clock())
+        return state.attempts_left(self.policy)
+
+    def _store_if_changed(self, identity: Identity, before: GuardState, after: GuardState) -> GuardState:
+        if after == before:
+            return before
+        return self._store.save(identity, after, expected_version=before.version)
+
+    def _blocked(
+        self, verdict: Verdict, identity: Identity, state: GuardState, now: datetime, since: datetime | None
+    ) -> Blocked:
+        self._emit(GuardEvent("blocked", identity, verdict))
+        return Blocked(
+            verdict,
+            identity,
+            since,
+            state.attempts_left(self.policy),
+            state.confirmation_available_at(self.policy, now),
+        )
+
+    def _emit(self, event: GuardEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception as error:  # metrics must never decide a sign-in
+            logger.warning("guard event not recorded", extra={"error_type": type(error).__name__})

@@ -1,0 +1,27 @@
+"""Whose sign-ins the guard counts: an Intacct user, named by Company ID and User ID."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Company ID and User ID, trimmed and case-folded: Intacct compares both without regard to case, so
+    `DEMO-CO`/`WS_Expenses` and `demo-co`/`ws_expenses` are one user with one lockout counter."""
+
+    company_id: str
+    user_id: str
+
+    @classmethod
+    def of(cls, company_id: str, user_id: str) -> Identity:
+        return cls(company_id.strip().casefold(), user_id.strip().casefold())
+
+    @property
+    def key(self) -> str:
+        """A fixed-length storage key (IDs may hold any printable character)."""
+        return hashlib.sha256(f"{self.company_id}\x1f{self.user_id}".encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.user_id}"

@@ -1,0 +1,231 @@
+"""The guard's rules as pure functions over one identity's state. No AWS, no clock: `now` is passed in.
+
+The state counts *strikes*: sign-ins that Intacct refused, or whose answer never came back readable (so it
+may have refused them), since the identity's last successful sign-in. A strike is counted when the sign-in
+is admitted, before it is sent, so a crash between sending and recording can only over-count; an attempt
+that provably never reached Intacct gives its strike back.
+
+Whether to admit a sign-in with password fingerprint F:
+1. another sign-in of this identity is in flight                     -> BUSY (one at a time per identity)
+2. F was refused since the last success                              -> REFUSED_PASSWORD (confirmation: once)
+3. automatic path, F's last sign-in went unanswered, and F is not
+   the known-good password with budget left                          -> UNCONFIRMED_PASSWORD
+4. strikes < budget (+ attempts bought by confirmations)              -> admitted
+5. F is the known-good password (last success, not refused or
+   unanswered since)                                                 -> admitted: right, it resets Intacct's
+                                                                        count; wrong, it joins the refused
+6. the admin confirms, and no confirmation in the last 24 hours      -> admitted (one more attempt)
+7. otherwise                                                         -> BUDGET_SPENT
+Time alone never re-arms the budget: Intacct may never forget failures. Only a successful sign-in does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ..intacct import SignInOutcome
+
+
+class Verdict(StrEnum):
+    ADMITTED = "admitted"
+    BUSY = "sign_in_in_progress"
+    REFUSED_PASSWORD = "refused_password"  # noqa: S105 - a verdict name, not a password
+    UNCONFIRMED_PASSWORD = "unconfirmed_password"  # noqa: S105 - a verdict name
+    BUDGET_SPENT = "budget_spent"
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    budget: int = 2  # refused or unanswered sign-ins in a row per identity (SignInRefusalBudget)
+    confirmation_every: timedelta = timedelta(hours=24)
+    remembered_passwords: int = 16  # fingerprints kept per list; each one cost a strike to learn
+
+    def __post_init__(self) -> None:
+        if self.budget < 1:
+            raise ValueError("the sign-in refusal budget must be at least 1")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in admitted and not settled yet. Past `until` it counts as unanswered."""
+
+    lease_id: str
+    fingerprint: str
+    started_at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
+class GuardState:
+    strikes: int = 0
+    # fingerprint -> when Intacct refused it / when its sign-in went unanswered (since the last success)
+    refused: dict[str, datetime] = field(default_factory=dict)
+    unanswered: dict[str, datetime] = field(default_factory=dict)
+    known_good: str | None = None  # the fingerprint of the last successful sign-in
+    last_success_at: datetime | None = None
+    extra_attempts: int = 0  # bought by admins' confirmations since the last success
+    last_confirmation_at: datetime | None = None
+    pending: Pending | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+    def allowance(self, policy: GuardPolicy) -> int:
+        return policy.budget + self.extra_attempts
+
+    def attempts_left(self, policy: GuardPolicy) -> int:
+        """New passwords that may still be tried before the guard stops sending them."""
+        return max(0, self.allowance(policy) - self.strikes)
+
+    def spent(self, policy: GuardPolicy) -> bool:
+        return self.strikes >= self.allowance(policy)
+
+    def confirmation_available_at(self, policy: GuardPolicy, now: datetime) -> datetime:
+        if self.last_confirmation_at is None:
+            return now
+        return max(now, self.last_confirmation_at + policy.confirmation_every)
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    state: GuardState  # the state to store (unchanged unless admitted or a stale pending sign-in expired)
+    since: datetime | None = None  # refused or unanswered at; for BUSY, until when
+    confirmed: bool = False  # an admin's confirmation bought this attempt
+
+    @property
+    def admitted(self) -> bool:
+        return self.verdict is Verdict.ADMITTED
+
+
+def expire_pending(state: GuardState, now: datetime) -> GuardState:
+    """A pending sign-in whose lease ran out was never settled (a crash, a timeout): it stays a strike and
+    its password counts as unanswered."""
+    pending = state.pending
+    if pending is None or pending.until > now:
+        return state
+    unanswered = _remember(state.unanswered, pending.fingerprint, pending.started_at)
+    return replace(state, pending=None, unanswered=unanswered, updated_at=now)
+
+
+def decide(
+    state: GuardState,
+    fingerprint: str,
+    *,
+    now: datetime,
+    policy: GuardPolicy,
+    automatic: bool,
+    confirm: bool,
+    lease_id: str,
+    lease_until: datetime,
+) -> Decision:
+    """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds its lease and strike."""
+    state = expire_pending(state, now)
+    if state.pending is not None:
+        return Decision(Verdict.BUSY, state, since=state.pending.until)
+
+    confirmation_open = confirm and state.confirmation_available_at(policy, now) <= now
+    refused_at = state.refused.get(fingerprint)
+    if refused_at is not None:
+        if confirmation_open:
+            return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=True)
+        return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
+
+    known_good = fingerprint == state.known_good
+    unanswered_at = state.unanswered.get(fingerprint)
+    if automatic and unanswered_at is not None and not (known_good and not state.spent(policy)):
+        return Decision(Verdict.UNCONFIRMED_PASSWORD, state, since=unanswered_at)
+
+    if not state.spent(policy) or (known_good and unanswered_at is None):
+        return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=False)
+    if confirmation_open:
+        return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=True)
+    return Decision(Verdict.BUDGET_SPENT, state)
+
+
+def _admit(
+    state: GuardState,
+    fingerprint: str,
+    now: datetime,
+    policy: GuardPolicy,
+    lease_id: str,
+    lease_until: datetime,
+    *,
+    confirmed: bool,
+) -> Decision:
+    extra, confirmed_at = state.extra_attempts, state.last_confirmation_at
+    if confirmed:
+        confirmed_at = now
+        if state.spent(policy):
+            extra += 1  # exactly one more attempt than the budget allows
+    admitted = replace(
+        state,
+        strikes=state.strikes + 1,
+        extra_attempts=extra,
+        last_confirmation_at=confirmed_at,
+        pending=Pending(lease_id, fingerprint, now, lease_until),
+        updated_at=now,
+    )
+    return Decision(Verdict.ADMITTED, admitted, confirmed=confirmed)
+
+
+def settle(
+    state: GuardState,
+    *,
+    lease_id: str,
+    fingerprint: str,
+    outcome: SignInOutcome,
+    now: datetime,
+    policy: GuardPolicy,
+) -> GuardState:
+    """Records what became of an admitted sign-in.
+
+    If its lease already expired (and was counted as unanswered), a success or a refusal is still
+    information worth keeping; "not sent" can no longer give the strike back, the cautious side.
+    """
+    ours = state.pending is not None and state.pending.lease_id == lease_id
+    if not ours and outcome not in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
+        return state
+    pending = None if ours else state.pending
+    if outcome is SignInOutcome.ACCEPTED:
+        return replace(
+            state,
+            strikes=0,
+            refused={},
+            unanswered={},
+            known_good=fingerprint,
+            last_success_at=now,
+            extra_attempts=0,
+            pending=pending,
+            updated_at=now,
+        )
+    if outcome is SignInOutcome.REFUSED:
+        unanswered = {fp: at for fp, at in state.unanswered.items() if fp != fingerprint}
+        return replace(
+            state,
+            refused=_remember(state.refused, fingerprint, now, policy.remembered_passwords),
+            unanswered=unanswered,
+            known_good=None if state.known_good == fingerprint else state.known_good,
+            pending=pending,
+            updated_at=now,
+        )
+    if outcome is SignInOutcome.UNANSWERED:
+        return replace(
+            state,
+            unanswered=_remember(state.unanswered, fingerprint, now, policy.remembered_passwords),
+            pending=pending,
+            updated_at=now,
+        )
+    # Not sent, or answered without judging the password: the strike taken at admission goes back.
+    return replace(state, strikes=max(0, state.strikes - 1), pending=pending, updated_at=now)
+
+
+def _remember(
+    known: dict[str, datetime], fingerprint: str, at: datetime, limit: int = 16
+) -> dict[str, datetime]:
+    """Adds a fingerprint, keeping the `limit` newest (every entry cost a strike, so the list stays short)."""
+    updated = {fp: when for fp, when in known.items() if fp != fingerprint}
+    updated[fingerprint] = at
+    newest = sorted(updated.items(), key=lambda item: item[1])[-limit:]
+    return dict(newest)

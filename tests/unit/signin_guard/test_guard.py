@@ -1,0 +1,161 @@
+"""SignInGuard over in-memory fakes: concurrency, conflicts, waiting, events, and failure of its store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from connection_service.intacct import Secret, SignInOutcome
+from connection_service.signin_guard import (
+    Blocked,
+    GuardEvent,
+    GuardPolicy,
+    Identity,
+    Permit,
+    SignInGuard,
+    Verdict,
+)
+from tests.support.guard_fakes import HmacFingerprinter, InMemoryGuardStore
+
+
+def guard_with(store: InMemoryGuardStore, events: list[GuardEvent] | None = None) -> SignInGuard:
+    return SignInGuard(
+        store,
+        HmacFingerprinter(),
+        policy=GuardPolicy(budget=2),
+        sleep=lambda _: None,
+        on_event=events.append if events is not None else None,
+    )
+
+
+def admit(guard: SignInGuard, password: str, **options: object) -> Permit | Blocked:
+    return guard.admit("DEMO-CO", "ws_expenses", Secret(password), lease_seconds=30, **options)  # type: ignore[arg-type]
+
+
+def test_company_and_user_are_one_identity_whatever_their_case_and_spaces() -> None:
+    store = InMemoryGuardStore()
+    guard = guard_with(store)
+    permit = guard.admit(" demo-co ", "WS_Expenses ", Secret("wrong"), automatic=False, lease_seconds=30)
+    assert isinstance(permit, Permit)
+    permit.settle(SignInOutcome.REFUSED)
+    assert set(store.states) == {Identity("demo-co", "ws_expenses")}
+    again = admit(guard, "wrong", automatic=False)
+    assert isinstance(again, Blocked) and again.verdict is Verdict.REFUSED_PASSWORD
+    assert guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+
+
+def test_another_user_id_has_a_budget_of_its_own() -> None:
+    guard = guard_with(InMemoryGuardStore())
+    for password in ("w1", "w2"):
+        permit = admit(guard, password, automatic=False)
+        assert isinstance(permit, Permit)
+        permit.settle(SignInOutcome.REFUSED)
+    assert guard.attempts_left("DEMO-CO", "ws_expenses") == 0
+    assert guard.attempts_left("DEMO-CO", "ws_limited") == 2
+
+
+def test_twenty_concurrent_wrong_passwords_never_exceed_the_budget() -> None:
+    store = InMemoryGuardStore()
+    guard = SignInGuard(store, HmacFingerprinter(), policy=GuardPolicy(budget=2))  # real sleeps: real waits
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> str:
+        admission = admit(guard, f"wrong-{n}", automatic=n % 2 == 0, wait_seconds=2.0)
+        if isinstance(admission, Blocked):
+            return admission.verdict.value
+        with lock:
+            sent.append(f"wrong-{n}")
+        time.sleep(0.01)  # Intacct thinking
+        admission.settle(SignInOutcome.REFUSED)
+        return "sent"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        verdicts = list(pool.map(one, range(20)))
+    assert len(sent) == 2 and verdicts.count("sent") == 2
+    assert set(verdicts) - {"sent"} <= {Verdict.BUDGET_SPENT.value, Verdict.BUSY.value}
+    assert store.states[Identity.of("DEMO-CO", "ws_expenses")].strikes == 2
+
+
+def test_conflicting_writes_are_decided_again_and_endless_ones_answer_busy() -> None:
+    store = InMemoryGuardStore()
+    guard = guard_with(store)
+    store.conflicts = 3
+    assert isinstance(admit(guard, "pw", automatic=False), Permit)
+    store.conflicts = 1000
+    blocked = admit(guard, "other", automatic=False)
+    assert isinstance(blocked, Blocked) and blocked.verdict is Verdict.BUSY
+
+
+def test_a_request_waits_for_a_running_sign_in_of_the_same_user() -> None:
+    store = InMemoryGuardStore()
+    guard = SignInGuard(store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
+    first = admit(guard, "right", automatic=False)
+    assert isinstance(first, Permit)
+    threading.Timer(0.2, first.settle, args=(SignInOutcome.ACCEPTED,)).start()
+    second = admit(guard, "right", automatic=True, wait_seconds=3.0)
+    assert isinstance(second, Permit)
+    impatient = admit(guard, "right", automatic=True)  # the health check does not wait
+    assert isinstance(impatient, Blocked) and impatient.verdict is Verdict.BUSY
+
+
+def test_events_name_refusals_unanswered_sign_ins_blocks_and_a_budget_spent_once() -> None:
+    events: list[GuardEvent] = []
+    guard = guard_with(InMemoryGuardStore(), events)
+    for password, outcome in (("w1", SignInOutcome.REFUSED), ("w2", SignInOutcome.UNANSWERED)):
+        permit = admit(guard, password, automatic=False)
+        assert isinstance(permit, Permit)
+        permit.settle(outcome)
+    admit(guard, "w3", automatic=False)
+    admit(guard, "w1", automatic=False)
+    assert [(e.kind, e.verdict) for e in events] == [
+        ("refused", None),
+        ("budget_spent", None),
+        ("unanswered", None),
+        ("blocked", Verdict.BUDGET_SPENT),
+        ("blocked", Verdict.REFUSED_PASSWORD),
+    ]
+
+
+def test_a_settle_is_counted_once() -> None:
+    store = InMemoryGuardStore()
+    guard = guard_with(store)
+    permit = admit(guard, "w1", automatic=False)
+    assert isinstance(permit, Permit)
+    permit.settle(SignInOutcome.REFUSED)
+    permit.settle(SignInOutcome.NOT_SENT)  # e.g. the service's safety net after the verifier settled it
+    assert guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+
+
+def test_a_store_that_fails_while_settling_leaves_the_attempt_counted() -> None:
+    store = InMemoryGuardStore()
+    guard = guard_with(store)
+    permit = admit(guard, "w1", automatic=False)
+    assert isinstance(permit, Permit)
+    store.broken = True
+    permit.settle(SignInOutcome.NOT_SENT)  # logged, never raised
+    store.broken = False
+    assert guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+
+
+def test_a_store_that_fails_before_admitting_sends_nothing() -> None:
+    store = InMemoryGuardStore()
+    store.broken = True
+    with pytest.raises(ConnectionError):
+        admit(guard_with(store), "pw", automatic=False)
+
+
+def test_blocked_answers_say_when_a_confirmation_is_possible() -> None:
+    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    guard = SignInGuard(InMemoryGuardStore(), HmacFingerprinter(), clock=lambda: now, sleep=lambda _: None)
+    for password in ("w1", "w2"):
+        permit = admit(guard, password, automatic=False)
+        assert isinstance(permit, Permit)
+        permit.settle(SignInOutcome.REFUSED)
+    blocked = admit(guard, "w3", automatic=False)
+    assert isinstance(blocked, Blocked)
+    assert (blocked.attempts_left, blocked.confirmation_available_at) == (0, now)

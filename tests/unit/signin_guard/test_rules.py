@@ -1,0 +1,197 @@
+"""The sign-in guard's rules, pure: no store, no clock, no AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connection_service.intacct import SignInOutcome
+from connection_service.signin_guard import GuardPolicy, GuardState, Verdict
+from connection_service.signin_guard.rules import Decision, decide, expire_pending, settle
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+POLICY = GuardPolicy(budget=2)
+RIGHT, WRONG_1, WRONG_2, WRONG_3 = "fp-right", "fp-wrong-1", "fp-wrong-2", "fp-wrong-3"
+
+
+def ask(
+    state: GuardState,
+    fingerprint: str,
+    *,
+    at: datetime = NOW,
+    automatic: bool = False,
+    confirm: bool = False,
+    lease: timedelta = timedelta(seconds=30),
+) -> Decision:
+    return decide(
+        state,
+        fingerprint,
+        now=at,
+        policy=POLICY,
+        automatic=automatic,
+        confirm=confirm,
+        lease_id=f"lease-{fingerprint}-{at.timestamp()}",
+        lease_until=at + lease,
+    )
+
+
+def attempt(
+    state: GuardState, fingerprint: str, outcome: SignInOutcome, *, at: datetime = NOW, **options: bool
+) -> GuardState:
+    """Admits a sign-in (it must be admitted) and settles it with `outcome`."""
+    decision = ask(state, fingerprint, at=at, **options)
+    assert decision.admitted, decision.verdict
+    assert decision.state.pending is not None
+    return settle(
+        decision.state,
+        lease_id=decision.state.pending.lease_id,
+        fingerprint=fingerprint,
+        outcome=outcome,
+        now=at,
+        policy=POLICY,
+    )
+
+
+def connected() -> GuardState:
+    return attempt(GuardState(), RIGHT, SignInOutcome.ACCEPTED)
+
+
+def test_a_new_identity_is_admitted_with_its_strike_counted_before_sending() -> None:
+    decision = ask(GuardState(), WRONG_1)
+    assert decision.admitted and decision.state.strikes == 1
+    assert decision.state.pending is not None and decision.state.pending.fingerprint == WRONG_1
+
+
+def test_a_refused_password_is_never_sent_again_and_says_when_it_was_refused() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    later = NOW + timedelta(days=3)
+    for automatic in (False, True):
+        decision = ask(state, WRONG_1, at=later, automatic=automatic)
+        assert (decision.verdict, decision.since) == (Verdict.REFUSED_PASSWORD, NOW)
+
+
+def test_the_budget_stops_new_passwords_and_time_alone_never_re_arms_it() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    assert state.attempts_left(POLICY) == 1
+    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
+    assert state.attempts_left(POLICY) == 0
+    for later in (NOW, NOW + timedelta(days=1), NOW + timedelta(days=365)):
+        assert ask(state, RIGHT, at=later).verdict is Verdict.BUDGET_SPENT
+
+
+def test_a_successful_sign_in_re_arms_the_budget_and_forgets_the_refusals() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    state = attempt(state, RIGHT, SignInOutcome.ACCEPTED)
+    assert (state.strikes, state.refused, state.known_good) == (0, {}, RIGHT)
+    assert ask(state, WRONG_1).admitted  # forgotten: the password may have been changed to it since
+
+
+def test_the_known_good_password_goes_through_a_budget_spent_by_others() -> None:
+    state = attempt(connected(), WRONG_1, SignInOutcome.REFUSED)
+    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
+    assert ask(state, WRONG_3).verdict is Verdict.BUDGET_SPENT
+    for automatic in (False, True):
+        assert ask(state, RIGHT, automatic=automatic).admitted
+    healed = attempt(state, RIGHT, SignInOutcome.ACCEPTED, automatic=True)
+    assert healed.strikes == 0 and ask(healed, WRONG_3).admitted
+
+
+def test_a_known_good_password_that_is_refused_joins_the_refused_ones() -> None:
+    state = attempt(connected(), RIGHT, SignInOutcome.REFUSED)  # changed in Intacct meanwhile
+    assert state.known_good is None and RIGHT in state.refused
+    assert ask(state, RIGHT, automatic=True).verdict is Verdict.REFUSED_PASSWORD
+
+
+def test_an_unanswered_sign_in_counts_and_is_not_resent_automatically() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.UNANSWERED)
+    assert state.strikes == 1 and WRONG_1 in state.unanswered
+    decision = ask(state, WRONG_1, automatic=True)
+    assert (decision.verdict, decision.since) == (Verdict.UNCONFIRMED_PASSWORD, NOW)
+    assert ask(state, WRONG_1).admitted  # an admin may try it once more, within the budget
+
+
+def test_an_unanswered_known_good_password_is_retried_automatically_only_within_the_budget() -> None:
+    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True)
+    state = attempt(state, RIGHT, SignInOutcome.UNANSWERED, automatic=True)
+    assert state.spent(POLICY)
+    assert ask(state, RIGHT, automatic=True).verdict is Verdict.UNCONFIRMED_PASSWORD
+    assert ask(state, RIGHT).verdict is Verdict.BUDGET_SPENT  # no bypass for a password gone silent
+
+
+@pytest.mark.parametrize("outcome", [SignInOutcome.NOT_SENT, SignInOutcome.NOT_JUDGED])
+def test_a_sign_in_intacct_did_not_judge_gives_its_strike_back(outcome: SignInOutcome) -> None:
+    state = attempt(GuardState(), WRONG_1, outcome)
+    assert (state.strikes, state.refused, state.unanswered, state.pending) == (0, {}, {}, None)
+
+
+def test_one_sign_in_at_a_time_per_identity() -> None:
+    admitted = ask(GuardState(), WRONG_1).state
+    busy = ask(admitted, RIGHT, at=NOW + timedelta(seconds=1))
+    assert busy.verdict is Verdict.BUSY and busy.since == NOW + timedelta(seconds=30)
+
+
+def test_a_sign_in_never_settled_counts_as_unanswered_once_its_lease_ends() -> None:
+    admitted = ask(GuardState(), WRONG_1).state  # the Lambda died after sending
+    later = NOW + timedelta(seconds=31)
+    expired = expire_pending(admitted, later)
+    assert (expired.strikes, expired.pending, expired.unanswered) == (1, None, {WRONG_1: NOW})
+    assert ask(admitted, WRONG_1, at=later, automatic=True).verdict is Verdict.UNCONFIRMED_PASSWORD
+
+
+def test_a_late_settle_still_records_a_success_or_a_refusal_but_refunds_nothing() -> None:
+    decision = ask(GuardState(), RIGHT)
+    assert decision.state.pending is not None
+    lease = decision.state.pending.lease_id
+    expired = expire_pending(decision.state, NOW + timedelta(minutes=5))
+    late = {"lease_id": lease, "fingerprint": RIGHT, "now": NOW + timedelta(minutes=5), "policy": POLICY}
+    assert settle(expired, outcome=SignInOutcome.NOT_SENT, **late) == expired  # type: ignore[arg-type]
+    accepted = settle(expired, outcome=SignInOutcome.ACCEPTED, **late)  # type: ignore[arg-type]
+    assert (accepted.strikes, accepted.known_good) == (0, RIGHT)
+
+
+def test_a_confirmation_buys_exactly_one_more_attempt_once_a_day() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
+    confirmed = ask(state, RIGHT, confirm=True)
+    assert confirmed.admitted and confirmed.confirmed
+    assert confirmed.state.last_confirmation_at == NOW and confirmed.state.extra_attempts == 1
+    state = attempt(state, WRONG_3, SignInOutcome.REFUSED, confirm=True)  # the admin mistyped again
+    in_an_hour = NOW + timedelta(hours=1)
+    assert ask(state, RIGHT, at=in_an_hour, confirm=True).verdict is Verdict.BUDGET_SPENT
+    assert state.confirmation_available_at(POLICY, in_an_hour) == NOW + timedelta(hours=24)
+    tomorrow = NOW + timedelta(hours=24)
+    assert ask(state, RIGHT, at=tomorrow, confirm=True).admitted
+
+
+def test_a_confirmation_is_not_spent_while_the_budget_lasts() -> None:
+    decision = ask(GuardState(), RIGHT, confirm=True)
+    assert decision.admitted and not decision.confirmed and decision.state.last_confirmation_at is None
+
+
+def test_a_confirmation_lets_a_refused_password_be_tried_once_more() -> None:
+    """A user locked by someone else answers even the right password with a refusal; once an Intacct admin
+    unlocks it, the admin saves the same password again, confirming."""
+    state = attempt(GuardState(), RIGHT, SignInOutcome.REFUSED)
+    assert ask(state, RIGHT).verdict is Verdict.REFUSED_PASSWORD
+    assert ask(state, RIGHT, confirm=True).admitted
+
+
+def test_the_remembered_passwords_are_bounded() -> None:
+    state = GuardState()
+    policy = GuardPolicy(budget=2, remembered_passwords=3)
+    for n in range(6):
+        state = settle(
+            state,
+            lease_id="none",
+            fingerprint=f"fp-{n}",
+            outcome=SignInOutcome.REFUSED,
+            now=NOW + timedelta(seconds=n),
+            policy=policy,
+        )
+    assert list(state.refused) == ["fp-3", "fp-4", "fp-5"]
+
+
+def test_a_budget_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        GuardPolicy(budget=0)
