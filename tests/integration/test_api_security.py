@@ -151,7 +151,10 @@ def test_the_demo_password_appears_nowhere(stack: Stack, capsys: pytest.CaptureF
         "simulator log": json.dumps(stack.simulator.requests()),
     }
     assert len(records) > 20 and len(surfaces["stdout (JSON logs and EMF metrics)"]) > 0
+    assert "SIGNIN#" in surfaces["dynamodb"]  # the sign-in guard's state is there, as fingerprints
     for name, text in surfaces.items():
+        for wrong in WRONG_PASSWORDS:
+            assert wrong not in text, f"a refused password leaked into {name}"
         assert DEMO_PASSWORD not in text, f"the password leaked into {name}"
         assert "Sender-Demo-1" not in text, f"the sender password leaked into {name}"
     # ...while it is really stored where it belongs.
@@ -160,9 +163,16 @@ def test_the_demo_password_appears_nowhere(stack: Stack, capsys: pytest.CaptureF
     assert any("/tenant/acme/connection/" in name for name in names)
 
 
+WRONG_PASSWORDS = ("Wrong-Zq81x!", "Wrong-Kp27y?")
+
+
 def _break_and_repair_everything(stack: Stack) -> None:
     connection_id = stack.connect()["id"]
-    stack.edit(connection_id)  # connected
+    stack.edit(connection_id, user_password=WRONG_PASSWORDS[0])  # refused: the guard keeps a fingerprint
+    stack.edit(connection_id, user_password=WRONG_PASSWORDS[0])  # not sent again
+    stack.edit(connection_id, user_password=WRONG_PASSWORDS[1])
+    stack.edit(connection_id)  # 429: the guard's budget is spent
+    stack.edit(connection_id, confirm_sign_in_reset=True)  # connected
     stack.edit(connection_id, user_id="ws_limited")  # missing permissions
     stack.edit(connection_id, entity_id="NO-SUCH-ENTITY")  # entity invalid
     stack.edit(connection_id, company_id="NOSENDER-CO", confirm_company_change=True)
