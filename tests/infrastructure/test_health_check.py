@@ -19,9 +19,13 @@ def _queue(template: Template, logical_id: str) -> dict[str, Any]:
 
 
 def _worker_sqs_event(template: Template) -> dict[str, Any]:
-    events = template["Resources"]["HealthWorkerFunction"]["Properties"]["Events"]
-    (event,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
-    return dict(event)
+    (mapping,) = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    assert mapping["FunctionName"] == {"Ref": "HealthWorkerFunction"}
+    return dict(mapping)
 
 
 def test_health_queue_is_high_throughput_fifo(template: Template) -> None:
@@ -51,7 +55,7 @@ def test_redrive_to_a_fifo_dead_letter_queue_after_few_receives(template: Templa
 
 def test_worker_event_source_reports_partial_failures_and_caps_concurrency(template: Template) -> None:
     event = _worker_sqs_event(template)
-    assert event["Queue"] == {"Fn::GetAtt": ["HealthQueue", "Arn"]}
+    assert event["EventSourceArn"] == {"Fn::GetAtt": ["HealthQueue", "Arn"]}
     assert "ReportBatchItemFailures" in event["FunctionResponseTypes"]
     assert 1 <= int(event["BatchSize"]) <= 10  # FIFO batches are at most 10
     assert "MaximumConcurrency" in event["ScalingConfig"]

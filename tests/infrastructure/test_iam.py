@@ -211,3 +211,8 @@ def _check_key_policy(template: Template, name: str, key: dict[str, Any]) -> Non
                 ":role" + str(sub_text(template["Globals"]["Function"]["RolePath"])) + "*"
             )
             assert not any(action in ("kms:*", "*") for action in as_list(statement["Action"]))
+
+
+def test_secrets_filled_by_hand_survive_the_stack(template: Template) -> None:
+    sender = template["Resources"]["PlatformSenderSecret"]
+    assert (sender["DeletionPolicy"], sender["UpdateReplacePolicy"]) == ("Retain", "Retain")

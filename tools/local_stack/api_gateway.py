@@ -187,7 +187,12 @@ class ApiGatewayEmulator:
                     {"content-type": "application/json", "www-authenticate": "Bearer"},
                     '{"message":"Unauthorized"}',
                 )
-            text = body.decode("utf-8") if body else None
+            text: str | bytes | None = None
+            if body:
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = body  # API Gateway passes bodies that are not UTF-8 text base64-encoded
             event = http_api_event(
                 method=method,
                 path=path,

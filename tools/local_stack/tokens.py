@@ -78,4 +78,20 @@ class TokenAuthority:
             )
         except jwt.PyJWTError:
             return None
-        return {name: value if isinstance(value, str) else str(value) for name, value in claims.items()}
+        return api_gateway_claims(claims)
+
+
+def api_gateway_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Claims as the HTTP API JWT authorizer hands them to a function: strings, lists as "[a b]".
+
+    Claims that are not text (null, booleans, numbers, objects) are left out rather than turned into text
+    like "None", so a token whose tenant claim is not a string is refused instead of naming a tenant "None".
+    Registered claims the authorizer itself checks (exp, iat, nbf) are numbers and are not needed further.
+    """
+    rendered: dict[str, str] = {}
+    for name, value in claims.items():
+        if isinstance(value, str):
+            rendered[name] = value
+        elif isinstance(value, list):
+            rendered[name] = "[" + " ".join(str(item) for item in value) + "]"
+    return rendered

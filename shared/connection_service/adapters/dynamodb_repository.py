@@ -50,15 +50,16 @@ def from_wire(item: dict[str, Any]) -> Item:
 
 
 def _cancelled(error: ClientError) -> bool:
-    """Whether a write failed on one of its conditions (and only that: throttling or a transaction conflict
-    with another request is an ordinary error, retried by botocore and then raised)."""
+    """Whether a write lost to another request: one of its conditions failed, or DynamoDB cancelled its
+    transaction because another transaction was writing the same item (TransactionConflict, which botocore
+    does not retry). Either way the caller re-reads and decides again (the concurrency rule)."""
     code = error.response.get("Error", {}).get("Code")
-    if code == "ConditionalCheckFailedException":
+    if code in ("ConditionalCheckFailedException", "TransactionConflictException"):
         return True
     if code != "TransactionCanceledException":
         return False
     reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-    return "ConditionalCheckFailed" in reasons or not reasons
+    return not reasons or bool({"ConditionalCheckFailed", "TransactionConflict"} & set(reasons))
 
 
 class DynamoDBConnectionRepository:
@@ -233,11 +234,7 @@ class DynamoDBConnectionRepository:
                 ExpressionAttributeValues=to_wire({":until": iso(until), ":seen": iso(due.next_check_at)}),
             )
         except ClientError as error:
-            # Changed meanwhile, or in a transaction with another request: either way not ours this run.
-            if (
-                _cancelled(error)
-                or error.response.get("Error", {}).get("Code") == "TransactionConflictException"
-            ):
+            if _cancelled(error):  # changed meanwhile, or in a transaction with another request
                 return False
             raise
         return True

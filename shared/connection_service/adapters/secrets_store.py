@@ -1,5 +1,7 @@
 """Customer credentials in Secrets Manager: one secret per connection, encrypted with the stack's KMS key,
-tagged with the tenant. DynamoDB keeps only the secret's name and the exact version to read."""
+tagged with the tenant. DynamoDB keeps only the secret's name and the exact version to read; the secret's
+AWSCURRENT version is always that one (new values are staged as AWSPENDING until the connection records
+them)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,16 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from ..connections.errors import CredentialsUnavailable
 from ..connections.ports import SecretRef
 from ..intacct import LoginCredentials, Secret, SenderCredentials
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-_SAFE_NAME_PART = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
+_SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
+CURRENT = "AWSCURRENT"
+PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
 
 
 class PlatformNotConfigured(Exception):
@@ -44,11 +49,11 @@ class SecretsManagerCredentialStore:
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
         for part in (tenant_id, connection_id):
-            if not _SAFE_NAME_PART.match(part):
+            if not _SAFE_NAME_PART.fullmatch(part):
                 raise ValueError("tenant and connection ids must be safe secret-name parts")
         return f"{self._prefix}tenant/{tenant_id}/connection/{connection_id}"
 
-    def put(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
+    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
         name = self.secret_name(tenant_id, connection_id)
         value = json.dumps(
             {
@@ -59,13 +64,13 @@ class SecretsManagerCredentialStore:
             }
         )
         try:
-            response = self._client.put_secret_value(SecretId=name, SecretString=value)
-            return SecretRef(str(response["ARN"]), str(response["VersionId"]))
+            return self._put_pending(name, value)
         except ClientError as error:
             if _code(error) != "ResourceNotFoundException":
                 raise
         tags = {**self._tags, "tenant_id": tenant_id, "connection_id": connection_id}
         try:
+            # The first version of a new secret is current at once (Secrets Manager's rule): nothing else is.
             created = self._client.create_secret(
                 Name=name,
                 SecretString=value,
@@ -74,15 +79,48 @@ class SecretsManagerCredentialStore:
                 KmsKeyId=self._kms_key_id,
             )
         except ClientError as error:
+            if _code(error) == "InvalidRequestException":  # scheduled for deletion: a disconnect won
+                raise CredentialsUnavailable() from None
             if _code(error) != "ResourceExistsException":
                 raise
-            # Two first edits at once: the other one created it; add this value as a new version.
-            response = self._client.put_secret_value(SecretId=name, SecretString=value)
-            return SecretRef(str(response["ARN"]), str(response["VersionId"]))
+            return self._put_pending(name, value)
         return SecretRef(str(created["ARN"]), str(created["VersionId"]))
 
+    def _put_pending(self, name: str, value: str) -> SecretRef:
+        try:
+            response = self._client.put_secret_value(
+                SecretId=name, SecretString=value, VersionStages=[PENDING]
+            )
+        except ClientError as error:
+            if _code(error) == "InvalidRequestException":  # scheduled for deletion: a disconnect won
+                raise CredentialsUnavailable() from None
+            raise
+        return SecretRef(str(response["ARN"]), str(response["VersionId"]))
+
+    def promote(self, ref: SecretRef) -> None:
+        try:
+            stages = self._client.describe_secret(SecretId=ref.secret_id).get("VersionIdsToStages", {})
+            current = next((version for version, labels in stages.items() if CURRENT in labels), None)
+            if current == ref.version:
+                return
+            self._client.update_secret_version_stage(
+                SecretId=ref.secret_id,
+                VersionStage=CURRENT,
+                MoveToVersionId=ref.version,
+                **({"RemoveFromVersionId": current} if current else {}),
+            )
+        except ClientError as error:
+            if _code(error) in ("InvalidRequestException", "ResourceNotFoundException"):
+                raise CredentialsUnavailable() from None
+            raise
+
     def get(self, ref: SecretRef) -> LoginCredentials:
-        response = self._client.get_secret_value(SecretId=ref.secret_id, VersionId=ref.version)
+        try:
+            response = self._client.get_secret_value(SecretId=ref.secret_id, VersionId=ref.version)
+        except ClientError as error:
+            if _code(error) in ("InvalidRequestException", "ResourceNotFoundException"):
+                raise CredentialsUnavailable() from None  # marked for deletion: a disconnect won
+            raise
         data = json.loads(response["SecretString"])
         return LoginCredentials(
             company_id=data["company_id"],

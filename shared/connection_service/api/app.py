@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -72,6 +73,12 @@ def problem_for(error: DomainError) -> Problem:
     return Problem(400, "bad-request", str(error))
 
 
+def _raised_at(error: BaseException) -> list[str]:
+    """The innermost frames of an error as "file:line in function", without its message or values."""
+    frames = traceback.extract_tb(error.__traceback__)[-5:]
+    return [f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}" for frame in frames]
+
+
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     for router in routers:
@@ -87,8 +94,12 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
         return Problem(404, "not-found", "no such route").response()
 
     def _unexpected(error: Exception) -> Response[str]:
-        # The message could in theory carry input; log the type and the trace id only.
-        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        # An exception's message (and a traceback's locals) could carry input, so only its type and where it
+        # was raised are logged, with the request's correlation id.
+        logger.error(
+            "unhandled error",
+            extra={"error_type": type(error).__name__, "raised_at": _raised_at(error)},
+        )
         return Problem(500, "internal-error", "something went wrong on our side; try again later").response()
 
     def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:

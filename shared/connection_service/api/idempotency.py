@@ -1,7 +1,10 @@
-"""Idempotent connect: a retried POST with the same Idempotency-Key returns the first response.
+"""Idempotent connect: a retried POST with the same Idempotency-Key answers for the connection it created.
 
 Powertools Idempotency keeps the first response in the connections table (its own partition, with a TTL),
-keyed by tenant + client key, so two tenants using the same key never see each other's answers.
+keyed by tenant + client key, so two tenants using the same key never see each other's answers. A key is
+tied to a live connection: once the connection it created is disconnected, the same key connects anew
+(the new record is keyed by the key and the disconnected connection's id, so retries replay it too). A
+replay answers with the connection's current state, not the state it had when first created.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import wiring
+from ..connections.model import Connection, Status
 from .principal import Principal
+from .problems import Problem
 from .serialization import connection_json
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+# How many disconnected connections one key may be carried past (each was a connect and a disconnect).
+MAX_GENERATIONS = 20
 
 
 def _connect(principal: Principal) -> tuple[int, dict[str, Any]]:
@@ -38,7 +45,7 @@ def _idempotent_connect() -> tuple[Callable[..., dict[str, Any]], IdempotencyCon
         static_pk_value="IDEMPOTENCY#connect",
     )
     config = IdempotencyConfig(
-        event_key_jmespath="[tenant_id, idempotency_key]",
+        event_key_jmespath="[tenant_id, idempotency_key, after]",
         expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
     )
 
@@ -61,13 +68,27 @@ def connect_idempotently(
     connect_once, config = _idempotent_connect()
     if context is not None:
         config.register_lambda_context(context)  # an in-progress record expires with the invocation
-    request = {
-        "tenant_id": principal.tenant_id,
-        "idempotency_key": idempotency_key,
-        "actor": principal.subject,
-    }
-    stored = connect_once(request=request)
-    return int(stored["status"]), dict(stored["body"])
+    after: str | None = None
+    for _ in range(MAX_GENERATIONS):
+        request = {
+            "tenant_id": principal.tenant_id,
+            "idempotency_key": idempotency_key,
+            "actor": principal.subject,
+            "after": after,
+        }
+        stored = connect_once(request=request)
+        connection_id = str(stored["body"]["id"])
+        current = wiring.service().get(principal.tenant_id, connection_id)
+        if current.status is not Status.DISCONNECTED:
+            return int(stored["status"]), connection_json(current, sign_in_attempts_left=_attempts(current))
+        after = connection_id  # that connection is gone: the key now stands for a new one
+    raise Problem(
+        409, "idempotency-key-exhausted", "this Idempotency-Key has been used too often; use a new one"
+    )
+
+
+def _attempts(connection: Connection) -> int | None:
+    return wiring.service().sign_in_attempts_left(connection)
 
 
 def reset() -> None:

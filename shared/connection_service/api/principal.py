@@ -9,7 +9,7 @@ from typing import Any
 
 from .problems import Problem
 
-_TENANT_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_TENANT_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def principal_from_claims(
             401, "unauthorized", "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
     tenant = claims.get(tenant_claim)
-    if not isinstance(tenant, str) or not _TENANT_PATTERN.match(tenant):
+    if not isinstance(tenant, str) or not _TENANT_PATTERN.fullmatch(tenant):
         raise Problem(
             401,
             "unauthorized",

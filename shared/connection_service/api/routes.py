@@ -41,8 +41,11 @@ def _principal(router: APIGatewayHttpRouter) -> Principal:
 
 
 def _json_body(router: APIGatewayHttpRouter, *, required: bool) -> dict[str, Any]:
-    raw = router.current_event.decoded_body or ""
-    if len(raw.encode("utf-8")) > wiring.settings().max_body_bytes:
+    try:
+        raw = router.current_event.decoded_body or ""
+    except (UnicodeDecodeError, ValueError):  # a base64 body that is not UTF-8 (or not base64)
+        raise Problem(400, "bad-request", "the body is not UTF-8 text") from None
+    if len(raw.encode("utf-8", "surrogatepass")) > wiring.settings().max_body_bytes:
         raise Problem(
             413, "payload-too-large", f"the body must be at most {wiring.settings().max_body_bytes} bytes"
         )
@@ -54,6 +57,8 @@ def _json_body(router: APIGatewayHttpRouter, *, required: bool) -> dict[str, Any
         body = json.loads(raw)
     except ValueError:
         raise Problem(400, "bad-request", "the body is not valid JSON") from None
+    except RecursionError:  # e.g. "[" * 16000: valid-looking, too deep for any parser to keep
+        raise Problem(400, "bad-request", "the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise Problem(400, "bad-request", "the body must be a JSON object")
     return body

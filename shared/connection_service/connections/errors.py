@@ -30,6 +30,13 @@ class InvalidState(DomainError):
     """The request does not fit the connection's state (e.g. verify before any credentials were saved)."""
 
 
+class CredentialsUnavailable(InvalidState):
+    """The connection's secret is being deleted: a disconnect won the race against this request."""
+
+    def __init__(self) -> None:
+        super().__init__("the connection was disconnected meanwhile; connect again to start over")
+
+
 class CompanyChangeNotConfirmed(DomainError):
     def __init__(self, current: str) -> None:
         self.current = current

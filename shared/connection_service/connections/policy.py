@@ -44,9 +44,19 @@ class CheckSchedule:
         """
         if not connection.has_credentials or connection.status is Status.DISCONNECTED:
             return None
-        if connection.status is Status.AWAITING_CREDENTIALS and connection.health is not Health.DEGRADED:
+        # A verification that never stored its result (a crash, a timeout) left its lease in the item: its
+        # credentials are checked again whatever the status says (the sign-in guard keeps that safe).
+        interrupted = connection.verifying_until is not None
+        awaiting = (
+            connection.status is Status.AWAITING_CREDENTIALS and connection.health is not Health.DEGRADED
+        )
+        if awaiting and not interrupted:
             return None
-        if connection.status is Status.ACTION_REQUIRED and connection.reason not in RECHECKABLE_REASONS:
+        if (
+            connection.status is Status.ACTION_REQUIRED
+            and connection.reason not in RECHECKABLE_REASONS
+            and not interrupted
+        ):
             return None
         if connection.health is Health.DEGRADED and connection.transient_failures > 0:
             backoff = self.degraded_base * (1 << min(connection.transient_failures - 1, 16))

@@ -62,12 +62,25 @@ class SecretRef:
 
 
 class CredentialStore(Protocol):
-    def put(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef: ...
+    """One secret per connection. Its current version (what anyone reading it by name gets) is always the
+    credentials the connection records: a new value is staged first and made current only once the
+    connection records it."""
+
+    def secret_name(self, tenant_id: str, connection_id: str) -> str: ...
+
+    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
+        """Writes a new version that is not current yet (the first version of a new secret is, as nothing
+        else exists). Raises CredentialsUnavailable when the secret is being deleted."""
+
+    def promote(self, ref: SecretRef) -> None:
+        """Makes `ref` the current version."""
 
     def get(self, ref: SecretRef) -> LoginCredentials:
-        """Always reads Secrets Manager (no cache): a verify right after an edit must see the edit."""
+        """Always reads Secrets Manager (no cache): a verify right after an edit must see the edit.
+        Raises CredentialsUnavailable when the secret is being deleted (a disconnect won the race)."""
 
-    def delete(self, secret_id: str) -> None: ...
+    def delete(self, secret_id: str) -> None:
+        """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine)."""
 
 
 @dataclass(frozen=True)

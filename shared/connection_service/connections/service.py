@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from .errors import (
     CompanyChangeNotConfirmed,
     ConcurrentModification,
     ConnectionNotFound,
+    CredentialsUnavailable,
     FieldProblem,
     InvalidInput,
     InvalidState,
@@ -44,6 +45,10 @@ def utc_now() -> datetime:
 
 def new_connection_id() -> str:
     return uuid.uuid4().hex
+
+
+# A disconnect re-reads and tries again when the connection changed under it (a check storing its result).
+DISCONNECT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -143,9 +148,20 @@ class ConnectionService:
             connection, login, Trigger.CREDENTIALS_EDIT, actor, given.confirm_sign_in_reset, budget_seconds
         )
         with _released_unless_settled(admission):
-            ref = self._credentials.put(tenant_id, connection_id, login)
-            changed, entry = transitions.record_credentials(
+            # 1. Take the connection before writing any secret: a racing edit or disconnect loses here, with
+            #    nothing written. The secret's name goes in now, so a disconnect from here on deletes it.
+            named = replace(
                 connection,
+                secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
+            )
+            leased = self._repository.save(
+                self._lease.begin(named, budget_seconds, Trigger.CREDENTIALS_EDIT),
+                expected_version=connection.version,
+            )
+            # 2. Stage the new value (not current yet), 3. record it, 4. make it current.
+            ref = self._credentials.stage(tenant_id, connection_id, login)
+            changed, entry = transitions.record_credentials(
+                leased,
                 company_id=given.company_id,
                 entity_id=given.entity_id,
                 user_id=given.user_id,
@@ -155,7 +171,12 @@ class ConnectionService:
                 actor=actor,
             )
             changed = self._lease.begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
-            stored = self._repository.save(changed, expected_version=connection.version, entry=entry)
+            try:
+                stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
+            except ConcurrentModification:
+                self._discard_if_disconnected(tenant_id, connection_id, ref)
+                raise
+            self._promote(stored, ref)
             return self._verify_and_store(
                 stored, login, admission, Trigger.CREDENTIALS_EDIT, actor, budget_seconds
             )
@@ -191,21 +212,27 @@ class ConnectionService:
     def disconnect(self, tenant_id: str, connection_id: str, *, actor: str) -> Connection:
         """Marks the connection DISCONNECTED (history kept) and deletes its secret with a recovery window.
 
-        Repeating it is safe and finishes a deletion an earlier attempt could not complete.
+        Idempotent: a repeat, or a disconnect racing another one, answers the same and finishes a deletion
+        an earlier attempt could not complete. A concurrent edit or verification does not stop it.
         """
-        connection = self.get(tenant_id, connection_id)
-        if connection.status is Status.DISCONNECTED:
+        for _ in range(DISCONNECT_ATTEMPTS):
+            connection = self.get(tenant_id, connection_id)
+            if connection.status is Status.DISCONNECTED:
+                if connection.secret_id is not None:
+                    self._credentials.delete(connection.secret_id)
+                return connection
+            changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
+            try:
+                stored = self._repository.save(
+                    changed, expected_version=connection.version, entry=entry, release_provider=True
+                )
+            except ConcurrentModification:
+                continue  # changed meanwhile (an edit, a check, another disconnect): decide again
             if connection.secret_id is not None:
                 self._credentials.delete(connection.secret_id)
-            return connection
-        changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
-        stored = self._repository.save(
-            changed, expected_version=connection.version, entry=entry, release_provider=True
-        )
-        if connection.secret_id is not None:
-            self._credentials.delete(connection.secret_id)
-        self._outbox.publish(entry)
-        return stored
+            self._outbox.publish(entry)
+            return stored
+        raise ConcurrentModification()
 
     def health_check(
         self, tenant_id: str, connection_id: str, *, claimed_until: datetime, budget_seconds: float
@@ -223,7 +250,10 @@ class ConnectionService:
             return None  # e.g. credentials refused at sign-in: never signed in again by the health check
         if connection.verifying(self._clock()):
             return None  # an admin's verification is running; its result will do
-        login = self._stored_login(connection)
+        try:
+            login = self._stored_login(connection)
+        except CredentialsUnavailable:
+            return None  # disconnected meanwhile
         admission = sign_in.admit_for_health_check(self._guard, login, budget_seconds=budget_seconds)
         if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
             return None
@@ -282,6 +312,25 @@ class ConnectionService:
                 )
             )
             raise
+
+    def _discard_if_disconnected(self, tenant_id: str, connection_id: str, ref: SecretRef) -> None:
+        """After a staged value could not be recorded: a disconnect that won the race leaves the secret to
+        nobody, so it goes (no secret outlives its connection). A live connection keeps its current version;
+        the staged one is never made current."""
+        fresh = self._repository.get(tenant_id, connection_id)
+        if fresh is None or fresh.status is Status.DISCONNECTED:
+            self._credentials.delete(ref.secret_id)
+
+    def _promote(self, connection: Connection, ref: SecretRef) -> None:
+        """Makes the recorded version the secret's current one. The connection holds its lease, so no other
+        edit can promote in between; a failure is logged (the verification reads by version id anyway)."""
+        try:
+            self._credentials.promote(ref)
+        except Exception as error:
+            logger.error(
+                "new credentials recorded but not made the secret's current version",
+                extra={"connection_id": connection.id, "error_type": type(error).__name__},
+            )
 
     def _stored_login(self, connection: Connection) -> LoginCredentials:
         assert connection.secret_id is not None and connection.secret_version is not None

@@ -81,13 +81,13 @@ class VerificationLease:
     def begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
         """The connection taken for one verification (not stored yet: the caller saves it)."""
         now = self._clock()
-        checkable = self._schedule.next_check_at(connection, now, self._rng) is not None
         return transitions.begin_verification(
             connection,
             now=now,
             lease=timedelta(seconds=budget_seconds) + LEASE_MARGIN,
             by=by,
-            retry_after=self._schedule.degraded_base if checkable else None,
+            # If no result is ever stored, the health check looks at these credentials after the lease.
+            retry_after=self._schedule.degraded_base if connection.has_credentials else None,
         )
 
     def store_result(
