@@ -28,6 +28,7 @@ class Settings:
     worker_verification_budget_seconds: float = 50.0
     check_interval_seconds: int = 3600
     sign_in_refusal_budget: int = 2
+    tenant_refused_sign_ins_per_hour: int = 10
     fingerprint_key_id: str = ""
     secret_recovery_days: int = 7
     health_queue_url: str = ""
@@ -53,6 +54,7 @@ class Settings:
             worker_verification_budget_seconds=float(env.get("WORKER_VERIFICATION_BUDGET_SECONDS", "50")),
             check_interval_seconds=int(env.get("CHECK_INTERVAL_SECONDS", "3600")),
             sign_in_refusal_budget=int(env.get("SIGN_IN_REFUSAL_BUDGET", "2")),
+            tenant_refused_sign_ins_per_hour=int(env.get("TENANT_REFUSED_SIGN_INS_PER_HOUR", "10")),
             fingerprint_key_id=env["FINGERPRINT_KEY_ID"],
             secret_recovery_days=int(env.get("SECRET_RECOVERY_DAYS", "7")),
             health_queue_url=env.get("HEALTH_QUEUE_URL", ""),

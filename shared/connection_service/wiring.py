@@ -8,6 +8,7 @@ from datetime import timedelta
 import boto3
 
 from .adapters.dynamodb_guard_store import DynamoDBGuardStore
+from .adapters.dynamodb_refusal_quota import DynamoDBRefusalQuota
 from .adapters.dynamodb_repository import DynamoDBConnectionRepository
 from .adapters.event_publisher import EventBridgePublisher
 from .adapters.kms_fingerprinter import KmsFingerprinter
@@ -82,6 +83,9 @@ def build_service(verifier: Verifier) -> ConnectionService:
         EventBridgePublisher(boto3.client("events"), config.event_bus_name),
         verifier,
         sign_in_guard(),
+        DynamoDBRefusalQuota(
+            boto3.client("dynamodb"), config.table_name, per_hour=config.tenant_refused_sign_ins_per_hour
+        ),
         settings=service_settings(config),
     )
 

@@ -240,3 +240,34 @@ def test_other_tenants_spending_the_budget_cannot_stop_the_owners_connection(gua
         drain(guarded.resources.queue_url)
         assert connection(guarded, owner, "owner")["status"] == "CONNECTED"
     assert_never_locked(guarded)
+
+
+def test_a_tenant_trying_passwords_on_many_users_is_stopped_by_its_hourly_quota(guarded: Stack) -> None:
+    connection_id = guarded.connect()["id"]
+    users = [f"ws_user_{n}" for n in range(12)]  # unknown users are refused like wrong passwords
+    answers = [guarded.edit(connection_id, user_id=user, user_password="Summer2026!") for user in users]
+    assert [a.status for a in answers[:10]] == [200] * 10
+    stopped = answers[10]
+    assert stopped.status == 429 and stopped.json["type"] == "/problems/too-many-refused-sign-ins"
+    assert 0 < int(stopped.headers["retry-after"]) <= 3601
+    assert guarded.connect("another-tenant")  # other tenants are not affected
+    other = guarded.connect("third-tenant")["id"]
+    assert guarded.edit(other, tenant="third-tenant").json["status"] == "CONNECTED"
+
+
+def test_a_failure_on_our_side_before_sending_costs_the_user_nothing(
+    guarded: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection_id = guarded.connect()["id"]
+    verifier = wiring.service()._verifier
+
+    def sender_unreadable() -> None:
+        raise ConnectionError("Secrets Manager throttled the sender secret")
+
+    monkeypatch.setattr(verifier, "_current_client", sender_unreadable)
+    for _ in range(3):
+        assert guarded.edit(connection_id).status == 500
+    monkeypatch.undo()
+    assert guarded.simulator.requests("DEMO-CO") == []
+    saved = guarded.edit(connection_id)
+    assert saved.json["status"] == "CONNECTED" and saved.json["sign_in_attempts_left"] == BUDGET

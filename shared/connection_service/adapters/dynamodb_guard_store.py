@@ -3,8 +3,9 @@ condition so two Lambdas can never both spend an identity's last sign-in attempt
 
 pk = SIGNIN#<sha256 of company and user>   sk = GUARD
 The item names the identity (company and user IDs, folded) for operators and nothing else: no tenant, no
-connection, no password — only keyed fingerprints. It expires by TTL ("expiration"): 30 days after its last
-change when nothing counts against the user, 400 days when something does (see README).
+connection, no password — only keyed fingerprints. Only a clean state (nothing counts against the user)
+expires by TTL ("expiration"), 30 days after its last change; an item with strikes or remembered passwords
+is kept until a successful sign-in cleans it: time alone never re-arms a budget.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 GUARD_SK = "GUARD"
 CLEAN_STATE_KEPT = timedelta(days=30)
-STRIKES_KEPT = timedelta(days=400)
 
 
 def guard_pk(identity: Identity) -> str:
@@ -41,7 +41,7 @@ def _times(values: Any) -> dict[str, datetime]:
 def state_to_item(identity: Identity, state: GuardState) -> Item:
     updated_at = state.updated_at
     assert updated_at is not None, "a stored guard state always has a change time"
-    kept = STRIKES_KEPT if state.strikes or state.pending else CLEAN_STATE_KEPT
+    clean = not (state.strikes or state.pending or state.refused or state.unanswered or state.extra_attempts)
     item: Item = {
         "pk": guard_pk(identity),
         "sk": GUARD_SK,
@@ -54,8 +54,9 @@ def state_to_item(identity: Identity, state: GuardState) -> Item:
         "extra_attempts": state.extra_attempts,
         "updated_at": iso(updated_at),
         "version": state.version,
-        "expiration": int((updated_at + kept).timestamp()),
     }
+    if clean:
+        item["expiration"] = int((updated_at + CLEAN_STATE_KEPT).timestamp())
     optional = {
         "known_good": state.known_good,
         "last_success_at": iso(state.last_success_at),

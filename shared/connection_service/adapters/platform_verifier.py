@@ -50,7 +50,9 @@ class PlatformVerifier:
             client = self._current_client()
         except PlatformNotConfigured:
             return not_run(Reason.PLATFORM_CREDENTIALS_INVALID, login, sender_id=NOT_CONFIGURED)
-        result = ConnectionVerifier(client).verify(login, deadline=deadline, on_sign_in=permit.settle)
+        result = ConnectionVerifier(client).verify(
+            login, deadline=deadline, on_sending=permit.mark_sending, on_sign_in=permit.settle
+        )
         if result.reason is Reason.PLATFORM_CREDENTIALS_INVALID:
             with self._lock:
                 self._loaded_at = 0.0  # re-read the secret next time: operations may have fixed it

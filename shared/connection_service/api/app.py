@@ -23,6 +23,7 @@ from ..connections.errors import (
     RetryLater,
     SignInBudgetSpent,
     SignInInProgress,
+    TooManyRefusedSignIns,
 )
 from ..observability import logger, metrics, tracer
 from .problems import Problem
@@ -61,10 +62,15 @@ def problem_for(error: DomainError) -> Problem:
             },
         )
     if isinstance(error, RetryLater):
-        # Another verification of the connection, or another sign-in as the same Intacct user, is running.
-        slug = "sign-in-in-progress" if isinstance(error, SignInInProgress) else "verification-in-progress"
+        # The tenant's hourly quota of refused sign-ins is a rate limit; a running verification of the
+        # connection, or sign-in as the same Intacct user, is a conflict.
+        status, slug = 409, "verification-in-progress"
+        if isinstance(error, SignInInProgress):
+            slug = "sign-in-in-progress"
+        elif isinstance(error, TooManyRefusedSignIns):
+            status, slug = 429, "too-many-refused-sign-ins"
         return Problem(
-            409,
+            status,
             slug,
             str(error),
             headers={"Retry-After": str(error.retry_after_seconds)},

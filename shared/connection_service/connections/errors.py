@@ -70,6 +70,15 @@ class SignInInProgress(RetryLater):
         )
 
 
+class TooManyRefusedSignIns(RetryLater):
+    def __init__(self, retry_after_seconds: int, limit: int) -> None:
+        super().__init__(
+            retry_after_seconds,
+            f"Intacct refused {limit} sign-ins from this account's admins within the hour; wait before "
+            "trying other credentials",
+        )
+
+
 class SignInBudgetSpent(DomainError):
     """The sign-in guard stopped sending sign-ins for this Intacct user until an admin acts."""
 

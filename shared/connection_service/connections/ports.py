@@ -83,6 +83,19 @@ class CredentialStore(Protocol):
         """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine)."""
 
 
+class RefusalQuota(Protocol):
+    """Refused or unanswered sign-ins a tenant's admins caused, per hour, across every Intacct user they
+    named. The sign-in guard protects each user; this bounds how many users one tenant can try passwords
+    on through our Sender ID (password spraying), and how much refusal traffic it can cause."""
+
+    per_hour: int
+
+    def retry_after(self, tenant_id: str, now: datetime) -> int | None:
+        """Seconds until the tenant may sign in again, or None when it may now."""
+
+    def record(self, tenant_id: str, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class StatusChanged:
     event_id: str  # the history entry's id: consumers can drop the rare duplicate

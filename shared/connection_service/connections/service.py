@@ -29,11 +29,12 @@ from .errors import (
     InvalidInput,
     InvalidState,
     SignInBudgetSpent,
+    TooManyRefusedSignIns,
 )
 from .model import Connection, HistoryEntry, Status, Trigger
 from .outbox import StatusEventOutbox
 from .policy import CheckSchedule
-from .ports import ConnectionRepository, CredentialStore, EventPublisher, SecretRef, Verifier
+from .ports import ConnectionRepository, CredentialStore, EventPublisher, RefusalQuota, SecretRef, Verifier
 from .verification_lease import VerificationLease, VerificationReport
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def new_connection_id() -> str:
     return uuid.uuid4().hex
 
 
+# A sign-in is not started this close to the end of its permit's lease.
+PERMIT_MARGIN_SECONDS = 2.0
 # A disconnect re-reads and tries again when the connection changed under it (a check storing its result).
 DISCONNECT_ATTEMPTS = 5
 
@@ -64,6 +67,7 @@ class ConnectionService:
         events: EventPublisher,
         verifier: Verifier,
         guard: SignInGuard,
+        refusals: RefusalQuota,
         *,
         settings: ServiceSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -74,6 +78,7 @@ class ConnectionService:
         self._credentials = credentials
         self._verifier = verifier
         self._guard = guard
+        self._refusals = refusals
         self._settings = settings or ServiceSettings()
         self._clock = clock
         self._new_id = new_id
@@ -291,6 +296,9 @@ class ConnectionService:
         confirm: bool,
         budget_seconds: float,
     ) -> Permit | Blocked:
+        wait = self._refusals.retry_after(connection.tenant_id, self._clock())
+        if wait is not None:
+            raise TooManyRefusedSignIns(wait, self._refusals.per_hour)
         try:
             return sign_in.admit_for_admin(self._guard, login, confirm=confirm, budget_seconds=budget_seconds)
         except SignInBudgetSpent as spent:
@@ -348,10 +356,16 @@ class ConnectionService:
         started_at = self._clock()
         result: VerificationResult
         if isinstance(admission, Permit):
+            # Never send after the permit's lease: the guard would count it as unanswered and could let
+            # another sign-in of the same user go ahead meanwhile.
+            lease_left = (admission.lease_until - self._clock()).total_seconds() - PERMIT_MARGIN_SECONDS
+            deadline = Deadline(max(0.0, min(budget_seconds, lease_left)))
             try:
-                result = self._verifier.verify(login, deadline=Deadline(budget_seconds), permit=admission)
-            except BaseException:
-                admission.settle(SignInOutcome.UNANSWERED)  # it may have been sent before the failure
+                result = self._verifier.verify(login, deadline=deadline, permit=admission)
+            except Exception:
+                # Failed before the sign-in left (our sender secret unreadable, …): nothing was sent.
+                admission.settle(SignInOutcome.UNANSWERED if admission.sending else SignInOutcome.NOT_SENT)
+                self._lease.end_early(connection)
                 raise
         else:
             explanation = sign_in.explain(admission, login)
@@ -375,7 +389,17 @@ class ConnectionService:
                 "support_ids": list(result.support_ids),
             },
         )
+        if trigger is not Trigger.HEALTH_CHECK and _counts_as_refusal(result):
+            self._refusals.record(connection.tenant_id, self._clock())
         return self._lease.store_result(connection, result, trigger, actor, started_at)
+
+
+def _counts_as_refusal(result: VerificationResult) -> bool:
+    """What a tenant's hourly quota counts: sign-ins Intacct refused or left unanswered, and answers that a
+    password was refused before (free for us, so they must not be a free way to test guesses either)."""
+    return result.sign_in in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED) or (
+        result.blocked == Verdict.REFUSED_PASSWORD.value
+    )
 
 
 @contextmanager

@@ -90,6 +90,20 @@ class VerificationLease:
             retry_after=self._schedule.degraded_base if connection.has_credentials else None,
         )
 
+    def end_early(self, connection: Connection) -> None:
+        """After a verification failed unexpectedly: ends its lease now, so admins are not told one is
+        running for the rest of it. The lease stays in the item (expired), marking the verification as
+        interrupted, so the health check still looks at these credentials. Best effort: never raises."""
+        try:
+            self._repository.save(
+                replace(connection, verifying_until=self._clock()), expected_version=connection.version
+            )
+        except Exception as error:
+            logger.warning(
+                "verification lease not ended early; it runs out by itself",
+                extra={"connection_id": connection.id, "error_type": type(error).__name__},
+            )
+
     def store_result(
         self,
         verified: Connection,

@@ -29,23 +29,17 @@ class SignInOutcome(StrEnum):
 
 
 _COMPANY_LEVEL = frozenset(
-    {
-        Category.SENDER_NOT_AUTHORIZED,
-        Category.WEB_SERVICES_DISABLED,
-        Category.COMPANY_EXPIRED,
-        Category.SERVICE_UNAVAILABLE,
-        Category.RATE_LIMITED,
-        Category.REQUEST_INVALID,
-    }
+    {Category.SENDER_NOT_AUTHORIZED, Category.WEB_SERVICES_DISABLED, Category.COMPANY_EXPIRED}
 )
 
 
 def sign_in_outcome(error: IntacctError | None) -> SignInOutcome:
     """Classifies a sign-in request's failure (None: it succeeded) for the sign-in guard.
 
-    Company-level refusals (sender not authorized, Web Services off, expired company) are taken as answered
-    before the user's password is checked, as the gateway's order of checks suggests; unverified against
-    Intacct, so they are never retried automatically either.
+    A control-level failure means Intacct executed nothing (authentication included). Company-level
+    refusals (sender not authorized, Web Services off, expired company) are taken as answered before the
+    user's password is checked, as the gateway's order of checks suggests (unverified against Intacct). Any
+    other authentication-level answer, even "try again later", may have judged the password: unanswered.
     """
     if error is None or error.level is Level.RESULT:
         return SignInOutcome.ACCEPTED  # the sign-in worked; a function after it failed
@@ -85,13 +79,17 @@ def run_in_session(
     functions: Sequence[GatewayFunction],
     *,
     deadline: Deadline,
+    on_sending: Callable[[], None] | None = None,
     on_sign_in: Callable[[SignInOutcome], None] | None = None,
 ) -> SessionRun:
     """Signs in (one round trip), then runs `functions` in the new session at the login's entity (one more).
 
     `on_sign_in` hears the sign-in's outcome as soon as it is known, before the second round trip, so the
-    sign-in guard can let the next sign-in of this user go ahead. A refused sign-in is never repeated.
+    sign-in guard can let the next sign-in of this user go ahead; `on_sending` just before the sign-in
+    request is built and sent. A refused sign-in is never repeated.
     """
+    if on_sending is not None:
+        on_sending()
     try:
         session, attempts = client.open_session(login, deadline=deadline, location_id=login.entity_id)
     except IntacctError as error:

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # Conflicting writes are decided again at once; this many in a row means heavy contention: say "busy".
 MAX_CONFLICTS = 12
 POLL_SECONDS = 0.15
+SETTLE_ATTEMPTS = 3
 
 
 def _utc_now() -> datetime:
@@ -55,17 +56,32 @@ class Blocked:
 
 
 class Permit:
-    """One admitted sign-in. `settle` records its outcome; the first call counts, later ones are ignored."""
+    """One admitted sign-in, valid until `lease_until` (a sign-in must not be sent after it: the guard then
+    counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
+    counts, later ones are ignored. `mark_sending` is called just before the request leaves, so a failure
+    before that point is known to have sent nothing."""
 
     def __init__(
-        self, guard: SignInGuard, identity: Identity, fingerprint: str, lease_id: str, *, confirmed: bool
+        self,
+        guard: SignInGuard,
+        identity: Identity,
+        fingerprint: str,
+        lease_id: str,
+        lease_until: datetime,
+        *,
+        confirmed: bool,
     ) -> None:
         self._guard = guard
         self.identity = identity
         self._fingerprint = fingerprint
         self._lease_id = lease_id
+        self.lease_until = lease_until
         self.confirmed = confirmed
+        self.sending = False
         self.outcome: SignInOutcome | None = None
+
+    def mark_sending(self) -> None:
+        self.sending = True
 
     def settle(self, outcome: SignInOutcome) -> None:
         if self.outcome is not None:
@@ -117,6 +133,7 @@ class SignInGuard:
         while True:
             now = self._clock()
             lease_id = uuid.uuid4().hex
+            lease_until = now + timedelta(seconds=lease_seconds)
             state = self._store.load(identity)
             decision = rules.decide(
                 state,
@@ -126,20 +143,24 @@ class SignInGuard:
                 automatic=automatic,
                 confirm=confirm,
                 lease_id=lease_id,
-                lease_until=now + timedelta(seconds=lease_seconds),
+                lease_until=lease_until,
             )
             try:
                 stored = self._store_if_changed(identity, state, decision.state)
             except GuardConflict:
+                if decision.admitted and self._written_anyway(identity, lease_id):
+                    return Permit(
+                        self, identity, fingerprint, lease_id, lease_until, confirmed=decision.confirmed
+                    )
                 conflicts += 1
                 if conflicts >= MAX_CONFLICTS:
                     return self._blocked(Verdict.BUSY, identity, state, now, now + timedelta(seconds=1))
                 self._sleep(self._rng.uniform(0, 0.02 * conflicts))
                 continue
             if decision.admitted:
-                if stored.spent(self.policy) and not state.spent(self.policy):
-                    self._emit(GuardEvent("budget_spent", identity))
-                return Permit(self, identity, fingerprint, lease_id, confirmed=decision.confirmed)
+                return Permit(
+                    self, identity, fingerprint, lease_id, lease_until, confirmed=decision.confirmed
+                )
             if decision.verdict is Verdict.BUSY and time.monotonic() + POLL_SECONDS < give_up_at:
                 self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
                 continue
@@ -151,6 +172,7 @@ class SignInGuard:
             self._emit(GuardEvent("refused", identity))
         elif outcome is SignInOutcome.UNANSWERED:
             self._emit(GuardEvent("unanswered", identity))
+        failures = 0
         for _ in range(MAX_CONFLICTS):
             now = self._clock()
             try:
@@ -164,18 +186,32 @@ class SignInGuard:
                     policy=self.policy,
                 )
                 self._store_if_changed(identity, state, settled)
-                return
             except GuardConflict:
                 self._sleep(self._rng.uniform(0, 0.02))
-            except Exception as error:
+                continue
+            except Exception as error:  # a throttle or a network hiccup: worth a few more tries
+                failures += 1
+                if failures < SETTLE_ATTEMPTS:
+                    self._sleep(0.1 * failures)
+                    continue
                 logger.error(
                     "sign-in outcome not recorded; the attempt stays counted",
                     extra={"outcome": outcome.value, "error_type": type(error).__name__},
                 )
                 return
+            counted = outcome in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED)
+            if counted and settled.strikes == settled.allowance(self.policy):
+                self._emit(GuardEvent("budget_spent", identity))  # this attempt was the identity's last
+            return
         logger.error(
             "sign-in outcome not recorded after repeated conflicts", extra={"outcome": outcome.value}
         )
+
+    def _written_anyway(self, identity: Identity, lease_id: str) -> bool:
+        """A conflict can be our own write whose answer was lost (botocore retried it and then found its
+        own item): the stored lease tells."""
+        pending = self._store.load(identity).pending
+        return pending is not None and pending.lease_id == lease_id
 
     def attempts_left(self, company_id: str, user_id: str) -> int:
         state = rules.expire_pending(self._store.load(Identity.of(company_id, user_id)), self._clock())

@@ -5,17 +5,22 @@ may have refused them), since the identity's last successful sign-in. A strike i
 is admitted, before it is sent, so a crash between sending and recording can only over-count; an attempt
 that provably never reached Intacct gives its strike back.
 
-Whether to admit a sign-in with password fingerprint F:
-1. another sign-in of this identity is in flight                     -> BUSY (one at a time per identity)
-2. F was refused since the last success                              -> REFUSED_PASSWORD (confirmation: once)
-3. automatic path, F's last sign-in went unanswered, and F is not
-   the known-good password with budget left                          -> UNCONFIRMED_PASSWORD
-4. strikes < budget (+ attempts bought by confirmations)              -> admitted
-5. F is the known-good password (last success, not refused or
-   unanswered since)                                                 -> admitted: right, it resets Intacct's
-                                                                        count; wrong, it joins the refused
-6. the admin confirms, and no confirmation in the last 24 hours      -> admitted (one more attempt)
-7. otherwise                                                         -> BUDGET_SPENT
+The *limit* is the budget plus the attempts admins' confirmations bought; while a password is known to
+work (the last success, not refused since), every other password stops one short of it, so the last
+attempt is always there for the known-good one and strikes never exceed the limit.
+
+Whether to admit a sign-in with password fingerprint F (automatic: a health check or an export; admin: an
+edit or verify, which may carry a confirmation):
+1. another sign-in of this identity is in flight                -> BUSY (one at a time per identity)
+2. F was refused since the last success                         -> REFUSED_PASSWORD, or for an admin with
+                                                                   no attempt left BUDGET_SPENT (so nobody
+                                                                   can test guesses against it for free);
+                                                                   a confirmation tries it once more
+3. automatic, F's last sign-in went unanswered, and F is not
+   the known-good password with an attempt left                 -> UNCONFIRMED_PASSWORD
+4. an attempt is left for F                                     -> admitted
+5. the admin confirms, and no confirmation in the last 24 hours -> admitted (one more attempt)
+6. otherwise                                                    -> BUDGET_SPENT
 Time alone never re-arms the budget: Intacct may never forget failures. Only a successful sign-in does.
 """
 
@@ -74,8 +79,14 @@ class GuardState:
     def allowance(self, policy: GuardPolicy) -> int:
         return policy.budget + self.extra_attempts
 
+    def limit_for(self, fingerprint: str, policy: GuardPolicy) -> int:
+        """Strikes after which `fingerprint` is no longer sent: one short of the allowance for any password
+        but the known-good one, whose last attempt is kept (nobody can spend it for its owner)."""
+        reserved = 1 if self.known_good is not None and fingerprint != self.known_good else 0
+        return self.allowance(policy) - reserved
+
     def attempts_left(self, policy: GuardPolicy) -> int:
-        """New passwords that may still be tried before the guard stops sending them."""
+        """Refused or unanswered sign-ins that may still happen before the guard stops sending any."""
         return max(0, self.allowance(policy) - self.strikes)
 
     def spent(self, policy: GuardPolicy) -> bool:
@@ -126,21 +137,23 @@ def decide(
         return Decision(Verdict.BUSY, state, since=state.pending.until)
 
     confirmation_open = confirm and state.confirmation_available_at(policy, now) <= now
+    room = state.strikes < state.limit_for(fingerprint, policy)
     refused_at = state.refused.get(fingerprint)
     if refused_at is not None:
         if confirmation_open:
-            return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=True)
-        return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
+            return _admit(state, fingerprint, now, lease_id, lease_until, bought=not room)
+        if room or automatic:
+            return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
+        return Decision(Verdict.BUDGET_SPENT, state)
 
-    known_good = fingerprint == state.known_good
     unanswered_at = state.unanswered.get(fingerprint)
-    if automatic and unanswered_at is not None and not (known_good and not state.spent(policy)):
+    if automatic and unanswered_at is not None and not (fingerprint == state.known_good and room):
         return Decision(Verdict.UNCONFIRMED_PASSWORD, state, since=unanswered_at)
 
-    if not state.spent(policy) or (known_good and unanswered_at is None):
-        return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=False)
+    if room:
+        return _admit(state, fingerprint, now, lease_id, lease_until, bought=False)
     if confirmation_open:
-        return _admit(state, fingerprint, now, policy, lease_id, lease_until, confirmed=True)
+        return _admit(state, fingerprint, now, lease_id, lease_until, bought=True)
     return Decision(Verdict.BUDGET_SPENT, state)
 
 
@@ -148,26 +161,21 @@ def _admit(
     state: GuardState,
     fingerprint: str,
     now: datetime,
-    policy: GuardPolicy,
     lease_id: str,
     lease_until: datetime,
     *,
-    confirmed: bool,
+    bought: bool,
 ) -> Decision:
-    extra, confirmed_at = state.extra_attempts, state.last_confirmation_at
-    if confirmed:
-        confirmed_at = now
-        if state.spent(policy):
-            extra += 1  # exactly one more attempt than the budget allows
+    """Admits a sign-in; `bought` when an admin's confirmation pays for it (exactly one more attempt)."""
     admitted = replace(
         state,
         strikes=state.strikes + 1,
-        extra_attempts=extra,
-        last_confirmation_at=confirmed_at,
+        extra_attempts=state.extra_attempts + (1 if bought else 0),
+        last_confirmation_at=now if bought else state.last_confirmation_at,
         pending=Pending(lease_id, fingerprint, now, lease_until),
         updated_at=now,
     )
-    return Decision(Verdict.ADMITTED, admitted, confirmed=confirmed)
+    return Decision(Verdict.ADMITTED, admitted, confirmed=bought)
 
 
 def settle(

@@ -90,11 +90,18 @@ class ConnectionVerifier:
         login: LoginCredentials,
         *,
         deadline: Deadline,
+        on_sending: Callable[[], None] | None = None,
         on_sign_in: Callable[[SignInOutcome], None] | None = None,
     ) -> VerificationResult:
-        """`on_sign_in` hears the sign-in's outcome as soon as it is known (the sign-in guard settles it)."""
+        """`on_sending` is called just before the sign-in leaves and `on_sign_in` hears its outcome as soon as
+        it is known (the sign-in guard's permit takes both)."""
         run = run_in_session(
-            self._client, login, self._probes(login.user_id), deadline=deadline, on_sign_in=on_sign_in
+            self._client,
+            login,
+            self._probes(login.user_id),
+            deadline=deadline,
+            on_sending=on_sending,
+            on_sign_in=on_sign_in,
         )
         checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
         if run.failure is not None:

@@ -12,8 +12,10 @@ import pytest
 from connection_service.intacct import Secret, SignInOutcome
 from connection_service.signin_guard import (
     Blocked,
+    GuardConflict,
     GuardEvent,
     GuardPolicy,
+    GuardState,
     Identity,
     Permit,
     SignInGuard,
@@ -111,14 +113,69 @@ def test_events_name_refusals_unanswered_sign_ins_blocks_and_a_budget_spent_once
         assert isinstance(permit, Permit)
         permit.settle(outcome)
     admit(guard, "w3", automatic=False)
-    admit(guard, "w1", automatic=False)
+    admit(guard, "w1", automatic=True)
     assert [(e.kind, e.verdict) for e in events] == [
         ("refused", None),
-        ("budget_spent", None),
         ("unanswered", None),
+        ("budget_spent", None),  # when an outcome leaves no attempt, not when the last one is admitted
         ("blocked", Verdict.BUDGET_SPENT),
         ("blocked", Verdict.REFUSED_PASSWORD),
     ]
+
+
+def test_a_typo_then_the_right_password_is_no_budget_spent() -> None:
+    events: list[GuardEvent] = []
+    guard = guard_with(InMemoryGuardStore(), events)
+    for password, outcome in (("typo", SignInOutcome.REFUSED), ("right", SignInOutcome.ACCEPTED)):
+        permit = admit(guard, password, automatic=False)
+        assert isinstance(permit, Permit)
+        permit.settle(outcome)
+    assert [e.kind for e in events] == ["refused"]
+
+
+class LostAnswerStore(InMemoryGuardStore):
+    """Writes, then fails as if DynamoDB's answer was lost and botocore's retry found its own item."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lose_next = True
+
+    def save(self, identity: Identity, state: GuardState, *, expected_version: int) -> GuardState:
+        stored = super().save(identity, state, expected_version=expected_version)
+        if self.lose_next:
+            self.lose_next = False
+            raise GuardConflict()
+        return stored
+
+
+def test_an_admission_whose_answer_was_lost_is_still_ours() -> None:
+    store = LostAnswerStore()
+    permit = admit(guard_with(store), "pw", automatic=False)
+    assert isinstance(permit, Permit)
+    permit.settle(SignInOutcome.ACCEPTED)
+    assert store.states[Identity.of("DEMO-CO", "ws_expenses")].strikes == 0
+
+
+class FlakyStore(InMemoryGuardStore):
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def load(self, identity: Identity) -> GuardState:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("throttled")
+        return super().load(identity)
+
+
+def test_settling_tries_again_after_a_transient_store_error() -> None:
+    store = FlakyStore(0)
+    guard = guard_with(store)
+    permit = admit(guard, "pw", automatic=False)
+    assert isinstance(permit, Permit)
+    store.failures = 2
+    permit.settle(SignInOutcome.ACCEPTED)
+    assert store.states[Identity.of("DEMO-CO", "ws_expenses")].strikes == 0
 
 
 def test_a_settle_is_counted_once() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from connection_service.signin_guard import GuardPolicy, GuardState, Verdict
 from connection_service.signin_guard.rules import Decision, decide, expire_pending, settle
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-POLICY = GuardPolicy(budget=2)
+BUDGET = 2
+POLICY = GuardPolicy(budget=BUDGET)
 RIGHT, WRONG_1, WRONG_2, WRONG_3 = "fp-right", "fp-wrong-1", "fp-wrong-2", "fp-wrong-3"
 
 
@@ -87,14 +89,64 @@ def test_a_successful_sign_in_re_arms_the_budget_and_forgets_the_refusals() -> N
     assert ask(state, WRONG_1).admitted  # forgotten: the password may have been changed to it since
 
 
-def test_the_known_good_password_goes_through_a_budget_spent_by_others() -> None:
+def test_the_last_attempt_is_kept_for_the_known_good_password() -> None:
     state = attempt(connected(), WRONG_1, SignInOutcome.REFUSED)
-    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
-    assert ask(state, WRONG_3).verdict is Verdict.BUDGET_SPENT
+    assert ask(state, WRONG_2).verdict is Verdict.BUDGET_SPENT  # others stop one short of the budget
     for automatic in (False, True):
         assert ask(state, RIGHT, automatic=automatic).admitted
     healed = attempt(state, RIGHT, SignInOutcome.ACCEPTED, automatic=True)
     assert healed.strikes == 0 and ask(healed, WRONG_3).admitted
+
+
+def test_a_known_good_password_that_went_unanswered_keeps_its_last_attempt() -> None:
+    """Intacct was slow once on the owner's check; a hostile tenant cannot take the last attempt away."""
+    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True)
+    assert ask(state, WRONG_1).verdict is Verdict.BUDGET_SPENT
+    assert ask(state, RIGHT, automatic=True).admitted
+
+
+def test_without_confirmations_strikes_never_exceed_the_budget_whatever_happens() -> None:
+    rng = random.Random(7)
+    passwords = [RIGHT, WRONG_1, WRONG_2, WRONG_3, "fp-other"]
+    outcomes = list(SignInOutcome)
+    for _ in range(300):
+        state = GuardState()
+        at = NOW
+        for _ in range(30):
+            at += timedelta(seconds=rng.choice([1, 40, 3600]))  # leases sometimes run out unsettled
+            decision = ask(state, rng.choice(passwords), at=at, automatic=rng.random() < 0.5)
+            state = decision.state
+            if decision.admitted and rng.random() < 0.9:
+                assert state.pending is not None
+                state = settle(
+                    state,
+                    lease_id=state.pending.lease_id,
+                    fingerprint=state.pending.fingerprint,
+                    outcome=rng.choice(outcomes),
+                    now=at,
+                    policy=POLICY,
+                )
+            assert expire_pending(state, at + timedelta(days=1)).strikes <= POLICY.budget
+
+
+def test_a_refused_password_with_no_attempt_left_answers_like_any_other_for_an_admin() -> None:
+    """Otherwise anyone could test guesses against the refused ones for free once the budget is spent."""
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
+    assert ask(state, WRONG_1).verdict is Verdict.BUDGET_SPENT
+    assert ask(state, WRONG_1, automatic=True).verdict is Verdict.REFUSED_PASSWORD  # a stored password
+
+
+def test_each_day_a_confirmation_adds_one_attempt_until_a_success() -> None:
+    """The documented limit: nobody can check an admin's word, so a hostile tenant can claim it too."""
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    state = attempt(state, WRONG_2, SignInOutcome.REFUSED)
+    for day in range(1, 4):
+        at = NOW + timedelta(days=day)
+        state = attempt(state, f"fp-day-{day}", SignInOutcome.REFUSED, at=at, confirm=True)
+        assert (state.strikes, state.extra_attempts) == (BUDGET + day, day)
+    state = attempt(state, RIGHT, SignInOutcome.ACCEPTED, at=NOW + timedelta(days=4), confirm=True)
+    assert (state.strikes, state.extra_attempts) == (0, 0)
 
 
 def test_a_known_good_password_that_is_refused_joins_the_refused_ones() -> None:
