@@ -155,6 +155,7 @@ def test_concurrent_edits_never_leave_the_current_secret_version_drifting(stack:
         statuses = list(pool.map(edit, range(20)))
     assert set(statuses) <= {200, 409} and 200 in statuses, statuses
     assert_no_orphaned_secret(stack)
+    assert stack.edit(connection_id, entity_id="US-WEST").status == 200
     # Read by name (as an export worker or an operator would), the secret is what the connection records.
     stored = wiring.repository().get("acme", connection_id)
     assert stored is not None and stored.secret_id is not None

@@ -18,7 +18,7 @@ from connection_service import wiring
 from connection_service.api import idempotency
 from intacct_simulator import IntacctSimulator
 from local_stack.api_gateway import ApiGatewayEmulator, routes_from_template
-from local_stack.moto_serial import serialise_dynamodb
+from local_stack.moto_fidelity import make_moto_behave_like_aws
 from local_stack.resources import LocalResources, create_resources
 from local_stack.tokens import TokenAuthority
 from tests.support.demo import DEMO_PASSWORD
@@ -135,7 +135,7 @@ def capture_events(resources: LocalResources) -> str:
 
 @contextmanager
 def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    serialise_dynamodb()  # concurrent requests in a test must race as they would on DynamoDB
+    make_moto_behave_like_aws()  # concurrent requests must race as on DynamoDB; AWSCURRENT as on AWS
     with mock_aws():
         resources = create_resources()
         for name, value in resources.environment(simulator.gateway_url).items():

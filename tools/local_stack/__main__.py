@@ -79,9 +79,9 @@ def run() -> int:
     # The AWS emulator first: every boto3 client made from here on talks to it.
     from moto.server import ThreadedMotoServer
 
-    from .moto_serial import serialise_dynamodb
+    from .moto_fidelity import make_moto_behave_like_aws
 
-    serialise_dynamodb()  # DynamoDB applies each write atomically; threaded moto would not
+    make_moto_behave_like_aws()  # atomic DynamoDB writes, Secrets Manager's AWSCURRENT (see the module)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request access log
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     moto.start()
