@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-fast lint typecheck cfn-lint format run token bench lock clean
+.PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token bench lock clean
 
 help:
-	@echo "make run | test | lint | token TENANT=acme ROLE=admin | bench | lock | clean"
+	@echo "make run | test | test-unit | lint | token TENANT=acme ROLE=admin | bench | lock | clean"
 
 $(STAMP): requirements-dev.txt shared/requirements.txt tools/bootstrap_venv.sh
 	@bash tools/bootstrap_venv.sh $(VENV)
@@ -18,6 +18,9 @@ venv: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadfile
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q -m "not integration and not slow"
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -x -q

@@ -37,3 +37,13 @@ def simulator_server() -> Iterator[IntacctSimulator]:
 def simulator(simulator_server: IntacctSimulator) -> IntacctSimulator:
     simulator_server.reset()
     return simulator_server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything that talks to the simulator, moto or a child process is `integration`; `make test-unit`
+    runs the rest (pure and in-memory tests) alone."""
+    for item in items:
+        parts = set(item.path.parts)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"integration", "simulator"} & parts or {"stack", "simulator", "simulator_server"} & fixtures:
+            item.add_marker(pytest.mark.integration)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.local_process import STOP_SECONDS, running_local_stack
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def walkthrough() -> str:
@@ -34,42 +27,12 @@ def walkthrough() -> str:
 
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {
-        **os.environ,
-        "PORT": str(_free_port()),
-        "INTACCT_SIM_PORT": str(_free_port()),
-        "MOTO_PORT": str(_free_port()),
-        "LOCAL_STATE_DIR": str(tmp_path),
-        "PYTHONPATH": os.pathsep.join(["shared", "tools", "."]),
-    }
-    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        env.pop(name, None)
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner: list[str] = []
-    for line in process.stdout:
-        banner.append(line)
-        if "Ctrl-C stops everything" in line:
-            break
-    else:
-        process.wait(10)
-        pytest.fail("the local stack did not start:\n" + "".join(banner))
-    print(f"local stack up in {time.monotonic() - started:.1f}s")
-    try:
-        yield env
-    finally:
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, rest
-        assert "stopped." in rest
+    with running_local_stack(tmp_path) as stack:
+        print(f"local stack up in {time.monotonic() - started:.1f}s")
+        yield stack.env
+    assert any("stopped in" in line for line in stack.output)
+    assert stack.stop_seconds is not None and stack.stop_seconds < STOP_SECONDS
 
 
 def test_the_walkthrough_works_as_printed(local_stack: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from .scenario import Company, Record, Scenario, User
 
 CURSOR_LIFETIME_SECONDS = 600.0
+# The request log keeps the newest entries only, so a long-running local stack does not grow without bound.
+REQUEST_LOG_LIMIT = 20_000
 
 
 @dataclass
@@ -59,7 +62,7 @@ class SimulatorState:
         self.scenario: Scenario
         self.sessions: dict[str, Session] = {}
         self.cursors: dict[str, Cursor] = {}
-        self.log: list[dict[str, Any]] = []
+        self.log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.request_counts: dict[str, int] = {}
         self.max_in_flight_by_company: dict[str, int] = {}
         self.reset()
@@ -69,7 +72,7 @@ class SimulatorState:
             self.scenario = copy.deepcopy(self._initial)
             self.sessions = {}
             self.cursors = {}
-            self.log = []
+            self.log = deque(maxlen=REQUEST_LOG_LIMIT)
             self.request_counts = {}
             self.max_in_flight_by_company = {}
 
@@ -176,7 +179,7 @@ class SimulatorState:
 
     def requests(self, company: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            entries = self.log
+            entries = list(self.log)
             if company is not None:
                 wanted = company.casefold()
                 entries = [

@@ -18,9 +18,27 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingError(Exception):
+    """An environment variable the local stack reads has a value it cannot use."""
+
+
 def _port(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingError(f"{name} must be a port number from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+def _log_level() -> str:
+    level = os.environ.get("LOG_LEVEL", "").strip().upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        raise SettingError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    return level
 
 
 def _port_free(port: int) -> bool:
@@ -57,11 +75,16 @@ def _take_lock() -> IO[str]:
 
 
 def run() -> int:
+    try:
+        api_port = _port("PORT", 3000)
+        sim_port = _port("INTACCT_SIM_PORT", 8090)
+        aws_port = _port("MOTO_PORT", 5050)
+        interval = _port("HEALTH_CHECK_INTERVAL_SECONDS", 60)
+        log_level = _log_level()
+    except SettingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     lock = _take_lock()
-    api_port = _port("PORT", 3000)
-    sim_port = _port("INTACCT_SIM_PORT", 8090)
-    aws_port = _port("MOTO_PORT", 5050)
-    interval = _port("HEALTH_CHECK_INTERVAL_SECONDS", 60)
     busy = [
         f"{name} {port}"
         for name, port in (("PORT", api_port), ("INTACCT_SIM_PORT", sim_port), ("MOTO_PORT", aws_port))
@@ -93,7 +116,6 @@ def run() -> int:
             "AWS_DEFAULT_REGION": "us-east-1",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         }
     )
 
@@ -110,6 +132,7 @@ def run() -> int:
     resources = create_resources()
     os.environ.update(resources.environment(endpoint))
     os.environ["CHECK_INTERVAL_SECONDS"] = str(interval)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = log_level  # after the template's own (INFO): LOG_LEVEL wins
 
     routes = routes_from_template()
     authority = TokenAuthority(local_signing_key())
@@ -142,19 +165,19 @@ Ctrl-C stops everything.
     )
 
     stop = threading.Event()
+    # Both handled explicitly: a process started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(0.5):
         pass
     print("\nstopping…", flush=True)
-    health.stop()
+    stopping = time.monotonic()
+    health.stop(timeout=2.0)  # a check still talking to Intacct is abandoned (daemon thread)
     api.shutdown()
     simulator.stop()
     moto.stop()
     lock.close()
-    print("stopped.")
+    print(f"stopped in {time.monotonic() - stopping:.1f}s.", flush=True)
     return 0
 
 

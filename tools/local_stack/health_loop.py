@@ -4,6 +4,7 @@ the same handlers as the deployed functions (EventBridge Scheduler → dispatche
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -104,10 +105,12 @@ class HealthLoop:
             thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stops both loops, waiting at most `timeout` seconds in all for the work in hand."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _dispatch_loop(self) -> None:
         dispatcher = load_handler(DISPATCHER, "app.handler")

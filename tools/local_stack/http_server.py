@@ -1,23 +1,49 @@
-"""A small threaded HTTP server on 127.0.0.1 in front of the API Gateway emulator."""
+"""A threaded HTTP server on 127.0.0.1 in front of the API Gateway emulator.
+
+Errors the server itself answers (a body too large, headers too long, a malformed request line) are
+problem documents like the API's own, never the standard library's HTML page.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .api_gateway import ApiGatewayEmulator
 
 MAX_BODY = 1024 * 1024  # API Gateway itself accepts up to 10 MB; the functions refuse far less
+LISTEN_BACKLOG = 256  # the standard library's 5 resets a burst of 20 clients before any handler runs
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
+def problem_body(status: int, detail: str) -> bytes:
+    phrase = HTTPStatus(status).phrase
+    slug = phrase.lower().replace(" ", "-")
+    return json.dumps(
+        {"type": f"/problems/{slug}", "title": phrase, "status": status, "detail": detail}
+    ).encode()
 
 
 def serve_api(emulator: ApiGatewayEmulator, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        default_request_version = "HTTP/1.1"  # an unreadable request line still gets a status line
 
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                self.send_error(400, "Bad Request", "the Content-Length header is not a number")
+                return
             if length > MAX_BODY:
-                self.send_error(413)
+                self.send_error(413, "Payload Too Large", f"the body must be at most {MAX_BODY} bytes")
+                self.close_connection = True  # the unread body would otherwise be taken for a request
                 return
             body = self.rfile.read(length) if length else None
             path = self.path.split("?", 1)[0]
@@ -34,10 +60,20 @@ def serve_api(emulator: ApiGatewayEmulator, host: str, port: int) -> ThreadingHT
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            payload = problem_body(code, explain or message or HTTPStatus(code).phrase)
+            self.send_response(code, message)
+            self.send_header("Content-Type", "application/problem+json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(payload)
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    server = _Server((host, port), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     return server
