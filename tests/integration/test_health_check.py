@@ -136,6 +136,7 @@ def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(s
         """Lets the admin save new credentials while the health check is talking to Intacct."""
 
         explain = real.explain
+        prepare = real.prepare
 
         def verify(
             self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
@@ -217,6 +218,7 @@ def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Sta
         """The health check sees the missing right; meanwhile the admin grants it and presses verify."""
 
         explain = real.explain
+        prepare = real.prepare
 
         def verify(
             self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
@@ -282,6 +284,7 @@ class CrashesAfterSigningIn:
     def __init__(self) -> None:
         self.real = wiring.platform_verifier()
         self.explain = self.real.explain
+        self.prepare = self.real.prepare
 
     def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
         self.real.verify(login, deadline=deadline, permit=permit)

@@ -24,6 +24,7 @@ from connection_service.intacct import LoginCredentials
 from local_stack.tokens import LOCAL_AUDIENCE, LOCAL_ISSUER
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.logs import all_logs, rendered
+from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection, tenant_secrets
 from tests.support.stack import TEST_KEY, Stack
 
 
@@ -81,30 +82,9 @@ def test_a_transaction_conflict_on_a_request_write_is_a_409(stack: Stack) -> Non
     assert stack.edit(connection_id).json["status"] == "CONNECTED"  # nothing half-done stands in the way
 
 
-def _secrets() -> list[dict[str, Any]]:
-    client = boto3.client("secretsmanager")
-    return [
-        secret
-        for secret in client.list_secrets(IncludePlannedDeletion=True)["SecretList"]
-        if "/tenant/" in secret["Name"]
-    ]
-
-
-def assert_no_orphaned_secret(stack: Stack, tenant: str = "acme") -> None:
-    """Every tenant secret not scheduled for deletion belongs to a live connection, and its AWSCURRENT
-    version is the one the connection records."""
-    client = boto3.client("secretsmanager")
-    live = {c["id"]: c for c in stack.call("GET", "/connections", tenant=tenant).json["connections"]}
-    for secret in _secrets():
-        if secret.get("DeletedDate"):
-            continue
-        connection_id = secret["Name"].rsplit("/", 1)[-1]
-        assert connection_id in live and live[connection_id]["status"] != "DISCONNECTED", secret["Name"]
-        stored = wiring.repository().get(tenant, connection_id)
-        assert stored is not None
-        stages = client.describe_secret(SecretId=secret["ARN"])["VersionIdsToStages"]
-        current = [version for version, labels in stages.items() if "AWSCURRENT" in labels]
-        assert current == [stored.secret_version], secret["Name"]
+def assert_no_orphaned_secret(stack: Stack) -> None:
+    assert stack is not None
+    assert_every_secret_belongs_to_a_live_connection()
 
 
 class _DisconnectBeforeWriting:
@@ -139,7 +119,7 @@ def test_a_save_racing_a_disconnect_leaves_no_secret_behind(stack: Stack, first_
         service._credentials = real
     assert racing.deleted == [204] and reply.status == 409, reply.text
     assert stack.call("GET", f"/connections/{connection_id}").json["status"] == "DISCONNECTED"
-    assert all(secret.get("DeletedDate") for secret in _secrets())
+    assert all(secret.get("DeletedDate") for secret in tenant_secrets())
     assert_no_orphaned_secret(stack)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,11 @@ class PlatformVerifier:
                     self._client = self._client_factory(sender, self._endpoint_url)
                 self._loaded_at = time.monotonic()
             return self._client
+
+    def prepare(self) -> None:
+        # Not configured is reported by verify as an incomplete check (our side), never as the customer's.
+        with contextlib.suppress(PlatformNotConfigured):
+            self._current_client()
 
     def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
         try:

@@ -137,11 +137,20 @@ class SecretsManagerCredentialStore:
                 raise  # InvalidRequest: already scheduled for deletion
 
 
+# Answers that mean the sender secret is missing or unusable as configured (operations must act), as opposed
+# to Secrets Manager being briefly busy (raised as they are: the request is answered 503 and retried).
+_NOT_CONFIGURED = frozenset(
+    {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure", "InvalidRequestException"}
+)
+
+
 def load_sender_credentials(client: SecretsManagerClient, secret_id: str) -> SenderCredentials:
     """Reads the platform's Sender ID secret: JSON {"sender_id": ..., "sender_password": ...}."""
     try:
         raw = client.get_secret_value(SecretId=secret_id).get("SecretString") or ""
     except ClientError as error:
+        if _code(error) not in _NOT_CONFIGURED:
+            raise
         raise PlatformNotConfigured(f"sender secret unreadable ({_code(error)})") from None
     try:
         data = json.loads(raw) if raw.strip() else {}

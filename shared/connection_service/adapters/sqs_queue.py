@@ -6,6 +6,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from ..health.dispatcher import QueuedCheck
 
 if TYPE_CHECKING:
@@ -20,20 +22,29 @@ class SqsCheckQueue:
         self._url = queue_url
 
     def send(self, checks: Sequence[QueuedCheck]) -> int:
+        """Sends one batch; returns how many went. A batch SQS refused is counted, not raised: its checks
+        stay claimed and come back once their claim runs out, and the dispatcher goes on with the rest."""
         if not checks:
             return 0
-        response = self._client.send_message_batch(
-            QueueUrl=self._url,
-            Entries=[
-                {
-                    "Id": str(index),
-                    "MessageBody": check.request.to_json(),
-                    "MessageGroupId": check.group,
-                    "MessageDeduplicationId": check.request.deduplication_id,
-                }
-                for index, check in enumerate(checks)
-            ],
-        )
+        try:
+            response = self._client.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {
+                        "Id": str(index),
+                        "MessageBody": check.request.to_json(),
+                        "MessageGroupId": check.group,
+                        "MessageDeduplicationId": check.request.deduplication_id,
+                    }
+                    for index, check in enumerate(checks)
+                ],
+            )
+        except ClientError as error:
+            logger.error(
+                "health checks not enqueued",
+                extra={"codes": [error.response.get("Error", {}).get("Code", "")], "count": len(checks)},
+            )
+            return 0
         failed = response.get("Failed", [])
         if failed:
             logger.error(

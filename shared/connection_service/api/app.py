@@ -11,6 +11,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ..connections.errors import (
     AlreadyConnected,
@@ -79,6 +81,32 @@ def problem_for(error: DomainError) -> Problem:
     return Problem(400, "bad-request", str(error))
 
 
+# AWS answers that say "not now" rather than "never": the request may succeed unchanged in a moment.
+_AWS_BUSY = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalServerError",
+        "InternalFailure",
+        "InternalServiceError",
+        "InternalServiceErrorException",
+        "LimitExceededException",
+    }
+)
+AWS_RETRY_AFTER_SECONDS = 5
+
+
+def _aws_busy(error: Exception) -> bool:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "")) in _AWS_BUSY
+    return isinstance(error, BotoConnectionError)
+
+
 def _raised_at(error: BaseException) -> list[str]:
     """The innermost frames of an error as "file:line in function", without its message or values."""
     frames = traceback.extract_tb(error.__traceback__)[-5:]
@@ -100,6 +128,18 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
         return Problem(404, "not-found", "no such route").response()
 
     def _unexpected(error: Exception) -> Response[str]:
+        if _aws_busy(error):
+            # Throttled or briefly unavailable AWS: nothing was half-done (each use case writes all or
+            # nothing), so the same request may simply be sent again.
+            logger.warning(
+                "AWS busy", extra={"error_type": type(error).__name__, "raised_at": _raised_at(error)}
+            )
+            return Problem(
+                503,
+                "temporarily-unavailable",
+                "a service we depend on is busy; try again in a few seconds",
+                headers={"Retry-After": str(AWS_RETRY_AFTER_SECONDS)},
+            ).response()
         # An exception's message (and a traceback's locals) could carry input, so only its type and where it
         # was raised are logged, with the request's correlation id.
         logger.error(

@@ -113,6 +113,10 @@ class EventPublisher(Protocol):
 
 
 class Verifier(Protocol):
+    def prepare(self) -> None:
+        """Loads what a verification needs beforehand (our sender credentials), so that AWS being busy
+        fails the request before anything is written; a missing configuration is reported by `verify`."""
+
     def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
         """Signs in (only with the sign-in guard's permit, settled as soon as the sign-in's outcome is known)
         and checks every prerequisite and permission."""

@@ -148,6 +148,7 @@ class ConnectionService:
         ):
             raise CompanyChangeNotConfirmed(connection.company_id)
         self._lease.check_not_verifying(connection)
+        self._verifier.prepare()
         login = given.login()
         admission = self._admit_for_admin(
             connection, login, Trigger.CREDENTIALS_EDIT, actor, given.confirm_sign_in_reset, budget_seconds
@@ -164,22 +165,28 @@ class ConnectionService:
                 expected_version=connection.version,
             )
             # 2. Stage the new value (not current yet), 3. record it, 4. make it current.
-            ref = self._credentials.stage(tenant_id, connection_id, login)
-            changed, entry = transitions.record_credentials(
-                leased,
-                company_id=given.company_id,
-                entity_id=given.entity_id,
-                user_id=given.user_id,
-                secret_id=ref.secret_id,
-                secret_version=ref.version,
-                now=self._clock(),
-                actor=actor,
-            )
-            changed = self._lease.begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
             try:
-                stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
-            except ConcurrentModification:
-                self._discard_if_disconnected(tenant_id, connection_id, ref)
+                ref = self._credentials.stage(tenant_id, connection_id, login)
+                changed, entry = transitions.record_credentials(
+                    leased,
+                    company_id=given.company_id,
+                    entity_id=given.entity_id,
+                    user_id=given.user_id,
+                    secret_id=ref.secret_id,
+                    secret_version=ref.version,
+                    now=self._clock(),
+                    actor=actor,
+                )
+                changed = self._lease.begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
+                try:
+                    stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
+                except ConcurrentModification:
+                    self._discard_if_disconnected(tenant_id, connection_id, ref)
+                    raise
+            except Exception:
+                # Nothing recorded (Secrets Manager or the table failed): the connection is as it was, and
+                # its lease ends now rather than keeping admins out for the rest of it.
+                self._lease.end_early(leased)
                 raise
             self._promote(stored, ref)
             return self._verify_and_store(
@@ -201,6 +208,7 @@ class ConnectionService:
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
         self._lease.check_not_verifying(connection)
+        self._verifier.prepare()
         login = self._stored_login(connection)
         admission = self._admit_for_admin(
             connection, login, Trigger.MANUAL_VERIFY, actor, confirm, budget_seconds
@@ -255,6 +263,7 @@ class ConnectionService:
             return None  # e.g. credentials refused at sign-in: never signed in again by the health check
         if connection.verifying(self._clock()):
             return None  # an admin's verification is running; its result will do
+        self._verifier.prepare()
         try:
             login = self._stored_login(connection)
         except CredentialsUnavailable:
