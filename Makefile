@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token bench lock clean
+.PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token bench soak lock clean
 
 help:
 	@echo "make run | test | test-unit | lint | token TENANT=acme ROLE=admin | bench | lock | clean"
@@ -43,6 +43,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@PYTHONPATH=shared:tools:. $(PY) -m tests.benchmarks
+
+soak: $(STAMP)
+	@PYTHONPATH=shared:tools:. $(PY) -m tests.soak
 
 lock:
 	uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11 --no-header -q

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
+from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection
 from tests.support.stack import Stack, capture_events
 
 ADMIN_ROUTES = [
@@ -136,7 +139,11 @@ def test_a_concurrent_edit_is_a_conflict(stack: Stack) -> None:
         repository.save(stale, expected_version=stale.version)
 
 
-def test_the_demo_password_appears_nowhere(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_password_appears_nowhere(
+    stack: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = _record_session_ids(stack, monkeypatch)
+    aws_calls = _record_aws_calls(monkeypatch)
     with all_logs() as records:
         _break_and_repair_everything(stack)
     captured = capsys.readouterr()
@@ -144,23 +151,59 @@ def test_the_demo_password_appears_nowhere(stack: Stack, capsys: pytest.CaptureF
         "responses": json.dumps(
             [reply.text for reply in stack.replies] + [reply.headers for reply in stack.replies]
         ),
-        "logs": "\n".join(rendered(record) for record in records),
+        "logs (at DEBUG)": "\n".join(rendered(record) for record in records),
         "stdout (JSON logs and EMF metrics)": captured.out + captured.err,
         "dynamodb": json.dumps(stack.table_items()),
         "events": json.dumps(stack.published_events()),
+        "AWS calls but Secrets Manager's (DynamoDB, SQS messages, EventBridge events, KMS)": json.dumps(
+            aws_calls, default=repr
+        ),
         "simulator log": json.dumps(stack.simulator.requests()),
     }
     assert len(records) > 20 and len(surfaces["stdout (JSON logs and EMF metrics)"]) > 0
+    assert sessions and any("SendMessage" in call[0] for call in aws_calls)
     assert "SIGNIN#" in surfaces["dynamodb"]  # the sign-in guard's state is there, as fingerprints
     for name, text in surfaces.items():
         for wrong in WRONG_PASSWORDS:
             assert wrong not in text, f"a refused password leaked into {name}"
         assert DEMO_PASSWORD not in text, f"the password leaked into {name}"
         assert "Sender-Demo-1" not in text, f"the sender password leaked into {name}"
-    # ...while it is really stored where it belongs.
+        for session_id in sessions:
+            assert session_id.rstrip(".") not in text, f"an Intacct session id leaked into {name}"
+    # ...while it is really stored where it belongs, and only for live connections.
     secrets = boto3.client("secretsmanager")
     names = [s["Name"] for s in secrets.list_secrets(IncludePlannedDeletion=True)["SecretList"]]
     assert any("/tenant/acme/connection/" in name for name in names)
+    assert_every_secret_belongs_to_a_live_connection()
+
+
+def _record_session_ids(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every session id the simulator hands out (a secret as good as the password for an hour)."""
+    state = stack.simulator._state
+    issued: list[str] = []
+    original = state.create_session
+
+    def create_session(*args: Any, **kwargs: Any) -> str:
+        session_id = original(*args, **kwargs)
+        issued.append(session_id)
+        return session_id
+
+    monkeypatch.setattr(state, "create_session", create_session)
+    return issued
+
+
+def _record_aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """The parameters of every AWS call but Secrets Manager's (which must carry the password)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name != "secretsmanager":
+            calls.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", record)
+    return calls
 
 
 WRONG_PASSWORDS = ("Wrong-Zq81x!", "Wrong-Kp27y?")

@@ -43,6 +43,7 @@ def stack_env(state_dir: Path, **extra: str) -> dict[str, str]:
 class LocalStack:
     env: dict[str, str]
     banner: list[str]
+    pid: int
     output: list[str] = field(default_factory=list)  # what it printed after the banner, once stopped
     stop_seconds: float | None = None
 
@@ -71,7 +72,7 @@ def running_local_stack(state_dir: Path, **extra: str) -> Iterator[LocalStack]:
     else:
         process.wait(10)
         raise AssertionError("the local stack did not start:\n" + "".join(banner))
-    stack = LocalStack(env, banner)
+    stack = LocalStack(env, banner, process.pid)
     try:
         yield stack
     finally:

@@ -1,9 +1,15 @@
 """Fingerprinter on a KMS HMAC key (GenerateMac): the key never leaves KMS, so a stored fingerprint cannot be
-reversed or brute-forced offline, even by someone holding the whole table."""
+reversed or brute-forced offline, even by someone holding the whole table.
+
+KMS is sent a SHA-256 digest of the identity and password, not the password: the password itself goes to
+Secrets Manager and Intacct only. The digest alone is no fingerprint (anyone could compute it for a guess);
+its HMAC under the KMS key is.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Final
@@ -38,9 +44,8 @@ class KmsFingerprinter:
                 self._cache.move_to_end(local)
                 return self._cache[local]
         message = "\x1f".join((FORMAT, identity.company_id, identity.user_id, password.reveal()))
-        response = self._client.generate_mac(
-            KeyId=self._key_id, Message=message.encode("utf-8"), MacAlgorithm=MAC_ALGORITHM
-        )
+        digest = hashlib.sha256(message.encode("utf-8", "surrogatepass")).digest()
+        response = self._client.generate_mac(KeyId=self._key_id, Message=digest, MacAlgorithm=MAC_ALGORITHM)
         mac = base64.urlsafe_b64encode(response["Mac"]).decode("ascii").rstrip("=")
         with self._lock:
             self._cache[local] = mac
