@@ -8,11 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 5.0
@@ -44,7 +46,7 @@ class LocalStack:
     env: dict[str, str]
     banner: list[str]
     pid: int
-    output: list[str] = field(default_factory=list)  # what it printed after the banner, once stopped
+    output: list[str] = field(default_factory=list)  # what it printed after the banner (read all along)
     stop_seconds: float | None = None
 
     @property
@@ -73,17 +75,25 @@ def running_local_stack(state_dir: Path, **extra: str) -> Iterator[LocalStack]:
         process.wait(10)
         raise AssertionError("the local stack did not start:\n" + "".join(banner))
     stack = LocalStack(env, banner, process.pid)
+    # Its output is read all along: a full pipe would block the stack on its next print.
+    reader = threading.Thread(target=_read_into, args=(process.stdout, stack.output), daemon=True)
+    reader.start()
     try:
         yield stack
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl-C, handled even when started in the background
         asked = time.monotonic()
         try:
-            rest, _ = process.communicate(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate(timeout=10)
+            process.wait(timeout=10)
             raise AssertionError("the local stack did not stop on Ctrl-C within 15 s") from None
         stack.stop_seconds = time.monotonic() - asked
-        stack.output = rest.splitlines()
-        assert process.returncode == 0, rest
+        reader.join(timeout=5)
+        assert process.returncode == 0, "\n".join(stack.output[-20:])
+
+
+def _read_into(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line.rstrip("\n"))
