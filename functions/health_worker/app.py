@@ -5,11 +5,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connection_service.health.runner import run_worker
-from connection_service.observability import logger, metrics, tracer
+from connection_service.observability import forget_unpublished_metrics, logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run_worker(event, context)
+    try:
+        return run_worker(event, context)
+    finally:
+        forget_unpublished_metrics()

@@ -42,6 +42,13 @@ for _library in ("botocore", "boto3", "urllib3", "s3transfer"):
     logging.getLogger(_library).setLevel(logging.WARNING)
 
 
+def forget_unpublished_metrics() -> None:
+    """With metrics disabled (the local stack), Powertools never clears what it collected: drop it after
+    each invocation, or a long-running local stack grows without bound."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true"):
+        metrics.clear_metrics()
+
+
 def record_intacct_attempt(attempt: Attempt) -> None:
     """Latency of one HTTP request to Intacct (each retry is its own attempt)."""
     metrics.add_metric(name="IntacctRequestSeconds", unit=MetricUnit.Seconds, value=round(attempt.elapsed, 3))

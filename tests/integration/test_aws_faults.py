@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
@@ -19,19 +20,30 @@ from tests.support.stack import Stack
 
 
 @contextmanager
-def failing(service: str, operations: set[str], code: str, *, times: int = 1000) -> Iterator[list[str]]:
-    """Makes the named operations of one AWS service fail with `code` (after botocore's own retries)."""
+def failing(
+    service: str,
+    operations: set[str],
+    code: str,
+    *,
+    times: int = 1000,
+    skip: int = 0,
+    reasons: list[str] | None = None,
+) -> Iterator[list[str]]:
+    """Makes the named operations of one AWS service fail with `code` (after botocore's own retries),
+    once `skip` matching calls went through; `reasons` are a cancelled transaction's reasons."""
     original = BaseClient._make_api_call
     failed: list[str] = []
+    seen = [0]
 
     def call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if (
-            self.meta.service_model.service_name == service
-            and operation in operations
-            and len(failed) < times
-        ):
-            failed.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+        if self.meta.service_model.service_name == service and operation in operations:
+            seen[0] += 1
+            if seen[0] > skip and len(failed) < times:
+                failed.append(operation)
+                response: dict[str, Any] = {"Error": {"Code": code, "Message": "injected"}}
+                if reasons:
+                    response["CancellationReasons"] = [{"Code": reason} for reason in reasons]
+                raise ClientError(response, operation)  # type: ignore[arg-type]
         return original(self, operation, params)
 
     patcher = pytest.MonkeyPatch()
@@ -102,3 +114,35 @@ def test_failed_sqs_sends_lose_no_check(stack: Stack) -> None:
     assert dispatch(hours_ahead=3).dispatched == 1  # the claim runs out and the connection is due again
     assert drain(stack.resources.queue_url) == 1
     assert _state(stack, connection_id)["status"] == "CONNECTED"
+
+
+@pytest.mark.parametrize("write", [1, 2, 3])  # taking the connection, recording, storing the result
+def test_a_throttled_write_midway_gives_back_what_the_request_held(stack: Stack, write: int) -> None:
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"
+    with failing(
+        "dynamodb",
+        {"TransactWriteItems"},
+        "TransactionCanceledException",
+        skip=write - 1,
+        times=1,
+        reasons=["ThrottlingError"],
+    ):
+        throttled = stack.edit(connection_id, entity_id="US-EAST")
+    assert throttled.status == 503, throttled.text
+    again = stack.edit(connection_id, entity_id="US-EAST")  # no lease left behind, no attempt spent
+    assert again.status == 200 and again.json["entity_id"] == "US-EAST", again.text
+    assert again.json["sign_in_attempts_left"] == 2
+    assert_every_secret_belongs_to_a_live_connection()
+
+
+def test_a_first_save_that_cannot_be_recorded_leaves_no_password_readable_by_name(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    with failing(
+        "dynamodb", {"TransactWriteItems"}, "ProvisionedThroughputExceededException", skip=1, times=1
+    ):
+        assert stack.edit(connection_id).status == 503
+    secrets = boto3.client("secretsmanager")
+    (secret,) = [s for s in secrets.list_secrets()["SecretList"] if connection_id in s["Name"]]
+    assert secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"] == "{}"
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"

@@ -110,6 +110,9 @@ def test_what_the_server_refuses_itself_is_a_problem_document(local_stack: Local
     assert status == 431 and content_type == "application/problem+json" and body["status"] == 431
     status, content_type, _ = _raw_request(local_stack, b"GET /connections BAD/1.1\r\n\r\n")
     assert status == 400 and content_type == "application/problem+json"
+    negative = b"PUT /connections/x/credentials HTTP/1.1\r\nHost: l\r\nContent-Length: -1\r\n\r\n"
+    status, content_type, _ = _raw_request(local_stack, negative)
+    assert status == 400 and content_type == "application/problem+json"
 
 
 @pytest.mark.slow

@@ -104,9 +104,7 @@ class InMemoryCredentialStore:
         if secret.deleted:
             raise CredentialsUnavailable()
         version = uuid.uuid4().hex
-        secret.versions[version] = credentials
-        if secret.current is None:
-            secret.current = version  # a new secret's first version is current at once
+        secret.versions[version] = credentials  # staged; the placeholder stays current until promoted
         return SecretRef(name, version)
 
     def promote(self, ref: SecretRef) -> None:

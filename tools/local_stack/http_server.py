@@ -39,7 +39,9 @@ def serve_api(emulator: ApiGatewayEmulator, host: str, port: int) -> ThreadingHT
             try:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
-                self.send_error(400, "Bad Request", "the Content-Length header is not a number")
+                length = -1
+            if length < 0:
+                self.send_error(400, "Bad Request", "the Content-Length header is not a length")
                 return
             if length > MAX_BODY:
                 self.send_error(413, "Payload Too Large", f"the body must be at most {MAX_BODY} bytes")

@@ -17,6 +17,7 @@ Used by the local stack and the integration tests.
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable
@@ -102,7 +103,10 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         planned.append((op_type, op, key))
     if any(code is not None for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)
-    before = [(op["TableName"], key, self.get_item(op["TableName"], key)) for _, op, key in planned]
+    # Copies: an Update changes moto's item in place, and the rollback must put back the item as it was.
+    before = [
+        (op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key))) for _, op, key in planned
+    ]
     try:
         for op_type, op, key in planned:
             names, values = (

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 _SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
 CURRENT = "AWSCURRENT"
 PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
+PLACEHOLDER = "{}"  # a new secret's current value until the first credentials are recorded
 
 
 class PlatformNotConfigured(Exception):
@@ -70,10 +71,11 @@ class SecretsManagerCredentialStore:
                 raise
         tags = {**self._tags, "tenant_id": tenant_id, "connection_id": connection_id}
         try:
-            # The first version of a new secret is current at once (Secrets Manager's rule): nothing else is.
-            created = self._client.create_secret(
+            # A new secret's first version is current at once (Secrets Manager's rule), so it starts as a
+            # placeholder: the password is staged next and made current only once the connection records it.
+            self._client.create_secret(
                 Name=name,
-                SecretString=value,
+                SecretString=PLACEHOLDER,
                 Description="Sage Intacct Web Services user of one tenant's connection",
                 Tags=[{"Key": key, "Value": val} for key, val in sorted(tags.items())],
                 KmsKeyId=self._kms_key_id,
@@ -83,8 +85,7 @@ class SecretsManagerCredentialStore:
                 raise CredentialsUnavailable() from None
             if _code(error) != "ResourceExistsException":
                 raise
-            return self._put_pending(name, value)
-        return SecretRef(str(created["ARN"]), str(created["VersionId"]))
+        return self._put_pending(name, value)
 
     def _put_pending(self, name: str, value: str) -> SecretRef:
         try:

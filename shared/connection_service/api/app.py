@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ..connections.errors import (
@@ -27,7 +27,7 @@ from ..connections.errors import (
     SignInInProgress,
     TooManyRefusedSignIns,
 )
-from ..observability import logger, metrics, tracer
+from ..observability import forget_unpublished_metrics, logger, metrics, tracer
 from .problems import Problem
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -95,16 +95,38 @@ _AWS_BUSY = frozenset(
         "InternalFailure",
         "InternalServiceError",
         "InternalServiceErrorException",
+        "KMSInternalException",
+        "DependencyTimeoutException",
+        "KeyUnavailableException",
         "LimitExceededException",
+        "TransactionInProgressException",
     }
 )
+# Reasons inside a cancelled DynamoDB transaction that mean the same.
+_BUSY_CANCELLATIONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 AWS_RETRY_AFTER_SECONDS = 5
 
 
-def _aws_busy(error: Exception) -> bool:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "")) in _AWS_BUSY
-    return isinstance(error, BotoConnectionError)
+def _aws_busy(error: BaseException | None) -> bool:
+    """Whether an error (or what caused it: Powertools wraps its store's errors) is AWS being busy."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, BotoConnectionError | HTTPClientError):
+            return True  # no answer, a reset, a read timeout
+        if isinstance(error, ClientError):
+            response = error.response
+            status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            reasons = {str(r.get("Code")) for r in response.get("CancellationReasons", [])}
+            if (
+                str(response.get("Error", {}).get("Code", "")) in _AWS_BUSY
+                or status == 429
+                or status >= 500
+                or reasons & _BUSY_CANCELLATIONS
+            ):
+                return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 def _raised_at(error: BaseException) -> list[str]:
@@ -129,8 +151,8 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 
     def _unexpected(error: Exception) -> Response[str]:
         if _aws_busy(error):
-            # Throttled or briefly unavailable AWS: nothing was half-done (each use case writes all or
-            # nothing), so the same request may simply be sent again.
+            # Throttled or briefly unavailable AWS: the use case gave back what it held (its lease, its
+            # sign-in attempt), so the same request may simply be sent again.
             logger.warning(
                 "AWS busy", extra={"error_type": type(error).__name__, "raised_at": _raised_at(error)}
             )
@@ -172,6 +194,9 @@ def api_handler(*routers: Router) -> LambdaHandler:
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        try:
+            return app.resolve(event, context)
+        finally:
+            forget_unpublished_metrics()
 
     return cast(LambdaHandler, handler)

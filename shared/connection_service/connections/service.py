@@ -180,7 +180,7 @@ class ConnectionService:
                 changed = self._lease.begin(changed, budget_seconds, Trigger.CREDENTIALS_EDIT)
                 try:
                     stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
-                except ConcurrentModification:
+                except Exception:
                     self._discard_if_disconnected(tenant_id, connection_id, ref)
                     raise
             except Exception:
@@ -333,10 +333,16 @@ class ConnectionService:
     def _discard_if_disconnected(self, tenant_id: str, connection_id: str, ref: SecretRef) -> None:
         """After a staged value could not be recorded: a disconnect that won the race leaves the secret to
         nobody, so it goes (no secret outlives its connection). A live connection keeps its current version;
-        the staged one is never made current."""
-        fresh = self._repository.get(tenant_id, connection_id)
-        if fresh is None or fresh.status is Status.DISCONNECTED:
-            self._credentials.delete(ref.secret_id)
+        the staged one is never made current. Best effort: the caller is already failing."""
+        try:
+            fresh = self._repository.get(tenant_id, connection_id)
+            if fresh is None or fresh.status is Status.DISCONNECTED:
+                self._credentials.delete(ref.secret_id)
+        except Exception as error:
+            logger.error(
+                "staged credentials not cleaned up",
+                extra={"connection_id": connection_id, "error_type": type(error).__name__},
+            )
 
     def _promote(self, connection: Connection, ref: SecretRef) -> None:
         """Makes the recorded version the secret's current one. The connection holds its lease, so no other
@@ -398,9 +404,17 @@ class ConnectionService:
                 "support_ids": list(result.support_ids),
             },
         )
+        try:
+            report = self._lease.store_result(connection, result, trigger, actor, started_at)
+        except Exception:
+            self._lease.end_early(connection)  # the table is failing: do not keep admins out for long
+            raise
         if trigger is not Trigger.HEALTH_CHECK and _counts_as_refusal(result):
-            self._refusals.record(connection.tenant_id, self._clock())
-        return self._lease.store_result(connection, result, trigger, actor, started_at)
+            try:
+                self._refusals.record(connection.tenant_id, self._clock())
+            except Exception as error:  # a rate limit must never fail a stored result
+                logger.warning("refused sign-in not counted", extra={"error_type": type(error).__name__})
+        return report
 
 
 def _counts_as_refusal(result: VerificationResult) -> bool:

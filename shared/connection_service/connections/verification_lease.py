@@ -162,9 +162,20 @@ def _dropped(
 
 
 def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) -> bool:
-    """Whether the stored connection makes a result verified from `verified` at `started_at` stale."""
+    """Whether the stored connection makes a result verified from `verified` at `started_at` stale: it was
+    disconnected, its credentials changed, a later verification stored its result, or an admin's
+    verification took the connection since (its result will be newer; ours must not bump the version under
+    it, which would make the admin's own writes conflict)."""
+    lease_changed = (fresh.verifying_until, fresh.verifying_by) != (
+        verified.verifying_until,
+        verified.verifying_by,
+    )
+    taken_by_an_admin = (
+        fresh.verifying_until is not None and lease_changed and fresh.verifying_by is not Trigger.HEALTH_CHECK
+    )
     return (
         fresh.status is Status.DISCONNECTED
         or fresh.credentials_version != verified.credentials_version
         or (fresh.last_check_started_at is not None and fresh.last_check_started_at > started_at)
+        or taken_by_an_admin
     )

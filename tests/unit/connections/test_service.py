@@ -12,9 +12,10 @@ from connection_service.connections.errors import (
     SignInBudgetSpent,
     TooManyRefusedSignIns,
 )
-from connection_service.connections.model import Connection, Status
+from connection_service.connections.model import Connection, Status, Trigger
 from connection_service.connections.service import ConnectionService
-from connection_service.signin_guard import GuardPolicy, SignInGuard
+from connection_service.intacct import Deadline, LoginCredentials, Secret
+from connection_service.signin_guard import GuardPolicy, Permit, SignInGuard
 from tests.support.fakes import (
     UNANSWERED,
     InMemoryConnectionRepository,
@@ -195,3 +196,29 @@ def _conflict_on(world: World, *, save: int) -> Callable[[int, Connection], None
             raise ConcurrentModification()
 
     return conflict
+
+
+def test_a_health_check_result_never_lands_on_an_admins_lease(world: World) -> None:
+    """The admin's edit took the connection while the check was talking to Intacct: the check's older result
+    is dropped, so the edit's own writes do not conflict and its lease is not disturbed."""
+    connection_id = world.connect()
+    world.edit(connection_id)
+    checked = world.stored(connection_id)
+    lease = world.service._lease
+    health_lease = world.repository.save(
+        lease.begin(checked, 5, Trigger.HEALTH_CHECK), expected_version=checked.version
+    )
+    admin_lease = world.repository.save(
+        lease.begin(health_lease, 5, Trigger.CREDENTIALS_EDIT), expected_version=health_lease.version
+    )
+    result = world.verifier.verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(RIGHT)), deadline=Deadline(5), permit=_permit(world)
+    )
+    report = lease.store_result(health_lease, result, Trigger.HEALTH_CHECK, "system", world.now)
+    assert not report.applied and world.stored(connection_id) == admin_lease
+
+
+def _permit(world: World) -> Permit:
+    admission = world.guard.admit("DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, lease_seconds=5)
+    assert isinstance(admission, Permit)
+    return admission
