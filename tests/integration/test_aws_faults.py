@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from connection_service import wiring
 from tests.support.health import dispatch, drain
-from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection
+from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection, tenant_secrets
 from tests.support.stack import Stack
 
 
@@ -146,3 +146,18 @@ def test_a_first_save_that_cannot_be_recorded_leaves_no_password_readable_by_nam
     (secret,) = [s for s in secrets.list_secrets()["SecretList"] if connection_id in s["Name"]]
     assert secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"] == "{}"
     assert stack.edit(connection_id).json["status"] == "CONNECTED"
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"), [("secretsmanager", "DeleteSecret"), ("dynamodb", "TransactWriteItems")]
+)
+def test_a_disconnect_that_fails_midway_leaves_no_secret_to_a_disconnected_connection(
+    stack: Stack, service: str, operation: str
+) -> None:
+    connection_id = stack.connect()["id"]
+    stack.edit(connection_id)
+    with failing(service, {operation}, "ThrottlingException"):
+        assert stack.call("DELETE", f"/connections/{connection_id}").status == 503
+    assert_every_secret_belongs_to_a_live_connection()  # the secret goes first, or not at all
+    assert stack.call("DELETE", f"/connections/{connection_id}").status == 204  # the repeat finishes it
+    assert all(secret.get("DeletedDate") for secret in tenant_secrets())

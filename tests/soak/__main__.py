@@ -22,6 +22,7 @@ from tests.support.local_process import ROOT, running_local_stack
 TENANTS = 100
 EDITS = 1_000
 ENTITIES = ["", "US-EAST", "US-WEST"]
+LIMIT_MB = 500
 
 
 def rss_mb(pid: int) -> float:
@@ -74,14 +75,26 @@ def main() -> None:
             )
             statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
         print(f"{EDITS} edits in {time.monotonic() - started:.0f} s {statuses}: {rss_mb(stack.pid):.0f} MB")
-        peak = 0.0
+        peak = rss_mb(stack.pid)
         until = time.monotonic() + minutes * 60
         while time.monotonic() < until:
             time.sleep(30)
             current = rss_mb(stack.pid)
             peak = max(peak, current)
             print(f"  health checks, {time.monotonic() - started:5.0f} s: {current:.0f} MB", flush=True)
-    print(f"peak {peak:.0f} MB during health checks; stopped {stack.stop_seconds:.1f} s after Ctrl-C")
+    stopped = stack.stop_seconds or 0.0
+    print(f"peak {peak:.0f} MB during health checks; stopped {stopped:.1f} s after Ctrl-C")
+    failures = [
+        reason
+        for reason, failed in (
+            (f"peak {peak:.0f} MB over {LIMIT_MB} MB", peak > LIMIT_MB),
+            (f"answers 5xx: {statuses}", any(status >= 500 for status in statuses)),
+            (f"stopping took {stopped:.1f} s", stopped > 5),
+        )
+        if failed
+    ]
+    print("FAILED: " + "; ".join(failures) if failures else "PASSED")
+    raise SystemExit(1 if failures else 0)
 
 
 if __name__ == "__main__":

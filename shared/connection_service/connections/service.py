@@ -234,6 +234,10 @@ class ConnectionService:
                 if connection.secret_id is not None:
                     self._credentials.delete(connection.secret_id)
                 return connection
+            # The secret goes first: if the write below then fails, a repeat finishes it, and no secret is
+            # ever left behind by a disconnected connection (an edit meanwhile finds it gone: 409).
+            if connection.secret_id is not None:
+                self._credentials.delete(connection.secret_id)
             changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
             try:
                 stored = self._repository.save(
@@ -241,8 +245,6 @@ class ConnectionService:
                 )
             except ConcurrentModification:
                 continue  # changed meanwhile (an edit, a check, another disconnect): decide again
-            if connection.secret_id is not None:
-                self._credentials.delete(connection.secret_id)
             self._outbox.publish(entry)
             return stored
         raise ConcurrentModification()
