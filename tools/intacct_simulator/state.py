@@ -19,8 +19,13 @@ from typing import Any
 from .scenario import Company, Record, Scenario, User
 
 CURSOR_LIFETIME_SECONDS = 600.0
-# The request log keeps the newest entries only, so a long-running local stack does not grow without bound.
+# A long-running local stack must not grow without bound: the request log keeps its newest entries, and at
+# most this many sessions and readMore cursors live at once (the oldest go first; a client still holding
+# one gets Intacct's answer for an expired session or result id). Every health check opens a session and
+# leaves nine cursors behind, which used to pile up for an hour.
 REQUEST_LOG_LIMIT = 20_000
+SESSION_LIMIT = 2_000
+CURSOR_LIMIT = 1_000
 
 
 @dataclass
@@ -133,6 +138,7 @@ class SimulatorState:
     def create_session(self, company: Company, user: User, entity: str) -> str:
         with self.lock:
             now = self.clock()
+            _drop_oldest(self.sessions, SESSION_LIMIT - 1)
             session_id = new_session_id()
             self.sessions[session_id] = Session(
                 company_key=company.company_id.casefold(),
@@ -167,6 +173,7 @@ class SimulatorState:
             now = self.clock()
             for rid in [rid for rid, c in self.cursors.items() if c.expires_at <= now]:
                 del self.cursors[rid]
+            _drop_oldest(self.cursors, CURSOR_LIMIT - 1)
             result_id = secrets.token_hex(16)
             self.cursors[result_id] = cursor
             return result_id
@@ -186,3 +193,9 @@ class SimulatorState:
                     e for e in entries if isinstance(e["company"], str) and e["company"].casefold() == wanted
                 ]
             return copy.deepcopy(entries)
+
+
+def _drop_oldest(entries: dict[str, Any], keep: int) -> None:
+    """Removes the oldest entries (dicts keep insertion order) until at most `keep` are left."""
+    while len(entries) > keep:
+        del entries[next(iter(entries))]

@@ -63,12 +63,15 @@ def sqs_event(messages: Sequence[Mapping[str, Any]], queue_arn: str) -> dict[str
     return {"Records": records}
 
 
-def poll_worker_once(queue_url: str, *, batch_size: int = 5, visibility_timeout: int = 360) -> list[str]:
+def poll_worker_once(
+    queue_url: str, *, batch_size: int = 5, visibility_timeout: int = 360, sqs: Any = None
+) -> list[str]:
     """One poll of the event source mapping: receive a batch, invoke the worker, delete what succeeded.
 
     Returns the message ids it handled (failed ones stay in the queue until their visibility times out).
+    A long-running caller passes its own `sqs` client: building one per poll costs memory every time.
     """
-    sqs = boto3.client("sqs")
+    sqs = sqs or boto3.client("sqs")
     messages = sqs.receive_message(
         QueueUrl=queue_url,
         MaxNumberOfMessages=batch_size,
@@ -124,9 +127,10 @@ class HealthLoop:
                 self._report(f"health check: {result['dispatched']} connection(s) due, queued for a check")
 
     def _worker_loop(self) -> None:
+        sqs = boto3.client("sqs")  # one client for the loop's life
         while not self._stop.is_set():
             try:
-                handled = poll_worker_once(self._queue_url)
+                handled = poll_worker_once(self._queue_url, sqs=sqs)
             except Exception as error:
                 self._report(f"health check: the worker failed ({type(error).__name__}: {error})")
                 self._stop.wait(5)
