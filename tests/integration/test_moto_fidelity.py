@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -77,3 +78,13 @@ def test_reading_a_secret_by_name_follows_its_awscurrent_label() -> None:
             RemoveFromVersionId=first_version,
         )
         assert secrets.get_secret_value(SecretId="s")["SecretString"] == "two"
+
+
+def test_moto_keeps_no_reference_to_items_it_replaced(table: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    for version in range(50):
+        table.put_item(TableName="t", Item={"pk": {"S": "one"}, "v": {"N": str(version)}})
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, Item) and o.hash_key.value == "one"]
+    assert len(alive) <= 2  # the stored version (and at most one a call is still holding)
