@@ -14,8 +14,8 @@ def _time(value: datetime | None) -> str | None:
 
 
 def connection_json(connection: Connection, *, sign_in_attempts_left: int | None) -> dict[str, Any]:
-    """`sign_in_attempts_left`: new passwords anyone may still try for the connection's Intacct user before
-    the sign-in guard stops (None without saved credentials)."""
+    """`sign_in_attempts_left`: sign-ins as the connection's Intacct user that may still be refused or go
+    unanswered before the sign-in guard stops sending any (None without saved credentials)."""
     return {
         "id": connection.id,
         "provider": connection.provider,

@@ -104,7 +104,8 @@ class ConnectionService:
         return self._repository.history(tenant_id, connection_id)
 
     def sign_in_attempts_left(self, connection: Connection) -> int | None:
-        """How many new passwords the guard still lets anyone try for the connection's Intacct user."""
+        """Sign-ins as the connection's Intacct user that may still be refused or go unanswered before the
+        guard stops sending any (the last one is kept for the password that last worked)."""
         if (
             connection.status is Status.DISCONNECTED
             or connection.company_id is None
