@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connection_service.connections.credentials_input import KNOWN_FIELDS
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -27,14 +28,7 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(NASTY_TEXT, children, max_size=4),
     max_leaves=12,
 )
-FIELDS = (
-    "company_id",
-    "entity_id",
-    "user_id",
-    "user_password",
-    "confirm_company_change",
-    "confirm_sign_in_reset",
-)
+FIELDS = sorted(KNOWN_FIELDS)
 CREDENTIAL_BODIES = st.dictionaries(st.sampled_from(FIELDS) | NASTY_TEXT, JSON_VALUES, max_size=7)
 RAW_BODIES = st.one_of(
     st.binary(max_size=200),

@@ -10,6 +10,7 @@ is kept until a successful sign-in cleans it: time alone never re-arms a budget.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +110,7 @@ class DynamoDBGuardStore:
         return state_from_item(from_wire(item)) if item else GuardState()
 
     def save(self, identity: Identity, state: GuardState, *, expected_version: int) -> GuardState:
-        stored = GuardState(**{**state.__dict__, "version": expected_version + 1})
+        stored = replace(state, version=expected_version + 1)
         condition: dict[str, Any] = (
             {"ConditionExpression": "attribute_not_exists(pk)"}
             if expected_version == 0

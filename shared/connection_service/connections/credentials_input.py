@@ -16,7 +16,7 @@ from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
 PASSWORD_MAX_LENGTH = 256
-_KNOWN_FIELDS = {
+KNOWN_FIELDS = {
     "company_id",
     "entity_id",
     "user_id",
@@ -75,9 +75,7 @@ def _identifier(
 
 def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
     """Validates the edit-credentials body; problems name the field, never repeat the password."""
-    problems: list[FieldProblem] = [
-        FieldProblem(name, "is not a known field") for name in sorted(set(body) - _KNOWN_FIELDS)
-    ]
+    problems = _unknown_fields(body, KNOWN_FIELDS)
     company_id = _identifier(body, "company_id", problems, required=True)
     entity_id = _identifier(body, "entity_id", problems, required=False)
     user_id = _identifier(body, "user_id", problems, required=True)
@@ -109,3 +107,16 @@ def confirmation(body: Mapping[str, Any], name: str, problems: list[FieldProblem
         problems.append(FieldProblem(name, "must be true or false"))
         return False
     return value
+
+
+def parse_verify_options(body: Mapping[str, Any]) -> bool:
+    """The optional verify body; its one field is the admin's confirmation of a sign-in reset."""
+    problems = _unknown_fields(body, {"confirm_sign_in_reset"})
+    confirm = confirmation(body, "confirm_sign_in_reset", problems)
+    if problems:
+        raise InvalidInput(problems)
+    return confirm
+
+
+def _unknown_fields(body: Mapping[str, Any], known: set[str]) -> list[FieldProblem]:
+    return [FieldProblem(name, "is not a known field") for name in sorted(set(body) - known)]

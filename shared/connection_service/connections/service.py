@@ -19,14 +19,12 @@ from ..intacct import Deadline, LoginCredentials, SignInOutcome
 from ..signin_guard import Blocked, Permit, SignInGuard, Verdict
 from ..verification import VerificationResult
 from . import sign_in, transitions
-from .credentials_input import confirmation, parse_credentials
+from .credentials_input import parse_credentials, parse_verify_options
 from .errors import (
     CompanyChangeNotConfirmed,
     ConcurrentModification,
     ConnectionNotFound,
     CredentialsUnavailable,
-    FieldProblem,
-    InvalidInput,
     InvalidState,
     SignInBudgetSpent,
     TooManyRefusedSignIns,
@@ -204,7 +202,7 @@ class ConnectionService:
         body: Mapping[str, Any] | None = None,
     ) -> VerificationReport:
         """Re-runs the verifier with the stored credentials, read fresh from the secret store."""
-        confirm = _verify_options(body or {})
+        confirm = parse_verify_options(body or {})
         connection = self._changeable(tenant_id, connection_id)
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
@@ -314,21 +312,14 @@ class ConnectionService:
         try:
             return sign_in.admit_for_admin(self._guard, login, confirm=confirm, budget_seconds=budget_seconds)
         except SignInBudgetSpent as spent:
-            # Nothing changes on the connection, but the admin's history shows the block.
-            now = self._clock()
             self._repository.append_history(
-                HistoryEntry(
-                    connection.id,
-                    connection.tenant_id,
-                    now,
-                    trigger,
-                    actor,
-                    connection.status,
-                    connection.status,
-                    reason=connection.reason,
+                transitions.record_blocked_sign_in(
+                    connection,
+                    now=self._clock(),
+                    trigger=trigger,
+                    actor=actor,
+                    verdict=Verdict.BUDGET_SPENT.value,
                     detail=f"no sign-in sent: {spent}",
-                    credentials_version=connection.credentials_version,
-                    sign_in=f"blocked:{Verdict.BUDGET_SPENT.value}",
                 )
             )
             raise
@@ -437,17 +428,6 @@ def _released_unless_settled(admission: Permit | Blocked) -> Iterator[None]:
     finally:
         if isinstance(admission, Permit):
             admission.settle(SignInOutcome.NOT_SENT)
-
-
-def _verify_options(body: Mapping[str, Any]) -> bool:
-    """The verify body is optional; its one field is the admin's confirmation of a sign-in reset."""
-    problems: list[FieldProblem] = [
-        FieldProblem(name, "is not a known field") for name in sorted(set(body) - {"confirm_sign_in_reset"})
-    ]
-    confirm = confirmation(body, "confirm_sign_in_reset", problems)
-    if problems:
-        raise InvalidInput(problems)
-    return confirm
 
 
 __all__ = ["ConnectionService", "ServiceSettings", "VerificationReport"]

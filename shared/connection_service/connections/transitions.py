@@ -167,6 +167,26 @@ def apply_verification(
     return changed, entry
 
 
+def record_blocked_sign_in(
+    connection: Connection, *, now: datetime, trigger: Trigger, actor: str, verdict: str, detail: str
+) -> HistoryEntry:
+    """A request the sign-in guard refused before anything changed: the connection stays as it is, but the
+    admin's history shows the block."""
+    return HistoryEntry(
+        connection.id,
+        connection.tenant_id,
+        now,
+        trigger,
+        actor,
+        connection.status,
+        connection.status,
+        reason=connection.reason,
+        detail=detail,
+        credentials_version=connection.credentials_version,
+        sign_in=f"blocked:{verdict}",
+    )
+
+
 def _sign_in_note(result: VerificationResult) -> str | None:
     """Refused and unanswered sign-ins, and every sign-in the guard blocked, go into history even when the
     status stays the same: the admin sees each one."""
