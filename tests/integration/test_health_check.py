@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -130,24 +131,13 @@ def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(s
     connection_id = connected(stack, user_id="ws_limited")
     assert status(stack, connection_id)["reason"] == "MISSING_PERMISSIONS"
     dispatch()
-    real = wiring.platform_verifier()
 
-    class EditDuringVerification:
-        """Lets the admin save new credentials while the health check is talking to Intacct."""
-
-        explain = real.explain
-        prepare = real.prepare
-
-        def verify(
-            self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
-        ) -> VerificationResult:
-            result = real.verify(login, deadline=deadline, permit=permit)
-            assert stack.edit(connection_id, user_id="ws_expenses").json["status"] == "CONNECTED"
-            return result
+    def admin_edits() -> None:  # while the health check is talking to Intacct
+        assert stack.edit(connection_id, user_id="ws_expenses").json["status"] == "CONNECTED"
 
     stored = wiring.repository().get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
-    report = wiring.build_service(EditDuringVerification()).health_check(
+    report = wiring.build_service(MeanwhileVerifier(admin_edits)).health_check(
         "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
     )
     assert report is not None and report.applied is False
@@ -212,26 +202,15 @@ def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Sta
     connection_id = connected(stack)
     stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/revoke", REVOKE)
     dispatch()
-    real = wiring.platform_verifier()
 
-    class AdminFixesMeanwhile:
-        """The health check sees the missing right; meanwhile the admin grants it and presses verify."""
-
-        explain = real.explain
-        prepare = real.prepare
-
-        def verify(
-            self, login: LoginCredentials, *, deadline: Deadline, permit: Permit
-        ) -> VerificationResult:
-            result = real.verify(login, deadline=deadline, permit=permit)
-            stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
-            assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
-            return result
+    def admin_fixes_and_verifies() -> None:  # the check saw the missing right; the admin grants it
+        stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
+        assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
 
     stored = wiring.repository().get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     stack.published_events()
-    report = wiring.build_service(AdminFixesMeanwhile()).health_check(
+    report = wiring.build_service(MeanwhileVerifier(admin_fixes_and_verifies)).health_check(
         "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
     )
     assert report is not None and report.applied is False
@@ -278,17 +257,29 @@ class Crash(Exception):
     pass
 
 
-class CrashesAfterSigningIn:
-    """Talks to Intacct for real, then dies before the result is stored (a timeout, a crash)."""
+class MeanwhileVerifier:
+    """The real verifier, then `meanwhile()` before its result goes back: what happens while a verification
+    is talking to Intacct (another request, a crash)."""
 
-    def __init__(self) -> None:
+    def __init__(self, meanwhile: Callable[[], None]) -> None:
         self.real = wiring.platform_verifier()
+        self.meanwhile = meanwhile
         self.explain = self.real.explain
         self.prepare = self.real.prepare
 
     def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
-        self.real.verify(login, deadline=deadline, permit=permit)
-        raise Crash("died before storing the result")
+        result = self.real.verify(login, deadline=deadline, permit=permit)
+        self.meanwhile()
+        return result
+
+
+def _crash() -> None:
+    raise Crash("died before storing the result")
+
+
+def CrashesAfterSigningIn() -> MeanwhileVerifier:
+    """Talks to Intacct for real, then dies before the result is stored (a timeout, a crash)."""
+    return MeanwhileVerifier(_crash)
 
 
 @pytest.mark.parametrize("first_save", [False, True])
