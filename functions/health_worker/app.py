@@ -4,8 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from connection_service import wiring
 from connection_service.health.runner import run_worker
 from connection_service.observability import forget_unpublished_metrics, logger, metrics, tracer
+
+wiring.load_sign_in_stack()  # every check signs in to Intacct: load its client during init
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .connections.model import Status
-from .connections.verification_lease import VerificationReport
-from .intacct import Attempt
-from .signin_guard import GuardEvent, Verdict
-from .verification import Outcome
+from .signin_guard.rules import Verdict
+from .verification.result import Outcome
+
+if TYPE_CHECKING:  # annotations only: every function imports this module, few use the service behind them
+    from .connections.verification_lease import VerificationReport
+    from .intacct.client import Attempt
+    from .signin_guard.guard import GuardEvent
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
 

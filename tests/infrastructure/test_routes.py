@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from connection_service.api import routes
+from connection_service.api.routes import ROUTE_MODULES, all_routers
 
 from .helpers import ROOT, Template, function_property, functions, http_routes
 
@@ -28,22 +28,22 @@ def _router_routes(router: Any) -> set[Route]:
     }
 
 
-ROUTERS: dict[str, Any] = {
-    name: value for name, value in vars(routes).items() if any(value is r for r in routes.ALL_ROUTERS)
-}
+ROUTERS: dict[str, Any] = all_routers()
+ROUTES_PACKAGE = "connection_service.api.routes"
 
 
 def _routers_included_by(app_py: Path) -> set[str]:
-    """Router names that functions/<dir>/app.py imports from connection_service.api.routes and uses."""
+    """Route modules whose `router` functions/<dir>/app.py imports and uses."""
     tree = ast.parse(app_py.read_text(encoding="utf-8"))
     imported = {
-        alias.asname or alias.name: alias.name
+        alias.asname or alias.name: node.module.rsplit(".", 1)[1]
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "connection_service.api.routes"
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"{ROUTES_PACKAGE}.")
         for alias in node.names
+        if alias.name == "router"
     }
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    return {name for local, name in imported.items() if local in used and name in ROUTERS}
+    return {module for local, module in imported.items() if local in used and module in ROUTERS}
 
 
 def _code_dir(template: Template, logical_id: str) -> Path:
@@ -54,8 +54,10 @@ def _routes_of(routers: Iterable[str]) -> set[Route]:
     return set().union(*(_router_routes(ROUTERS[name]) for name in routers))
 
 
-def test_every_router_is_known() -> None:
-    assert len(ROUTERS) == len(routes.ALL_ROUTERS)
+def test_every_route_module_is_known() -> None:
+    package = ROOT / "shared" / "connection_service" / "api" / "routes"
+    modules = {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    assert modules == set(ROUTE_MODULES)
 
 
 def test_template_routes_are_exactly_the_code_routes(template: Template) -> None:

@@ -240,7 +240,7 @@ def test_an_unexpected_error_logs_its_type_and_place_never_its_message(
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with {DEMO_PASSWORD}")
 
-    monkeypatch.setattr(wiring.service(), "list_for_tenant", explode)
+    monkeypatch.setattr(wiring.queries(), "list_for_tenant", explode)
     with all_logs() as records:
         reply = stack.call("GET", "/connections")
     assert reply.status == 500 and DEMO_PASSWORD not in reply.text

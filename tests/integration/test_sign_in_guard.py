@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from connection_service import wiring
+from connection_service.adapters.platform_verifier import PlatformVerifier
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.stack import ApiReply, Stack
@@ -259,12 +260,10 @@ def test_a_failure_on_our_side_before_sending_costs_the_user_nothing(
     guarded: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     connection_id = guarded.connect()["id"]
-    verifier = wiring.service()._verifier
-
-    def sender_unreadable() -> None:
+    def sender_unreadable(self: PlatformVerifier) -> None:
         raise ConnectionError("Secrets Manager throttled the sender secret")
 
-    monkeypatch.setattr(verifier, "_current_client", sender_unreadable)
+    monkeypatch.setattr(PlatformVerifier, "_current_client", sender_unreadable)
     for _ in range(3):
         assert guarded.edit(connection_id).status == 500
     monkeypatch.undo()

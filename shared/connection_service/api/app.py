@@ -9,7 +9,6 @@ from typing import Any, cast
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -170,16 +169,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
         )
         return Problem(500, "internal-error", "something went wrong on our side; try again later").response()
 
-    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
-        return Problem(
-            409,
-            "request-in-progress",
-            "the same Idempotency-Key is being processed; retry shortly",
-            headers={"Retry-After": "1"},
-        ).response()
-
     app.exception_handler(Problem)(_problem)
-    app.exception_handler(IdempotencyAlreadyInProgressError)(_in_progress)
     app.exception_handler(DomainError)(_domain)
     app.not_found(_not_found)
     app.exception_handler(Exception)(_unexpected)

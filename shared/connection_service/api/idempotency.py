@@ -78,7 +78,7 @@ def connect_idempotently(
         }
         stored = connect_once(request=request)
         connection_id = str(stored["body"]["id"])
-        current = wiring.service().get(principal.tenant_id, connection_id)
+        current = wiring.queries().get(principal.tenant_id, connection_id)
         if current.status is not Status.DISCONNECTED:
             return int(stored["status"]), connection_json(current, sign_in_attempts_left=_attempts(current))
         after = connection_id  # that connection is gone: the key now stands for a new one
@@ -88,7 +88,7 @@ def connect_idempotently(
 
 
 def _attempts(connection: Connection) -> int | None:
-    return wiring.service().sign_in_attempts_left(connection)
+    return wiring.queries().sign_in_attempts_left(connection)
 
 
 def reset() -> None:

@@ -23,16 +23,16 @@ from .credentials_input import parse_credentials, parse_verify_options
 from .errors import (
     CompanyChangeNotConfirmed,
     ConcurrentModification,
-    ConnectionNotFound,
     CredentialsUnavailable,
     InvalidState,
     SignInBudgetSpent,
     TooManyRefusedSignIns,
 )
-from .model import Connection, HistoryEntry, Status, Trigger
+from .model import Connection, Status, Trigger
 from .outbox import StatusEventOutbox
 from .policy import CheckSchedule
 from .ports import ConnectionRepository, CredentialStore, EventPublisher, RefusalQuota, SecretRef, Verifier
+from .queries import ConnectionQueries
 from .verification_lease import VerificationLease, VerificationReport
 
 logger = logging.getLogger(__name__)
@@ -85,32 +85,7 @@ class ConnectionService:
         self._lease = VerificationLease(
             repository, self._outbox, self._settings.schedule, clock=clock, rng=self._rng
         )
-
-    # Reading ---------------------------------------------------------------------------------------------
-
-    def get(self, tenant_id: str, connection_id: str) -> Connection:
-        connection = self._repository.get(tenant_id, connection_id)
-        if connection is None:
-            raise ConnectionNotFound()
-        return connection
-
-    def list_for_tenant(self, tenant_id: str) -> list[Connection]:
-        return self._repository.list_for_tenant(tenant_id)
-
-    def history(self, tenant_id: str, connection_id: str) -> list[HistoryEntry]:
-        self.get(tenant_id, connection_id)
-        return self._repository.history(tenant_id, connection_id)
-
-    def sign_in_attempts_left(self, connection: Connection) -> int | None:
-        """Sign-ins as the connection's Intacct user that may still be refused or go unanswered before the
-        guard stops sending any (the last one is kept for the password that last worked)."""
-        if (
-            connection.status is Status.DISCONNECTED
-            or connection.company_id is None
-            or not connection.user_id
-        ):
-            return None
-        return self._guard.attempts_left(connection.company_id, connection.user_id)
+        self.queries = ConnectionQueries(repository, guard)
 
     # Changing ----------------------------------------------------------------------------------------------
 
@@ -228,7 +203,7 @@ class ConnectionService:
         an earlier attempt could not complete. A concurrent edit or verification does not stop it.
         """
         for _ in range(DISCONNECT_ATTEMPTS):
-            connection = self.get(tenant_id, connection_id)
+            connection = self.queries.get(tenant_id, connection_id)
             if connection.status is Status.DISCONNECTED:
                 if connection.secret_id is not None:
                     self._credentials.delete(connection.secret_id)
@@ -292,7 +267,7 @@ class ConnectionService:
     # Internals ---------------------------------------------------------------------------------------------
 
     def _changeable(self, tenant_id: str, connection_id: str) -> Connection:
-        connection = self.get(tenant_id, connection_id)
+        connection = self.queries.get(tenant_id, connection_id)
         if connection.status is Status.DISCONNECTED:
             raise InvalidState("the connection is disconnected; connect again to start over")
         return connection

@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .credentials import LoginCredentials, Secret, SenderCredentials, SessionCredentials
+from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .errors import Category, IntacctError, Level
 from .functions import GatewayFunction, GetAPISession
 from .redaction import redact_xml
 from .request import build_request, new_control_id
 from .response import GatewayResponse, parse_response
 from .retry import Deadline, RetryPolicy
-from .transport import DEFAULT_ENDPOINT, HttpTransport, validate_endpoint
+from .transport import HttpTransport
 
 logger = logging.getLogger(__name__)
 

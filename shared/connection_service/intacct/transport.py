@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
-import urllib.parse
 from dataclasses import dataclass
 
 import requests
@@ -13,34 +11,7 @@ from urllib3.exceptions import NewConnectionError
 
 from .errors import Category, IntacctError, Level
 
-DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 USER_AGENT = "intacct-connection-service/0.1"
-
-
-def validate_endpoint(url: str) -> str:
-    """Accepts Intacct's own hosts over HTTPS, or a loopback address (the simulator); nothing else.
-
-    The session endpoint comes back inside a response, so it is checked too: a sessionid must never be sent
-    to a host that is not Intacct's.
-    """
-    parsed = urllib.parse.urlsplit(url)
-    host = (parsed.hostname or "").rstrip(".").lower()
-    if parsed.scheme == "https" and (host == "intacct.com" or host.endswith(".intacct.com")):
-        return url
-    if parsed.scheme in ("http", "https") and _is_loopback(host):
-        return url
-    raise ValueError(
-        f"refusing Intacct endpoint {parsed.scheme}://{host}: not an intacct.com or loopback host"
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

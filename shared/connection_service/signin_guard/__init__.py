@@ -5,7 +5,7 @@ Pure rules (rules.py) over a small state per identity, kept by a store port with
 (ports.py); guard.py is the use case every sign-in goes through.
 """
 
-from .guard import Blocked, GuardEvent, Permit, SignInGuard
+from .guard import Blocked, GuardEvent, GuardReader, Permit, SignInGuard
 from .identity import Identity
 from .ports import Fingerprinter, GuardConflict, GuardStore
 from .rules import GuardPolicy, GuardState, Pending, Verdict
@@ -16,6 +16,7 @@ __all__ = [
     "GuardConflict",
     "GuardEvent",
     "GuardPolicy",
+    "GuardReader",
     "GuardState",
     "GuardStore",
     "Identity",

@@ -93,7 +93,27 @@ class Permit:
         return f"Permit({self.identity}, outcome={self.outcome})"
 
 
-class SignInGuard:
+class GuardReader:
+    """What the guard would say about an Intacct user, without the means to admit a sign-in: the read-only
+    functions need it, and nothing it needs (the password fingerprinter's KMS client) to sign in."""
+
+    def __init__(
+        self,
+        store: GuardStore,
+        *,
+        policy: GuardPolicy | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._store = store
+        self.policy = policy or GuardPolicy()
+        self._clock = clock
+
+    def attempts_left(self, company_id: str, user_id: str) -> int:
+        state = rules.expire_pending(self._store.load(Identity.of(company_id, user_id)), self._clock())
+        return state.attempts_left(self.policy)
+
+
+class SignInGuard(GuardReader):
     def __init__(
         self,
         store: GuardStore,
@@ -105,10 +125,8 @@ class SignInGuard:
         rng: random.Random | None = None,
         on_event: Callable[[GuardEvent], None] | None = None,
     ) -> None:
-        self._store = store
+        super().__init__(store, policy=policy, clock=clock)
         self._fingerprinter = fingerprinter
-        self.policy = policy or GuardPolicy()
-        self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._on_event = on_event
@@ -212,10 +230,6 @@ class SignInGuard:
         own item): the stored lease tells."""
         pending = self._store.load(identity).pending
         return pending is not None and pending.lease_id == lease_id
-
-    def attempts_left(self, company_id: str, user_id: str) -> int:
-        state = rules.expire_pending(self._store.load(Identity.of(company_id, user_id)), self._clock())
-        return state.attempts_left(self.policy)
 
     def _store_if_changed(self, identity: Identity, before: GuardState, after: GuardState) -> GuardState:
         if after == before:

@@ -1,8 +1,26 @@
-"""Connection verification: prerequisites and permissions as data, and the verifier that checks them."""
+"""Connection verification: prerequisites and permissions as data, and the verifier that checks them.
 
-from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
-from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
-from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, not_run
+Names are imported from their modules on first use (lazy_exports.py): reading a stored result does not
+import the verifier and the Intacct client behind it.
+"""
+
+from typing import TYPE_CHECKING
+
+from ..lazy_exports import exports_on_first_use
+
+if TYPE_CHECKING:
+    from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
+    from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
+    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, not_run
+
+__getattr__ = exports_on_first_use(
+    __name__,
+    {
+        "requirements": ("REQUIRED_PERMISSIONS", "Prerequisite", "RequiredPermission", "prerequisites"),
+        "result": ("CheckItem", "CheckStatus", "Outcome", "Reason", "VerificationResult"),
+        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "not_run"),
+    },
+)
 
 __all__ = [
     "REQUIRED_PERMISSIONS",

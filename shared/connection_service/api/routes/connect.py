@@ -1,0 +1,42 @@
+"""POST /connections: the tenant's Sage Intacct connection, awaiting credentials (idempotent with a key)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+from ..http_io import json_body, json_response, new_router, principal
+from ..idempotency import connect_idempotently
+from ..problems import Problem
+
+router = new_router()
+
+
+@router.post("/connections")
+def connect() -> Response[str]:
+    caller = principal(router)
+    caller.require_admin()
+    body = json_body(router, required=True)
+    if body.get("provider") != "sage_intacct" or set(body) - {"provider"}:
+        raise Problem(
+            422,
+            "invalid-input",
+            "unsupported body",
+            errors=[{"field": "provider", "message": 'must be "sage_intacct" (the only field)'}],
+        )
+    key = router.current_event.headers.get("idempotency-key")
+    status, payload = connect_idempotently(caller, key, router.lambda_context)
+    return json_response(status, payload)
+
+
+def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
+    return Problem(
+        409,
+        "request-in-progress",
+        "the same Idempotency-Key is being processed; retry shortly",
+        headers={"Retry-After": "1"},
+    ).response()
+
+
+# Registered on this router, so only the connect function imports Powertools idempotency.
+router.exception_handler(IdempotencyAlreadyInProgressError)(_in_progress)

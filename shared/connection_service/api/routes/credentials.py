@@ -1,0 +1,28 @@
+"""PUT /connections/{id}/credentials: save Company/Entity/User ID and password, verify, store the outcome."""
+
+from __future__ import annotations
+
+import time
+
+from aws_lambda_powertools.event_handler import Response
+
+from ... import wiring
+from ..http_io import json_body, new_router, principal, verification_response
+
+router = new_router()
+
+
+@router.put("/connections/<connection_id>/credentials")
+def edit_credentials(connection_id: str) -> Response[str]:
+    caller = principal(router)
+    caller.require_admin()
+    body = json_body(router, required=True)
+    started = time.monotonic()
+    report = wiring.service().edit_credentials(
+        caller.tenant_id,
+        connection_id,
+        body,
+        actor=caller.subject,
+        budget_seconds=wiring.settings().api_verification_budget_seconds,
+    )
+    return verification_response(report, "credentials_edit", started)
