@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token bench soak lock clean
 
 help:
-	@echo "make run | test | test-unit | lint | token TENANT=acme ROLE=admin | bench | lock | clean"
+	@echo "make run | test | test-unit | lint | token TENANT=acme ROLE=admin | bench [QUICK=1] [ONLY=xml] | lock | clean"
 
 $(STAMP): requirements-dev.txt shared/requirements.txt tools/bootstrap_venv.sh
 	@bash tools/bootstrap_venv.sh $(VENV)
@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 bench: $(STAMP)
-	@PYTHONPATH=shared:tools:. $(PY) -m tests.benchmarks
+	@PYTHONPATH=shared:tools:. $(PY) -m tests.benchmarks $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 soak: $(STAMP)
 	@PYTHONPATH=shared:tools:. $(PY) -m tests.soak

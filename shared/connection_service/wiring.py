@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
+import botocore
 
 from .adapters.dynamodb_guard_store import DynamoDBGuardStore
 from .adapters.dynamodb_refusal_quota import DynamoDBRefusalQuota
@@ -35,6 +36,22 @@ if TYPE_CHECKING:
     from .intacct import Deadline, LoginCredentials
     from .signin_guard import Permit
     from .verification import Outcome, Reason, VerificationResult
+
+
+# The layer leaves boto3 and botocore to the Lambda runtime (shared/Makefile). Every operation and parameter
+# the adapters send exists in botocore 1.34.0's service models (checked against them; README, Performance);
+# an older SDK fails the cold start here, with this message, rather than a request later.
+MINIMUM_BOTOCORE = (1, 34, 0)
+
+
+def require_botocore(version: str) -> None:
+    parts = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    if parts < MINIMUM_BOTOCORE:
+        wanted = ".".join(map(str, MINIMUM_BOTOCORE))
+        raise RuntimeError(f"botocore {version} is older than {wanted}, the oldest this service supports")
+
+
+require_botocore(botocore.__version__)
 
 
 @functools.cache

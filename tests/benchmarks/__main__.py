@@ -1,89 +1,97 @@
-"""`make bench`: costs measured as ratios against a baseline in the same run (never asserted in tests).
+"""`make bench` (or `make bench QUICK=1`): every cost as a ratio against a baseline measured in the same run.
 
-1. Verification, batched (ours: sign-in + one request with every probe) vs one request per probe.
-2. Parsing a 10-result response with classification vs a bare lxml parse of the same bytes.
-Requests go to the Intacct simulator on 127.0.0.1 with 20 ms of latency per request.
+Writes bench/results.json and prints a Markdown table (the README's Performance section shows the latest).
+Never part of `make test`: figures are reported, not asserted. Sections:
+  cold start   fresh Python 3.13 processes on the built layer (cold_start.py)
+  warm         the handler against its unavoidable AWS and Intacct calls (warm_path.py)
+  round trips  per verification, at the simulator, against a typical client (round_trips.py)
+  throughput   health checks with 200 ms of Intacct latency (health_throughput.py)
+  memory       peak RSS against MemorySize (memory.py)
+  xml          building and parsing against xmltodict (xml_parsing.py)
 """
 
 from __future__ import annotations
 
-import statistics
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
-import requests
-from lxml import etree
+from . import cold_start, health_throughput, memory, round_trips, warm_path, xml_parsing
+from .measure import Row, markdown_table
 
-from connection_service.intacct import (
-    Deadline,
-    GetUserPermissions,
-    IntacctClient,
-    Query,
-    parse_response,
-)
-from connection_service.intacct.request import build_request
-from connection_service.verification import REQUIRED_PERMISSIONS, ConnectionVerifier, Outcome
-from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
-from tests.support.demo import LOGIN, SENDER
-
-LATENCY_MS = 20
-ROUNDS = 15
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results.json"
 
 
-def median_seconds(work: Callable[[], object], rounds: int = ROUNDS) -> float:
-    work()  # warm up connections and caches
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
+    """Each section and what it runs; quick keeps the whole run under two minutes on 2 cores."""
+    if quick:
+        throughput = (1_000, 250, 25)
+        runs = {"cold": 5, "warm": 20, "xml": 20, "memory": 100}
+    else:
+        throughput = (10_000, 1_000, 50)
+        runs = {"cold": 15, "warm": 50, "xml": 50, "memory": 100}
+    connections, companies, workers = throughput
+    return {
+        "cold": ("cold start", lambda: cold_start.run(runs["cold"])),
+        "warm": ("warm overhead", lambda: warm_path.run(runs["warm"])),
+        "round-trips": ("round trips", round_trips.run),
+        "throughput": (
+            "health throughput",
+            lambda: health_throughput.run(connections, companies, workers),
+        ),
+        "memory": ("memory", lambda: memory.run(runs["memory"])),
+        "xml": ("XML", lambda: xml_parsing.run(runs["xml"])),
+    }
 
 
-def one_request_per_probe(client: IntacctClient) -> None:
-    """The baseline: what a verifier without batching would do (a sign-in, then a request per probe)."""
-    session, _ = client.open_session(LOGIN, deadline=Deadline(30))
-    for permission in REQUIRED_PERMISSIONS:
-        if permission.probe_object:
-            client.execute(session, [Query(permission.probe_object)], deadline=Deadline(30))
-    client.execute(session, [GetUserPermissions(LOGIN.user_id)], deadline=Deadline(30))
-
-
-def main() -> None:
-    simulator = IntacctSimulator.from_file(DEMO_DATA_PATH).start()
-    control = requests.Session()
-    control.trust_env = False
-    control.patch(f"{simulator.base_url}/_sim/companies/DEMO-CO", json={"latency_ms": LATENCY_MS}, timeout=5)
-    client = IntacctClient(SENDER, endpoint_url=simulator.gateway_url)
-    fresh = ConnectionVerifier(client)
-    assert fresh.verify(LOGIN, deadline=Deadline(30)).outcome is Outcome.CONNECTED
-
-    rows = []
-    batched = median_seconds(lambda: fresh.verify(LOGIN, deadline=Deadline(30)))
-    unbatched = median_seconds(lambda: one_request_per_probe(client))
-    rows.append(("verification: batched probes vs one request per probe", batched, unbatched))
-
-    session, _ = client.open_session(LOGIN, deadline=Deadline(30))
-    probes = [
-        Query(p.probe_object, control_id=f"q{i}")
-        for i, p in enumerate(REQUIRED_PERMISSIONS)
-        if p.probe_object
-    ]
-    request = build_request(SENDER, session, [*probes, GetUserPermissions(LOGIN.user_id)])
-    body = control.post(session.endpoint, data=request, timeout=10).content
-    ours = median_seconds(lambda: parse_response(200, body, session_auth=True), rounds=2000)
-    bare = median_seconds(lambda: etree.fromstring(body), rounds=2000)
-    rows.append(("parsing: parse_response vs bare lxml parse (10 results)", ours, bare))
-    simulator.stop()
-
-    print(f"{'benchmark':58} {'measured':>11} {'baseline':>11} {'ratio':>7}")
-    for name, measured, baseline in rows:
-        print(f"{name:58} {measured * 1000:9.2f}ms {baseline * 1000:9.2f}ms {measured / baseline:7.2f}")
-    print(
-        f"(median of {ROUNDS} runs for the verifications, 2000 for parsing; "
-        f"simulator latency {LATENCY_MS} ms)"
-    )
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, 1,000 connections (< 2 minutes)")
+    parser.add_argument("--only", nargs="*", metavar="SECTION", help="run only these sections")
+    args = parser.parse_args(argv)
+    sections = plan(args.quick)
+    chosen = args.only or list(sections)
+    unknown = sorted(set(chosen) - set(sections))
+    if unknown:
+        print(f"error: unknown section(s) {unknown}; choose from {sorted(sections)}", file=sys.stderr)
+        return 2
+    logging.getLogger("connection_service").setLevel(logging.WARNING)  # the table, not every verification
+    rows: list[Row] = []
+    started = time.monotonic()
+    for key in chosen:
+        title, run = sections[key]
+        print(f"… {title}", file=sys.stderr, flush=True)
+        section_started = time.monotonic()
+        rows.extend(run())
+        print(f"  done in {time.monotonic() - section_started:.1f} s", file=sys.stderr, flush=True)
+    results = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "seconds": round(time.monotonic() - started, 1),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "rows": [row.as_dict() for row in rows],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(markdown_table(rows))
+    missed = [row.name for row in rows if row.goal_met is False]
+    print(f"\n{len(rows)} figures in {results['seconds']} s; written to {RESULTS.relative_to(ROOT)}")
+    if missed:
+        print(f"goals missed: {len(missed)} (see the README's Performance section for why)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from tests.support.demo import DEMO_PASSWORD
 from tests.support.local_process import ROOT, LocalStack, running_local_stack, stack_env
 
 LOAD_CLIENTS = 50
-LOAD_SECONDS = 30.0
+# 10 s in `make test` (about 500 requests, every client busy throughout); LOAD_SECONDS=30 for a longer run.
+LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
 LOAD_MAX_REQUESTS = 20_000  # a bound on top of the time, whatever the machine's speed
 
 
@@ -116,7 +118,7 @@ def test_what_the_server_refuses_itself_is_a_problem_document(local_stack: Local
 
 
 @pytest.mark.slow
-def test_fifty_clients_at_once_for_thirty_seconds_get_no_error(local_stack: LocalStack) -> None:
+def test_fifty_clients_at_once_get_no_error(local_stack: LocalStack) -> None:
     headers = {"Authorization": f"Bearer {_token(local_stack)}", "Content-Type": "application/json"}
     api = local_stack.api_url
     with _session() as setup:

@@ -260,6 +260,7 @@ def test_a_failure_on_our_side_before_sending_costs_the_user_nothing(
     guarded: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     connection_id = guarded.connect()["id"]
+
     def sender_unreadable(self: PlatformVerifier) -> None:
         raise ConnectionError("Secrets Manager throttled the sender secret")
 

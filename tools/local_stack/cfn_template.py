@@ -7,6 +7,8 @@ The result is what CloudFormation itself sees, so tests and the local stack can 
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,17 @@ def loads(text: str) -> dict[str, Any]:
 
 
 def load_template(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
-    """The template at `path` as plain dicts/lists, intrinsic functions in their long form."""
-    return loads(Path(path).read_text(encoding="utf-8"))
+    """The template at `path` as plain dicts/lists, intrinsic functions in their long form.
+
+    Parsed once per version of the file (PyYAML takes about 0.2 s over this template, and every local
+    stack and test stack reads it twice); each caller gets its own copy to change."""
+    text = Path(path).read_text(encoding="utf-8")
+    return copy.deepcopy(_parsed(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> dict[str, Any]:
+    return loads(text)
 
 
 def resolve(value: Any, parameters: dict[str, str]) -> Any:

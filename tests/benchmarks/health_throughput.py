@@ -1,0 +1,268 @@
+"""Health-check throughput: N connections over many companies, Intacct answering after L seconds, C workers.
+
+Each worker stands for one Lambda execution environment: its own service and pooled Intacct client, taking
+one message at a time from a queue that keeps SQS FIFO's rule (one message of a company's group in flight).
+The service is the real one (guard, verifier, Intacct client over HTTP to the simulator, which runs in its
+own process); the AWS ports are the in-memory fakes, so the figure is our code and Intacct's latency, not
+moto's. The ideal is N·L·(round trips per check)/C; the simulator counts requests in flight per company.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+import yaml
+
+from connection_service.adapters.platform_verifier import PlatformVerifier
+from connection_service.connections.model import Connection, Status
+from connection_service.connections.service import ConnectionService
+from connection_service.intacct import LoginCredentials, Secret
+from connection_service.signin_guard import GuardPolicy, SignInGuard
+from intacct_simulator import DEMO_DATA_PATH
+from local_stack.cfn_template import load_template
+from tests.support.demo import DEMO_PASSWORD, SENDER
+from tests.support.fakes import (
+    InMemoryConnectionRepository,
+    InMemoryCredentialStore,
+    InMemoryRefusalQuota,
+    RecordingEventPublisher,
+)
+from tests.support.guard_fakes import HmacFingerprinter, InMemoryGuardStore
+from tests.support.local_process import free_port
+
+from .measure import Row, Sample
+
+ROOT = Path(__file__).resolve().parents[2]
+LATENCY_SECONDS = 0.2
+ROUND_TRIPS_PER_CHECK = 2  # the sign-in, then every probe in one request
+TEMPLATE_COMPANY = "DEMO-CO"
+# AWS Lambda on arm64 (us-east-1, first pricing tier), https://aws.amazon.com/lambda/pricing/ (2026-11).
+PRICE_PER_GB_SECOND = 0.0000133334
+PRICE_PER_MILLION_REQUESTS = 0.20
+
+
+def _scenario(companies: list[str], path: Path) -> Path:
+    data = yaml.safe_load(DEMO_DATA_PATH.read_text(encoding="utf-8"))
+    template = data["companies"][TEMPLATE_COMPANY]
+    data["companies"] = {company: copy.deepcopy(template) for company in companies}
+    data["defaults"]["latency_ms"] = int(LATENCY_SECONDS * 1000)
+    path.write_text(
+        yaml.safe_dump({k: v for k, v in data.items() if not k.startswith("x-")}), encoding="utf-8"
+    )
+    return path
+
+
+class CompanyQueue:
+    """SQS FIFO's ordering rule: a message group (one Intacct company) has at most one message in flight."""
+
+    def __init__(self, messages: list[tuple[str, Connection]]) -> None:
+        self._waiting: dict[str, collections.deque[Connection]] = collections.defaultdict(collections.deque)
+        for group, message in messages:
+            self._waiting[group].append(message)
+        self._ready = collections.deque(self._waiting)
+        self._lock = threading.Condition()
+        self._in_flight = 0
+
+    def take(self) -> tuple[str, Connection] | None:
+        with self._lock:
+            while not self._ready:
+                if self._in_flight == 0:
+                    return None  # nothing waiting and nothing that could hand a group back
+                self._lock.wait()
+            group = self._ready.popleft()
+            self._in_flight += 1
+            return group, self._waiting[group].popleft()
+
+    def done(self, group: str) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            if self._waiting[group]:
+                self._ready.append(group)
+            self._lock.notify_all()
+
+
+class Fleet:
+    """What the workers share (the AWS side, as in-memory fakes) and one service per worker."""
+
+    def __init__(self, gateway_url: str) -> None:
+        self.gateway_url = gateway_url
+        self.repository = InMemoryConnectionRepository()
+        self.secrets = InMemoryCredentialStore()
+        self.events = RecordingEventPublisher()
+        self.guard_store = InMemoryGuardStore()
+        self.quota = InMemoryRefusalQuota()
+
+    def service(self) -> ConnectionService:
+        guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
+        verifier = PlatformVerifier(lambda: SENDER, endpoint_url=self.gateway_url)
+        return ConnectionService(self.repository, self.secrets, self.events, verifier, guard, self.quota)
+
+    def seed(self, companies: list[str], per_company: int, due_at: datetime) -> list[tuple[str, Connection]]:
+        """One connection made through the use cases, then cloned for every tenant and company."""
+        service = self.service()
+        first = service.connect("seed", actor="bench")
+        body = {"company_id": companies[0], "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
+        made = service.edit_credentials("seed", first.id, body, actor="bench", budget_seconds=20).connection
+        if made.status is not Status.CONNECTED:
+            raise RuntimeError(f"the seed connection is {made.status}: {made.reason}")
+        messages = []
+        for index in range(len(companies) * per_company):
+            company = companies[index % len(companies)]
+            tenant, connection_id = f"tenant-{index:05d}", f"{index:032x}"
+            ref = self.secrets.stage(
+                tenant, connection_id, LoginCredentials(company, "ws_expenses", Secret(DEMO_PASSWORD))
+            )
+            self.secrets.promote(ref)
+            clone = replace(
+                made,
+                id=connection_id,
+                tenant_id=tenant,
+                company_id=company,
+                secret_id=ref.secret_id,
+                secret_version=ref.version,
+                next_check_at=due_at,
+            )
+            self.repository.connections[(tenant, connection_id)] = clone
+            messages.append((company, clone))
+        return messages
+
+
+def _worker(fleet: Fleet, queue: CompanyQueue, durations: list[float], round_trips: list[int]) -> None:
+    service = fleet.service()
+    while (taken := queue.take()) is not None:
+        group, connection = taken
+        started = time.perf_counter()
+        try:
+            assert connection.next_check_at is not None
+            report = service.health_check(
+                connection.tenant_id, connection.id, claimed_until=connection.next_check_at, budget_seconds=50
+            )
+            if report is None or report.result is None:
+                raise RuntimeError(f"the check of {connection.id} did not run")
+            round_trips.append(report.result.round_trips)
+        finally:
+            durations.append(time.perf_counter() - started)
+            queue.done(group)
+
+
+def _cost_per_10000(seconds_per_check: float, memory_gb: float, batch_size: int) -> float:
+    compute = 10_000 * seconds_per_check * memory_gb * PRICE_PER_GB_SECOND
+    return compute + (10_000 / batch_size) * PRICE_PER_MILLION_REQUESTS / 1e6
+
+
+def _worker_memory_mb() -> int:
+    function = load_template()["Resources"]["HealthWorkerFunction"]["Properties"]
+    return int(function.get("MemorySize", load_template()["Globals"]["Function"]["MemorySize"]))
+
+
+def run(connections: int, companies: int, workers: int) -> list[Row]:
+    names = [f"BENCH-{n:04d}" for n in range(companies)]
+    build = ROOT / "bench" / ".build"
+    build.mkdir(parents=True, exist_ok=True)
+    scenario = _scenario(names, build / "throughput-scenario.yaml")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["shared", "tools", "."])}
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "intacct_simulator", "--data", str(scenario), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        control = requests.Session()
+        control.trust_env = False
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                control.get(f"{base}/_sim/health", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline or simulator.poll() is not None:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        fleet = Fleet(f"{base}/ia/xml/xmlgw.phtml")
+        due_at = datetime.now(UTC) - timedelta(minutes=1)
+        messages = fleet.seed(names, connections // companies, due_at)
+        control.post(f"{base}/_sim/reset", timeout=5).raise_for_status()
+        queue = CompanyQueue(messages)
+        durations: list[float] = []
+        round_trips: list[int] = []
+        threads = [
+            threading.Thread(target=_worker, args=(fleet, queue, durations, round_trips), daemon=True)
+            for _ in range(workers)
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        # Bounded in time: three times the ideal and a minute, whatever happens to the workers.
+        give_up = started + 3 * len(messages) * LATENCY_SECONDS * ROUND_TRIPS_PER_CHECK / workers + 60
+        for thread in threads:
+            thread.join(timeout=max(0.0, give_up - time.perf_counter()))
+        if any(thread.is_alive() for thread in threads):
+            raise RuntimeError("the health checks did not finish in three times the ideal time")
+        wall = time.perf_counter() - started
+        in_flight: dict[str, int] = control.get(f"{base}/_sim/stats", timeout=5).json()["max_in_flight"]
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
+    checked = len(durations)
+    if checked != len(messages) or len(round_trips) != checked:
+        raise RuntimeError(f"{checked} of {len(messages)} checks ran, {len(round_trips)} succeeded")
+    per_check = sum(round_trips) / checked
+    ideal = checked * LATENCY_SECONDS * per_check / workers
+    memory_gb = _worker_memory_mb() / 1024
+    mean_seconds = sum(durations) / checked
+    batch_size = 5  # HealthWorkerEventSource's BatchSize
+    cost = _cost_per_10000(mean_seconds, memory_gb, batch_size)
+    waiting_only = _cost_per_10000(LATENCY_SECONDS * per_check, memory_gb, batch_size)
+    worst = max(in_flight.values(), default=0)
+    shape = f"N={checked}, {companies} companies, C={workers}, L={int(LATENCY_SECONDS * 1000)} ms"
+    return [
+        Row(
+            "health throughput",
+            f"wall time vs ideal N·L·{per_check:g}/C ({shape})",
+            Sample.of([wall]),
+            Sample.of([ideal]),
+            unit="s",
+            goal="≤ 1.11",
+            note=f"{ideal / wall:.0%} of ideal (goal ≥ 90 %); {checked / wall:.1f} checks/s",
+            extra={
+                "efficiency": round(ideal / wall, 3),
+                "checks": checked,
+                "round_trips_per_check": per_check,
+                "mean_check_seconds": round(mean_seconds, 4),
+                "lambda_cost_per_10000_checks_usd": round(cost, 4),
+                "memory_mb": _worker_memory_mb(),
+            },
+        ),
+        Row(
+            "health throughput",
+            "requests in flight per company at the simulator (max over companies)",
+            Sample.of([float(worst)]),
+            Sample.of([1.0]),
+            unit="count",
+            goal="≤ 1",
+            note="one request at a time per Intacct company",
+        ),
+        Row(
+            "health throughput",
+            f"Lambda cost per 10,000 checks at {_worker_memory_mb()} MB (USD)",
+            Sample.of([cost]),
+            Sample.of([waiting_only]),
+            unit="USD",
+            note=f"mean check {mean_seconds * 1000:.0f} ms x {memory_gb:g} GB x ${PRICE_PER_GB_SECOND}/GB-s "
+            f"+ ${PRICE_PER_MILLION_REQUESTS}/million invocations of {batch_size} checks; baseline: the same "
+            "for checks that only wait for Intacct's answers",
+        ),
+    ]
