@@ -42,7 +42,10 @@ SETTINGS = settings(
 
 
 def _passwords(value: Any) -> list[str]:
-    """Every password-like string in a body (the value of any user_password, however nested)."""
+    """Every password-like string in a body (the value of any user_password, however nested), unless the
+    same string is also a field name the body sends or the API knows: naming an unknown field echoes that
+    name, which is the client's own field name and not a leak (hypothesis once drew {"user_password":
+    "0000", "0000": null})."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -52,7 +55,16 @@ def _passwords(value: Any) -> list[str]:
     elif isinstance(value, list):
         for inner in value:
             found += _passwords(inner)
-    return found
+    names = _field_names(value) | set(KNOWN_FIELDS)
+    return [password for password in found if password not in names]
+
+
+def _field_names(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value).union(*(_field_names(inner) for inner in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_field_names(inner) for inner in value))
+    return set()
 
 
 def _check(reply: Any, sent: Any = None) -> None:

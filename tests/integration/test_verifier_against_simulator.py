@@ -125,7 +125,7 @@ def test_demo_case(
     assert len(result.checks) == (4 if entity else 3) + len(REQUIRED_PERMISSIONS)
     if outcome is Outcome.CONNECTED:
         assert all(item.status is CheckStatus.OK for item in result.checks)
-        assert logical_requests[0]["functions"] == ["getAPISession"]
+        assert logical_requests[0]["functions"] == ["getAPISession", "query"]  # + the entity list
         assert logical_requests[0]["entity"] in ("", None)  # signed in at the top level
         assert logical_requests[1]["auth"] == "session"
 
@@ -223,3 +223,32 @@ def test_a_sign_in_that_times_out_is_not_repeated(simulator: IntacctSimulator) -
     time.sleep(1.5)  # let the slow request finish on the simulator's side
     log = simulator.requests("DEMO-CO")
     assert len(log) == 1 and sum(1 for e in log if e["sign_in_failed"]) <= 1
+
+
+def test_the_entities_the_user_may_open_come_with_the_sign_in(simulator: IntacctSimulator) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
+    )
+    assert result.outcome is Outcome.CONNECTED and result.round_trips == 2
+    assert [(e.entity_id, e.name) for e in result.entities or ()] == [
+        ("US-EAST", "US East"),
+        ("US-WEST", "US West"),
+    ]
+    first = simulator.requests("DEMO-CO")[0]
+    assert first["functions"] == ["getAPISession", "query"]  # the list travels with the sign-in
+
+
+def test_a_wrong_entity_is_answered_with_the_entities_the_user_can_open(simulator: IntacctSimulator) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-NORTH"), deadline=Deadline(20)
+    )
+    assert (result.reason, result.round_trips, result.sign_ins) == (Reason.ENTITY_INVALID, 1, 1)
+    assert "US-EAST (US East), US-WEST (US West)" in result.message
+    assert result.entities is not None and len(result.entities) == 2
+
+
+def test_a_refused_sign_in_reads_no_entities(simulator: IntacctSimulator) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(20)
+    )
+    assert result.reason is Reason.INVALID_CREDENTIALS and result.entities is None

@@ -17,7 +17,16 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from ..connections.model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
+from ..connections.model import (
+    Check,
+    Connection,
+    EntityRef,
+    Health,
+    HistoryEntry,
+    PermissionRef,
+    Status,
+    Trigger,
+)
 
 DUE_INDEX = "due"
 DUE_SHARDS = 8
@@ -89,6 +98,7 @@ def connection_to_item(connection: Connection) -> Item:
         "verifying_by": connection.verifying_by.value if connection.verifying_by else None,
         "transient_failures": connection.transient_failures,
         "support_ids": list(connection.support_ids),
+        "entities": [entity.as_dict() for entity in connection.entities],
         "ever_connected": connection.ever_connected,
         "version": connection.version,
     }
@@ -135,6 +145,7 @@ def connection_from_item(item: Item) -> Connection:
         next_check_at=_time(item.get("next_check_at")),
         transient_failures=int(item.get("transient_failures", 0)),
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
+        entities=tuple(EntityRef(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
         ever_connected=bool(item.get("ever_connected", False)),
         version=int(item.get("version", 0)),
     )

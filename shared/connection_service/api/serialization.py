@@ -30,6 +30,7 @@ def connection_json(connection: Connection, *, sign_in_attempts_left: int | None
         "company_id": connection.company_id,
         "entity_id": connection.entity_id,
         "user_id": connection.user_id,
+        "entities": [entity.as_dict() for entity in connection.entities],
         "support_ids": list(connection.support_ids),
         "sign_in_attempts_left": sign_in_attempts_left,
         "last_verified_at": _time(connection.last_verified_at),

@@ -74,6 +74,17 @@ class PermissionRef:
 
 
 @dataclass(frozen=True)
+class EntityRef:
+    """An entity the connection's user may open (the edit form's picker); not a secret."""
+
+    entity_id: str
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.entity_id, "name": self.name}
+
+
+@dataclass(frozen=True)
 class Connection:
     id: str
     tenant_id: str
@@ -90,6 +101,8 @@ class Connection:
     company_id: str | None = None
     entity_id: str | None = None
     user_id: str | None = None
+    # Read at each verification that signs in; kept when one could not read them, cleared with the company.
+    entities: tuple[EntityRef, ...] = ()
     secret_id: str | None = (
         None  # name/ARN of the connection's secret; the value never leaves Secrets Manager
     )

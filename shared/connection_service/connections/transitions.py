@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ..intacct import SignInOutcome
 from ..verification import Outcome, VerificationResult
-from .model import Check, Connection, Health, HistoryEntry, PermissionRef, Status, Trigger
+from .model import Check, Connection, EntityRef, Health, HistoryEntry, PermissionRef, Status, Trigger
 from .policy import CheckSchedule
 
 SYSTEM_ACTOR = "system"
@@ -28,6 +28,10 @@ def open_connection(
         connection_id, tenant_id, now, Trigger.CONNECT, actor, None, Status.AWAITING_CREDENTIALS
     )
     return connection, entry
+
+
+def _same_company(connection: Connection, company_id: str) -> bool:
+    return company_id.casefold() == (connection.company_id or "").casefold()
 
 
 def record_credentials(
@@ -51,11 +55,11 @@ def record_credentials(
         company_id=company_id,
         entity_id=entity_id,
         user_id=user_id,
+        entities=connection.entities if _same_company(connection, company_id) else (),
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
-        ever_connected=connection.ever_connected
-        and company_id.casefold() == (connection.company_id or "").casefold(),
+        ever_connected=connection.ever_connected and _same_company(connection, company_id),
         updated_at=now,
     )
     where = f"company {company_id}" + (f", entity {entity_id}" if entity_id else "") + f", user {user_id}"
@@ -139,6 +143,8 @@ def apply_verification(
             support_ids=result.support_ids,
             updated_at=now,
         )
+    if result.entities is not None:
+        changed = replace(changed, entities=tuple(EntityRef(e.entity_id, e.name) for e in result.entities))
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     sign_in = _sign_in_note(result)

@@ -18,7 +18,7 @@ from .errors import Category, IntacctError, Level
 from .functions import GatewayFunction, GetAPISession
 from .redaction import redact_xml
 from .request import build_request, new_control_id
-from .response import GatewayResponse, parse_response
+from .response import FunctionResult, GatewayResponse, parse_response
 from .retry import Deadline, RetryPolicy
 from .transport import HttpTransport
 
@@ -187,12 +187,47 @@ class IntacctClient:
         as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
         Returns the session and the number of HTTP attempts spent.
         """
+        signed_in = self.sign_in(login, deadline=deadline, location_id=location_id)
+        if signed_in.session is None:
+            assert signed_in.failure is not None
+            raise signed_in.failure
+        return signed_in.session, signed_in.exchange.attempts
+
+    def sign_in(
+        self,
+        login: LoginCredentials,
+        *,
+        deadline: Deadline,
+        location_id: str | None = None,
+        also: Sequence[GatewayFunction] = (),
+    ) -> SignIn:
+        """One top-level sign-in asking getAPISession for a session, with `also` run in the same request at
+        the top level (their results come back even when the session is refused, e.g. for a wrong Entity ID).
+
+        Raises when Intacct refused the request or the sign-in itself; a refused session is `failure`.
+        """
         top_level = replace(login, entity_id=None)
-        exchange = self.execute(top_level, [GetAPISession(location_id=location_id)], deadline=deadline)
-        return _session_from(exchange, location_id, login.company_id, login.user_id), exchange.attempts
+        exchange = self.execute(top_level, [GetAPISession(location_id=location_id), *also], deadline=deadline)
+        companions = tuple(exchange.response.results[1:])
+        try:
+            session = _session_from(exchange, location_id, login.company_id, login.user_id)
+        except IntacctError as refused:
+            return SignIn(exchange, None, refused, companions)
+        return SignIn(exchange, session, None, companions)
 
     def close(self) -> None:
         self._transport.close()
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in request's answer: the session, or why getAPISession refused one, and the results of the
+    functions sent with it."""
+
+    exchange: Exchange
+    session: SessionCredentials | None
+    failure: IntacctError | None
+    companions: tuple[FunctionResult, ...] = ()
 
 
 def _session_from(

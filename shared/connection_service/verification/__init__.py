@@ -10,14 +10,14 @@ from ..lazy_exports import exports_on_first_use
 
 if TYPE_CHECKING:
     from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
-    from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
+    from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
     from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, not_run
 
 __getattr__ = exports_on_first_use(
     __name__,
     {
         "requirements": ("REQUIRED_PERMISSIONS", "Prerequisite", "RequiredPermission", "prerequisites"),
-        "result": ("CheckItem", "CheckStatus", "Outcome", "Reason", "VerificationResult"),
+        "result": ("CheckItem", "CheckStatus", "Entity", "Outcome", "Reason", "VerificationResult"),
         "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "not_run"),
     },
 )
@@ -28,6 +28,7 @@ __all__ = [
     "CheckItem",
     "CheckStatus",
     "ConnectionVerifier",
+    "Entity",
     "Outcome",
     "Prerequisite",
     "Reason",

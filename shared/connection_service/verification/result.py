@@ -57,6 +57,17 @@ class CheckItem:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """An entity (location) of a multi-entity company, as the user may open it."""
+
+    entity_id: str
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.entity_id, "name": self.name}
+
+
+@dataclass(frozen=True)
 class VerificationResult:
     outcome: Outcome
     reason: Reason | None
@@ -69,6 +80,9 @@ class VerificationResult:
     blocked: str | None = None  # the sign-in guard's verdict when it kept the sign-in from being sent
     category: Category | None = None  # the Intacct failure category behind a non-connected outcome
     errors: tuple[ErrorDetail, ...] = field(default=())
+    # The entities the user may open, read with the sign-in; None when they could not be read (refused
+    # sign-in, no right to list entities), () for a company without entities.
+    entities: tuple[Entity, ...] | None = None
 
     @property
     def missing_permissions(self) -> tuple[RequiredPermission, ...]:

@@ -1,8 +1,10 @@
 """Verifies a customer's Intacct connection and explains, item by item, what is missing.
 
 Round trips (HTTP requests, not counting retries of the same request) for one verification:
-  1. sign in at the top level with `getAPISession` alone in the request (with `locationid` = Entity ID when
-     one is given). A refused sign-in ends here: at most one failed sign-in per verification.
+  1. sign in at the top level with `getAPISession` (with `locationid` = Entity ID when one is given) and,
+     in the same request, a top-level `query` of the entities the user may open (LOCATIONENTITY): the edit
+     form's entity picker, and the names a wrong Entity ID's message offers instead. A refused sign-in ends
+     here: at most one failed sign-in per verification.
   2. with the new session: one `query` (pagesize 1) per object for the View rights, plus one
      `getUserPermissions` for the Add/Delete rights, all in one request, each result judged on its own.
 So a verification costs 2 round trips on the success path and 1 when the sign-in fails. It always signs in:
@@ -13,6 +15,7 @@ customer's company.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..intacct import (
     Category,
@@ -31,11 +34,15 @@ from ..intacct import (
     run_in_session,
 )
 from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
-from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
+from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
 from .rights import UserRights
 
 ROUND_TRIPS_ON_SUCCESS = 2
 PERMISSIONS_CONTROL_ID = "permissions"
+ENTITIES_CONTROL_ID = "entities"
+# A company rarely has more; a longer list is cut here (the picker still accepts a typed Entity ID).
+MAX_ENTITIES = 200
+ENTITY_FIELDS = ("LOCATIONID", "NAME")
 
 # Which prerequisite a definitive failure points at, and the reason code it gives.
 _ACTION_REQUIRED: dict[Category, tuple[str | None, Reason]] = {
@@ -100,15 +107,24 @@ class ConnectionVerifier:
             login,
             self._probes(login.user_id),
             deadline=deadline,
+            at_sign_in=[
+                Query(
+                    "LOCATIONENTITY",
+                    fields=ENTITY_FIELDS,
+                    page_size=MAX_ENTITIES,
+                    control_id=ENTITIES_CONTROL_ID,
+                )
+            ],
             on_sending=on_sending,
             on_sign_in=on_sign_in,
         )
         checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
+        entities = _entities(run.at_sign_in)
         if run.failure is not None:
-            return self._failed(run, run.failure, checks)
+            return replace(self._failed(run, run.failure, checks, entities), entities=entities)
         assert run.exchange is not None
         checks.set_prerequisites(CheckStatus.OK)
-        return self._judge_permissions(run, checks, login)
+        return replace(self._judge_permissions(run, checks, login), entities=entities)
 
     def _probes(self, user_id: str) -> list[GatewayFunction]:
         functions: list[GatewayFunction] = [
@@ -119,7 +135,9 @@ class ConnectionVerifier:
         functions.append(GetUserPermissions(user_id, control_id=PERMISSIONS_CONTROL_ID))
         return functions
 
-    def _failed(self, run: SessionRun, error: IntacctError, checks: _Checklist) -> VerificationResult:
+    def _failed(
+        self, run: SessionRun, error: IntacctError, checks: _Checklist, entities: tuple[Entity, ...] | None
+    ) -> VerificationResult:
         if run.failed_stage is Stage.CALL or error.category is Category.ENTITY_INVALID:
             # The sign-in worked, so everything it depends on is in place.
             checks.set_prerequisites(
@@ -130,9 +148,10 @@ class ConnectionVerifier:
             check_id, reason = target
             if check_id is not None:
                 checks.mark(check_id, CheckStatus.MISSING)
-            return checks.result(
-                Outcome.ACTION_REQUIRED, reason, _MESSAGES[reason], run, error.category, error.errors
-            )
+            message = _MESSAGES[reason]
+            if reason is Reason.ENTITY_INVALID:
+                message += _entities_offered(entities)
+            return checks.result(Outcome.ACTION_REQUIRED, reason, message, run, error.category, error.errors)
         reason = _INCOMPLETE.get(error.category, Reason.UNEXPECTED_RESPONSE)
         return checks.result(Outcome.INCOMPLETE, reason, _MESSAGES[reason], run, error.category, error.errors)
 
@@ -201,6 +220,27 @@ def not_run(
     if reason is Reason.INVALID_CREDENTIALS:
         checks.mark("sign_in", CheckStatus.MISSING)
     return VerificationResult(outcome, reason, checks.items(), message or _MESSAGES[reason], blocked=blocked)
+
+
+def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
+    """The entity list read with the sign-in, or None when Intacct did not give it."""
+    found = _find(results, ENTITIES_CONTROL_ID)
+    if found is None or not found.ok or found.data is None:
+        return None
+    entities = []
+    for record in found.data:
+        entity_id = (record.findtext("LOCATIONID") or "").strip()
+        if entity_id:
+            entities.append(Entity(entity_id, (record.findtext("NAME") or "").strip() or entity_id))
+    return tuple(entities)
+
+
+def _entities_offered(entities: tuple[Entity, ...] | None) -> str:
+    if not entities:
+        return ""
+    listed = ", ".join(f"{entity.entity_id} ({entity.name})" for entity in entities[:20])
+    more = f" and {len(entities) - 20} more" if len(entities) > 20 else ""
+    return f" Entities this user can open: {listed}{more}."
 
 
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
