@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token bench soak lock clean
+.PHONY: help venv test test-unit test-fast lint typecheck cfn-lint format run token openapi bench soak lock clean
 
 help:
 	@echo "make run | test | test-unit | lint | token TENANT=acme ROLE=admin | bench [QUICK=1] [ONLY=xml] | lock | clean"
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 run: $(STAMP)
 	@PYTHONPATH=shared:tools:. $(PY) -m local_stack run
+
+openapi: $(STAMP)
+	@PYTHONPATH=shared:tools:. $(PY) -m local_stack openapi
 
 token: $(STAMP)
 	@PYTHONPATH=shared:tools:. $(PY) -m local_stack token --tenant "$(or $(TENANT),acme)" --role "$(or $(ROLE),admin)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import functools
 import logging
 import os
 import signal
@@ -136,7 +137,11 @@ def run() -> int:
 
     routes = routes_from_template()
     authority = TokenAuthority(local_signing_key())
-    api = serve_api(ApiGatewayEmulator(routes, authority.verify), HOST, api_port)
+    from .openapi import document_text
+    from .site import LocalSite
+
+    site = LocalSite(lambda tenant, role: authority.issue(tenant, role), functools.cache(document_text))
+    api = serve_api(ApiGatewayEmulator(routes, authority.verify), HOST, api_port, site)
     lines = threading.Lock()
 
     def report(line: str) -> None:
@@ -148,7 +153,9 @@ def run() -> int:
     print(
         f"""
 Sage Intacct connection service — local stack up in {time.monotonic() - started:.1f}s
+  Admin page         {api_url}/   (the reference Sage Intacct screen; pick a tenant and a role)
   HTTP API           {api_url}   ({len(routes)} routes from template.yaml, local JWT authorizer)
+  OpenAPI            {api_url}/openapi.json   (generated from the code; readable: {api_url}/admin/api.html)
   Intacct gateway    {endpoint}{"   (INTACCT_ENDPOINT_URL)" if endpoint != simulator.gateway_url else ""}
   Intacct simulator  {simulator.base_url}/_sim/   (control API; demo data {DEMO_DATA_PATH.name})
   AWS emulator       http://{HOST}:{aws_port}   (moto: table, FIFO queue, event bus, KMS key, secrets)
@@ -196,9 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     token_parser.add_argument("--tenant", default="acme")
     token_parser.add_argument("--role", default="admin")
     token_parser.add_argument("--subject", default=None)
+    commands.add_parser("openapi", help="write tools/local_stack/openapi.json from the code")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run()
+    if args.command == "openapi":
+        from .openapi import write
+
+        print(write())
+        return 0
     return token(args)
 
 

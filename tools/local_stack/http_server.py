@@ -12,6 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .api_gateway import ApiGatewayEmulator
+from .site import LocalSite
 
 MAX_BODY = 1024 * 1024  # API Gateway itself accepts up to 10 MB; the functions refuse far less
 LISTEN_BACKLOG = 256  # the standard library's 5 resets a burst of 20 clients before any handler runs
@@ -30,7 +31,11 @@ def problem_body(status: int, detail: str) -> bytes:
     ).encode()
 
 
-def serve_api(emulator: ApiGatewayEmulator, host: str, port: int) -> ThreadingHTTPServer:
+def serve_api(
+    emulator: ApiGatewayEmulator, host: str, port: int, site: LocalSite | None = None
+) -> ThreadingHTTPServer:
+    """The API on host:port; `site` (the admin page, /openapi.json, local tokens) answers first."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         default_request_version = "HTTP/1.1"  # an unreadable request line still gets a status line
@@ -49,7 +54,9 @@ def serve_api(emulator: ApiGatewayEmulator, host: str, port: int) -> ThreadingHT
                 return
             body = self.rfile.read(length) if length else None
             path = self.path.split("?", 1)[0]
-            answer = emulator.invoke(self.command, path, dict(self.headers.items()), body)
+            answer = site.answer(self.command, path, body) if site is not None else None
+            if answer is None:
+                answer = emulator.invoke(self.command, path, dict(self.headers.items()), body)
             payload = answer.body.encode("utf-8")
             self.send_response(answer.status)
             for name, value in answer.headers.items():

@@ -13,6 +13,7 @@ from .. import wiring
 from ..connections.model import Connection
 from ..connections.verification_lease import VerificationReport
 from ..observability import record_report
+from .contract import ConnectionJson
 from .principal import Principal, principal_from_claims
 from .problems import Problem
 from .serialization import connection_json, report_json
@@ -58,7 +59,7 @@ def json_response(status: int, body: Any) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
-def connection_body(connection: Connection) -> dict[str, Any]:
+def connection_body(connection: Connection) -> ConnectionJson:
     attempts_left = wiring.queries().sign_in_attempts_left(connection)
     return connection_json(connection, sign_in_attempts_left=attempts_left)
 

@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import wiring
 from ..connections.model import Connection, Status
+from .contract import ConnectionJson
 from .principal import Principal
 from .problems import Problem
 from .serialization import connection_json
@@ -31,7 +32,7 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 MAX_GENERATIONS = 20
 
 
-def _connect(principal: Principal) -> tuple[int, dict[str, Any]]:
+def _connect(principal: Principal) -> tuple[int, ConnectionJson]:
     connection = wiring.service().connect(principal.tenant_id, actor=principal.subject)
     return 201, connection_json(connection, sign_in_attempts_left=None)  # no credentials yet
 
@@ -62,7 +63,7 @@ def _idempotent_connect() -> tuple[Callable[..., dict[str, Any]], IdempotencyCon
 
 def connect_idempotently(
     principal: Principal, idempotency_key: str | None, context: LambdaContext | None
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, ConnectionJson]:
     if not idempotency_key:
         return _connect(principal)
     connect_once, config = _idempotent_connect()

@@ -1,36 +1,57 @@
-"""The JSON contract the frontend relies on."""
+"""The JSON contract the frontend relies on, typed by api/contract.py (mypy checks each body against it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import cast
 
-from ..connections.model import Connection, HistoryEntry
+from ..connections.model import Check, Connection, HistoryEntry
 from ..connections.verification_lease import VerificationReport
+from .contract import (
+    CheckJson,
+    CheckStatusName,
+    ConnectionJson,
+    HistoryEntryJson,
+    StatusLabel,
+    VerificationJson,
+    VerifiedConnectionJson,
+)
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def connection_json(connection: Connection, *, sign_in_attempts_left: int | None) -> dict[str, Any]:
+def _check(check: Check) -> CheckJson:
+    return {
+        "id": check.id,
+        "label": check.label,
+        "status": cast(CheckStatusName, check.status),
+        "remediation": check.remediation,
+    }
+
+
+def connection_json(connection: Connection, *, sign_in_attempts_left: int | None) -> ConnectionJson:
     """`sign_in_attempts_left`: sign-ins as the connection's Intacct user that may still be refused or go
     unanswered before the sign-in guard stops sending any (None without saved credentials)."""
     return {
         "id": connection.id,
-        "provider": connection.provider,
+        "provider": "sage_intacct",
         "status": connection.status.value,
-        "status_label": connection.status.label,
+        "status_label": cast(StatusLabel, connection.status.label),
         "reason": connection.reason,
         "message": connection.message,
-        "checks": [check.as_dict() for check in connection.checks],
-        "missing_permissions": [ref.as_dict() for ref in connection.missing_permissions],
+        "checks": [_check(check) for check in connection.checks],
+        "missing_permissions": [
+            {"application": p.application, "activity": p.activity, "permission": p.permission}
+            for p in connection.missing_permissions
+        ],
         "health": connection.health.value,
         "health_reason": connection.health_reason,
         "company_id": connection.company_id,
         "entity_id": connection.entity_id,
         "user_id": connection.user_id,
-        "entities": [entity.as_dict() for entity in connection.entities],
+        "entities": [{"id": e.entity_id, "name": e.name} for e in connection.entities],
         "support_ids": list(connection.support_ids),
         "sign_in_attempts_left": sign_in_attempts_left,
         "last_verified_at": _time(connection.last_verified_at),
@@ -42,11 +63,10 @@ def connection_json(connection: Connection, *, sign_in_attempts_left: int | None
     }
 
 
-def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None) -> dict[str, Any]:
+def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None) -> VerifiedConnectionJson:
     """The connection, plus what the verification just run found (and whether it could complete)."""
-    body = connection_json(report.connection, sign_in_attempts_left=sign_in_attempts_left)
     result = report.result
-    body["verification"] = {
+    verification: VerificationJson = {
         "completed": report.completed,
         "applied": report.applied,
         "outcome": result.outcome.value if result else None,
@@ -56,8 +76,18 @@ def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None
         "sign_in": result.sign_in.value if result and result.sign_in else None,
         "blocked": result.blocked if result else None,
     }
-    return body
+    body = connection_json(report.connection, sign_in_attempts_left=sign_in_attempts_left)
+    return {**body, "verification": verification}
 
 
-def history_json(entry: HistoryEntry) -> dict[str, Any]:
-    return entry.as_dict()
+def history_json(entry: HistoryEntry) -> HistoryEntryJson:
+    return {
+        "at": entry.at.isoformat(),
+        "trigger": entry.trigger.value,
+        "actor": entry.actor,
+        "from_status": entry.from_status.value if entry.from_status else None,
+        "to_status": entry.to_status.value,
+        "reason": entry.reason,
+        "detail": entry.detail,
+        "sign_in": entry.sign_in,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from ..contract import ConnectionJson, ConnectRequest, RouteContract, declare
 from ..http_io import json_body, json_response, new_router, principal
 from ..idempotency import connect_idempotently
 from ..problems import Problem
@@ -13,6 +14,21 @@ router = new_router()
 
 
 @router.post("/connections")
+@declare(
+    RouteContract(
+        "Connect Sage Intacct: the tenant's connection, awaiting credentials",
+        201,
+        ConnectionJson,
+        body=ConnectRequest,
+        body_required=True,
+        problems=(
+            "bad-request forbidden already-connected request-in-progress idempotency-key-exhausted "
+            "payload-too-large invalid-input"
+        ),
+        admin_only=True,
+        headers={"Idempotency-Key": "a retry with the same key answers for the connection the first created"},
+    )
+)
 def connect() -> Response[str]:
     caller = principal(router)
     caller.require_admin()

@@ -1,0 +1,225 @@
+"""The HTTP contract as types: what each route accepts and answers.
+
+The serializers are typed with these (mypy checks every body the service builds against them), each route
+module declares its `CONTRACT` next to its handler, and the OpenAPI document (`tools/local_stack/openapi.py`)
+is generated from both. Only `typing` at runtime: the layer pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, NotRequired, TypedDict, TypeVar
+
+StatusName = Literal["AWAITING_CREDENTIALS", "CONNECTED", "ACTION_REQUIRED", "DISCONNECTED"]
+StatusLabel = Literal["Awaiting Credentials", "Connected", "Action Required", "Disconnected"]
+HealthName = Literal["OK", "DEGRADED", "UNKNOWN"]
+CheckStatusName = Literal["ok", "missing", "unknown"]
+
+
+# Requests ------------------------------------------------------------------------------------------------
+
+
+class ConnectRequest(TypedDict):
+    provider: Literal["sage_intacct"]
+
+
+class CredentialsRequest(TypedDict):
+    company_id: str
+    user_id: str
+    user_password: str  # never returned, logged or stored outside Secrets Manager
+    entity_id: NotRequired[str | None]  # empty or absent: the top level
+    confirm_company_change: NotRequired[bool]  # required to change the company of a connected connection
+    confirm_sign_in_reset: NotRequired[bool]  # the admin reset the user's failed sign-ins in Intacct
+
+
+class VerifyRequest(TypedDict, total=False):
+    confirm_sign_in_reset: bool
+
+
+# Answers -------------------------------------------------------------------------------------------------
+
+
+class CheckJson(TypedDict):
+    id: str
+    label: str
+    status: CheckStatusName
+    remediation: str | None
+
+
+class PermissionJson(TypedDict):
+    application: str
+    activity: str
+    permission: str
+
+
+class EntityJson(TypedDict):
+    id: str
+    name: str
+
+
+class ConnectionJson(TypedDict):
+    id: str
+    provider: Literal["sage_intacct"]
+    status: StatusName
+    status_label: StatusLabel
+    reason: str | None
+    message: str | None
+    checks: list[CheckJson]
+    missing_permissions: list[PermissionJson]
+    health: HealthName
+    health_reason: str | None
+    company_id: str | None
+    entity_id: str | None
+    user_id: str | None
+    entities: list[EntityJson]
+    support_ids: list[str]
+    sign_in_attempts_left: int | None
+    last_verified_at: str | None
+    last_checked_at: str | None
+    next_check_at: str | None
+    created_at: str | None
+    updated_at: str | None
+    version: int
+
+
+class VerificationJson(TypedDict):
+    completed: bool
+    applied: bool
+    outcome: Literal["connected", "action_required", "incomplete"] | None
+    reason: str | None
+    message: str | None
+    round_trips: int
+    sign_in: Literal["accepted", "refused", "unanswered", "not_judged", "not_sent"] | None
+    blocked: str | None
+
+
+class VerifiedConnectionJson(ConnectionJson):
+    verification: VerificationJson
+
+
+class ConnectionListJson(TypedDict):
+    connections: list[ConnectionJson]
+
+
+class HistoryEntryJson(TypedDict):
+    at: str
+    trigger: str
+    actor: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    detail: str | None
+    sign_in: str | None
+
+
+class HistoryJson(TypedDict):
+    history: list[HistoryEntryJson]
+
+
+class FieldErrorJson(TypedDict):
+    field: str
+    message: str
+
+
+class ProblemJson(TypedDict):
+    """RFC 9457 problem details; some types add members (see PROBLEM_TYPES)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: NotRequired[list[FieldErrorJson]]
+    existing_id: NotRequired[str]
+    company_id: NotRequired[str | None]
+    user_id: NotRequired[str]
+    sign_in_attempts_left: NotRequired[int]
+    confirm_field: NotRequired[str]
+    confirmation_available_at: NotRequired[str]
+    confirmation_refused: NotRequired[bool]
+    retry_after_seconds: NotRequired[int]
+
+
+# Problem types -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    slug: str
+    status: int
+    meaning: str
+    retry_after: bool = False  # answered with a Retry-After header
+
+
+PROBLEM_TYPES = (
+    ProblemType("bad-request", 400, "the body is not a JSON object (or not UTF-8, or nested too deeply)"),
+    ProblemType("unauthorized", 401, "no usable bearer token (the token has no usable tenant claim)"),
+    ProblemType("forbidden", 403, "only an admin of the tenant may change its connection"),
+    ProblemType("not-found", 404, "no such connection for this tenant, or no such route"),
+    ProblemType("already-connected", 409, "the tenant already has an active connection (`existing_id`)"),
+    ProblemType(
+        "invalid-state", 409, "not possible in the connection's state (disconnected, no credentials)"
+    ),
+    ProblemType("concurrent-modification", 409, "the connection changed meanwhile; read it and retry"),
+    ProblemType(
+        "company-change-not-confirmed", 409, 'changing the Company ID needs "confirm_company_change": true'
+    ),
+    ProblemType("verification-in-progress", 409, "another verification of it is running", retry_after=True),
+    ProblemType(
+        "sign-in-in-progress", 409, "another sign-in as this Intacct user is running", retry_after=True
+    ),
+    ProblemType("request-in-progress", 409, "the same Idempotency-Key is being processed", retry_after=True),
+    ProblemType("idempotency-key-exhausted", 409, "this Idempotency-Key was used too often; use a new one"),
+    ProblemType("payload-too-large", 413, "the body is over 16 KB"),
+    ProblemType("invalid-input", 422, "some fields are missing or invalid (`errors` names them)"),
+    ProblemType(
+        "too-many-refused-sign-ins", 429, "the tenant's hourly quota of refused sign-ins", retry_after=True
+    ),
+    ProblemType(
+        "sign-in-budget-spent",
+        429,
+        "the sign-in guard stopped signing in as this user; reset it in Intacct, then confirm",
+    ),
+    ProblemType("internal-error", 500, "something went wrong on our side"),
+    ProblemType("temporarily-unavailable", 503, "an AWS service is busy; retry", retry_after=True),
+)
+
+
+# Routes --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteContract:
+    """What one route accepts and answers, for the OpenAPI document. `problems`: the problem types it may
+    answer (space-separated slugs of PROBLEM_TYPES) besides EVERY_ROUTE_PROBLEMS."""
+
+    summary: str
+    success: int
+    answer: type | None  # None: no body (204)
+    body: type | None = None
+    body_required: bool = False
+    problems: str = ""
+    admin_only: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # request headers it reads, with their meaning
+
+    @property
+    def problem_slugs(self) -> tuple[str, ...]:
+        return (*self.problems.split(), *EVERY_ROUTE_PROBLEMS)
+
+
+EVERY_ROUTE_PROBLEMS = ("unauthorized", "internal-error", "temporarily-unavailable")
+
+
+Handler = TypeVar("Handler", bound=Callable[..., object])
+# Each route handler's contract, filled by `declare` as the route modules are imported.
+CONTRACTS: dict[Callable[..., object], RouteContract] = {}
+
+
+def declare(contract: RouteContract) -> Callable[[Handler], Handler]:
+    """Records a handler's contract (under the router's decorator: the router registers the same function)."""
+
+    def record(handler: Handler) -> Handler:
+        CONTRACTS[handler] = contract
+        return handler
+
+    return record

@@ -1,0 +1,394 @@
+// The reference admin screen for the Sage Intacct connection: the public API only (see /openapi.json).
+"use strict";
+
+const FIELD_LABELS = {
+  company_id: "Company ID",
+  entity_id: "Entity ID",
+  user_id: "User ID",
+  user_password: "User Password",
+  confirm_company_change: "Company change confirmation",
+  confirm_sign_in_reset: "Sign-in reset confirmation",
+  provider: "Provider",
+};
+const CHECK_LABELS = { ok: "OK", missing: "Missing", unknown: "Unknown" };
+const HEALTH_LABELS = {
+  OK: "OK",
+  DEGRADED: "Degraded: the last check could not complete",
+  UNKNOWN: "Not checked yet",
+};
+
+const state = { token: null, tenant: null, role: null, connection: null };
+const $ = (id) => document.getElementById(id);
+
+class ApiProblem extends Error {
+  constructor(status, body, retryAfter) {
+    super(describeProblem(status, body, retryAfter));
+    this.status = status;
+    this.slug = body && typeof body.type === "string" ? body.type.replace("/problems/", "") : null;
+    this.body = body || {};
+  }
+}
+
+function describeProblem(status, body, retryAfter) {
+  if (body && typeof body.detail === "string") {
+    let text = body.detail.charAt(0).toUpperCase() + body.detail.slice(1);
+    if (Array.isArray(body.errors) && body.errors.length) {
+      const fields = body.errors.map((e) => `${FIELD_LABELS[e.field] || "A field"} ${e.message}`);
+      text += `: ${fields.join("; ")}`;
+    }
+    if (retryAfter) text += ` Try again in ${retryAfter} seconds.`;
+    return text.endsWith(".") ? text : `${text}.`;
+  }
+  if (status === 401) return "Your session is not valid any more: sign in again.";
+  return `The request failed (HTTP ${status}). Try again.`;
+}
+
+async function api(method, path, body, extraHeaders = {}) {
+  const headers = { Authorization: `Bearer ${state.token}`, ...extraHeaders };
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    throw new ApiProblem(0, { detail: "the service could not be reached; check that `make run` is running" });
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (error) {
+    data = null;
+  }
+  if (!response.ok) throw new ApiProblem(response.status, data, response.headers.get("Retry-After"));
+  return data;
+}
+
+function showNotice(text, kind = "error") {
+  const notice = $("notice");
+  notice.textContent = text;
+  notice.dataset.kind = kind;
+  notice.hidden = !text;
+}
+
+function progress(text) {
+  $("progress").textContent = text || "";
+}
+
+function formatTime(value) {
+  if (!value) return "Never";
+  const date = new Date(value);
+  return `${date.toLocaleString()} (${date.toISOString().replace("T", " ").slice(0, 19)} UTC)`;
+}
+
+function setText(id, value) {
+  $(id).textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+// Rendering ---------------------------------------------------------------------------------------------
+
+function render() {
+  const connection = state.connection;
+  const isAdmin = state.role === "admin";
+  const badge = $("status-badge");
+  badge.dataset.status = connection ? connection.status : "NONE";
+  badge.textContent = connection ? connection.status_label : "Not connected";
+  $("connect-button").hidden = Boolean(connection);
+  $("connect-button").disabled = !isAdmin;
+  $("menu-button").hidden = !connection;
+  $("menu-button").disabled = !isAdmin;
+  $("message").textContent = connection
+    ? connection.message || (connection.status === "AWAITING_CREDENTIALS" ? "Enter the credentials: ⋮ > Edit Credentials." : "")
+    : isAdmin
+      ? "Not connected. Connect to start."
+      : "Not connected. An admin of your company can connect Sage Intacct.";
+  $("facts").hidden = !connection;
+  $("missing-section").hidden = true;
+  $("checklist-section").hidden = true;
+  $("history-section").hidden = !connection;
+  if (!connection) return;
+
+  setText("fact-health", connection.health_reason
+    ? `${HEALTH_LABELS[connection.health]} (${connection.health_reason})`
+    : HEALTH_LABELS[connection.health]);
+  setText("fact-verified", formatTime(connection.last_verified_at));
+  setText("fact-attempts", connection.sign_in_attempts_left);
+  setText("fact-company", connection.company_id);
+  setText("fact-entity", connection.entity_id || (connection.company_id ? "Top level" : ""));
+  setText("fact-user", connection.user_id);
+
+  const missing = $("missing");
+  missing.replaceChildren(
+    ...connection.missing_permissions.map((p) => {
+      const item = document.createElement("li");
+      item.textContent = `${p.application} > ${p.activity} > ${p.permission}`;
+      return item;
+    }),
+  );
+  $("missing-section").hidden = connection.missing_permissions.length === 0;
+
+  const checklist = $("checklist");
+  checklist.replaceChildren(
+    ...connection.checks.map((check) => {
+      const item = document.createElement("li");
+      item.className = "check";
+      item.dataset.status = check.status;
+      const status = document.createElement("span");
+      status.className = "check-status";
+      status.textContent = CHECK_LABELS[check.status] || check.status;
+      const label = document.createElement("span");
+      label.className = "check-label";
+      label.textContent = check.label;
+      item.append(status, label);
+      if (check.remediation) {
+        const fix = document.createElement("p");
+        fix.className = "remediation";
+        fix.textContent = check.remediation;
+        item.append(fix);
+      }
+      return item;
+    }),
+  );
+  $("checklist-section").hidden = connection.checks.length === 0;
+}
+
+function renderHistory(entries) {
+  $("history").replaceChildren(
+    ...entries
+      .slice()
+      .reverse()
+      .map((entry) => {
+        const item = document.createElement("li");
+        const change = entry.from_status && entry.from_status !== entry.to_status
+          ? `${entry.from_status} → ${entry.to_status}`
+          : entry.to_status;
+        const parts = [formatTime(entry.at), entry.trigger, change];
+        if (entry.reason) parts.push(entry.reason);
+        if (entry.sign_in) parts.push(`sign-in ${entry.sign_in}`);
+        if (entry.detail) parts.push(entry.detail);
+        item.textContent = parts.join(" · ");
+        return item;
+      }),
+  );
+}
+
+// Loading -----------------------------------------------------------------------------------------------
+
+async function load() {
+  const { connections } = await api("GET", "/connections");
+  state.connection = connections.find((c) => c.status !== "DISCONNECTED") || null;
+  render();
+  if (state.connection) {
+    const { history } = await api("GET", `/connections/${state.connection.id}/history`);
+    renderHistory(history);
+  }
+}
+
+async function run(label, work) {
+  showNotice("");
+  progress(label);
+  try {
+    await work();
+  } catch (error) {
+    showNotice(error.message || String(error));
+  } finally {
+    progress("");
+  }
+}
+
+// Sign-in (local tokens only) -----------------------------------------------------------------------------
+
+async function signIn(event) {
+  event.preventDefault();
+  const tenant = $("tenant").value.trim();
+  const role = $("role").value;
+  await run("Signing in…", async () => {
+    const response = await fetch("/_local/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tenant, role }),
+    });
+    const body = await response.json();
+    if (!response.ok) throw new ApiProblem(response.status, body);
+    Object.assign(state, { token: body.token, tenant, role, connection: null });
+    $("whoami").textContent = `Signed in to tenant ${tenant} as ${role === "admin" ? "an admin" : "a member"}.`;
+    $("connections").hidden = false;
+    await load();
+  });
+}
+
+// Actions -----------------------------------------------------------------------------------------------
+
+async function connect() {
+  await run("Connecting…", async () => {
+    const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
+    state.connection = await api("POST", "/connections", { provider: "sage_intacct" }, { "Idempotency-Key": key });
+    render();
+    await load();
+  });
+}
+
+function openCredentials() {
+  closeMenu(false);
+  const connection = state.connection;
+  const form = $("credentials-form");
+  form.reset();
+  $("company_id").value = connection.company_id || "";
+  $("entity_id").value = connection.entity_id || "";
+  $("user_id").value = connection.user_id || "";
+  $("user_password").value = ""; // never pre-filled: the API never returns it
+  $("form-errors").hidden = true;
+  $("confirm-company-wrap").hidden = true;
+  $("confirm-reset-wrap").hidden = true;
+  const picker = $("entity_picker");
+  const entities = connection.entities || [];
+  $("entity-picker-wrap").hidden = entities.length === 0;
+  const top = new Option("Top level (no entity)", "");
+  picker.replaceChildren(top, ...entities.map((e) => new Option(`${e.id} — ${e.name}`, e.id)));
+  picker.value = entities.some((e) => e.id === connection.entity_id) ? connection.entity_id : "";
+  $("credentials-dialog").showModal();
+  $("company_id").focus();
+}
+
+async function saveCredentials(event) {
+  event.preventDefault();
+  const errors = $("form-errors");
+  errors.hidden = true;
+  const body = {
+    company_id: $("company_id").value,
+    entity_id: $("entity_id").value,
+    user_id: $("user_id").value,
+    user_password: $("user_password").value,
+  };
+  const missing = ["company_id", "user_id", "user_password"].filter((name) => !body[name].trim());
+  if (missing.length) {
+    errors.textContent = `Fill in ${missing.map((name) => FIELD_LABELS[name]).join(", ")}.`;
+    errors.hidden = false;
+    $(missing[0]).focus();
+    return;
+  }
+  if ($("confirm_company_change").checked) body.confirm_company_change = true;
+  if ($("confirm_sign_in_reset").checked) body.confirm_sign_in_reset = true;
+  $("save-button").disabled = true;
+  progress("Saving and verifying with Intacct…");
+  try {
+    const answer = await api("PUT", `/connections/${state.connection.id}/credentials`, body);
+    $("user_password").value = "";
+    $("credentials-dialog").close();
+    state.connection = answer;
+    render();
+    showVerification(answer.verification);
+    await load();
+  } catch (error) {
+    if (error.slug === "company-change-not-confirmed") $("confirm-company-wrap").hidden = false;
+    if (error.slug === "sign-in-budget-spent") $("confirm-reset-wrap").hidden = false;
+    errors.textContent = error.message;
+    errors.hidden = false;
+  } finally {
+    $("save-button").disabled = false;
+    progress("");
+  }
+}
+
+function showVerification(verification) {
+  if (!verification) return;
+  if (!verification.completed) {
+    showNotice(`The check could not finish: ${verification.message || verification.reason}`, "warning");
+  } else if (verification.outcome === "connected") {
+    showNotice(verification.message || "Connected.", "success");
+  } else {
+    showNotice(verification.message || "Action required.", "error");
+  }
+}
+
+async function verifyNow() {
+  closeMenu(false);
+  await run("Verifying with Intacct…", async () => {
+    const answer = await api("POST", `/connections/${state.connection.id}/verify`, {});
+    state.connection = answer;
+    render();
+    showVerification(answer.verification);
+    await load();
+  });
+}
+
+function askDisconnect() {
+  closeMenu(false);
+  $("disconnect-dialog").showModal();
+  $("disconnect-cancel").focus();
+}
+
+async function disconnect() {
+  $("disconnect-dialog").close();
+  await run("Disconnecting…", async () => {
+    await api("DELETE", `/connections/${state.connection.id}`);
+    state.connection = null;
+    await load();
+    showNotice("Sage Intacct is disconnected.", "success");
+  });
+}
+
+// The three-dots menu: a menu button (Enter/Space/ArrowDown open it, Escape closes it, arrows move) ---------
+
+function menuItems() {
+  return [...$("menu").querySelectorAll("[role=menuitem]")];
+}
+
+function openMenu() {
+  $("menu").hidden = false;
+  $("menu-button").setAttribute("aria-expanded", "true");
+  menuItems()[0].focus();
+}
+
+function closeMenu(returnFocus = true) {
+  $("menu").hidden = true;
+  $("menu-button").setAttribute("aria-expanded", "false");
+  if (returnFocus) $("menu-button").focus();
+}
+
+function onMenuKey(event) {
+  const items = menuItems();
+  const index = items.indexOf(document.activeElement);
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closeMenu();
+  } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    items[(index + step + items.length) % items.length].focus();
+  } else if (event.key === "Home" || event.key === "End") {
+    event.preventDefault();
+    items[event.key === "Home" ? 0 : items.length - 1].focus();
+  } else if (event.key === "Tab") {
+    closeMenu(false);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signin-form").addEventListener("submit", signIn);
+  $("connect-button").addEventListener("click", connect);
+  $("menu-button").addEventListener("click", () => ($("menu").hidden ? openMenu() : closeMenu()));
+  $("menu-button").addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      openMenu();
+    }
+  });
+  $("menu").addEventListener("keydown", onMenuKey);
+  document.addEventListener("click", (event) => {
+    if (!$("menu").hidden && !event.target.closest(".menu-wrap")) closeMenu(false);
+  });
+  $("menu-edit").addEventListener("click", openCredentials);
+  $("menu-verify").addEventListener("click", verifyNow);
+  $("menu-disconnect").addEventListener("click", askDisconnect);
+  $("credentials-form").addEventListener("submit", saveCredentials);
+  $("cancel-button").addEventListener("click", () => $("credentials-dialog").close());
+  $("entity_picker").addEventListener("change", () => {
+    $("entity_id").value = $("entity_picker").value;
+  });
+  $("disconnect-cancel").addEventListener("click", () => $("disconnect-dialog").close());
+  $("disconnect-confirm").addEventListener("click", disconnect);
+});
