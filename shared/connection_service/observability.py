@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from .connections.model import Status
 from .signin_guard.rules import Verdict
@@ -26,9 +28,46 @@ if TYPE_CHECKING:  # annotations only: every function imports this module, few u
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
 
+
+class _OneAtATimeEMFProvider(AmazonCloudWatchEMFProvider):
+    """Powertools' EMF provider with one lock around every change and flush of the shared metric set.
+
+    Lambda runs one invocation at a time per environment; the local stack runs handlers in threads of one
+    process, where a flush iterating the set while another request added to it raised "dictionary changed
+    size during iteration". Deployed, the lock is never contended."""
+
+    _lock = threading.RLock()
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_metric(*args, **kwargs)
+
+    def add_metadata(self, key: str, value: Any) -> None:
+        with self._lock:
+            super().add_metadata(key, value)
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        with self._lock:
+            super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+
+    def clear_metrics(self) -> None:
+        with self._lock:
+            super().clear_metrics()
+
+
+_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "IntacctConnections")
 logger = Logger(service=SERVICE_NAME)
 metrics = Metrics(
-    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "IntacctConnections"), service=SERVICE_NAME
+    namespace=_NAMESPACE,
+    service=SERVICE_NAME,
+    provider=_OneAtATimeEMFProvider(
+        namespace=_NAMESPACE,
+        service=SERVICE_NAME,
+        metric_set=Metrics._metrics,
+        dimension_set=Metrics._dimensions,
+        metadata_set=Metrics._metadata,
+        default_dimensions=Metrics._default_dimensions,
+    ),
 )
 tracer = Tracer(service=SERVICE_NAME)
 
