@@ -17,7 +17,7 @@ $(STAMP): requirements-dev.txt shared/requirements.txt tools/bootstrap_venv.sh
 venv: $(STAMP)
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 4 --dist loadfile
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q -m "not integration and not slow"

@@ -19,6 +19,7 @@ from connection_service.api import idempotency
 from intacct_simulator import IntacctSimulator
 from local_stack.api_gateway import ApiGatewayEmulator, routes_from_template
 from local_stack.moto_fidelity import make_moto_behave_like_aws
+from local_stack.powertools_fidelity import make_powertools_thread_safe
 from local_stack.resources import LocalResources, create_resources
 from local_stack.tokens import TokenAuthority
 from tests.support.demo import DEMO_PASSWORD
@@ -136,6 +137,7 @@ def capture_events(resources: LocalResources) -> str:
 @contextmanager
 def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     make_moto_behave_like_aws()  # concurrent requests must race as on DynamoDB; AWSCURRENT as on AWS
+    make_powertools_thread_safe()  # and each must see its own event, as in its own Lambda environment
     with mock_aws():
         resources = create_resources()
         for name, value in resources.environment(simulator.gateway_url).items():

@@ -106,6 +106,9 @@ def run() -> int:
     from .moto_fidelity import make_moto_behave_like_aws
 
     make_moto_behave_like_aws()  # atomic DynamoDB writes, Secrets Manager's AWSCURRENT (see the module)
+    from .powertools_fidelity import make_powertools_thread_safe
+
+    make_powertools_thread_safe()  # concurrent requests each see their own event, as on Lambda
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request access log
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     moto.start()
