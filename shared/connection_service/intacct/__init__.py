@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
     from .errors import Category, ErrorDetail, IntacctError, Level, classify
     from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
+    from .outcomes import SignInOutcome, sign_in_outcome
     from .response import Authentication, FunctionResult, GatewayResponse, parse_response
     from .retry import Deadline, RetryPolicy
     from .session import SessionRun, Stage, run_in_session
-    from .sign_in_outcome import SignInOutcome, sign_in_outcome
     from .transport import HttpTransport, Timeouts
 
 __getattr__ = exports_on_first_use(
@@ -30,7 +30,7 @@ __getattr__ = exports_on_first_use(
         "response": ("Authentication", "FunctionResult", "GatewayResponse", "parse_response"),
         "retry": ("Deadline", "RetryPolicy"),
         "session": ("SessionRun", "Stage", "run_in_session"),
-        "sign_in_outcome": ("SignInOutcome", "sign_in_outcome"),
+        "outcomes": ("SignInOutcome", "sign_in_outcome"),
         "endpoint": ("DEFAULT_ENDPOINT", "validate_endpoint"),
         "transport": ("HttpTransport", "Timeouts"),
     },

@@ -37,6 +37,11 @@ class Category(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"  # 5xx (not 524), off-line, try later, timeouts, network
     ORIGIN_TIMEOUT = "origin_timeout"  # HTTP 524: the CDN gave up but Intacct may still be processing
     REQUEST_INVALID = "request_invalid"  # our request was malformed (schema error, transport policy)
+    # Function results of reads and writes (the export workers' concern as much as the verifier's):
+    TRANSACTION_ROLLED_BACK = "transaction_rolled_back"  # aborted because another function of it failed
+    CURSOR_EXPIRED = "cursor_expired"  # readMore with an expired or unknown resultId: run the query again
+    DUPLICATE = "duplicate"  # the record already exists (BL34000061): a retried create already landed
+    VALIDATION_FAILED = "validation_failed"  # a business rule refused the record (BL… errors)
     UNKNOWN = "unknown"
 
     @property
@@ -71,6 +76,11 @@ class ErrorDetail:
         return " ".join(part for part in (self.description, self.description2, self.correction) if part)
 
     @property
+    def searchable(self) -> str:
+        """Everything the rules look at: some answers carry their only text in <errorno>."""
+        return " ".join(part for part in (self.errorno, self.text) if part)
+
+    @property
     def support_id(self) -> str | None:
         """The `[Support ID: …]` (URL-decoded) or `[Request ID: …]` that Sage support asks for."""
         for pattern in (_SUPPORT_ID, _REQUEST_ID):
@@ -89,7 +99,7 @@ class ErrorDetail:
 
 
 def _contains(errors: Sequence[ErrorDetail], *needles: str) -> bool:
-    haystack = " ".join(error.text for error in errors).casefold()
+    haystack = " ".join(error.searchable for error in errors).casefold()
     return any(needle.casefold() in haystack for needle in needles)
 
 
@@ -164,12 +174,29 @@ def classify(
     return Category.UNKNOWN
 
 
+_ROLLED_BACK = "XL03000009"
+
+
 def _classify_result(errs: Sequence[ErrorDetail], function: str | None) -> Category:
-    if _has_errorno(errs, "PL04000005") or _contains(errs, "do not have permission"):
-        return Category.PERMISSION_DENIED
-    if _contains(errs, "Object definition", "is not subscribed", "cannot be performed on objects of type"):
+    # In a transaction, the failing result carries its own cause and the rollback notice; its siblings carry
+    # the notice alone. The cause decides; the notice alone means "aborted because of another function".
+    causes = tuple(error for error in errs if error.errorno.casefold() != _ROLLED_BACK.casefold())
+    if not causes and errs:
+        return Category.TRANSACTION_ROLLED_BACK
+    # PL04000005 also answers an operation on an object whose module the company does not subscribe to.
+    if _contains(causes, "Object definition", "is not subscribed", "cannot be performed on objects of type"):
         return Category.OBJECT_UNAVAILABLE
-    if function == "getAPISession" and _contains(errs, "location", "entity"):
+    if _has_errorno(causes, "PL04000005") or _contains(causes, "do not have permission"):
+        return Category.PERMISSION_DENIED
+    if _has_errorno(causes, "readMore failed") or _contains(causes, "invalid or expired resultId"):
+        return Category.CURSOR_EXPIRED
+    if _has_errorno(causes, "BL34000061", "PL05000104") or _contains(causes, "already exists"):
+        return Category.DUPLICATE
+    if any(error.errorno.upper().startswith("BL") for error in causes) or _contains(
+        causes, "period is closed", "Date must be on or after"
+    ):
+        return Category.VALIDATION_FAILED  # the business layer refused it (BL01001973 wraps the cause)
+    if function == "getAPISession" and _contains(causes, "location", "entity"):
         return Category.ENTITY_INVALID
     return Category.UNKNOWN
 

@@ -97,7 +97,16 @@ def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> Gate
     root = _parse_xml(http_status, body, session_auth=session_auth)
     control = root.find("control")
     if control is None:
-        raise _http_error(http_status, "response has no control block", session_auth=session_auth)
+        if http_status >= 400:
+            raise _http_error(http_status, "response has no control block", session_auth=session_auth)
+        # A well-formed answer we cannot read: not an outage to retry (it may have been processed) and
+        # nothing to blame on the customer.
+        raise IntacctError(
+            Category.UNKNOWN,
+            level=Level.HTTP,
+            http_status=http_status,
+            detail="response has no control block",
+        )
     control_status = _text(control, "status")
     if control_status != "success":
         errors = _errors(root.find("errormessage"))
@@ -120,6 +129,15 @@ def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> Gate
         session_timestamp=_timestamp(_text(auth_element, "sessiontimestamp")),
         session_timeout=_timestamp(_text(auth_element, "sessiontimeout")),
     )
+    if not authentication.status:
+        # No verdict on the credentials: unknown (never taken for a refused sign-in; the guard counts it as
+        # unanswered, so the password is not sent again automatically).
+        raise IntacctError(
+            Category.UNKNOWN,
+            level=Level.AUTHENTICATION,
+            http_status=http_status,
+            detail="authentication block has no status",
+        )
     if authentication.status != "success":
         errors = _errors(operation.find("errormessage"))
         category = classify(

@@ -15,9 +15,9 @@ from .client import Exchange, IntacctClient
 from .credentials import LoginCredentials, SessionCredentials
 from .errors import IntacctError
 from .functions import GatewayFunction
+from .outcomes import SignInOutcome, sign_in_outcome
 from .response import FunctionResult
 from .retry import Deadline
-from .sign_in_outcome import SignInOutcome, sign_in_outcome
 
 
 class Stage(StrEnum):

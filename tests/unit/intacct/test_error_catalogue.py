@@ -257,7 +257,7 @@ NON_XML_ROWS = [
     ("200-wrong-root", 200, b"<html/>", Category.SERVICE_UNAVAILABLE),
     ("401-html", 401, b"<html>Unauthorized</html>", Category.SIGN_IN_REJECTED),
     ("404-html", 404, b"<html>Not found</html>", Category.UNKNOWN),
-    ("200-no-control", 200, b"<response><operation/></response>", Category.SERVICE_UNAVAILABLE),
+    ("200-no-control", 200, b"<response><operation/></response>", Category.UNKNOWN),
     (
         "200-no-operation",
         200,
@@ -334,7 +334,7 @@ RESULT_ROWS = [
         failed(
             "readMore", "readMore failed", "", "Attempt to readMore with an invalid or expired resultId: abc"
         ),
-        Category.UNKNOWN,
+        Category.CURSOR_EXPIRED,
     ),
     (
         "field-not-queryable",
@@ -350,14 +350,18 @@ RESULT_ROWS = [
             "The entire transaction in this operation has been rolled back due to an error.",
             status="aborted",
         ),
-        Category.UNKNOWN,
+        Category.TRANSACTION_ROLLED_BACK,
     ),
     (
         "generic-server-error",
         failed("query", "DL02000001", "Error", "There was an error processing the request."),
         Category.SERVICE_UNAVAILABLE,
     ),
-    ("could-not-create", failed("create", "BL01001973", "Could not create Class record!"), Category.UNKNOWN),
+    (
+        "could-not-create",
+        failed("create", "BL01001973", "Could not create Class record!"),
+        Category.VALIDATION_FAILED,
+    ),
     (
         "duplicate",
         failed(
@@ -367,7 +371,7 @@ RESULT_ROWS = [
             "",
             "Use a unique value instead.",
         ),
-        Category.UNKNOWN,
+        Category.DUPLICATE,
     ),
     (
         "bad-reference",
@@ -378,15 +382,15 @@ RESULT_ROWS = [
             "",
             "Provide a valid USER.LOGINID value.",
         ),
-        Category.UNKNOWN,
+        Category.VALIDATION_FAILED,
     ),
-    ("bad-format", failed("create", "BL03000018", "Illegal format for date"), Category.UNKNOWN),
+    ("bad-format", failed("create", "BL03000018", "Illegal format for date"), Category.VALIDATION_FAILED),
     ("offline", failed("query", "", "", "The Service is Temporarily Off-line"), Category.SERVICE_UNAVAILABLE),
     ("try-later", failed("query", "", "Error", "", "Please Try Again Later"), Category.SERVICE_UNAVAILABLE),
     (
         "closed-period",
         failed("create", "", "The period is closed", "Date must be on or after 2026-01-01"),
-        Category.UNKNOWN,
+        Category.VALIDATION_FAILED,
     ),
     ("rate-limit-in-result", failed("query", "", "API rate limit exceeded"), Category.RATE_LIMITED),
     ("no-status", result_xml("create", "r", status=""), Category.UNKNOWN),
