@@ -252,3 +252,20 @@ def test_a_refused_sign_in_reads_no_entities(simulator: IntacctSimulator) -> Non
         LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(20)
     )
     assert result.reason is Reason.INVALID_CREDENTIALS and result.entities is None
+
+
+def test_a_module_the_company_does_not_subscribe_to_is_its_own_finding(simulator: IntacctSimulator) -> None:
+    result = ConnectionVerifier(client_for(simulator)).verify(
+        LoginCredentials("NOPROJECTS-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
+    )
+    assert (result.outcome, result.reason) == (Outcome.ACTION_REQUIRED, Reason.MODULE_NOT_SUBSCRIBED)
+    assert result.round_trips == 2 and result.missing_permissions == ()
+    by_label = {item.label: item for item in result.checks}
+    projects = by_label["Projects / Projects / View"]
+    assert projects.status is CheckStatus.NOT_SUBSCRIBED
+    assert (
+        projects.remediation is not None
+        and "Company > Admin > Subscriptions > Projects" in projects.remediation
+    )
+    assert "does not subscribe to Projects" in result.message
+    assert all(item.status is CheckStatus.OK for label, item in by_label.items() if label != projects.label)

@@ -26,6 +26,7 @@ def test_demo_contract() -> None:
         "DEMO-CO",
         "EXPIRED-CO",
         "FLAKY-CO",
+        "NOPROJECTS-CO",
         "NOSENDER-CO",
         "NOWS-CO",
     ]
@@ -42,7 +43,8 @@ def test_demo_contract() -> None:
     assert scenario.companies["nows-co"].web_services_enabled is False
     assert scenario.companies["expired-co"].demo_expired is True
     assert scenario.companies["flaky-co"].faults == [FaultRule(kind="http_503", every=2, offset=1)]
-    for company in ("nosender-co", "nows-co", "flaky-co", "expired-co"):
+    assert scenario.companies["noprojects-co"].unsubscribed_applications == ["Projects"]
+    for company in ("nosender-co", "nows-co", "flaky-co", "expired-co", "noprojects-co"):
         assert list(scenario.companies[company].users) == ["ws_expenses"]
 
 

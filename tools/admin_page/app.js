@@ -10,7 +10,7 @@ const FIELD_LABELS = {
   confirm_sign_in_reset: "Sign-in reset confirmation",
   provider: "Provider",
 };
-const CHECK_LABELS = { ok: "OK", missing: "Missing", unknown: "Unknown" };
+const CHECK_LABELS = { ok: "OK", missing: "Missing", not_subscribed: "Not subscribed", unknown: "Unknown" };
 const HEALTH_LABELS = {
   OK: "OK",
   DEGRADED: "Degraded: the last check could not complete",

@@ -61,6 +61,16 @@ def permission_denied(operation: str, object_type: str) -> ErrorSpec:
     )
 
 
+def module_not_subscribed(operation: str, object_type: str) -> ErrorSpec:
+    # Shape from the field (thevasanthram/Sage_Intacct): the PL04000005 errorno of a denial, this text.
+    return ErrorSpec(
+        "PL04000005",
+        "",
+        with_support_id(f"API operation '{operation}' cannot be performed on objects of type {object_type}"),
+        "",
+    )
+
+
 def unsupported_function(name: str) -> ErrorSpec:
     # The real schema accepts many more functions (read, create, lookup, ...); the simulator supports only
     # SUPPORTED_FUNCTIONS and says so with an XL03000003-style, per-function failure.
@@ -288,6 +298,10 @@ class FunctionRunner:
         if permission is None:
             raise QueryError(ErrorSpec("Query Failed", "", f"Object definition {object_name} not found", ""))
         application, policy = permission
+        if any(application.casefold() == a.casefold() for a in ctx.company.unsubscribed_applications):
+            # The same errorno as a missing permission (field reports), with another text: the company does
+            # not subscribe to the module, so no role can grant the right.
+            raise QueryError(module_not_subscribed("READ_BY_QUERY", upper.lower()))
         if not ctx.user.has_right(application, policy, "View"):
             raise QueryError(permission_denied("READ_BY_QUERY", upper.lower()))
         return upper

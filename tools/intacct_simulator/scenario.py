@@ -17,6 +17,7 @@ Data file shape (YAML; every key is validated on load and an error names the key
       DEMO-CO:                            # company IDs are matched case-insensitively
         web_services_enabled: true        # default true
         demo_expired: false               # default false
+        unsubscribed_applications: []     # e.g. [Projects]: operations on its objects are refused
         sender_authorizations: {ExpenseInMPP: active}   # active | inactive; absent = not authorized
         entities: [US-EAST, US-WEST]      # entity (location) IDs; empty = single-entity company
         users:                            # user IDs are matched case-insensitively
@@ -302,6 +303,8 @@ class Company:
     company_id: str
     web_services_enabled: bool = True
     demo_expired: bool = False
+    # Applications (modules) the company does not subscribe to: every operation on their objects is refused.
+    unsubscribed_applications: list[str] = field(default_factory=list)
     sender_authorizations: dict[str, str] = field(default_factory=dict)
     entities: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)  # keyed by casefolded user ID
@@ -414,6 +417,7 @@ def _records(
 
 _COMPANY_KEYS = (
     "web_services_enabled",
+    "unsubscribed_applications",
     "demo_expired",
     "sender_authorizations",
     "entities",
@@ -444,6 +448,10 @@ def _company(
             company.sender_authorizations[sender_id] = _choice(
                 status, AUTHORIZATION_STATUSES, f"{auth_where}.{sender_id}"
             )
+    if "unsubscribed_applications" in raw:
+        company.unsubscribed_applications = _string_list(
+            raw["unsubscribed_applications"], f"{where}.unsubscribed_applications"
+        )
     if "entities" in raw:
         company.entities = _string_list(raw["entities"], f"{where}.entities")
         seen: set[str] = set()

@@ -14,7 +14,7 @@ from typing import Literal, NotRequired, TypedDict, TypeVar
 StatusName = Literal["AWAITING_CREDENTIALS", "CONNECTED", "ACTION_REQUIRED", "DISCONNECTED"]
 StatusLabel = Literal["Awaiting Credentials", "Connected", "Action Required", "Disconnected"]
 HealthName = Literal["OK", "DEGRADED", "UNKNOWN"]
-CheckStatusName = Literal["ok", "missing", "unknown"]
+CheckStatusName = Literal["ok", "missing", "not_subscribed", "unknown"]
 
 
 # Requests ------------------------------------------------------------------------------------------------

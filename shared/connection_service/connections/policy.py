@@ -18,6 +18,7 @@ from .model import Connection, Health, Status
 RECHECKABLE_REASONS = frozenset(
     {
         "MISSING_PERMISSIONS",
+        "MODULE_NOT_SUBSCRIBED",  # subscribed in Intacct later: the next check notices
         "SENDER_NOT_AUTHORIZED",
         "WEB_SERVICES_DISABLED",
         "COMPANY_EXPIRED",

@@ -134,10 +134,7 @@ class ConnectionService:
                 connection,
                 secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
             )
-            leased = self._repository.save(
-                self._lease.begin(named, budget_seconds, Trigger.CREDENTIALS_EDIT),
-                expected_version=connection.version,
-            )
+            leased = self._lease.take(named, budget_seconds, Trigger.CREDENTIALS_EDIT)
             # 2. Stage the new value (not current yet), 3. record it, 4. make it current.
             try:
                 ref = self._credentials.stage(tenant_id, connection_id, login)
@@ -188,10 +185,7 @@ class ConnectionService:
             connection, login, Trigger.MANUAL_VERIFY, actor, confirm, budget_seconds
         )
         with _released_unless_settled(admission):
-            leased = self._repository.save(
-                self._lease.begin(connection, budget_seconds, Trigger.MANUAL_VERIFY),
-                expected_version=connection.version,
-            )
+            leased = self._lease.take(connection, budget_seconds, Trigger.MANUAL_VERIFY)
             return self._verify_and_store(
                 leased, login, admission, Trigger.MANUAL_VERIFY, actor, budget_seconds
             )

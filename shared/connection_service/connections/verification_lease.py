@@ -78,6 +78,20 @@ class VerificationLease:
             left = int((connection.verifying_until - now).total_seconds()) + 1
             raise VerificationInProgress(max(1, min(left, TYPICAL_VERIFICATION_SECONDS)))
 
+    def take(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
+        """Stores the lease (`begin`) if the connection is still the one read. Losing that race to another
+        admin's verification is reported as such (409 verification-in-progress, with when to look again),
+        not as a bare concurrent modification."""
+        try:
+            return self._repository.save(
+                self.begin(connection, budget_seconds, by), expected_version=connection.version
+            )
+        except ConcurrentModification:
+            current = self._repository.get(connection.tenant_id, connection.id)
+            if current is not None:
+                self.check_not_verifying(current)
+            raise
+
     def begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
         """The connection taken for one verification (not stored yet: the caller saves it)."""
         now = self._clock()

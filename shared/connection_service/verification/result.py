@@ -23,6 +23,7 @@ class Reason(StrEnum):
     WEB_SERVICES_DISABLED = "WEB_SERVICES_DISABLED"
     ENTITY_INVALID = "ENTITY_INVALID"
     MISSING_PERMISSIONS = "MISSING_PERMISSIONS"
+    MODULE_NOT_SUBSCRIBED = "MODULE_NOT_SUBSCRIBED"  # a required right's application is not subscribed
     COMPANY_EXPIRED = "COMPANY_EXPIRED"
     SIGN_IN_BLOCKED = "SIGN_IN_BLOCKED"  # the sign-in guard spent the user's budget: an admin must act
     # Incomplete: nothing is known to be wrong with the customer's setup.
@@ -36,6 +37,7 @@ class Reason(StrEnum):
 class CheckStatus(StrEnum):
     OK = "ok"
     MISSING = "missing"
+    NOT_SUBSCRIBED = "not_subscribed"  # the application is not subscribed: no role can grant the right
     UNKNOWN = "unknown"
 
 

@@ -169,25 +169,46 @@ class ConnectionVerifier:
             if probe is not None and _is_transient(probe):
                 transient.append(probe)
             note = None
-            if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
-                note = (
-                    f"Intacct does not offer {permission.probe_object} to this company: check that the "
-                    f"{permission.application} application is subscribed (Company > Admin > Subscriptions). "
-                )
-            elif status is CheckStatus.UNKNOWN:
+            if status is CheckStatus.NOT_SUBSCRIBED:
+                checks.set_permission(permission, status, None, _not_subscribed(permission))
+                continue
+            if status is CheckStatus.UNKNOWN:
                 note = "Intacct did not let us read this right; make sure it is granted. "
             checks.set_permission(permission, status, note)
 
-        missing = checks.missing_permissions()
+        missing = checks.with_status(CheckStatus.MISSING)
+        unsubscribed = checks.with_status(CheckStatus.NOT_SUBSCRIBED)
+        also = ""
+        if unsubscribed:
+            also = (
+                " The company does not subscribe to "
+                + ", ".join(sorted({p.application for p in unsubscribed}))
+                + " (see the checklist)."
+            )
         if missing:
             listed = "; ".join(p.label for p in missing)
             message = f"The Web Services user is missing {len(missing)} required permission(s): {listed}."
             return checks.result(
                 Outcome.ACTION_REQUIRED,
                 Reason.MISSING_PERMISSIONS,
-                message,
+                message + also,
                 run,
                 Category.PERMISSION_DENIED,
+                _errors_of(response.results),
+            )
+        if unsubscribed:
+            applications = sorted({p.application for p in unsubscribed})
+            message = (
+                f"The Intacct company does not subscribe to {', '.join(applications)}, so "
+                f"{'; '.join(p.label for p in unsubscribed)} cannot be granted to any user. Subscribe to it "
+                "in Intacct, or expenses cannot be coded to what it provides."
+            )
+            return checks.result(
+                Outcome.ACTION_REQUIRED,
+                Reason.MODULE_NOT_SUBSCRIBED,
+                message,
+                run,
+                Category.OBJECT_UNAVAILABLE,
                 _errors_of(response.results),
             )
         if transient:
@@ -243,6 +264,18 @@ def _entities_offered(entities: tuple[Entity, ...] | None) -> str:
     return f" Entities this user can open: {listed}{more}."
 
 
+def _not_subscribed(permission: RequiredPermission) -> str:
+    """What an unsubscribed application means for the customer, and the one fix (no role can grant it)."""
+    application, activity = permission.application, permission.activity
+    return (
+        f"Intacct refused every operation on {permission.probe_object}: the company does not subscribe to "
+        f"the {application} application, so '{permission.label}' cannot be granted to any user and expenses "
+        f"and bills cannot be coded to {activity.lower()}. An Intacct administrator can subscribe to it in "
+        f"Company > Admin > Subscriptions > {application}; then grant '{permission.permission}' on "
+        f"'{activity}' to the Web Services user and verify again."
+    )
+
+
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
     return next((result for result in results if result.control_id == control_id), None)
 
@@ -263,7 +296,9 @@ def _judge(
     if probe is not None:
         if probe.ok:
             return CheckStatus.OK
-        if probe.category in (Category.PERMISSION_DENIED, Category.OBJECT_UNAVAILABLE):
+        if probe.category is Category.OBJECT_UNAVAILABLE:
+            return CheckStatus.NOT_SUBSCRIBED
+        if probe.category is Category.PERMISSION_DENIED:
             return CheckStatus.MISSING
         if _is_transient(probe):
             return CheckStatus.UNKNOWN
@@ -284,6 +319,7 @@ class _Checklist:
         self._permission_status: dict[str, tuple[CheckStatus, str | None]] = {
             p.check_id: (CheckStatus.UNKNOWN, None) for p in permissions
         }
+        self._remediations: dict[str, str] = {}
 
     def mark(self, check_id: str, status: CheckStatus) -> None:
         if check_id in self._status:
@@ -294,11 +330,20 @@ class _Checklist:
             if check_id not in (unless or set()):
                 self._status[check_id] = status
 
-    def set_permission(self, permission: RequiredPermission, status: CheckStatus, note: str | None) -> None:
+    def set_permission(
+        self,
+        permission: RequiredPermission,
+        status: CheckStatus,
+        note: str | None,
+        remediation: str | None = None,
+    ) -> None:
+        """`note` goes before the permission's usual remediation; `remediation` replaces it."""
         self._permission_status[permission.check_id] = (status, note)
+        if remediation is not None:
+            self._remediations[permission.check_id] = remediation
 
-    def missing_permissions(self) -> list[RequiredPermission]:
-        return [p for p in self._permissions if self._permission_status[p.check_id][0] is CheckStatus.MISSING]
+    def with_status(self, status: CheckStatus) -> list[RequiredPermission]:
+        return [p for p in self._permissions if self._permission_status[p.check_id][0] is status]
 
     def count(self, status: CheckStatus) -> int:
         return sum(1 for value, _ in self._permission_status.values() if value is status)
@@ -315,7 +360,10 @@ class _Checklist:
         ]
         for permission in self._permissions:
             status, note = self._permission_status[permission.check_id]
-            remediation = None if status is CheckStatus.OK else (note or "") + permission.remediation()
+            remediation = None
+            if status is not CheckStatus.OK:
+                usual = (note or "") + permission.remediation()
+                remediation = self._remediations.get(permission.check_id, usual)
             items.append(CheckItem(permission.check_id, permission.label, status, remediation, permission))
         return tuple(items)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from connection_service.connections.errors import (
     ConcurrentModification,
     SignInBudgetSpent,
     TooManyRefusedSignIns,
+    VerificationInProgress,
 )
 from connection_service.connections.model import Connection, Status, Trigger
 from connection_service.connections.service import ConnectionService
@@ -121,6 +123,29 @@ def test_a_conflict_taking_the_connection_writes_no_secret_and_costs_no_attempt(
         world.edit(connection_id)
     assert world.secrets.secrets == {} and world.verifier.sign_ins == []
     assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 2
+
+
+def test_losing_the_connection_to_another_admins_verification_says_so(world: World) -> None:
+    connection_id = world.connect()
+    assert world.edit(connection_id).connection.status is Status.CONNECTED
+
+    def another_admin_verifies_first(save: int, _: Connection) -> None:
+        if save == 1:  # both read the connection; the other admin's verify stores its lease first
+            world.repository.before_save = None
+            current = world.stored(connection_id)
+            world.repository.connections[("acme", connection_id)] = replace(
+                current,
+                verifying_until=world.now + timedelta(seconds=20),
+                verifying_by=Trigger.MANUAL_VERIFY,
+                version=current.version + 1,
+            )
+
+    world.repository.saves = 0
+    world.repository.before_save = another_admin_verifies_first
+    with pytest.raises(VerificationInProgress) as raised:
+        world.edit(connection_id)
+    assert raised.value.retry_after_seconds >= 1
+    assert world.verifier.sign_ins == [RIGHT]  # only the first edit's: the loser sent nothing
 
 
 def test_a_disconnect_winning_the_race_leaves_no_secret(world: World) -> None:
