@@ -88,16 +88,20 @@ def build_request(
     sender_password: str = SENDER_PASSWORD,
     transaction: bool | None = None,
     controlid: str = "ctl-1",
+    control_prefix: tuple[etree._Element, ...] | list[etree._Element] = (),
+    control_suffix: tuple[etree._Element, ...] | list[etree._Element] = (),
 ) -> bytes:
     control = element(
         "control",
         None,
+        *control_prefix,
         element("senderid", sender),
         element("password", sender_password),
         element("controlid", controlid),
         element("uniqueid", "false"),
         element("dtdversion", "3.0"),
         element("includewhitespace", "false"),
+        *control_suffix,
     )
     if session is not None:
         credentials = element("sessionid", session)

@@ -134,7 +134,7 @@ def test_faults_endpoints(gw: GatewayClient) -> None:
 def test_end_sessions_endpoint(gw: GatewayClient) -> None:
     session_id = gw.login_session()
     assert gw.control("DELETE", "/_sim/companies/DEMO-CO/sessions").json() == {"ended_sessions": 1}
-    assert gw.call(get_api_session(), session=session_id).auth_errors[0]["description"] == "Invalid session"
+    assert gw.call(get_api_session(), session=session_id).auth_errors[0]["description2"] == "Invalid session"
 
 
 def test_reset_restores_data_file_state(gw: GatewayClient) -> None:

@@ -19,7 +19,7 @@ def _assert_invalid_session(reply: Reply) -> None:
     assert reply.results == []
     [error] = reply.auth_errors
     assert error["errorno"] == "XL03000006"
-    assert error["description"] == "Invalid session"
+    assert error["description2"] == "Invalid session"
 
 
 def test_get_api_session_shape(gw: GatewayClient) -> None:

@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=_default_port(), help="port (default $INTACCT_SIM_PORT or 8090; 0 = any)"
     )
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
+    parser.add_argument(
+        "--session-endpoint",
+        default=None,
+        help="what getAPISession answers as <endpoint>, e.g. https://api.intacct.com/ia/xml/xmlgw.phtml as "
+        "real Intacct does (the client must route it back here; default: this simulator's URL)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -42,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        sim = IntacctSimulator.from_file(args.data, host=args.host, port=args.port, quiet=not args.verbose)
+        sim = IntacctSimulator.from_file(
+            args.data,
+            host=args.host,
+            port=args.port,
+            quiet=not args.verbose,
+            session_endpoint=args.session_endpoint,
+        )
     except ScenarioError as exc:
         print(f"error: invalid data file: {exc}", file=sys.stderr)
         return 2

@@ -471,12 +471,12 @@ class FunctionRunner:
             return failure(denied)
         target = ctx.company.users.get(target_id.casefold())
         if target is None:
-            # Text modelled on BL03000025 (reference §5c); real answer for this function UNKNOWN.
+            # The SDK fixture's shape for this function: BL03000025, the text in description2.
             return failure(
                 ErrorSpec(
                     "BL03000025",
-                    f"Login ID {target_id} does not exist.",
                     "",
+                    f"Login ID {target_id} does not exist.",
                     "Provide a valid USER.LOGINID value.",
                 )
             )

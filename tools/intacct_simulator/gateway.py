@@ -377,8 +377,9 @@ class Gateway:
     def _authenticate_session(
         self, request: rp.ParsedRequest, session_id: str, entry: dict[str, Any]
     ) -> HttpReply | AuthFailure | AuthContext:
-        # The real text for an invalid/expired session is UNKNOWN (reference §3/§5b); assumed shape below.
-        invalid = AuthFailure([r.ErrorSpec(XL_AUTH, "Invalid session", "", "")])
+        # A field capture has "Invalid session …" in description2 (the cause, expired or unknown, is not
+        # told apart in any answer we have seen).
+        invalid = AuthFailure([r.ErrorSpec(XL_AUTH, "", "Invalid session", "")])
         session = self.state.live_session(session_id)
         if session is None:
             return invalid

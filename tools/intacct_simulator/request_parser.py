@@ -125,6 +125,26 @@ class _Validator:
                 raise self.fail(f"Element '{parent.tag}': Missing child element(s). Expected is ( {name} ).")
         return found
 
+    def all_of(
+        self, parent: etree._Element, spec: Sequence[tuple[str, Occurs]]
+    ) -> dict[str, list[etree._Element]]:
+        """An `xs:all` group: each child at most once, in any order; required ones present."""
+        self.element_only(parent)
+        found: dict[str, list[etree._Element]] = {name: [] for name, _ in spec}
+        expected = ", ".join(name for name, _ in spec)
+        for child in self.children(parent):
+            if child.tag not in found or found[str(child.tag)]:
+                raise self.fail(
+                    f"Element '{child.tag}': This element is not expected. Expected is one of ( {expected} )."
+                )
+            found[str(child.tag)].append(child)
+        missing = [name for name, occurs in spec if occurs == "1" and not found[name]]
+        if missing:
+            raise self.fail(
+                f"Element '{parent.tag}': Missing child element(s). Expected is ( {', '.join(missing)} )."
+            )
+        return found
+
     def choice(self, parent: etree._Element, names: Sequence[str]) -> etree._Element:
         self.element_only(parent)
         kids = self.children(parent)
@@ -151,6 +171,27 @@ class _Validator:
                 f"Element '{element.tag}': '{value}' is not a valid value of the atomic type 'xs:boolean'."
             )
         return value
+
+    def bounded_integer(self, element: etree._Element, minimum: int, maximum: int | None = None) -> int:
+        """An `xs:integer` restricted by minInclusive/maxInclusive, refused as libxml2 words it."""
+        value = self.text(element)
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise self.fail(
+                f"Element '{element.tag}': '{value}' is not a valid value of the atomic type 'xs:integer'."
+            ) from None
+        if number < minimum:
+            raise self.fail(
+                f"Element '{element.tag}': [facet 'minInclusive'] The value '{number}' is less than the "
+                f"minimum value allowed ('{minimum}')."
+            )
+        if maximum is not None and number > maximum:
+            raise self.fail(
+                f"Element '{element.tag}': [facet 'maxInclusive'] The value '{number}' is greater than the "
+                f"maximum value allowed ('{maximum}')."
+            )
+        return number
 
     def integer(self, element: etree._Element) -> int:
         value = self.text(element)
@@ -186,16 +227,19 @@ def _best_effort_echo(root: etree._Element) -> ControlEcho:
     )
 
 
+# Structures as the official v3.0 schema (api.xsd) declares them: sequences where it has xs:sequence,
+# any-order groups where it has xs:all.
 _CONTROL_SPEC: list[tuple[str, Occurs]] = [
+    ("appid", "?"),
     ("senderid", "1"),
-    ("password", "1"),
+    ("password", "?"),
     ("controlid", "1"),
     ("uniqueid", "?"),
     ("dtdversion", "?"),
     ("policyid", "?"),
     ("debug", "?"),
-    ("validate", "?"),
     ("includewhitespace", "?"),
+    ("showadditionalerrorinfo", "?"),
 ]
 _LOGIN_SPEC: list[tuple[str, Occurs]] = [
     ("userid", "1"),
@@ -204,23 +248,24 @@ _LOGIN_SPEC: list[tuple[str, Occurs]] = [
     ("clientid", "?"),
     ("locationid", "?"),
 ]
-_QUERY_SPEC: list[tuple[str, Occurs]] = [
-    ("object", "1"),
+_QUERY_SPEC: list[tuple[str, Occurs]] = [  # xs:all
     ("select", "1"),
+    ("object", "1"),
+    ("docparid", "?"),
     ("filter", "?"),
     ("orderby", "?"),
     ("options", "?"),
     ("pagesize", "?"),
     ("offset", "?"),
 ]
-_READ_BY_QUERY_SPEC: list[tuple[str, Occurs]] = [
+QUERY_MAX_PAGESIZE = 2000  # the schema's maxInclusive for query/pagesize (minInclusive 1)
+_READ_BY_QUERY_SPEC: list[tuple[str, Occurs]] = [  # xs:all
     ("object", "1"),
-    ("fields", "1"),
     ("query", "1"),
     ("pagesize", "?"),
+    ("fields", "?"),
     ("returnFormat", "?"),
     ("docparid", "?"),
-    ("showprivate", "?"),
 ]
 _SELECT_CHILDREN = ("field", "count", "avg", "min", "max", "sum")
 
@@ -230,7 +275,7 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
         found = v.sequence(body, [("locationid", "?")])
         v.optional_text(found, "locationid")
     elif name == QUERY:
-        found = v.sequence(body, _QUERY_SPEC)
+        found = v.all_of(body, _QUERY_SPEC)
         v.text(found["object"][0])
         select = found["select"][0]
         v.element_only(select)
@@ -241,19 +286,20 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
             if column.tag not in _SELECT_CHILDREN:
                 raise v.fail(f"Element '{column.tag}': This element is not expected.")
             v.text(column)
-        for numeric in ("pagesize", "offset"):
-            if found[numeric]:
-                v.integer(found[numeric][0])
+        if found["pagesize"]:
+            v.bounded_integer(found["pagesize"][0], 1, QUERY_MAX_PAGESIZE)
+        if found["offset"]:
+            v.bounded_integer(found["offset"][0], 0)
     elif name == READ_BY_QUERY:
-        found = v.sequence(body, _READ_BY_QUERY_SPEC)
-        for tag in ("object", "fields", "query", "returnFormat", "docparid", "showprivate"):
+        found = v.all_of(body, _READ_BY_QUERY_SPEC)
+        for tag in ("object", "fields", "query", "returnFormat", "docparid"):
             v.optional_text(found, tag)
         if found["pagesize"]:
             v.integer(found["pagesize"][0])
     elif name == READ_MORE:
         v.text(v.choice(body, ("object", "view", "reportId", "resultId")))
     elif name == GET_USER_PERMISSIONS:
-        found = v.sequence(body, [("userId", "1")])
+        found = v.all_of(body, [("userId", "1")])
         v.text(found["userId"][0])
 
 
@@ -340,13 +386,15 @@ def parse_request(body: bytes) -> ParsedRequest:
     include_whitespace = (
         v.boolean(control["includewhitespace"][0]) if control["includewhitespace"] else "true"
     )
-    for optional in ("debug", "validate"):
+    for optional in ("appid", "debug"):
         v.optional_text(control, optional)
+    if control["showadditionalerrorinfo"]:
+        v.boolean(control["showadditionalerrorinfo"][0])
     operations = tuple(_parse_operation(v, element) for element in found["operation"])
     return ParsedRequest(
         echo=echo,
         sender_id=echo.senderid or "",
-        sender_password=v.text(control["password"][0]),
+        sender_password=v.optional_text(control, "password") or "",
         policyid=v.optional_text(control, "policyid"),
         include_whitespace=include_whitespace == "true",
         operations=operations,

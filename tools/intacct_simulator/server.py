@@ -199,22 +199,35 @@ class IntacctSimulator:
         *,
         quiet: bool = True,
         source: str = "scenario",
+        session_endpoint: str | None = None,
     ) -> None:
+        """`session_endpoint`: what getAPISession answers as `<endpoint>` (default: this simulator's own
+        gateway URL). Real Intacct answers https://api.intacct.com/ia/xml/xmlgw.phtml, and the official SDKs
+        accept only *.intacct.com; a client given that value must route it back here itself (a proxy or a
+        hosts entry): the simulator never makes a request, but the client will send the session there."""
         self._bind_host = loopback_bind_address(host)
         self._port = port
         self._quiet = quiet
         model = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, source)
         self._state = SimulatorState(model)
-        self._gateway = Gateway(self._state, lambda: self.gateway_url)
+        self._gateway = Gateway(self._state, lambda: session_endpoint or self.gateway_url)
         self._control = ControlApi(self._state)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @classmethod
     def from_file(
-        cls, path: str | Path, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True
+        cls,
+        path: str | Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        quiet: bool = True,
+        session_endpoint: str | None = None,
     ) -> Self:
-        return cls(load_scenario_file(path), host=host, port=port, quiet=quiet)
+        return cls(
+            load_scenario_file(path), host=host, port=port, quiet=quiet, session_endpoint=session_endpoint
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
