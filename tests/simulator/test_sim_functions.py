@@ -174,14 +174,20 @@ def test_read_by_query_star_and_read_more(gw: GatewayClient) -> None:
     result_id = first.get("resultId") or ""
     assert result_id
     seen = [r["ACCOUNTNO"] for r in _records(first)]
-    while result_id:
+    remaining = int(first.get("numremaining") or 0)
+    for _ in range(10):  # as the SDKs page: while numremaining > 0 (bounded here)
+        if not remaining:
+            break
         more = gw.call(element("readMore", None, element("resultId", result_id))).result()
         assert more.findtext("status") == "success"
         data = more.find("data")
         assert data is not None
         seen += [r["ACCOUNTNO"] for r in _records(data)]
-        result_id = data.get("resultId") or ""
+        remaining = int(data.get("numremaining") or 0)
+        assert data.get("resultId") == result_id  # the last page keeps it, as Intacct's answers do
     assert seen == ["1000", "2000", "2100", "6000", "6100"]
+    again = gw.call(element("readMore", None, element("resultId", result_id))).result().find("data")
+    assert again is not None and (again.get("count"), again.get("numremaining")) == ("0", "0")
     [error] = gw.call(element("readMore", None, element("resultId", "expired"))).result_errors()
     assert error["errorno"] == "readMore failed"
 

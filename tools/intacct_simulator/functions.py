@@ -6,13 +6,13 @@ The simulator supports only these; any other function name gets a per-function f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from . import request_parser as rp
+from .query_language import AGGREGATES, aggregate, filter_predicate, legacy_query
 from .responses import ErrorSpec, leaf, with_support_id
 from .scenario import Company, Record, Scalar, User
 from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
@@ -158,77 +158,16 @@ def _field_sort_key(name: str) -> Callable[[Record], tuple[int, float, str]]:
     return key
 
 
-_CONDITION = re.compile(
-    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op>=|!=|<>)\s*(?P<value>'(?:[^']|'')*'|[^\s']+)\s*"
-)
-_AND = re.compile(r"AND\b", re.IGNORECASE)
+def _query_failed(message: str) -> QueryError:
+    return QueryError(ErrorSpec("Query Failed", "", message, ""))
 
 
-def _parse_legacy_query(text: str, fields: _Fields) -> Callable[[Record], bool]:
-    """Supports what the simulator needs from readByQuery's SQL-like `query`: `F = 'v'` joined by AND."""
-    conditions: list[tuple[str, str, str]] = []
-    position = 0
-    while position < len(text):
-        match = _CONDITION.match(text, position)
-        if match is None:
-            raise QueryError(
-                ErrorSpec("Query Failed", "", f"The Intacct simulator cannot evaluate the query: {text}", "")
-            )
-        raw_value = match["value"]
-        value = raw_value[1:-1].replace("''", "'") if raw_value.startswith("'") else raw_value
-        (canonical,) = fields.resolve([match["field"]])
-        conditions.append((canonical, match["op"], value))
-        position = match.end()
-        if position < len(text):
-            and_match = _AND.match(text, position)
-            if and_match is None:
-                raise QueryError(
-                    ErrorSpec(
-                        "Query Failed", "", f"The Intacct simulator cannot evaluate the query: {text}", ""
-                    )
-                )
-            position = and_match.end()
+def _resolver(fields: _Fields) -> Callable[[str], str]:
+    def resolve(name: str) -> str:
+        (canonical,) = fields.resolve([name])
+        return canonical
 
-    def predicate(row: Record) -> bool:
-        for name, op, value in conditions:
-            equal = scalar_text(row.get(name)) == value
-            if equal != (op == "="):
-                return False
-        return True
-
-    return predicate
-
-
-def _filter_predicate(element: etree._Element, fields: _Fields) -> Callable[[Record], bool]:
-    tag = element.tag
-    kids = [child for child in element if isinstance(child.tag, str)]
-    if tag in ("and", "or"):
-        parts = [_filter_predicate(child, fields) for child in kids]
-        if len(parts) < 2:
-            raise QueryError(
-                ErrorSpec("Query Failed", "", f"Filter '{tag}' needs at least two expressions", "")
-            )
-        if tag == "and":
-            return lambda row: all(part(row) for part in parts)
-        return lambda row: any(part(row) for part in parts)
-    if tag in ("equalto", "notequalto"):
-        field_el = element.find("field")
-        value_el = element.find("value")
-        if field_el is None or value_el is None:
-            raise QueryError(ErrorSpec("Query Failed", "", f"Filter '{tag}' needs <field> and <value>", ""))
-        (name,) = fields.resolve([field_el.text or ""])
-        value = value_el.text or ""
-        if tag == "equalto":
-            return lambda row: scalar_text(row.get(name)) == value
-        return lambda row: scalar_text(row.get(name)) != value
-    raise QueryError(
-        ErrorSpec(
-            "Query Failed",
-            "",
-            f"The Intacct simulator supports only equalto, notequalto, and, or in filters (got '{tag}')",
-            "",
-        )
-    )
+    return resolve
 
 
 class FunctionRunner:
@@ -335,25 +274,35 @@ class FunctionRunner:
         select = element.find("select")
         assert select is not None  # guaranteed by the request schema
         columns = [child for child in select if isinstance(child.tag, str)]
-        for column in columns:
-            if column.tag != "field":
-                raise QueryError(
-                    ErrorSpec(
-                        "Query Failed",
-                        "",
-                        f"The Intacct simulator does not support <{column.tag}> in select",
-                        "",
-                    )
-                )
-        selected = fields.resolve([column.text or "" for column in columns])
+        plain = [column for column in columns if column.tag == "field"]
+        aggregates = [column for column in columns if column.tag in AGGREGATES]
+        if plain and aggregates:
+            raise _query_failed("Aggregate functions cannot be selected together with plain fields")
+        selected = fields.resolve([column.text or "" for column in plain])
         matching = list(rows)
         filter_el = element.find("filter")
         if filter_el is not None:
             expressions = [child for child in filter_el if isinstance(child.tag, str)]
             if len(expressions) != 1:
-                raise QueryError(ErrorSpec("Query Failed", "", "A filter takes exactly one expression", ""))
-            predicate = _filter_predicate(expressions[0], fields)
+                raise _query_failed("A filter takes exactly one expression")
+            predicate = filter_predicate(expressions[0], _resolver(fields), _query_failed)
             matching = [row for row in matching if predicate(row)]
+        if aggregates:
+            # One record of AGGREGATE.FIELD values (the aggregate's name prefixes the field, as the query
+            # documentation shows it; not checked against a captured answer).
+            totals: Record = {}
+            for column in aggregates:
+                (name,) = fields.resolve([column.text or ""])
+                totals[f"{str(column.tag).upper()}.{name}"] = aggregate(
+                    str(column.tag), [row.get(name) for row in matching]
+                )
+            data = etree.Element("data")
+            data.set("listtype", object_name)
+            for attribute, value in (("totalcount", "1"), ("offset", "0"), ("count", "1")):
+                data.set(attribute, value)
+            data.set("numremaining", "0")
+            self._render(data, object_name, [totals], list(totals))
+            return Outcome(status="success", data=data)
         orderby = element.find("orderby")
         if orderby is not None:
             for order in reversed(orderby.findall("order")):
@@ -392,11 +341,8 @@ class FunctionRunner:
         else:
             selected = fields.resolve([name.strip() for name in requested.split(",") if name.strip()])
         query_text = (element.findtext("query") or "").strip()
-        matching = (
-            [row for row in rows if _parse_legacy_query(query_text, fields)(row)]
-            if query_text
-            else list(rows)
-        )
+        predicate = legacy_query(query_text, _resolver(fields), _query_failed)
+        matching = [row for row in rows if predicate(row)]
         pagesize = (
             min(int(element.findtext("pagesize") or DEFAULT_PAGESIZE), MAX_PAGESIZE) or DEFAULT_PAGESIZE
         )
@@ -419,10 +365,10 @@ class FunctionRunner:
             if result_id is None:
                 result_id = self.state.create_cursor(cursor)
                 created.append(result_id)
-        else:
-            if result_id is not None:
-                self.state.cursors.pop(result_id, None)
-            result_id = ""
+        elif result_id is None:
+            result_id = ""  # everything fitted in the first page: no cursor
+        # else: the last readMore page keeps its resultId (as Intacct's answers do); the cursor stays until it
+        # expires, and reading it again gives an empty page.
         data = etree.Element("data")
         data.set("listtype", cursor.object_name.lower())
         data.set("count", str(len(page)))
