@@ -59,11 +59,22 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-@functools.cache
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
 def aws_client(service_name: str) -> Any:
-    """One client per AWS service per execution environment, created when first needed (boto3 clients are
-    thread-safe; creating one costs tens of milliseconds)."""
-    return boto3.client(service_name)  # type: ignore[call-overload]  # the name is a runtime value
+    """One client per AWS service per execution environment, created when first needed. Using a client
+    from many threads is safe, creating one is not (boto3's default session): the dispatcher's first send
+    happens in its thread pool, so creation takes a lock."""
+    client = _clients.get(service_name)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(service_name)
+            if client is None:
+                client = boto3.client(service_name)  # type: ignore[call-overload]  # a runtime name
+                _clients[service_name] = client
+    return client
 
 
 class _ClientOnFirstUse:
@@ -204,9 +215,9 @@ def check_queue() -> SqsCheckQueue:
 
 def reset() -> None:
     """Forgets every cached object (tests, and the local stack after it changes the environment)."""
+    _clients.clear()
     for cached in (
         settings,
-        aws_client,
         repository,
         guard_reader,
         sign_in_guard,

@@ -43,3 +43,10 @@ def test_a_check_that_cannot_read_the_list_keeps_the_last_one(stack: Stack) -> N
     stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", {"kind": "http_503", "always": True})
     outage = stack.call("POST", f"/connections/{connection_id}/verify").json
     assert outage["health"] == "DEGRADED" and outage["entities"] == DEMO_ENTITIES
+
+
+def test_another_user_forgets_the_old_list_until_it_signs_in(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["entities"] == DEMO_ENTITIES
+    refused = stack.edit(connection_id, user_id="ws_limited", user_password="Wrong-Passw0rd!").json
+    assert refused["reason"] == "INVALID_CREDENTIALS" and refused["entities"] == []

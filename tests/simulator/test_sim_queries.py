@@ -36,8 +36,9 @@ def _op(tag: str, field: str, *values: str) -> etree._Element:
         (_op("between", "ACCOUNTNO", "2000", "6000"), ["2000", "2100", "6000"]),
         (_op("in", "ACCOUNTNO", "1000", "6100", "9999"), ["1000", "6100"]),
         (_op("notin", "ACCOUNTNO", "1000", "6100"), ["2000", "2100", "6000"]),
-        (_op("like", "TITLE", "%payable"), ["2000", "2100"]),
-        (_op("notlike", "TITLE", "%payable"), ["1000", "6000", "6100"]),
+        (_op("like", "TITLE", "%Payable"), ["2000", "2100"]),
+        (_op("like", "TITLE", "%payable"), []),  # case-sensitive, as Intacct queries are by default
+        (_op("notlike", "TITLE", "%Payable"), ["1000", "6000", "6100"]),
         (_op("isnotnull", "TITLE"), ["1000", "2000", "2100", "6000", "6100"]),
         (_op("isnull", "TITLE"), []),
         (

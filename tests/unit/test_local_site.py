@@ -40,6 +40,15 @@ def test_a_token_for_a_valid_tenant_and_role(site: LocalSite) -> None:
     assert answer is not None and json.loads(answer.body) == {"token": "token-for-acme-member"}
 
 
+def test_no_token_for_a_page_served_under_another_name(site: LocalSite) -> None:
+    body = b'{"tenant": "acme", "role": "admin"}'
+    for host in ("127.0.0.1:3000", "localhost:3000", "[::1]:3000"):
+        answer = site.answer("POST", "/_local/token", body, host)
+        assert answer is not None and answer.status == 200, host
+    rebound = site.answer("POST", "/_local/token", body, "attacker.example:3000")
+    assert rebound is not None and rebound.status == 403
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -294,7 +294,7 @@ class FunctionRunner:
             for column in aggregates:
                 (name,) = fields.resolve([column.text or ""])
                 totals[f"{str(column.tag).upper()}.{name}"] = aggregate(
-                    str(column.tag), [row.get(name) for row in matching]
+                    str(column.tag), [row.get(name) for row in matching], _query_failed
                 )
             data = etree.Element("data")
             data.set("listtype", object_name)
@@ -343,9 +343,8 @@ class FunctionRunner:
         query_text = (element.findtext("query") or "").strip()
         predicate = legacy_query(query_text, _resolver(fields), _query_failed)
         matching = [row for row in rows if predicate(row)]
-        pagesize = (
-            min(int(element.findtext("pagesize") or DEFAULT_PAGESIZE), MAX_PAGESIZE) or DEFAULT_PAGESIZE
-        )
+        requested_size = int(element.findtext("pagesize") or DEFAULT_PAGESIZE)
+        pagesize = min(requested_size, MAX_PAGESIZE) if requested_size > 0 else DEFAULT_PAGESIZE
         cursor = Cursor(
             company_key=ctx.company.company_id.casefold(),
             user_key=ctx.user.user_id.casefold(),

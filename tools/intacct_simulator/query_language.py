@@ -21,6 +21,7 @@ Resolve = Callable[[str], str]  # a requested field name -> its canonical name (
 Failure = Callable[[str], Exception]  # a message -> the QueryError to raise
 
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")  # not float()'s nan, inf or 1_0: IDs stay text
 
 
 def _text(value: Any) -> str:
@@ -34,10 +35,8 @@ def _text(value: Any) -> str:
 def _comparable(value: Any) -> tuple[int, Any]:
     """A sort/compare key: numbers before dates before text, each in its own order."""
     text = _text(value).strip()
-    try:
-        return (0, float(text))
-    except ValueError:
-        pass
+    if _NUMBER.match(text) and not (len(text) > 1 and text.startswith("0") and "." not in text):
+        return (0, float(text))  # a leading zero keeps an ID like '010' text
     match = _DATE.match(text)
     if match:
         month, day, year = (int(part) for part in match.groups())
@@ -45,13 +44,14 @@ def _comparable(value: Any) -> tuple[int, Any]:
             return (1, date(year, month, day))
         except ValueError:
             pass
-    return (2, text.casefold())
+    return (2, text)
 
 
 def compare(left: Any, right: Any) -> int:
+    """Text compares exactly, as Intacct's queries do unless `options/caseinsensitive` is set."""
     a, b = _comparable(left), _comparable(right)
     if a[0] != b[0]:  # different kinds: compare as text
-        a, b = (2, _text(left).casefold()), (2, _text(right).casefold())
+        a, b = (2, _text(left)), (2, _text(right))
     greater, less = bool(a[1] > b[1]), bool(a[1] < b[1])
     return int(greater) - int(less)
 
@@ -62,7 +62,7 @@ def is_null(value: Any) -> bool:
 
 def like(value: Any, pattern: str) -> bool:
     expression = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern)
-    return re.fullmatch(expression, _text(value), re.IGNORECASE | re.DOTALL) is not None
+    return re.fullmatch(expression, _text(value), re.DOTALL) is not None
 
 
 _COMPARISONS: dict[str, Callable[[int], bool]] = {
@@ -247,7 +247,7 @@ def legacy_query(text: str, resolve: Resolve, fail: Failure) -> Predicate:
 AGGREGATES = ("count", "sum", "avg", "min", "max")
 
 
-def aggregate(function: str, values: list[Any]) -> str:
+def aggregate(function: str, values: list[Any], fail: Failure) -> str:
     """One aggregate over the matching rows' values (nulls ignored, as SQL does)."""
     present = [value for value in values if not is_null(value)]
     if function == "count":
@@ -257,6 +257,8 @@ def aggregate(function: str, values: list[Any]) -> str:
     if function in ("min", "max"):
         chosen = min(present, key=_comparable) if function == "min" else max(present, key=_comparable)
         return _text(chosen)
+    if not all(_NUMBER.match(_text(value).strip()) for value in present):
+        raise fail(f"{function.upper()} needs a numeric field")
     numbers = [float(_text(value)) for value in present]
     total = sum(numbers) if function == "sum" else sum(numbers) / len(numbers)
     return f"{total:.2f}".rstrip("0").rstrip(".") if total != int(total) else str(int(total))

@@ -54,7 +54,8 @@ def serve_api(
                 return
             body = self.rfile.read(length) if length else None
             path = self.path.split("?", 1)[0]
-            answer = site.answer(self.command, path, body) if site is not None else None
+            host = self.headers.get("Host") or ""
+            answer = site.answer(self.command, path, body, host) if site is not None else None
             if answer is None:
                 answer = emulator.invoke(self.command, path, dict(self.headers.items()), body)
             payload = answer.body.encode("utf-8")
@@ -67,7 +68,7 @@ def serve_api(
             if self.command != "HEAD":
                 self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+        do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             payload = problem_body(code, explain or message or HTTPStatus(code).phrase)

@@ -32,8 +32,14 @@ TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ROLES = ("admin", "member")
 
 
+def _loopback_host(host: str) -> bool:
+    name = host.strip().lower()
+    name = name[1 : name.index("]")] if name.startswith("[") and "]" in name else name.rsplit(":", 1)[0]
+    return name in ("127.0.0.1", "localhost", "::1")
+
+
 def _problem(status: int, detail: str) -> HttpAnswer:
-    titles = {400: "Bad Request", 404: "Not Found", 422: "Unprocessable Content"}
+    titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content"}
     body = {"type": "/problems/invalid-input", "title": titles[status], "status": status, "detail": detail}
     return HttpAnswer(status, {"content-type": "application/problem+json"}, json.dumps(body))
 
@@ -44,11 +50,17 @@ class LocalSite:
     openapi_text: Callable[[], str]
     page_dir: Path = PAGE_DIR
 
-    def answer(self, method: str, path: str, body: bytes | None) -> HttpAnswer | None:
-        """The answer for a path this site owns, or None to let the API have the request."""
+    def answer(
+        self, method: str, path: str, body: bytes | None, host: str = "127.0.0.1"
+    ) -> HttpAnswer | None:
+        """The answer for a path this site owns, or None to let the API have the request. `host` is the
+        request's Host header: tokens go only to pages served from a loopback name, so a page elsewhere that
+        rebinds its own DNS name to 127.0.0.1 cannot mint one."""
         if path == "/openapi.json" and method in ("GET", "HEAD"):
             return HttpAnswer(200, JSON_HEADERS, self.openapi_text())
         if path == "/_local/token":
+            if not _loopback_host(host):
+                return _problem(403, "tokens are issued to pages served from 127.0.0.1 or localhost only")
             return self._token(method, body)
         if method in ("GET", "HEAD") and (path == "/" or path.startswith("/admin/")):
             return self._file("index.html" if path == "/" else path.removeprefix("/admin/"))

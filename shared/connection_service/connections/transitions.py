@@ -55,7 +55,11 @@ def record_credentials(
         company_id=company_id,
         entity_id=entity_id,
         user_id=user_id,
-        entities=connection.entities if _same_company(connection, company_id) else (),
+        # The list is what this user may open in this company: another of either forgets it.
+        entities=connection.entities
+        if _same_company(connection, company_id)
+        and user_id.casefold() == (connection.user_id or "").casefold()
+        else (),
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,

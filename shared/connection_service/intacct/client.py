@@ -208,7 +208,9 @@ class IntacctClient:
         """
         top_level = replace(login, entity_id=None)
         exchange = self.execute(top_level, [GetAPISession(location_id=location_id), *also], deadline=deadline)
-        companions = tuple(exchange.response.results[1:])
+        results = exchange.response.results
+        session_result = next((r for r in results if r.function == "getAPISession"), None)
+        companions = tuple(r for r in results if r is not session_result)
         try:
             session = _session_from(exchange, location_id, login.company_id, login.user_id)
         except IntacctError as refused:
@@ -235,9 +237,10 @@ def _session_from(
 ) -> SessionCredentials:
     """Reads `data/api` of a getAPISession result into session credentials."""
     results = exchange.response.results
-    if not results:
+    # By function, not position: the other functions of the sign-in request answer beside it.
+    result = next((r for r in results if r.function == "getAPISession"), results[0] if results else None)
+    if result is None:
         raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no result")
-    result = results[0]
     if not result.ok:
         category = result.category or Category.UNKNOWN
         if requested_location and not category.transient:

@@ -32,7 +32,8 @@ class Category(StrEnum):
     ENTITY_INVALID = "entity_invalid"  # an entity-level session could not be opened for the location id
     COMPANY_EXPIRED = "company_expired"  # demo company expired
     PERMISSION_DENIED = "permission_denied"  # the user lacks a right for an object and operation
-    OBJECT_UNAVAILABLE = "object_unavailable"  # object unknown to the company (module not subscribed)
+    OBJECT_UNAVAILABLE = "object_unavailable"  # object definition unknown to the company
+    MODULE_NOT_SUBSCRIBED = "module_not_subscribed"  # the company does not subscribe to the object's module
     RATE_LIMITED = "rate_limited"  # HTTP 429 / GW-0010 / "API rate limit exceeded"
     SERVICE_UNAVAILABLE = "service_unavailable"  # 5xx (not 524), off-line, try later, timeouts, network
     ORIGIN_TIMEOUT = "origin_timeout"  # HTTP 524: the CDN gave up but Intacct may still be processing
@@ -184,7 +185,11 @@ def _classify_result(errs: Sequence[ErrorDetail], function: str | None) -> Categ
     if not causes and errs:
         return Category.TRANSACTION_ROLLED_BACK
     # PL04000005 also answers an operation on an object whose module the company does not subscribe to.
-    if _contains(causes, "Object definition", "is not subscribed", "cannot be performed on objects of type"):
+    if _contains(causes, "is not subscribed") or (
+        _has_errorno(causes, "PL04000005") and _contains(causes, "cannot be performed on objects of type")
+    ):
+        return Category.MODULE_NOT_SUBSCRIBED
+    if _contains(causes, "Object definition", "cannot be performed on objects of type"):
         return Category.OBJECT_UNAVAILABLE
     if _has_errorno(causes, "PL04000005") or _contains(causes, "do not have permission"):
         return Category.PERMISSION_DENIED

@@ -108,6 +108,11 @@ def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> Gate
             detail="response has no control block",
         )
     control_status = _text(control, "status")
+    if not control_status:
+        # No verdict at all: unknown, never taken for "nothing was judged" (a refusal might hide behind it).
+        raise IntacctError(
+            Category.UNKNOWN, level=Level.HTTP, http_status=http_status, detail="control block has no status"
+        )
     if control_status != "success":
         errors = _errors(root.find("errormessage"))
         category = classify(errors, level=Level.CONTROL, http_status=http_status, session_auth=session_auth)

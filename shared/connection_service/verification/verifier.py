@@ -172,7 +172,12 @@ class ConnectionVerifier:
             if status is CheckStatus.NOT_SUBSCRIBED:
                 checks.set_permission(permission, status, None, _not_subscribed(permission))
                 continue
-            if status is CheckStatus.UNKNOWN:
+            if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
+                note = (
+                    f"Intacct does not offer {permission.probe_object} to this company: check that the "
+                    f"{permission.application} application is subscribed (Company > Admin > Subscriptions). "
+                )
+            elif status is CheckStatus.UNKNOWN:
                 note = "Intacct did not let us read this right; make sure it is granted. "
             checks.set_permission(permission, status, note)
 
@@ -208,7 +213,7 @@ class ConnectionVerifier:
                 Reason.MODULE_NOT_SUBSCRIBED,
                 message,
                 run,
-                Category.OBJECT_UNAVAILABLE,
+                Category.MODULE_NOT_SUBSCRIBED,
                 _errors_of(response.results),
             )
         if transient:
@@ -296,9 +301,9 @@ def _judge(
     if probe is not None:
         if probe.ok:
             return CheckStatus.OK
-        if probe.category is Category.OBJECT_UNAVAILABLE:
+        if probe.category is Category.MODULE_NOT_SUBSCRIBED:
             return CheckStatus.NOT_SUBSCRIBED
-        if probe.category is Category.PERMISSION_DENIED:
+        if probe.category in (Category.PERMISSION_DENIED, Category.OBJECT_UNAVAILABLE):
             return CheckStatus.MISSING
         if _is_transient(probe):
             return CheckStatus.UNKNOWN

@@ -322,7 +322,7 @@ RESULT_ROWS = [
     (
         "module-not-subscribed",
         failed("query", "", "Account allocation module is not subscribed"),
-        Category.OBJECT_UNAVAILABLE,
+        Category.MODULE_NOT_SUBSCRIBED,
     ),
     (
         "object-not-found",

@@ -53,7 +53,12 @@ def test_an_operation_on_an_object_of_a_module_not_subscribed_is_not_a_missing_p
             "PL04000005", "", "API operation 'READ_BY_QUERY' cannot be performed on objects of type project"
         ),
     )
-    assert _category(_body(unsubscribed)) is Category.OBJECT_UNAVAILABLE
+    assert _category(_body(unsubscribed)) is Category.MODULE_NOT_SUBSCRIBED
+
+
+def test_an_unknown_object_definition_is_not_taken_for_a_subscription() -> None:
+    unknown = _result("query", "failure", _error("Query Failed", "", "Object definition PROJCET not found"))
+    assert _category(_body(unknown)) is Category.OBJECT_UNAVAILABLE
 
 
 def test_a_missing_permission_stays_one() -> None:
@@ -134,6 +139,36 @@ def test_a_well_formed_response_without_control_is_unknown_and_not_retried() -> 
     with pytest.raises(IntacctError) as raised:
         parse_response(200, body, session_auth=False)
     assert raised.value.category is Category.UNKNOWN and not raised.value.category.retryable
+
+
+def test_a_control_block_without_status_is_unknown_and_counted_as_unanswered() -> None:
+    no_status = "<control><senderid>S</senderid><controlid>c</controlid></control>"
+    refused = "<authentication><status>failure</status></authentication>"
+    with pytest.raises(IntacctError) as raised:
+        parse_response(200, _body(auth=refused, control=no_status), session_auth=False)
+    assert raised.value.category is Category.UNKNOWN
+    assert sign_in_outcome(raised.value) is SignInOutcome.UNANSWERED  # not "not judged": never resent
+
+
+def test_the_session_is_found_by_function_not_by_position() -> None:
+    from connection_service.intacct.client import (
+        Exchange,
+        _session_from,  # the reader the sign-in uses
+    )
+
+    api = (
+        "<data><api><sessionid>s-1</sessionid><endpoint>https://api.intacct.com/ia/xml/xmlgw.phtml"
+        "</endpoint><locationid></locationid></api></data>"
+    )
+    entities = _result("query", "success", control_id="entities")
+    session = (
+        "<result><status>success</status><function>getAPISession</function><controlid>s</controlid>"
+        + api
+        + "</result>"
+    )
+    response = parse_response(200, _body(entities, session), session_auth=False)
+    credentials = _session_from(Exchange(response, 1), None, "CO", "ws")
+    assert credentials.session_id.reveal() == "s-1"
 
 
 def test_an_authentication_block_without_status_is_unknown_not_a_refused_sign_in() -> None:
