@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from . import request_parser as rp
-from .query_language import AGGREGATES, aggregate, filter_predicate, legacy_query
+from .objects import STANDARD_OBJECTS
+from .query_language import AGGREGATES, aggregate, compare, filter_predicate, legacy_query
 from .responses import ErrorSpec, leaf, with_support_id
 from .scenario import Company, Record, Scalar, User
 from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
@@ -112,11 +113,14 @@ def ordered_rights(rights: list[str]) -> list[str]:
 
 
 class _Fields:
-    """Resolves requested field names (case-insensitively) against the fields the object's rows have."""
+    """Resolves requested field names (case-insensitively) against the object's standard fields (its
+    definition; empty where a row has no value) and whatever fields its rows have."""
 
-    def __init__(self, rows: list[Record]) -> None:
-        self.has_rows = bool(rows)
+    def __init__(self, rows: list[Record], standard: tuple[str, ...] | list[str] = ()) -> None:
+        self.has_rows = bool(rows) or bool(standard)
         self.known: dict[str, str] = {"RECORDNO": "RECORDNO"}
+        for name in standard:
+            self.known.setdefault(name.upper(), name)
         for row in rows:
             for key in row:
                 self.known.setdefault(key.upper(), key)
@@ -187,6 +191,10 @@ class FunctionRunner:
                 return self._read_more(ctx, call.element)
             if call.name == rp.GET_USER_PERMISSIONS:
                 return self._get_user_permissions(ctx, call.element)
+            if call.name in (rp.READ, rp.READ_BY_NAME):
+                return self._read(ctx, call.element, by_name=call.name == rp.READ_BY_NAME)
+            if call.name == rp.INSPECT:
+                return self._inspect(call.element)
         except QueryError as exc:
             return failure(exc.spec)
         return failure(unsupported_function(call.name))
@@ -270,7 +278,7 @@ class FunctionRunner:
     def _query(self, ctx: AuthContext, element: etree._Element) -> Outcome:
         object_name = self._authorize_read(ctx, element.findtext("object") or "")
         rows = self._rows(ctx, object_name)
-        fields = _Fields(rows)
+        fields = self._fields(object_name, rows)
         select = element.find("select")
         assert select is not None  # guaranteed by the request schema
         columns = [child for child in select if isinstance(child.tag, str)]
@@ -334,7 +342,7 @@ class FunctionRunner:
                 )
             )
         rows = self._rows(ctx, object_name)
-        fields = _Fields(rows)
+        fields = self._fields(object_name, rows)
         requested = (element.findtext("fields") or "").strip()
         if requested in ("", "*"):
             selected = fields.all()
@@ -402,6 +410,71 @@ class FunctionRunner:
             )
         self._authorize_read(ctx, cursor.object_name)
         return self._page(cursor, result_id=result_id)
+
+    # -- read / readByName / inspect -----------------------------------------------------------------------
+
+    def _read(self, ctx: AuthContext, element: etree._Element, *, by_name: bool) -> Outcome:
+        """Records by key: RECORDNO for `read`, the object's ID field for `readByName` (comma-separated)."""
+        object_name = self._authorize_read(ctx, element.findtext("object") or "")
+        rows = self._rows(ctx, object_name)
+        fields = self._fields(object_name, rows)
+        requested = (element.findtext("fields") or "").strip()
+        selected = (
+            fields.all()
+            if requested in ("", "*")
+            else fields.resolve([name.strip() for name in requested.split(",") if name.strip()])
+        )
+        key_field = "RECORDNO"
+        if by_name:
+            definition = STANDARD_OBJECTS.get(object_name)
+            if definition is None or definition.name_field is None:
+                raise _query_failed(f"readByName is not available for {object_name}")
+            key_field = definition.name_field
+        keys = [key.strip() for key in (element.findtext("keys") or "").split(",") if key.strip()]
+        found = [row for key in keys for row in rows if compare(row.get(key_field), key) == 0]
+        data = etree.Element("data")
+        data.set("listtype", object_name.lower())
+        data.set("count", str(len(found)))
+        self._render(data, object_name.lower(), found, selected)
+        return Outcome(status="success", data=data)
+
+    def _inspect(self, element: etree._Element) -> Outcome:
+        """The object's fields, from its definition. Like Intacct's, it checks no permission."""
+        object_name = (element.findtext("object") or element.findtext("name") or "").strip().upper()
+        if object_name not in self.state.scenario.object_permissions:
+            raise _query_failed(f"Object definition {object_name} not found")
+        fields = self._fields(object_name, self._all_rows(object_name)).all()
+        data = etree.Element("data")
+        data.set("listtype", "All")
+        data.set("count", "1")
+        type_el = etree.SubElement(data, "Type")
+        type_el.set("Name", object_name)
+        fields_el = etree.SubElement(type_el, "Fields")
+        detailed = element.get("detail") == "1"
+        for name in fields:
+            field_el = etree.SubElement(fields_el, "Field")
+            if detailed:  # names and labels only: types and lengths are not modelled
+                leaf(field_el, "Name", name)
+                leaf(field_el, "GroupName", "")
+                leaf(field_el, "isRequired", "false")
+                leaf(field_el, "isReadOnly", "false")
+                leaf(field_el, "DisplayLabel", name)
+                leaf(field_el, "Description", name)
+            else:
+                field_el.text = name
+        return Outcome(status="success", data=data)
+
+    def _all_rows(self, object_name: str) -> list[Record]:
+        return [
+            row
+            for company in self.state.scenario.companies.values()
+            for row in company.records.get(object_name, [])
+        ]
+
+    @staticmethod
+    def _fields(object_name: str, rows: list[Record]) -> _Fields:
+        definition = STANDARD_OBJECTS.get(object_name)
+        return _Fields(rows, definition.fields if definition else ())
 
     # -- getUserPermissions -------------------------------------------------------------------------------
 

@@ -27,7 +27,19 @@ QUERY = "query"
 READ_BY_QUERY = "readByQuery"
 READ_MORE = "readMore"
 GET_USER_PERMISSIONS = "getUserPermissions"
-SUPPORTED_FUNCTIONS = (GET_API_SESSION, QUERY, READ_BY_QUERY, READ_MORE, GET_USER_PERMISSIONS)
+READ = "read"
+READ_BY_NAME = "readByName"
+INSPECT = "inspect"
+SUPPORTED_FUNCTIONS = (
+    GET_API_SESSION,
+    QUERY,
+    READ_BY_QUERY,
+    READ_MORE,
+    GET_USER_PERMISSIONS,
+    READ,
+    READ_BY_NAME,
+    INSPECT,
+)
 
 
 class RequestSchemaError(Exception):
@@ -267,6 +279,13 @@ _READ_BY_QUERY_SPEC: list[tuple[str, Occurs]] = [  # xs:all
     ("returnFormat", "?"),
     ("docparid", "?"),
 ]
+_READ_SPEC: list[tuple[str, Occurs]] = [  # xs:all, for read and readByName alike
+    ("object", "1"),
+    ("keys", "1"),
+    ("fields", "?"),
+    ("returnFormat", "?"),
+    ("docparid", "?"),
+]
 _SELECT_CHILDREN = ("field", "count", "avg", "min", "max", "sum")
 
 
@@ -298,6 +317,12 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
             v.integer(found["pagesize"][0])
     elif name == READ_MORE:
         v.text(v.choice(body, ("object", "view", "reportId", "resultId")))
+    elif name in (READ, READ_BY_NAME):
+        found = v.all_of(body, _READ_SPEC)
+        for tag in ("object", "keys", "fields", "returnFormat", "docparid"):
+            v.optional_text(found, tag)
+    elif name == INSPECT:
+        v.text(v.choice(body, ("object", "name")))
     elif name == GET_USER_PERMISSIONS:
         found = v.all_of(body, [("userId", "1")])
         v.text(found["userId"][0])

@@ -1,0 +1,114 @@
+"""Standard definitions of the objects the 16 permissions concern: their fields and ID field.
+
+Field names come from Intacct's object documentation (create/update parameters and query examples), the
+official PHP SDK's create functions and test fixtures, and fields a popular client selects (the Python
+SDK's department and location reads). Nested groups are left out except the dotted names queries use.
+Any standard field can be selected; it is empty where a demo row has no value. `inspect` answers from the
+same list. `name_field` is what `readByName` matches (None: Intacct documents no readByName for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_AUDIT = "WHENCREATED WHENMODIFIED CREATEDBY MODIFIEDBY"
+_ENTITY = "MEGAENTITYKEY MEGAENTITYID MEGAENTITYNAME"
+
+
+@dataclass(frozen=True)
+class ObjectDefinition:
+    name_field: str | None
+    fields: tuple[str, ...]
+
+
+def _defined(name_field: str | None, *names: str) -> ObjectDefinition:
+    """Field names given as space-separated runs."""
+    return ObjectDefinition(name_field, tuple(field for run in names for field in run.split()))
+
+
+STANDARD_OBJECTS: dict[str, ObjectDefinition] = {
+    "DEPARTMENT": _defined(
+        "DEPARTMENTID",
+        "RECORDNO DEPARTMENTID TITLE PARENTKEY PARENTID SUPERVISORID SUPERVISORNAME CUSTTITLE",
+        "STATUS",
+        _AUDIT,
+        _ENTITY,
+    ),
+    "LOCATION": _defined(
+        "LOCATIONID",
+        "RECORDNO LOCATIONID NAME PARENTID SUPERVISORID CONTACTINFO.CONTACTNAME",
+        "SHIPTO.CONTACTNAME STARTDATE ENDDATE CUSTTITLE CURRENCY STATUS",
+        _AUDIT,
+    ),
+    "LOCATIONENTITY": _defined(
+        "LOCATIONID",
+        "RECORDNO LOCATIONID NAME CURRENCY STATUS",
+    ),
+    "CLASS": _defined(
+        "CLASSID",
+        "RECORDNO CLASSID NAME DESCRIPTION STATUS PARENTKEY PARENTID PARENTNAME",
+        _AUDIT,
+        _ENTITY,
+    ),
+    "GLACCOUNT": _defined(
+        "ACCOUNTNO",
+        "RECORDNO ACCOUNTNO TITLE CATEGORY ACCOUNTTYPE NORMALBALANCE CLOSINGTYPE CLOSINGACCOUNTNO",
+        "ALTERNATIVEACCOUNT STATUS REQUIREDEPT REQUIRELOC REQUIREPROJECT REQUIRETASK",
+        "REQUIRECUSTOMER REQUIREVENDOR REQUIREEMPLOYEE REQUIREITEM REQUIRECLASS REQUIRECONTRACT",
+        "REQUIREWAREHOUSE",
+        _AUDIT,
+    ),
+    "VENDOR": _defined(
+        "VENDORID",
+        "RECORDNO VENDORID NAME STATUS ONETIME VENDTYPE PARENTID GLGROUP TAXID NAME1099",
+        "FORM1099TYPE FORM1099BOX APACCOUNT OFFSETGLACCOUNTNO CREDITLIMIT ONHOLD DONOTCUTCHECK",
+        "COMMENTS CURRENCY PAYMETHODKEY TERMNAME BILLINGTYPE PAYMENTPRIORITY VENDORACCOUNTNO",
+        "TOTALDUE DISPLAYCONTACT.CONTACTNAME DISPLAYCONTACT.COMPANYNAME DISPLAYCONTACT.EMAIL1",
+        "DISPLAYCONTACT.PHONE1 CONTACTINFO.CONTACTNAME PAYTO.CONTACTNAME RETURNTO.CONTACTNAME",
+        _AUDIT,
+    ),
+    "TAXDETAIL": _defined(
+        None,
+        "RECORDNO DETAILID TAXTYPE DESCRIPTION VALUE STATUS",
+    ),
+    "PROJECT": _defined(
+        "PROJECTID",
+        "RECORDNO PROJECTID NAME PROJECTCATEGORY DESCRIPTION PARENTID PROJECTTYPE PROJECTSTATUS",
+        "STATUS CUSTOMERID MANAGERID BEGINDATE ENDDATE DEPARTMENTID LOCATIONID CLASSID CURRENCY",
+        "BUDGETAMOUNT CONTRACTAMOUNT",
+        _AUDIT,
+    ),
+    "CREDITCARD": _defined(
+        "CARDID",
+        "RECORDNO CARDID DESCRIPTION CARDTYPE LIABILITYTYPE STATUS",
+    ),
+    "APBILL": _defined(
+        None,
+        "RECORDNO RECORDID VENDORID VENDORNAME DOCNUMBER DESCRIPTION WHENCREATED WHENPOSTED",
+        "WHENDUE WHENPAID TERMNAME CURRENCY BASECURR STATE RAWSTATE TOTALENTERED TOTALPAID",
+        "TOTALDUE TRX_TOTALENTERED TRX_TOTALDUE SUPDOCID ONHOLD PAYMENTPRIORITY WHENMODIFIED",
+        "CREATEDBY MODIFIEDBY",
+        _ENTITY,
+    ),
+    "GLBATCH": _defined(
+        None,
+        "RECORDNO BATCHNO BATCH_TITLE BALANCE JOURNAL JOURNALKEY BATCH_DATE REVERSEDATE MODULE",
+        "REFERENCENO REVERSED REVERSEDKEY REVERSEDFROM STATE BASELOCATION BASELOCATION_NO",
+        "BASELOCATION_NAME SUPDOCID",
+        _AUDIT,
+    ),
+    "CCTRANSACTION": _defined(
+        None,
+        "RECORDNO RECORDID FINANCIALENTITY DESCRIPTION WHENCREATED WHENPAID PAYEE REFERENCENO",
+        "CURRENCY TOTALENTERED STATE SUPDOCID",
+    ),
+    "SUPDOC": _defined(
+        None,
+        "RECORDNO SUPDOCID SUPDOCNAME FOLDER DESCRIPTION CREATIONDATE CREATEDBY",
+    ),
+    "SUPDOCFOLDER": _defined(
+        None,
+        "RECORDNO NAME DESCRIPTION PARENTFOLDER CREATIONDATE CREATEDBY LASTMODIFIED",
+        "LASTMODIFIEDBY STATUS",
+    ),
+}
