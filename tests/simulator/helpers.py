@@ -88,6 +88,7 @@ def build_request(
     sender_password: str = SENDER_PASSWORD,
     transaction: bool | None = None,
     controlid: str = "ctl-1",
+    uniqueid: str = "false",
     control_prefix: tuple[etree._Element, ...] | list[etree._Element] = (),
     control_suffix: tuple[etree._Element, ...] | list[etree._Element] = (),
 ) -> bytes:
@@ -98,7 +99,7 @@ def build_request(
         element("senderid", sender),
         element("password", sender_password),
         element("controlid", controlid),
-        element("uniqueid", "false"),
+        element("uniqueid", uniqueid),
         element("dtdversion", "3.0"),
         element("includewhitespace", "false"),
         *control_suffix,

@@ -17,6 +17,7 @@ from .query_language import AGGREGATES, aggregate, compare, filter_predicate, le
 from .responses import ErrorSpec, leaf, with_support_id
 from .scenario import Company, Record, Scalar, User
 from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
+from .writes import WriteRefused, WriteRunner
 
 DEFAULT_PAGESIZE = 100
 MAX_PAGESIZE = 2000
@@ -38,6 +39,7 @@ class Outcome:
     errors: list[ErrorSpec] = field(default_factory=list)
     created_sessions: list[str] = field(default_factory=list)
     created_cursors: list[str] = field(default_factory=list)
+    undo: list[Callable[[], None]] = field(default_factory=list)  # how to take a write back (rollback)
 
 
 class QueryError(Exception):
@@ -195,6 +197,8 @@ class FunctionRunner:
                 return self._read(ctx, call.element, by_name=call.name == rp.READ_BY_NAME)
             if call.name == rp.INSPECT:
                 return self._inspect(call.element)
+            if call.name in rp.WRITES:
+                return self._write(ctx, call)
         except QueryError as exc:
             return failure(exc.spec)
         return failure(unsupported_function(call.name))
@@ -463,6 +467,16 @@ class FunctionRunner:
             else:
                 field_el.text = name
         return Outcome(status="success", data=data)
+
+    def _write(self, ctx: AuthContext, call: rp.FunctionCall) -> Outcome:
+        runner = WriteRunner(self.state.scenario.object_permissions)
+        write = {rp.CREATE: runner.create, rp.UPDATE: runner.update, rp.DELETE: runner.delete}[call.name]
+        with self.state.lock:  # concurrent requests of one company write one record set
+            try:
+                data, undo = write(ctx.company, ctx.user, call.element)
+            except WriteRefused as refused:
+                return Outcome(status="failure", errors=refused.errors)
+        return Outcome(status="success", data=data, undo=undo)
 
     def _all_rows(self, object_name: str) -> list[Record]:
         return [

@@ -32,6 +32,8 @@ from .functions import AuthContext, FunctionRunner, Outcome
 from .scenario import Company, FaultRule, User
 from .state import SimulatorState, utc_now_iso
 
+COMMITTED_THEN = "committed_then_"
+
 XL_AUTH = "XL03000006"
 
 
@@ -140,6 +142,9 @@ class Gateway:
                 entry["fault"] = rule.kind
                 if rule.delay_ms:
                     self.sleep(rule.delay_ms / 1000)
+                if rule.kind.startswith(COMMITTED_THEN):
+                    processed = self._process(request, entry)  # every write of it commits
+                    return self._lost_answer(rule.kind.removeprefix(COMMITTED_THEN), processed)
                 if rule.kind != "slow":
                     return self._fault_reply(rule, request, entry)
             return self._process(request, entry)
@@ -174,6 +179,15 @@ class Gateway:
             return session.company_key
 
     # -- faults -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _lost_answer(kind: str, processed: HttpReply) -> HttpReply:
+        """What the client sees of a request Intacct processed but whose answer never arrived whole."""
+        if kind == "http_500":
+            return HttpReply(500, r.HTML_500.encode(), r.HTML_CONTENT_TYPE)
+        if kind == "http_524":
+            return HttpReply(524, r.html_524().encode(), r.HTML_CONTENT_TYPE)
+        return HttpReply(processed.status, processed.body[: len(processed.body) // 2], processed.content_type)
 
     def _fault_reply(self, rule: FaultRule, request: rp.ParsedRequest, entry: dict[str, Any]) -> HttpReply:
         kind = rule.kind
@@ -265,7 +279,7 @@ class Gateway:
                 )
                 r.add_errormessage(operation_el, outcome.errors)
                 continue
-            self._run_operation(outcome, operation, operation_el, entry)
+            self._run_operation(outcome, operation, operation_el, entry, echo.uniqueid)
         return _xml(200, root, pretty=request.include_whitespace)
 
     def _company_checks(
@@ -396,7 +410,12 @@ class Gateway:
         return AuthContext(company=company, user=user, entity=session.entity, session_id=session_id)
 
     def _run_operation(
-        self, ctx: AuthContext, operation: rp.Operation, operation_el: etree._Element, entry: dict[str, Any]
+        self,
+        ctx: AuthContext,
+        operation: rp.Operation,
+        operation_el: etree._Element,
+        entry: dict[str, Any],
+        echo_uniqueid: str | None = "false",
     ) -> None:
         now = self.state.clock()
         session = self.state.sessions.get(ctx.session_id) if ctx.session_id else None
@@ -410,9 +429,16 @@ class Gateway:
             r.gateway_time(timeout),
         ).append_to(operation_el)
 
-        outcomes: list[tuple[rp.FunctionCall, Outcome]] = [
-            (call, self.functions.run(ctx, call)) for call in operation.functions
-        ]
+        # uniqueid true (or left out, which means true) refuses to repeat a completed write: the answer
+        # has no <status> (intacct-sdk-js issue #70) and nothing is written twice.
+        unique = echo_uniqueid is None or echo_uniqueid == "true"
+        company_key = ctx.company.company_id.casefold()
+        outcomes: list[tuple[rp.FunctionCall, Outcome]] = []
+        for call in operation.functions:
+            if unique and call.name in rp.WRITES and self.state.write_completed(company_key, call.controlid):
+                outcomes.append((call, Outcome(status="")))
+            else:
+                outcomes.append((call, self.functions.run(ctx, call)))
         if operation.transaction and any(outcome.status == "failure" for _, outcome in outcomes):
             rollback = r.ErrorSpec(
                 "XL03000009",
@@ -420,6 +446,9 @@ class Gateway:
                 "The entire transaction in this operation has been rolled back due to an error.",
                 "",
             )
+            for _, outcome in reversed(outcomes):
+                for take_back in reversed(outcome.undo):
+                    take_back()
             for _, outcome in outcomes:
                 for session_id in outcome.created_sessions:
                     self.state.sessions.pop(session_id, None)
@@ -431,6 +460,10 @@ class Gateway:
                     outcome.status = "aborted"
                     outcome.data = None
                     outcome.errors = [rollback]
+        if unique:
+            for call, outcome in outcomes:
+                if call.name in rp.WRITES and outcome.status == "success":
+                    self.state.record_completed_write(company_key, call.controlid)
         for call, outcome in outcomes:
             if outcome.errors and entry["errorno"] is None:
                 entry["errorno"] = outcome.errors[0].errorno

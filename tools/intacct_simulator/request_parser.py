@@ -30,7 +30,14 @@ GET_USER_PERMISSIONS = "getUserPermissions"
 READ = "read"
 READ_BY_NAME = "readByName"
 INSPECT = "inspect"
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+WRITES = (CREATE, UPDATE, DELETE)
 SUPPORTED_FUNCTIONS = (
+    CREATE,
+    UPDATE,
+    DELETE,
     GET_API_SESSION,
     QUERY,
     READ_BY_QUERY,
@@ -321,6 +328,14 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
         found = v.all_of(body, _READ_SPEC)
         for tag in ("object", "keys", "fields", "returnFormat", "docparid"):
             v.optional_text(found, tag)
+    elif name in (CREATE, UPDATE):  # a sequence of any elements: one record per child
+        v.element_only(body)
+        if not v.children(body):
+            raise v.fail(f"Element '{name}': Missing child element(s).")
+    elif name == DELETE:
+        found = v.all_of(body, [("object", "1"), ("keys", "1")])
+        v.text(found["object"][0])
+        v.text(found["keys"][0])
     elif name == INSPECT:
         v.text(v.choice(body, ("object", "name")))
     elif name == GET_USER_PERMISSIONS:

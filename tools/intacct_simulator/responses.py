@@ -151,7 +151,8 @@ class ResultBlock:
 
     def append_to(self, operation: etree._Element) -> None:
         result = etree.SubElement(operation, "result")
-        leaf(result, "status", self.status)
+        if self.status:  # a repeated uniqueid write answers without one (intacct-sdk-js issue #70)
+            leaf(result, "status", self.status)
         leaf(result, "function", self.function)
         leaf(result, "controlid", self.controlid)
         if self.data is not None:

@@ -94,6 +94,10 @@ FAULT_KINDS = (
     "rate_limit",
     "api_rate_limit_text",
     "temporarily_offline",
+    # The request is processed (writes commit), then the answer is lost: for testing retry-safe posting.
+    "committed_then_http_500",
+    "committed_then_http_524",
+    "committed_then_truncated_xml",
 )
 USER_STATUSES = ("active", "locked", "inactive")
 SIGN_IN_FAILURE_STYLES = ("gateway_401", "legacy")

@@ -26,6 +26,7 @@ CURSOR_LIFETIME_SECONDS = 600.0
 REQUEST_LOG_LIMIT = 20_000
 SESSION_LIMIT = 2_000
 CURSOR_LIMIT = 1_000
+COMPLETED_WRITES_LIMIT = 10_000  # per company
 
 
 @dataclass
@@ -67,6 +68,8 @@ class SimulatorState:
         self.scenario: Scenario
         self.sessions: dict[str, Session] = {}
         self.cursors: dict[str, Cursor] = {}
+        # Function controlids of completed writes per company, for uniqueid=true (bounded, oldest dropped).
+        self.completed_writes: dict[str, dict[str, None]] = {}
         self.log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.request_counts: dict[str, int] = {}
         self.max_in_flight_by_company: dict[str, int] = {}
@@ -77,6 +80,7 @@ class SimulatorState:
             self.scenario = copy.deepcopy(self._initial)
             self.sessions = {}
             self.cursors = {}
+            self.completed_writes = {}
             self.log = deque(maxlen=REQUEST_LOG_LIMIT)
             self.request_counts = {}
             self.max_in_flight_by_company = {}
@@ -167,6 +171,16 @@ class SimulatorState:
             for sid in doomed:
                 del self.sessions[sid]
             return len(doomed)
+
+    def write_completed(self, company_key: str, control_id: str) -> bool:
+        with self.lock:
+            return control_id in self.completed_writes.get(company_key, {})
+
+    def record_completed_write(self, company_key: str, control_id: str) -> None:
+        with self.lock:
+            done = self.completed_writes.setdefault(company_key, {})
+            done[control_id] = None
+            _drop_oldest(done, COMPLETED_WRITES_LIMIT)
 
     def create_cursor(self, cursor: Cursor) -> str:
         with self.lock:
