@@ -84,3 +84,96 @@ def test_a_write_commits_even_when_its_answer_is_lost(writer: GatewayClient) -> 
     assert lost.status == 500
     writer.control("DELETE", "/_sim/companies/DEMO-CO/faults")
     assert "UT06" in _class_ids(writer)
+
+
+def _bill(
+    vendor: str, when: str = "03/15/2026", account: str = "6000", project: str | None = None
+) -> etree._Element:
+    line = element("APBILLITEM", None, element("ACCOUNTNO", account), element("TRX_AMOUNT", "12.50"))
+    if project:
+        line.append(element("PROJECTID", project))
+    return element(
+        "create",
+        None,
+        element(
+            "APBILL",
+            None,
+            element("VENDORID", vendor),
+            element("WHENCREATED", when),
+            element("APBILLITEMS", None, line),
+        ),
+    )
+
+
+def _entry(*lines: tuple[str, str, str], when: str = "03/31/2026") -> etree._Element:
+    entries = element(
+        "ENTRIES",
+        None,
+        *[
+            element(
+                "GLENTRY",
+                None,
+                element("ACCOUNTNO", account),
+                element("TR_TYPE", kind),
+                element("TRX_AMOUNT", amount),
+            )
+            for account, kind, amount in lines
+        ],
+    )
+    return element(
+        "create",
+        None,
+        element("GLBATCH", None, element("JOURNAL", "GJ"), element("BATCH_DATE", when), entries),
+    )
+
+
+def _causes(reply: object) -> list[str]:
+    errors = reply.result_errors()  # type: ignore[attr-defined]
+    assert errors[0]["errorno"] == "BL01001973", errors  # Intacct's business-layer wrapper
+    return [f"{e['description']} {e['description2']}".strip() for e in errors[1:]]
+
+
+def test_a_bill_posts_and_is_read_back(gw: GatewayClient) -> None:
+    reply = gw.call(_bill("V200"))
+    assert reply.result().findtext("status") == "success", reply.result_errors()
+    # The 16 permissions give Bills Add, not View: reading them back takes one more right.
+    gw.control(
+        "POST",
+        "/_sim/companies/DEMO-CO/users/ws_expenses/grant",
+        {"application": "Accounts Payable", "activity": "Bills", "permission": "View"},
+    )
+    data = (
+        gw.call(
+            query(
+                "APBILL",
+                ["VENDORID"],
+                filter_=element(
+                    "equalto", None, element("field", "WHENCREATED"), element("value", "03/15/2026")
+                ),
+            )
+        )
+        .result()
+        .find("data")
+    )
+    assert data is not None and [r.findtext("VENDORID") for r in data] == ["V200"]
+
+
+@pytest.mark.parametrize(
+    ("bill", "cause"),
+    [
+        (_bill("V999"), "Vendor V999 does not exist."),
+        (_bill("V300"), "Vendor V300 is inactive."),
+        (_bill("V200", account="9999"), "GL account 9999 does not exist."),
+        (_bill("V200", project="P-9999"), "Project P-9999 does not exist."),
+        (_bill("V200", when="06/30/2023"), "The period is closed Date must be on or after 12/31/2023"),
+    ],
+)
+def test_what_goes_wrong_posting_a_bill(gw: GatewayClient, bill: etree._Element, cause: str) -> None:
+    assert _causes(gw.call(bill)) == [cause]
+
+
+def test_a_journal_entry_must_balance(gw: GatewayClient) -> None:
+    balanced = gw.call(_entry(("6000", "1", "100.00"), ("1000", "-1", "100.00")))
+    assert balanced.result().findtext("status") == "success", balanced.result_errors()
+    unbalanced = gw.call(_entry(("6000", "1", "100.00"), ("1000", "-1", "90.00")))
+    assert _causes(unbalanced) == ["The journal entry is not balanced: debits must equal credits."]

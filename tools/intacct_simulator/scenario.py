@@ -18,6 +18,7 @@ Data file shape (YAML; every key is validated on load and an error names the key
         web_services_enabled: true        # default true
         demo_expired: false               # default false
         unsubscribed_applications: []     # e.g. [Projects]: operations on its objects are refused
+        books_closed_through: 12/31/2023  # bills and journal entries dated on or before it are refused
         sender_authorizations: {ExpenseInMPP: active}   # active | inactive; absent = not authorized
         entities: [US-EAST, US-WEST]      # entity (location) IDs; empty = single-entity company
         users:                            # user IDs are matched case-insensitively
@@ -309,6 +310,8 @@ class Company:
     demo_expired: bool = False
     # Applications (modules) the company does not subscribe to: every operation on their objects is refused.
     unsubscribed_applications: list[str] = field(default_factory=list)
+    # Transactions dated on or before this MM/DD/YYYY fall in a closed period (None: all periods open).
+    books_closed_through: str | None = None
     sender_authorizations: dict[str, str] = field(default_factory=dict)
     entities: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)  # keyed by casefolded user ID
@@ -422,6 +425,7 @@ def _records(
 _COMPANY_KEYS = (
     "web_services_enabled",
     "unsubscribed_applications",
+    "books_closed_through",
     "demo_expired",
     "sender_authorizations",
     "entities",
@@ -452,6 +456,11 @@ def _company(
             company.sender_authorizations[sender_id] = _choice(
                 status, AUTHORIZATION_STATUSES, f"{auth_where}.{sender_id}"
             )
+    if "books_closed_through" in raw:
+        closed = str(raw["books_closed_through"])
+        if not re.fullmatch(r"\d{2}/\d{2}/\d{4}", closed):
+            _fail(f"{where}.books_closed_through", "must be a MM/DD/YYYY date")
+        company.books_closed_through = closed
     if "unsubscribed_applications" in raw:
         company.unsubscribed_applications = _string_list(
             raw["unsubscribed_applications"], f"{where}.unsubscribed_applications"

@@ -4,8 +4,14 @@ Shapes from Intacct's SDK fixtures and documentation: a create answers `<data li
 each new record's RECORDNO and ID field; a duplicate ID is `BL34000061` "Another <Object> with the given
 value(s) <id> already exists" inside the `BL01001973` "Could not create <Object> record!" wrapper; a
 missing right is `PL04000005` like a denied read. A write is visible to later reads, and is undone when
-its `transaction="true"` operation rolls back. Not modelled yet: reference checks (vendor, project, GL
-account), closed periods, journal balance, and the legacy functions (create_bill, record_cctransaction).
+its `transaction="true"` operation rolls back.
+
+Bills, journal entries and card transactions are validated as posting needs: the vendor, card, GL
+accounts and projects they name must exist and be active, their date must be after the company's closed
+periods, a journal entry must balance. Each refusal is a `BL…` cause inside the `BL01001973` wrapper; the
+wrapper and the "does not exist" shape follow the SDK fixtures, the closed-period text the field, the
+other texts are assumptions (README). Not modelled yet: the legacy functions (create_bill,
+record_cctransaction, create_gltransaction) and attachments.
 """
 
 from __future__ import annotations
@@ -70,6 +76,106 @@ def _reinsertion(rows: list[Record], row: Record, index: int) -> Undo:
     return undo
 
 
+def _wrapped(object_name: str, cause: ErrorSpec) -> WriteRefused:
+    return WriteRefused(
+        ErrorSpec("BL01001973", f"Could not create {_label(object_name)} record!", "", ""), cause
+    )
+
+
+def _date(text: str) -> tuple[int, int, int] | None:
+    parts = text.strip().split("/")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    month, day, year = (int(part) for part in parts)
+    return (year, month, day)
+
+
+def _amount(text: str | None) -> float:
+    try:
+        return float((text or "0").strip())
+    except ValueError:
+        return 0.0
+
+
+class _Posting:
+    """The reference, period and balance checks of a bill, journal entry or card transaction."""
+
+    def __init__(self, company: Company, object_name: str) -> None:
+        self.company, self.object_name = company, object_name
+
+    def refuse(self, cause: ErrorSpec) -> WriteRefused:
+        return _wrapped(self.object_name, cause)
+
+    def active_record(self, object_name: str, id_field: str, value: str, label: str) -> None:
+        row = next(
+            (r for r in self.company.records.get(object_name, []) if str(r.get(id_field, "")) == value), None
+        )
+        if row is None:
+            raise self.refuse(
+                ErrorSpec(
+                    "BL03000025", f"{label} {value} does not exist.", "", f"Provide a valid {label} value."
+                )
+            )
+        if str(row.get("STATUS", "active")).lower() not in ("active", "true", ""):
+            raise self.refuse(
+                ErrorSpec("", f"{label} {value} is inactive.", "", f"Provide an active {label}.")
+            )
+
+    def open_period(self, when: str | None, field_name: str) -> None:
+        closed = self.company.books_closed_through
+        day = _date(when or "")
+        if when and day is None:
+            raise self.refuse(
+                ErrorSpec("BL03000018", f"Illegal format for {field_name}", "", "Use the format MM/DD/YYYY")
+            )
+        closed_day = _date(closed) if closed else None
+        if day is not None and closed_day is not None and day <= closed_day:
+            raise self.refuse(ErrorSpec("", "The period is closed", f"Date must be on or after {closed}", ""))
+
+    def bill(self, record: etree._Element) -> None:
+        vendor = (record.findtext("VENDORID") or "").strip()
+        if not vendor:
+            raise self.refuse(ErrorSpec("", "Missing VENDORID", "", "Provide a VENDORID value."))
+        self.active_record("VENDOR", "VENDORID", vendor, "Vendor")
+        self.open_period(record.findtext("WHENCREATED"), "WHENCREATED")
+        for line in record.iter("APBILLITEM"):
+            self.line(line, "ACCOUNTNO")
+
+    def journal_entry(self, record: etree._Element) -> None:
+        self.open_period(record.findtext("BATCH_DATE"), "BATCH_DATE")
+        balance = 0.0
+        lines = list(record.iter("GLENTRY"))
+        for line in lines:
+            self.line(line, "ACCOUNTNO")
+            amount = _amount(line.findtext("TRX_AMOUNT") or line.findtext("AMOUNT"))
+            balance += amount if (line.findtext("TR_TYPE") or "1").strip() == "1" else -amount
+        if not lines or abs(balance) > 0.005:
+            raise self.refuse(
+                ErrorSpec("", "The journal entry is not balanced: debits must equal credits.", "", "")
+            )
+
+    def card_transaction(self, record: etree._Element) -> None:
+        card = (record.findtext("FINANCIALENTITY") or "").strip()
+        if card:
+            self.active_record("CREDITCARD", "CARDID", card, "Credit card")
+        self.open_period(record.findtext("WHENCREATED"), "WHENCREATED")
+
+    def line(self, line: etree._Element, account_field: str) -> None:
+        account = (line.findtext(account_field) or "").strip()
+        if account:
+            self.active_record("GLACCOUNT", "ACCOUNTNO", account, "GL account")
+        project = (line.findtext("PROJECTID") or "").strip()
+        if project:
+            self.active_record("PROJECT", "PROJECTID", project, "Project")
+
+
+_POSTINGS: dict[str, Callable[[_Posting, etree._Element], None]] = {
+    "APBILL": _Posting.bill,
+    "GLBATCH": _Posting.journal_entry,
+    "CCTRANSACTION": _Posting.card_transaction,
+}
+
+
 class WriteRunner:
     def __init__(self, object_permissions: dict[str, tuple[str, str]]) -> None:
         self.object_permissions = object_permissions
@@ -105,8 +211,13 @@ class WriteRunner:
         for record_el in (child for child in body if isinstance(child.tag, str)):
             object_name = str(record_el.tag).upper()
             self._authorize(user, company, CREATE, object_name)
+            posting = _POSTINGS.get(object_name)
+            if posting is not None:
+                posting(_Posting(company, object_name), record_el)
             rows = company.records.setdefault(object_name, [])
-            row: Record = {str(field.tag).upper(): (field.text or "") for field in record_el}
+            row: Record = {
+                str(field.tag).upper(): (field.text or "") for field in record_el if not len(field)
+            }  # scalar fields; line items are validated above, not stored
             definition = STANDARD_OBJECTS.get(object_name)
             id_field = definition.name_field if definition else None
             if (
