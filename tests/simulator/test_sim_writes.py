@@ -177,3 +177,62 @@ def test_a_journal_entry_must_balance(gw: GatewayClient) -> None:
     assert balanced.result().findtext("status") == "success", balanced.result_errors()
     unbalanced = gw.call(_entry(("6000", "1", "100.00"), ("1000", "-1", "90.00")))
     assert _causes(unbalanced) == ["The journal entry is not balanced: debits must equal credits."]
+
+
+def _legacy_date(tag: str, year: str, month: str, day: str) -> etree._Element:
+    return element(tag, None, element("year", year), element("month", month), element("day", day))
+
+
+def _legacy_bill(vendor: str, year: str = "2026") -> etree._Element:
+    return element(
+        "create_bill",
+        None,
+        element("vendorid", vendor),
+        _legacy_date("datecreated", year, "3", "15"),
+        element("termname", "Net 30"),
+        element(
+            "billitems",
+            None,
+            element("lineitem", None, element("glaccountno", "6000"), element("amount", "42.00")),
+        ),
+    )
+
+
+def test_the_legacy_create_bill_answers_a_key(gw: GatewayClient) -> None:
+    result = gw.call(_legacy_bill("V200")).result()
+    assert result.findtext("status") == "success" and (result.findtext("key") or "").isdigit()
+
+
+def test_the_legacy_create_bill_is_validated_like_a_bill(gw: GatewayClient) -> None:
+    assert _causes(gw.call(_legacy_bill("V300"))) == ["Vendor V300 is inactive."]
+    closed = _causes(gw.call(_legacy_bill("V200", year="2023")))
+    assert closed == ["The period is closed Date must be on or after 12/31/2023"]
+
+
+def test_record_cctransaction_posts_against_a_known_card(gw: GatewayClient) -> None:
+    def transaction(card: str) -> etree._Element:
+        return element(
+            "record_cctransaction",
+            None,
+            element("chargecardid", card),
+            _legacy_date("paymentdate", "2026", "3", "2"),
+            element("payee", "Taxi"),
+            element(
+                "ccpayitems",
+                None,
+                element("ccpayitem", None, element("glaccountno", "6000"), element("paymentamount", "54.20")),
+            ),
+        )
+
+    posted = gw.call(transaction("AMEX-CORP")).result()
+    assert posted.findtext("status") == "success" and posted.findtext("key")
+    assert _causes(gw.call(transaction("DINERS"))) == ["Credit card DINERS does not exist."]
+
+
+def test_a_legacy_write_missing_a_required_part_is_a_schema_error(gw: GatewayClient) -> None:
+    incomplete = element(
+        "create_bill", None, element("vendorid", "V200"), _legacy_date("datecreated", "2026", "3", "1")
+    )
+    reply = gw.call(incomplete)
+    assert reply.control_status == "failure"
+    assert "Expected is ( billitems )" in (reply.control_errors[0]["description2"] or "")

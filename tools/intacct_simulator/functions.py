@@ -470,7 +470,13 @@ class FunctionRunner:
 
     def _write(self, ctx: AuthContext, call: rp.FunctionCall) -> Outcome:
         runner = WriteRunner(self.state.scenario.object_permissions)
-        write = {rp.CREATE: runner.create, rp.UPDATE: runner.update, rp.DELETE: runner.delete}[call.name]
+        write = {
+            rp.CREATE: runner.create,
+            rp.UPDATE: runner.update,
+            rp.DELETE: runner.delete,
+            rp.CREATE_BILL: runner.create_bill,
+            rp.RECORD_CCTRANSACTION: runner.record_cctransaction,
+        }[call.name]
         with self.state.lock:  # concurrent requests of one company write one record set
             try:
                 data, undo = write(ctx.company, ctx.user, call.element)

@@ -33,8 +33,17 @@ INSPECT = "inspect"
 CREATE = "create"
 UPDATE = "update"
 DELETE = "delete"
-WRITES = (CREATE, UPDATE, DELETE)
+CREATE_BILL = "create_bill"
+RECORD_CCTRANSACTION = "record_cctransaction"
+WRITES = (CREATE, UPDATE, DELETE, CREATE_BILL, RECORD_CCTRANSACTION)
+# The legacy (2.1-style) writes the SDKs still send: their required children, in schema order.
+_LEGACY_REQUIRED = {
+    CREATE_BILL: ("vendorid", "datecreated", "billitems"),
+    RECORD_CCTRANSACTION: ("chargecardid", "paymentdate", "ccpayitems"),
+}
 SUPPORTED_FUNCTIONS = (
+    CREATE_BILL,
+    RECORD_CCTRANSACTION,
     CREATE,
     UPDATE,
     DELETE,
@@ -332,6 +341,15 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
         v.element_only(body)
         if not v.children(body):
             raise v.fail(f"Element '{name}': Missing child element(s).")
+    elif name in _LEGACY_REQUIRED:
+        v.element_only(body)
+        present = [str(child.tag) for child in v.children(body)]
+        for required in _LEGACY_REQUIRED[name]:
+            if required not in present:
+                raise v.fail(f"Element '{name}': Missing child element(s). Expected is ( {required} ).")
+        for date_name in ("datecreated", "paymentdate"):
+            for date_el in body.findall(date_name):
+                v.sequence(date_el, [("year", "1"), ("month", "1"), ("day", "1")])
     elif name == DELETE:
         found = v.all_of(body, [("object", "1"), ("keys", "1")])
         v.text(found["object"][0])

@@ -10,8 +10,8 @@ Bills, journal entries and card transactions are validated as posting needs: the
 accounts and projects they name must exist and be active, their date must be after the company's closed
 periods, a journal entry must balance. Each refusal is a `BL…` cause inside the `BL01001973` wrapper; the
 wrapper and the "does not exist" shape follow the SDK fixtures, the closed-period text the field, the
-other texts are assumptions (README). Not modelled yet: the legacy functions (create_bill,
-record_cctransaction, create_gltransaction) and attachments.
+other texts are assumptions (README). The legacy create_bill and record_cctransaction go through the
+same checks and answer a `<key>`. Not modelled yet: create_gltransaction and attachments.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .responses import ErrorSpec, leaf, with_support_id
 from .scenario import Company, Record, User
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
+CREATE_BILL, RECORD_CCTRANSACTION = "create_bill", "record_cctransaction"
 # The right each write needs on the object's policy, and the operation name a denial names.
 _RIGHTS = {CREATE: ("Add", "CREATE"), UPDATE: ("Edit", "UPDATE"), DELETE: ("Delete", "DELETE")}
 Undo = Callable[[], None]
@@ -88,6 +89,26 @@ def _date(text: str) -> tuple[int, int, int] | None:
         return None
     month, day, year = (int(part) for part in parts)
     return (year, month, day)
+
+
+def _legacy_date(element: etree._Element | None) -> str:
+    """A 2.1-style <year><month><day> date as MM/DD/YYYY."""
+    if element is None:
+        return ""
+    try:
+        year, month, day = (int((element.findtext(part) or "").strip()) for part in ("year", "month", "day"))
+    except ValueError:
+        return "invalid"
+    return f"{month:02d}/{day:02d}/{year:04d}"
+
+
+def _upper(line: etree._Element) -> etree._Element:
+    """A legacy line item with upper-case element names, for the checks modern lines go through."""
+    copy = etree.Element(str(line.tag).upper())
+    for child in line:
+        if isinstance(child.tag, str):
+            etree.SubElement(copy, child.tag.upper()).text = child.text
+    return copy
 
 
 def _amount(text: str | None) -> float:
@@ -244,6 +265,67 @@ class WriteRunner:
                 leaf(record, id_field, str(row[id_field]))
         data.set("count", str(len(data)))
         return data, undo
+
+    def create_bill(
+        self, company: Company, user: User, body: etree._Element
+    ) -> tuple[etree._Element, list[Undo]]:
+        """The legacy bill: lowercase 2.1-style elements, structured dates, <billitems><lineitem>s."""
+        self._authorize(user, company, CREATE, "APBILL")
+        posting = _Posting(company, "APBILL")
+        vendor = (body.findtext("vendorid") or "").strip()
+        posting.active_record("VENDOR", "VENDORID", vendor, "Vendor")
+        when = _legacy_date(body.find("datecreated"))
+        posting.open_period(when, "datecreated")
+        total = 0.0
+        for line in body.iter("lineitem"):
+            posting.line(_upper(line), "GLACCOUNTNO")
+            total += _amount(line.findtext("amount"))
+        row: Record = {
+            "VENDORID": vendor,
+            "WHENCREATED": when,
+            "RECORDID": body.findtext("billno") or "",
+            "DESCRIPTION": body.findtext("description") or "",
+            "TOTALENTERED": f"{total:.2f}",
+            "STATE": "Posted",
+        }
+        return self._stored_with_key(company, "APBILL", row)
+
+    def record_cctransaction(
+        self, company: Company, user: User, body: etree._Element
+    ) -> tuple[etree._Element, list[Undo]]:
+        """The legacy card transaction: <chargecardid>, <paymentdate>, <ccpayitems><ccpayitem>s."""
+        self._authorize(user, company, CREATE, "CCTRANSACTION")
+        posting = _Posting(company, "CCTRANSACTION")
+        card = (body.findtext("chargecardid") or "").strip()
+        posting.active_record("CREDITCARD", "CARDID", card, "Credit card")
+        when = _legacy_date(body.find("paymentdate"))
+        posting.open_period(when, "paymentdate")
+        total = 0.0
+        for line in body.iter("ccpayitem"):
+            posting.line(_upper(line), "GLACCOUNTNO")
+            total += _amount(line.findtext("paymentamount"))
+        row: Record = {
+            "FINANCIALENTITY": card,
+            "WHENCREATED": when,
+            "PAYEE": body.findtext("payee") or "",
+            "REFERENCENO": body.findtext("referenceno") or "",
+            "DESCRIPTION": body.findtext("description") or "",
+            "TOTALENTERED": f"{total:.2f}",
+            "STATE": "Posted",
+        }
+        return self._stored_with_key(company, "CCTRANSACTION", row)
+
+    @staticmethod
+    def _stored_with_key(
+        company: Company, object_name: str, row: Record
+    ) -> tuple[etree._Element, list[Undo]]:
+        """A legacy create's answer is the new record's key alone, directly in <result> (`<key>`)."""
+        rows = company.records.setdefault(object_name, [])
+        row["RECORDNO"] = 1 + max((int(str(r.get("RECORDNO", 0)) or 0) for r in rows), default=0)
+        rows.append(row)
+        key = etree.Element("key")
+        key.text = str(row["RECORDNO"])
+        return key, [_removal(rows, row)]
 
     def update(self, company: Company, user: User, body: etree._Element) -> tuple[etree._Element, list[Undo]]:
         data = etree.Element("data")
