@@ -236,3 +236,15 @@ def test_a_legacy_write_missing_a_required_part_is_a_schema_error(gw: GatewayCli
     reply = gw.call(incomplete)
     assert reply.control_status == "failure"
     assert "Expected is ( billitems )" in (reply.control_errors[0]["description2"] or "")
+
+
+def test_a_create_of_several_records_writes_all_or_none(writer: GatewayClient) -> None:
+    writer.call(_class("UT07"))
+    both = element(
+        "create",
+        None,
+        element("CLASS", None, element("CLASSID", "UT08"), element("NAME", "New")),
+        element("CLASS", None, element("CLASSID", "UT07"), element("NAME", "Duplicate")),
+    )
+    assert writer.call(both).result_errors()[1]["errorno"] == "BL34000061"
+    assert "UT08" not in _class_ids(writer)

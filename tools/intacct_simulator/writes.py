@@ -197,6 +197,27 @@ _POSTINGS: dict[str, Callable[[_Posting, etree._Element], None]] = {
 }
 
 
+def _next_record_number(rows: list[Record]) -> int:
+    numbers = [int(str(r.get("RECORDNO"))) for r in rows if str(r.get("RECORDNO", "")).isdigit()]
+    return 1 + max(numbers, default=0)
+
+
+def _all_or_nothing(write: Callable[..., tuple[Any, list[Undo]]]) -> Callable[..., tuple[Any, list[Undo]]]:
+    """A function that writes several records either writes them all or none: what one record of it
+    already wrote is taken back when a later one is refused."""
+
+    def run(self: WriteRunner, company: Company, user: User, body: etree._Element) -> tuple[Any, list[Undo]]:
+        done: list[Undo] = []
+        try:
+            return write(self, company, user, body, done)
+        except WriteRefused:
+            for take_back in reversed(done):
+                take_back()
+            raise
+
+    return run
+
+
 class WriteRunner:
     def __init__(self, object_permissions: dict[str, tuple[str, str]]) -> None:
         self.object_permissions = object_permissions
@@ -225,10 +246,12 @@ class WriteRunner:
         if not user.has_right(application, policy, right):
             raise WriteRefused(_denied(operation, object_name))
 
-    def create(self, company: Company, user: User, body: etree._Element) -> tuple[etree._Element, list[Undo]]:
+    @_all_or_nothing
+    def create(
+        self, company: Company, user: User, body: etree._Element, undo: list[Undo]
+    ) -> tuple[etree._Element, list[Undo]]:
         data = etree.Element("data")
         data.set("listtype", "objects")
-        undo: list[Undo] = []
         for record_el in (child for child in body if isinstance(child.tag, str)):
             object_name = str(record_el.tag).upper()
             self._authorize(user, company, CREATE, object_name)
@@ -256,7 +279,7 @@ class WriteRunner:
                         "Use a unique value instead.",
                     ),
                 )
-            row["RECORDNO"] = 1 + max((int(str(r.get("RECORDNO", 0)) or 0) for r in rows), default=0)
+            row["RECORDNO"] = _next_record_number(rows)
             rows.append(row)
             undo.append(_removal(rows, row))
             record = etree.SubElement(data, object_name.lower())
@@ -321,16 +344,18 @@ class WriteRunner:
     ) -> tuple[etree._Element, list[Undo]]:
         """A legacy create's answer is the new record's key alone, directly in <result> (`<key>`)."""
         rows = company.records.setdefault(object_name, [])
-        row["RECORDNO"] = 1 + max((int(str(r.get("RECORDNO", 0)) or 0) for r in rows), default=0)
+        row["RECORDNO"] = _next_record_number(rows)
         rows.append(row)
         key = etree.Element("key")
         key.text = str(row["RECORDNO"])
         return key, [_removal(rows, row)]
 
-    def update(self, company: Company, user: User, body: etree._Element) -> tuple[etree._Element, list[Undo]]:
+    @_all_or_nothing
+    def update(
+        self, company: Company, user: User, body: etree._Element, undo: list[Undo]
+    ) -> tuple[etree._Element, list[Undo]]:
         data = etree.Element("data")
         data.set("listtype", "objects")
-        undo: list[Undo] = []
         for record_el in (child for child in body if isinstance(child.tag, str)):
             object_name = str(record_el.tag).upper()
             self._authorize(user, company, UPDATE, object_name)
@@ -356,12 +381,14 @@ class WriteRunner:
         data.set("count", str(len(data)))
         return data, undo
 
-    def delete(self, company: Company, user: User, body: etree._Element) -> tuple[None, list[Undo]]:
+    @_all_or_nothing
+    def delete(
+        self, company: Company, user: User, body: etree._Element, undo: list[Undo]
+    ) -> tuple[None, list[Undo]]:
         object_name = (body.findtext("object") or "").strip().upper()
         self._authorize(user, company, DELETE, object_name)
         rows = company.records.get(object_name, [])
         keys = [key.strip() for key in (body.findtext("keys") or "").split(",") if key.strip()]
-        undo: list[Undo] = []
         for key in keys:
             row = next((r for r in rows if str(r.get("RECORDNO")) == key), None)
             if row is None:
