@@ -248,3 +248,14 @@ def test_a_create_of_several_records_writes_all_or_none(writer: GatewayClient) -
     )
     assert writer.call(both).result_errors()[1]["errorno"] == "BL34000061"
     assert "UT08" not in _class_ids(writer)
+
+
+def test_attachment_folders_and_attachments_with_the_rights_the_permissions_give(gw: GatewayClient) -> None:
+    folder = element("create_supdocfolder", None, element("supdocfoldername", "Expense receipts 2026"))
+    created = gw.call(folder).result()
+    assert created.findtext("status") == "success" and created.findtext("key") == "Expense receipts 2026"
+    assert gw.call(folder).result_errors()[1]["errorno"] == "BL34000061"
+    deleted = gw.call(element("delete_supdoc", None, key="EXP-0001")).result()
+    assert deleted.findtext("status") == "success" and deleted.find("data") is None
+    [error] = gw.call(element("delete_supdoc", None, key="EXP-0001")).result_errors()
+    assert "Cannot find supdoc" in (error["description"] or "")

@@ -35,13 +35,18 @@ UPDATE = "update"
 DELETE = "delete"
 CREATE_BILL = "create_bill"
 RECORD_CCTRANSACTION = "record_cctransaction"
-WRITES = (CREATE, UPDATE, DELETE, CREATE_BILL, RECORD_CCTRANSACTION)
+CREATE_SUPDOCFOLDER = "create_supdocfolder"
+DELETE_SUPDOC = "delete_supdoc"
+WRITES = (CREATE, UPDATE, DELETE, CREATE_BILL, RECORD_CCTRANSACTION, CREATE_SUPDOCFOLDER, DELETE_SUPDOC)
 # The legacy (2.1-style) writes the SDKs still send: their required children, in schema order.
 _LEGACY_REQUIRED = {
     CREATE_BILL: ("vendorid", "datecreated", "billitems"),
     RECORD_CCTRANSACTION: ("chargecardid", "paymentdate", "ccpayitems"),
+    CREATE_SUPDOCFOLDER: ("supdocfoldername",),
 }
 SUPPORTED_FUNCTIONS = (
+    CREATE_SUPDOCFOLDER,
+    DELETE_SUPDOC,
     CREATE_BILL,
     RECORD_CCTRANSACTION,
     CREATE,
@@ -350,6 +355,10 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
         for date_name in ("datecreated", "paymentdate"):
             for date_el in body.findall(date_name):
                 v.sequence(date_el, [("year", "1"), ("month", "1"), ("day", "1")])
+    elif name == DELETE_SUPDOC:
+        v.element_only(body)
+        if body.get("key") is None:
+            raise v.fail("Element 'delete_supdoc': The attribute 'key' is required but missing.")
     elif name == DELETE:
         found = v.all_of(body, [("object", "1"), ("keys", "1")])
         v.text(found["object"][0])

@@ -11,7 +11,8 @@ accounts and projects they name must exist and be active, their date must be aft
 periods, a journal entry must balance. Each refusal is a `BL…` cause inside the `BL01001973` wrapper; the
 wrapper and the "does not exist" shape follow the SDK fixtures, the closed-period text the field, the
 other texts are assumptions (README). The legacy create_bill and record_cctransaction go through the
-same checks and answer a `<key>`. Not modelled yet: create_gltransaction and attachments.
+same checks and answer a `<key>`; so do create_supdocfolder and delete_supdoc. Not modelled yet:
+create_gltransaction and create_supdoc.
 """
 
 from __future__ import annotations
@@ -337,6 +338,48 @@ class WriteRunner:
             "STATE": "Posted",
         }
         return self._stored_with_key(company, "CCTRANSACTION", row)
+
+    def create_supdocfolder(
+        self, company: Company, user: User, body: etree._Element
+    ) -> tuple[etree._Element, list[Undo]]:
+        """An attachment folder (Attachment Folders Add); its name is its key."""
+        self._authorize(user, company, CREATE, "SUPDOCFOLDER")
+        name = (body.findtext("supdocfoldername") or "").strip()
+        rows = company.records.setdefault("SUPDOCFOLDER", [])
+        if any(str(row.get("NAME", "")) == name for row in rows):
+            raise WriteRefused(
+                ErrorSpec("BL01001973", "Could not create Supdocfolder record!", "", ""),
+                ErrorSpec(
+                    "BL34000061",
+                    f"Another Supdocfolder with the given value(s) {name} already exists",
+                    "",
+                    "Use a unique value instead.",
+                ),
+            )
+        row: Record = {
+            "NAME": name,
+            "DESCRIPTION": body.findtext("supdocfolderdescription") or "",
+            "PARENTFOLDER": body.findtext("supdocparentfoldername") or "",
+            "STATUS": "active",
+        }
+        _, undo = self._stored_with_key(company, "SUPDOCFOLDER", row)
+        key = etree.Element("key")
+        key.text = name
+        return key, undo
+
+    def delete_supdoc(self, company: Company, user: User, body: etree._Element) -> tuple[None, list[Undo]]:
+        """An attachment by its SUPDOCID (`key` attribute), with Attachments Delete."""
+        self._authorize(user, company, DELETE, "SUPDOC")
+        key = body.get("key") or ""
+        rows = company.records.get("SUPDOC", [])
+        row = next((r for r in rows if str(r.get("SUPDOCID", "")) == key), None)
+        if row is None:
+            raise WriteRefused(
+                ErrorSpec("BL01001973", f"Cannot find supdoc with key '{key}' to delete.", "", "")
+            )
+        index = rows.index(row)
+        rows.remove(row)
+        return None, [_reinsertion(rows, row, index)]
 
     @staticmethod
     def _stored_with_key(
