@@ -259,3 +259,34 @@ def test_attachment_folders_and_attachments_with_the_rights_the_permissions_give
     assert deleted.findtext("status") == "success" and deleted.find("data") is None
     [error] = gw.call(element("delete_supdoc", None, key="EXP-0001")).result_errors()
     assert "Cannot find supdoc" in (error["description"] or "")
+
+
+def _legacy_entry(debit: str, credit: str, year: str = "2026") -> etree._Element:
+    def entry(kind: str, amount: str, account: str) -> etree._Element:
+        return element(
+            "glentry",
+            None,
+            element("trtype", kind),
+            element("amount", amount),
+            element("glaccountno", account),
+        )
+
+    return element(
+        "create_gltransaction",
+        None,
+        element("journalid", "GJ"),
+        _legacy_date("datecreated", year, "3", "31"),
+        element("description", "Expense accrual"),
+        element("gltransactionentries", None, entry("debit", debit, "6000"), entry("credit", credit, "2000")),
+    )
+
+
+def test_the_legacy_journal_entry_posts_balanced_and_is_refused_otherwise(gw: GatewayClient) -> None:
+    posted = gw.call(_legacy_entry("250.00", "250.00")).result()
+    assert posted.findtext("status") == "success" and posted.findtext("key")
+    assert _causes(gw.call(_legacy_entry("250.00", "200.00"))) == [
+        "The journal entry is not balanced: debits must equal credits."
+    ]
+    assert _causes(gw.call(_legacy_entry("1.00", "1.00", year="2023"))) == [
+        "The period is closed Date must be on or after 12/31/2023"
+    ]

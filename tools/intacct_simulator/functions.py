@@ -476,6 +476,7 @@ class FunctionRunner:
             rp.DELETE: runner.delete,
             rp.CREATE_BILL: runner.create_bill,
             rp.RECORD_CCTRANSACTION: runner.record_cctransaction,
+            rp.CREATE_GLTRANSACTION: runner.create_gltransaction,
             rp.CREATE_SUPDOCFOLDER: runner.create_supdocfolder,
             rp.DELETE_SUPDOC: runner.delete_supdoc,
         }[call.name]

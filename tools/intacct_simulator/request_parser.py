@@ -35,16 +35,28 @@ UPDATE = "update"
 DELETE = "delete"
 CREATE_BILL = "create_bill"
 RECORD_CCTRANSACTION = "record_cctransaction"
+CREATE_GLTRANSACTION = "create_gltransaction"
 CREATE_SUPDOCFOLDER = "create_supdocfolder"
 DELETE_SUPDOC = "delete_supdoc"
-WRITES = (CREATE, UPDATE, DELETE, CREATE_BILL, RECORD_CCTRANSACTION, CREATE_SUPDOCFOLDER, DELETE_SUPDOC)
+WRITES = (
+    CREATE,
+    UPDATE,
+    DELETE,
+    CREATE_BILL,
+    RECORD_CCTRANSACTION,
+    CREATE_GLTRANSACTION,
+    CREATE_SUPDOCFOLDER,
+    DELETE_SUPDOC,
+)
 # The legacy (2.1-style) writes the SDKs still send: their required children, in schema order.
 _LEGACY_REQUIRED = {
     CREATE_BILL: ("vendorid", "datecreated", "billitems"),
     RECORD_CCTRANSACTION: ("chargecardid", "paymentdate", "ccpayitems"),
+    CREATE_GLTRANSACTION: ("journalid", "datecreated", "description", "gltransactionentries"),
     CREATE_SUPDOCFOLDER: ("supdocfoldername",),
 }
 SUPPORTED_FUNCTIONS = (
+    CREATE_GLTRANSACTION,
     CREATE_SUPDOCFOLDER,
     DELETE_SUPDOC,
     CREATE_BILL,

@@ -11,8 +11,8 @@ accounts and projects they name must exist and be active, their date must be aft
 periods, a journal entry must balance. Each refusal is a `BL…` cause inside the `BL01001973` wrapper; the
 wrapper and the "does not exist" shape follow the SDK fixtures, the closed-period text the field, the
 other texts are assumptions (README). The legacy create_bill and record_cctransaction go through the
-same checks and answer a `<key>`; so do create_supdocfolder and delete_supdoc. Not modelled yet:
-create_gltransaction and create_supdoc.
+same checks and answer a `<key>`, as does create_gltransaction; create_supdocfolder and delete_supdoc are
+there too. Not modelled yet: create_supdoc.
 """
 
 from __future__ import annotations
@@ -338,6 +338,35 @@ class WriteRunner:
             "STATE": "Posted",
         }
         return self._stored_with_key(company, "CCTRANSACTION", row)
+
+    def create_gltransaction(
+        self, company: Company, user: User, body: etree._Element
+    ) -> tuple[etree._Element, list[Undo]]:
+        """The legacy journal entry: <journalid>, <datecreated>, <gltransactionentries> of at least two
+        <glentry>(trtype debit|credit, amount, glaccountno); checked like GLBATCH (accounts, period,
+        balance)."""
+        self._authorize(user, company, CREATE, "GLBATCH")
+        posting = _Posting(company, "GLBATCH")
+        when = _legacy_date(body.find("datecreated"))
+        posting.open_period(when, "datecreated")
+        entries = list(body.iter("glentry"))
+        balance = 0.0
+        for entry in entries:
+            posting.line(_upper(entry), "GLACCOUNTNO")
+            amount = _amount(entry.findtext("amount"))
+            balance += amount if (entry.findtext("trtype") or "").strip() == "debit" else -amount
+        if len(entries) < 2 or abs(balance) > 0.005:
+            raise posting.refuse(
+                ErrorSpec("", "The journal entry is not balanced: debits must equal credits.", "", "")
+            )
+        row: Record = {
+            "JOURNAL": body.findtext("journalid") or "",
+            "BATCH_DATE": when,
+            "BATCH_TITLE": body.findtext("description") or "",
+            "REFERENCENO": body.findtext("referenceno") or "",
+            "STATE": "Posted",
+        }
+        return self._stored_with_key(company, "GLBATCH", row)
 
     def create_supdocfolder(
         self, company: Company, user: User, body: etree._Element
