@@ -136,17 +136,17 @@ def test_support_id_format(gw: GatewayClient) -> None:
 
 
 def test_unsupported_function_fails_only_that_function(gw: GatewayClient) -> None:
-    reply = gw.call(element("lookup", None, element("object", "VENDOR")), get_api_session())
+    reply = gw.call(element("getTrialBalance", None, element("reportingperiodname", "Q1")), get_api_session())
     assert reply.status == 200
     assert reply.control_status == "success"
     assert reply.auth_status == "success"
     first, second = reply.results
     assert first.findtext("status") == "failure"
-    assert first.findtext("function") == "lookup"
+    assert first.findtext("function") == "getTrialBalance"
     assert first.findtext("controlid") == "fn-1"
     [error] = reply.result_errors(0)
     assert error["errorno"] == "XL03000003"
-    assert "not support the function 'lookup'" in (error["description2"] or "")
+    assert "not support the function 'getTrialBalance'" in (error["description2"] or "")
     assert second.findtext("status") == "success"
 
 

@@ -70,3 +70,11 @@ def test_inspect_lists_the_definition_and_needs_no_permission(gw: GatewayClient)
     assert "CLASSID" in names
     [error] = gw.call(element("inspect", None, element("object", "NOPE"))).result_errors()
     assert error["errorno"] == "Query Failed"
+
+
+def test_lookup_lists_the_fields_without_a_permission_check(gw: GatewayClient) -> None:
+    reply = gw.call(element("lookup", None, element("object", "VENDOR")), user="ws_limited")
+    fields = reply.result().findall("data/Type/Fields/Field")
+    ids = [field.findtext("ID") for field in fields]
+    assert {"VENDORID", "NAME", "TERMNAME"} <= set(ids), reply.result_errors()
+    assert fields[0].findtext("REQUIRED") in ("true", "false")

@@ -197,6 +197,8 @@ class FunctionRunner:
                 return self._read(ctx, call.element, by_name=call.name == rp.READ_BY_NAME)
             if call.name == rp.INSPECT:
                 return self._inspect(call.element)
+            if call.name == rp.LOOKUP:
+                return self._lookup(call.element)
             if call.name in rp.WRITES:
                 return self._write(ctx, call)
         except QueryError as exc:
@@ -486,6 +488,34 @@ class FunctionRunner:
             except WriteRefused as refused:
                 return Outcome(status="failure", errors=refused.errors)
         return Outcome(status="success", data=data, undo=undo)
+
+    def _lookup(self, element: etree._Element) -> Outcome:
+        """The object's fields as `lookup` lists them (Type/Fields/Field with ID, LABEL, …), from the same
+        definitions as inspect and, like it, without a permission check. Every field is reported as
+        optional, writable TEXT: the simulator does not model field types."""
+        object_name = (element.findtext("object") or "").strip().upper()
+        if object_name not in self.state.scenario.object_permissions:
+            raise _query_failed(f"Object definition {object_name} not found")
+        data = etree.Element("data")
+        data.set("listtype", "All")
+        data.set("count", "1")
+        type_el = etree.SubElement(data, "Type")
+        type_el.set("Name", object_name)
+        type_el.set("DocumentType", "")
+        fields_el = etree.SubElement(type_el, "Fields")
+        for name in self._fields(object_name, self._all_rows(object_name)).all():
+            field_el = etree.SubElement(fields_el, "Field")
+            for tag, text in (
+                ("ID", name),
+                ("LABEL", name),
+                ("DESCRIPTION", name),
+                ("REQUIRED", "false"),
+                ("READONLY", "false"),
+                ("DATATYPE", "TEXT"),
+                ("ISCUSTOM", "false"),
+            ):
+                leaf(field_el, tag, text)
+        return Outcome(status="success", data=data)
 
     def _all_rows(self, object_name: str) -> list[Record]:
         return [

@@ -30,6 +30,7 @@ GET_USER_PERMISSIONS = "getUserPermissions"
 READ = "read"
 READ_BY_NAME = "readByName"
 INSPECT = "inspect"
+LOOKUP = "lookup"
 CREATE = "create"
 UPDATE = "update"
 DELETE = "delete"
@@ -72,6 +73,7 @@ SUPPORTED_FUNCTIONS = (
     READ,
     READ_BY_NAME,
     INSPECT,
+    LOOKUP,
 )
 
 
@@ -375,6 +377,9 @@ def _validate_function(v: _Validator, name: str, body: etree._Element) -> None:
         found = v.all_of(body, [("object", "1"), ("keys", "1")])
         v.text(found["object"][0])
         v.text(found["keys"][0])
+    elif name == LOOKUP:
+        found = v.all_of(body, [("object", "1")])
+        v.text(found["object"][0])
     elif name == INSPECT:
         v.text(v.choice(body, ("object", "name")))
     elif name == GET_USER_PERMISSIONS:
