@@ -290,3 +290,36 @@ def test_the_legacy_journal_entry_posts_balanced_and_is_refused_otherwise(gw: Ga
     assert _causes(gw.call(_legacy_entry("1.00", "1.00", year="2023"))) == [
         "The period is closed Date must be on or after 12/31/2023"
     ]
+
+
+def test_an_attachment_needs_the_add_right_and_an_existing_folder(gw: GatewayClient) -> None:
+    def supdoc(supdoc_id: str, folder: str) -> etree._Element:
+        attachment = element(
+            "attachment",
+            None,
+            element("attachmentname", "receipt"),
+            element("attachmenttype", "pdf"),
+            element("attachmentdata", "JVBERi0xLjQK"),
+        )
+        return element(
+            "create_supdoc",
+            None,
+            element("supdocid", supdoc_id),
+            element("supdocname", "Taxi receipt"),
+            element("supdocfoldername", folder),
+            element("attachments", None, attachment),
+        )
+
+    [denied] = gw.call(supdoc("EXP-0100", "ExpenseIn Receipts")).result_errors()
+    assert denied["errorno"] == "PL04000005"  # the 16 permissions give Attachments View and Delete only
+    gw.control(
+        "POST",
+        "/_sim/companies/DEMO-CO/users/ws_expenses/grant",
+        {"application": "Company", "activity": "Attachments", "permission": "Add"},
+    )
+    created = gw.call(supdoc("EXP-0100", "ExpenseIn Receipts")).result()
+    assert created.findtext("status") == "success" and created.findtext("key")
+    assert _causes(gw.call(supdoc("EXP-0101", "No such folder"))) == ["Folder No such folder does not exist."]
+    assert _causes(gw.call(supdoc("EXP-0100", "ExpenseIn Receipts"))) == [
+        "Another Supdoc with the given value(s) EXP-0100 already exists"
+    ]

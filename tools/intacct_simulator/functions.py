@@ -480,6 +480,7 @@ class FunctionRunner:
             rp.RECORD_CCTRANSACTION: runner.record_cctransaction,
             rp.CREATE_GLTRANSACTION: runner.create_gltransaction,
             rp.CREATE_SUPDOCFOLDER: runner.create_supdocfolder,
+            rp.CREATE_SUPDOC: runner.create_supdoc,
             rp.DELETE_SUPDOC: runner.delete_supdoc,
         }[call.name]
         with self.state.lock:  # concurrent requests of one company write one record set

@@ -38,6 +38,7 @@ CREATE_BILL = "create_bill"
 RECORD_CCTRANSACTION = "record_cctransaction"
 CREATE_GLTRANSACTION = "create_gltransaction"
 CREATE_SUPDOCFOLDER = "create_supdocfolder"
+CREATE_SUPDOC = "create_supdoc"
 DELETE_SUPDOC = "delete_supdoc"
 WRITES = (
     CREATE,
@@ -47,6 +48,7 @@ WRITES = (
     RECORD_CCTRANSACTION,
     CREATE_GLTRANSACTION,
     CREATE_SUPDOCFOLDER,
+    CREATE_SUPDOC,
     DELETE_SUPDOC,
 )
 # The legacy (2.1-style) writes the SDKs still send: their required children, in schema order.
@@ -55,8 +57,10 @@ _LEGACY_REQUIRED = {
     RECORD_CCTRANSACTION: ("chargecardid", "paymentdate", "ccpayitems"),
     CREATE_GLTRANSACTION: ("journalid", "datecreated", "description", "gltransactionentries"),
     CREATE_SUPDOCFOLDER: ("supdocfoldername",),
+    CREATE_SUPDOC: ("supdocid",),
 }
 SUPPORTED_FUNCTIONS = (
+    CREATE_SUPDOC,
     CREATE_GLTRANSACTION,
     CREATE_SUPDOCFOLDER,
     DELETE_SUPDOC,

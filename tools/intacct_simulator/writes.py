@@ -12,7 +12,7 @@ periods, a journal entry must balance. Each refusal is a `BL…` cause inside th
 wrapper and the "does not exist" shape follow the SDK fixtures, the closed-period text the field, the
 other texts are assumptions (README). The legacy create_bill and record_cctransaction go through the
 same checks and answer a `<key>`, as does create_gltransaction; create_supdocfolder and delete_supdoc are
-there too. Not modelled yet: create_supdoc.
+there too, and create_supdoc.
 """
 
 from __future__ import annotations
@@ -395,6 +395,42 @@ class WriteRunner:
         key = etree.Element("key")
         key.text = name
         return key, undo
+
+    def create_supdoc(
+        self, company: Company, user: User, body: etree._Element
+    ) -> tuple[etree._Element, list[Undo]]:
+        """An attachment (<supdocid>, name, folder, <attachments><attachment>(name, type, base64 data)):
+        needs Attachments Add (assumed: the natural right for a create; the 16 permissions name View and
+        Delete only). The folder must exist; the answer is the new record number as `<key>`."""
+        self._authorize(user, company, CREATE, "SUPDOC")
+        supdoc_id = (body.findtext("supdocid") or "").strip()
+        folder = (body.findtext("supdocfoldername") or "").strip()
+        if folder and not any(
+            str(r.get("NAME", "")) == folder for r in company.records.get("SUPDOCFOLDER", [])
+        ):
+            raise _wrapped(
+                "SUPDOC",
+                ErrorSpec(
+                    "BL03000025", f"Folder {folder} does not exist.", "", "Provide a valid folder name."
+                ),
+            )
+        if any(str(r.get("SUPDOCID", "")) == supdoc_id for r in company.records.get("SUPDOC", [])):
+            raise _wrapped(
+                "SUPDOC",
+                ErrorSpec(
+                    "BL34000061",
+                    f"Another Supdoc with the given value(s) {supdoc_id} already exists",
+                    "",
+                    "Use a unique value instead.",
+                ),
+            )
+        row: Record = {
+            "SUPDOCID": supdoc_id,
+            "SUPDOCNAME": body.findtext("supdocname") or "",
+            "FOLDER": folder,
+            "DESCRIPTION": body.findtext("supdocdescription") or "",
+        }
+        return self._stored_with_key(company, "SUPDOC", row)
 
     def delete_supdoc(self, company: Company, user: User, body: etree._Element) -> tuple[None, list[Undo]]:
         """An attachment by its SUPDOCID (`key` attribute), with Attachments Delete."""
