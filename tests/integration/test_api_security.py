@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 import pytest
 from botocore.client import BaseClient
 
+from connection_service.connections.service import ConnectionService
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
@@ -228,3 +231,27 @@ def _break_and_repair_everything(stack: Stack) -> None:
     dispatch(hours_ahead=3)  # the health check too: dispatcher and worker logs and metrics
     drain(stack.resources.queue_url)
     stack.call("DELETE", f"/connections/{connection_id}")
+
+
+def test_the_same_key_while_its_first_request_runs_is_told_to_retry(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-progress answer is registered on the connect router (only connect imports idempotency)."""
+    started, release = threading.Event(), threading.Event()
+    connect = ConnectionService.connect
+
+    def slow_connect(self: ConnectionService, tenant_id: str, *, actor: str) -> Any:
+        started.set()
+        release.wait(10)
+        return connect(self, tenant_id, actor=actor)
+
+    monkeypatch.setattr(ConnectionService, "connect", slow_connect)
+    headers = {"Idempotency-Key": "in-flight-1"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(stack.call, "POST", "/connections", {"provider": "sage_intacct"}, headers=headers)
+        assert started.wait(10)
+        meanwhile = stack.call("POST", "/connections", {"provider": "sage_intacct"}, headers=headers)
+        release.set()
+        assert first.result(timeout=20).status == 201
+    assert meanwhile.status == 409 and meanwhile.json["type"] == "/problems/request-in-progress"
+    assert meanwhile.headers.get("retry-after") == "1"
