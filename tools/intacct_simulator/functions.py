@@ -14,7 +14,7 @@ from lxml import etree
 from . import request_parser as rp
 from .objects import STANDARD_OBJECTS
 from .query_language import AGGREGATES, aggregate, compare, filter_predicate, legacy_query
-from .responses import ErrorSpec, leaf, with_support_id
+from .responses import ErrorSpec, leaf, module_not_subscribed, permission_denied
 from .scenario import Company, Record, Scalar, User
 from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
 from .writes import WriteRefused, WriteRunner
@@ -50,28 +50,6 @@ class QueryError(Exception):
 
 def failure(*errors: ErrorSpec) -> Outcome:
     return Outcome(status="failure", errors=list(errors))
-
-
-def permission_denied(operation: str, object_type: str) -> ErrorSpec:
-    # Shape from the field (estuary/connectors): errorno PL04000005, text in description2.
-    return ErrorSpec(
-        "PL04000005",
-        "",
-        with_support_id(
-            f"You do not have permission for API operation {operation} on objects of type {object_type}"
-        ),
-        "",
-    )
-
-
-def module_not_subscribed(operation: str, object_type: str) -> ErrorSpec:
-    # Shape from the field (thevasanthram/Sage_Intacct): the PL04000005 errorno of a denial, this text.
-    return ErrorSpec(
-        "PL04000005",
-        "",
-        with_support_id(f"API operation '{operation}' cannot be performed on objects of type {object_type}"),
-        "",
-    )
 
 
 def unsupported_function(name: str) -> ErrorSpec:

@@ -54,6 +54,28 @@ class ErrorSpec:
     correction: str | None = ""
 
 
+def permission_denied(operation: str, object_type: str) -> ErrorSpec:
+    # Shape from the field (estuary/connectors): errorno PL04000005, text in description2.
+    return ErrorSpec(
+        "PL04000005",
+        "",
+        with_support_id(
+            f"You do not have permission for API operation {operation} on objects of type {object_type}"
+        ),
+        "",
+    )
+
+
+def module_not_subscribed(operation: str, object_type: str) -> ErrorSpec:
+    # Shape from the field (thevasanthram/Sage_Intacct): the PL04000005 errorno of a denial, this text.
+    return ErrorSpec(
+        "PL04000005",
+        "",
+        with_support_id(f"API operation '{operation}' cannot be performed on objects of type {object_type}"),
+        "",
+    )
+
+
 @dataclass(frozen=True)
 class ControlEcho:
     """What the response's control block echoes back. None = element omitted."""

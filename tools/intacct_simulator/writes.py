@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from .objects import STANDARD_OBJECTS
-from .responses import ErrorSpec, leaf, with_support_id
+from .responses import ErrorSpec, leaf, module_not_subscribed, permission_denied
 from .scenario import Company, Record, User
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -41,18 +41,6 @@ class WriteRefused(Exception):
 
 def _label(object_name: str) -> str:
     return object_name.capitalize()
-
-
-def _denied(operation: str, object_name: str) -> ErrorSpec:
-    return ErrorSpec(
-        "PL04000005",
-        "",
-        with_support_id(
-            f"You do not have permission for API operation {operation} on objects of type "
-            f"{object_name.lower()}"
-        ),
-        "",
-    )
 
 
 def _removal(rows: list[Record], row: Record) -> Undo:
@@ -233,19 +221,9 @@ class WriteRunner:
         application, policy = permission
         right, operation = _RIGHTS[function]
         if any(application.casefold() == a.casefold() for a in company.unsubscribed_applications):
-            raise WriteRefused(
-                ErrorSpec(
-                    "PL04000005",
-                    "",
-                    with_support_id(
-                        f"API operation '{operation}' cannot be performed on objects of type "
-                        f"{object_name.lower()}"
-                    ),
-                    "",
-                )
-            )
+            raise WriteRefused(module_not_subscribed(operation, object_name.lower()))
         if not user.has_right(application, policy, right):
-            raise WriteRefused(_denied(operation, object_name))
+            raise WriteRefused(permission_denied(operation, object_name.lower()))
 
     @_all_or_nothing
     def create(
