@@ -13,7 +13,7 @@ from lxml import etree
 
 from . import request_parser as rp
 from .objects import STANDARD_OBJECTS
-from .query_language import AGGREGATES, aggregate, compare, filter_predicate, legacy_query
+from .query_language import AGGREGATES, aggregate, compare, filter_predicate, legacy_query, scalar_text
 from .responses import ErrorSpec, leaf, module_not_subscribed, permission_denied
 from .scenario import Company, Record, Scalar, User
 from .state import CURSOR_LIFETIME_SECONDS, Cursor, SimulatorState
@@ -72,14 +72,6 @@ def invalid_location(location_id: str) -> ErrorSpec:
         f"The location ID '{location_id}' is not valid or the user does not have access to it.",
         "",
     )
-
-
-def scalar_text(value: Scalar) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def ordered_rights(rights: list[str]) -> list[str]:

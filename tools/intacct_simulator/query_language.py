@@ -24,7 +24,8 @@ _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")  # not float()'s nan, inf or 1_0: IDs stay text
 
 
-def _text(value: Any) -> str:
+def scalar_text(value: Any) -> str:
+    """A stored value as the gateway writes it in XML (and as text comparisons see it)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,7 +35,7 @@ def _text(value: Any) -> str:
 
 def _comparable(value: Any) -> tuple[int, Any]:
     """A sort/compare key: numbers before dates before text, each in its own order."""
-    text = _text(value).strip()
+    text = scalar_text(value).strip()
     if _NUMBER.match(text) and not (len(text) > 1 and text.startswith("0") and "." not in text):
         return (0, float(text))  # a leading zero keeps an ID like '010' text
     match = _DATE.match(text)
@@ -51,18 +52,18 @@ def compare(left: Any, right: Any) -> int:
     """Text compares exactly, as Intacct's queries do unless `options/caseinsensitive` is set."""
     a, b = _comparable(left), _comparable(right)
     if a[0] != b[0]:  # different kinds: compare as text
-        a, b = (2, _text(left)), (2, _text(right))
+        a, b = (2, scalar_text(left)), (2, scalar_text(right))
     greater, less = bool(a[1] > b[1]), bool(a[1] < b[1])
     return int(greater) - int(less)
 
 
 def is_null(value: Any) -> bool:
-    return value is None or _text(value) == ""
+    return value is None or scalar_text(value) == ""
 
 
 def like(value: Any, pattern: str) -> bool:
     expression = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern)
-    return re.fullmatch(expression, _text(value), re.DOTALL) is not None
+    return re.fullmatch(expression, scalar_text(value), re.DOTALL) is not None
 
 
 _COMPARISONS: dict[str, Callable[[int], bool]] = {
@@ -256,9 +257,9 @@ def aggregate(function: str, values: list[Any], fail: Failure) -> str:
         return ""
     if function in ("min", "max"):
         chosen = min(present, key=_comparable) if function == "min" else max(present, key=_comparable)
-        return _text(chosen)
-    if not all(_NUMBER.match(_text(value).strip()) for value in present):
+        return scalar_text(chosen)
+    if not all(_NUMBER.match(scalar_text(value).strip()) for value in present):
         raise fail(f"{function.upper()} needs a numeric field")
-    numbers = [float(_text(value)) for value in present]
+    numbers = [float(scalar_text(value)) for value in present]
     total = sum(numbers) if function == "sum" else sum(numbers) / len(numbers)
     return f"{total:.2f}".rstrip("0").rstrip(".") if total != int(total) else str(int(total))
