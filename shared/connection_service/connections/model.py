@@ -152,15 +152,3 @@ class HistoryEntry:
     @property
     def is_status_change(self) -> bool:
         return self.from_status is not self.to_status
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "trigger": self.trigger.value,
-            "actor": self.actor,
-            "from_status": self.from_status.value if self.from_status else None,
-            "to_status": self.to_status.value,
-            "reason": self.reason,
-            "detail": self.detail,
-            "sign_in": self.sign_in,
-        }
