@@ -170,6 +170,19 @@ class _Posting:
             self.active_record("CREDITCARD", "CARDID", card, "Credit card")
         self.open_period(record.findtext("WHENCREATED"), "WHENCREATED")
 
+    def legacy_document(
+        self, body: etree._Element, *, date_tag: str, line_tag: str, amount_tag: str
+    ) -> tuple[str, float]:
+        """A legacy bill's or card transaction's date (in an open period) and the total of its lines, each
+        line's account and project checked."""
+        when = _legacy_date(body.find(date_tag))
+        self.open_period(when, date_tag)
+        total = 0.0
+        for line in body.iter(line_tag):
+            self.line(_upper(line), "GLACCOUNTNO")
+            total += _amount(line.findtext(amount_tag))
+        return when, total
+
     def line(self, line: etree._Element, account_field: str) -> None:
         account = (line.findtext(account_field) or "").strip()
         if account:
@@ -276,12 +289,9 @@ class WriteRunner:
         posting = _Posting(company, "APBILL")
         vendor = (body.findtext("vendorid") or "").strip()
         posting.active_record("VENDOR", "VENDORID", vendor, "Vendor")
-        when = _legacy_date(body.find("datecreated"))
-        posting.open_period(when, "datecreated")
-        total = 0.0
-        for line in body.iter("lineitem"):
-            posting.line(_upper(line), "GLACCOUNTNO")
-            total += _amount(line.findtext("amount"))
+        when, total = posting.legacy_document(
+            body, date_tag="datecreated", line_tag="lineitem", amount_tag="amount"
+        )
         row: Record = {
             "VENDORID": vendor,
             "WHENCREATED": when,
@@ -300,12 +310,9 @@ class WriteRunner:
         posting = _Posting(company, "CCTRANSACTION")
         card = (body.findtext("chargecardid") or "").strip()
         posting.active_record("CREDITCARD", "CARDID", card, "Credit card")
-        when = _legacy_date(body.find("paymentdate"))
-        posting.open_period(when, "paymentdate")
-        total = 0.0
-        for line in body.iter("ccpayitem"):
-            posting.line(_upper(line), "GLACCOUNTNO")
-            total += _amount(line.findtext("paymentamount"))
+        when, total = posting.legacy_document(
+            body, date_tag="paymentdate", line_tag="ccpayitem", amount_tag="paymentamount"
+        )
         row: Record = {
             "FINANCIALENTITY": card,
             "WHENCREATED": when,
