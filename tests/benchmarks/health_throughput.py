@@ -160,9 +160,12 @@ def _cost_per_10000(seconds_per_check: float, memory_gb: float, batch_size: int)
     return compute + (10_000 / batch_size) * PRICE_PER_MILLION_REQUESTS / 1e6
 
 
-def _worker_memory_mb() -> int:
-    function = load_template()["Resources"]["HealthWorkerFunction"]["Properties"]
-    return int(function.get("MemorySize", load_template()["Globals"]["Function"]["MemorySize"]))
+def _worker_sizing() -> tuple[int, int]:
+    """The health worker's memory (MB) and SQS batch size, as the template deploys them."""
+    template = load_template()
+    function = template["Resources"]["HealthWorkerFunction"]["Properties"]
+    memory_mb = int(function.get("MemorySize", template["Globals"]["Function"]["MemorySize"]))
+    return memory_mb, int(template["Resources"]["HealthWorkerEventSource"]["Properties"]["BatchSize"])
 
 
 def run(connections: int, companies: int, workers: int) -> list[Row]:
@@ -221,9 +224,9 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
         raise RuntimeError(f"{checked} of {len(messages)} checks ran, {len(round_trips)} succeeded")
     per_check = sum(round_trips) / checked
     ideal = checked * LATENCY_SECONDS * per_check / workers
-    memory_gb = _worker_memory_mb() / 1024
+    memory_mb, batch_size = _worker_sizing()
+    memory_gb = memory_mb / 1024
     mean_seconds = sum(durations) / checked
-    batch_size = 5  # HealthWorkerEventSource's BatchSize
     cost = _cost_per_10000(mean_seconds, memory_gb, batch_size)
     waiting_only = _cost_per_10000(LATENCY_SECONDS * per_check, memory_gb, batch_size)
     worst = max(in_flight.values(), default=0)
@@ -243,7 +246,7 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
                 "round_trips_per_check": per_check,
                 "mean_check_seconds": round(mean_seconds, 4),
                 "lambda_cost_per_10000_checks_usd": round(cost, 4),
-                "memory_mb": _worker_memory_mb(),
+                "memory_mb": memory_mb,
             },
         ),
         Row(
@@ -257,7 +260,7 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
         ),
         Row(
             "health throughput",
-            f"Lambda cost per 10,000 checks at {_worker_memory_mb()} MB (USD)",
+            f"Lambda cost per 10,000 checks at {memory_mb} MB (USD)",
             Sample.of([cost]),
             Sample.of([waiting_only]),
             unit="USD",
