@@ -183,13 +183,10 @@ class ConnectionVerifier:
 
         missing = checks.with_status(CheckStatus.MISSING)
         unsubscribed = checks.with_status(CheckStatus.NOT_SUBSCRIBED)
-        also = ""
-        if unsubscribed:
-            also = (
-                " The company does not subscribe to "
-                + ", ".join(sorted({p.application for p in unsubscribed}))
-                + " (see the checklist)."
-            )
+        applications = ", ".join(sorted({p.application for p in unsubscribed}))
+        also = (
+            f" The company does not subscribe to {applications} (see the checklist)." if unsubscribed else ""
+        )
         if missing:
             listed = "; ".join(p.label for p in missing)
             message = f"The Web Services user is missing {len(missing)} required permission(s): {listed}."
@@ -202,9 +199,8 @@ class ConnectionVerifier:
                 _errors_of(response.results),
             )
         if unsubscribed:
-            applications = sorted({p.application for p in unsubscribed})
             message = (
-                f"The Intacct company does not subscribe to {', '.join(applications)}, so "
+                f"The Intacct company does not subscribe to {applications}, so "
                 f"{'; '.join(p.label for p in unsubscribed)} cannot be granted to any user. Subscribe to it "
                 "in Intacct, or expenses cannot be coded to what it provides."
             )
