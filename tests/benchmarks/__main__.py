@@ -8,6 +8,7 @@ Never part of `make test`: figures are reported, not asserted. Sections:
   throughput   health checks with 200 ms of Intacct latency (health_throughput.py)
   memory       peak RSS against MemorySize (memory.py)
   xml          building and parsing against xmltodict (xml_parsing.py)
+  shape        layer files and file-to-file calls of one warm credentials PUT (layer_shape.py)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cold_start, health_throughput, memory, round_trips, warm_path, xml_parsing
+from . import cold_start, health_throughput, layer_shape, memory, round_trips, warm_path, xml_parsing
 from .measure import Row, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +50,7 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
         ),
         "memory": ("memory", lambda: memory.run(runs["memory"])),
         "xml": ("XML", lambda: xml_parsing.run(runs["xml"])),
+        "shape": ("layer shape", layer_shape.run),
     }
 
 

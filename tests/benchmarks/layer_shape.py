@@ -1,0 +1,126 @@
+"""Layer shape: how many of the layer's files one warm request runs through, and how many distinct
+file-to-file calls it makes (a call whose caller and callee are different files of the layer).
+
+Measured with a profile hook (`sys.setprofile` / `threading.setprofile`) around one warm
+`PUT /connections/{id}/credentials` through the real handler, moto in-process and the simulator on loopback.
+Function calls only: a module body (`<module>`, an import) is not a call. The baseline is the AWS Lambda
+handler cookbook's request, which crosses 5 files (handler, logic, data access, models, its one exception
+handler); the goals are the redesign issue's (at most 20 files, at most 40 file-to-file calls).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
+from tests.support.stack import running_stack
+
+from .measure import Row, Sample
+
+LAYER = Path(__file__).resolve().parents[2] / "shared" / "connection_service"
+COOKBOOK_FILES = 5
+
+
+@dataclass
+class CallGraph:
+    """The layer's files seen on a path and the distinct caller-file → callee-file pairs between them."""
+
+    root: str
+    files: set[str] = field(default_factory=set)
+    edges: set[tuple[str, str]] = field(default_factory=set)
+
+    def _layer_file(self, frame: FrameType | None) -> str | None:
+        if frame is None:
+            return None
+        name = frame.f_code.co_filename
+        return name[len(self.root) + 1 :] if name.startswith(self.root) else None
+
+    def hook(self, frame: FrameType, event: str, _: Any) -> None:
+        if event != "call" or frame.f_code.co_name == "<module>":
+            return
+        callee = self._layer_file(frame)
+        if callee is None:
+            return
+        self.files.add(callee)
+        caller = self._layer_file(frame.f_back)
+        if caller is not None and caller != callee:
+            self.edges.add((caller, callee))
+
+
+@contextmanager
+def traced(graph: CallGraph) -> Iterator[CallGraph]:
+    sys.setprofile(graph.hook)
+    threading.setprofile(graph.hook)  # the transport or a pool may call back from another thread
+    try:
+        yield graph
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]  # None removes the hook
+
+
+def measure(request: Callable[[], object]) -> CallGraph:
+    graph = CallGraph(str(LAYER))
+    with traced(graph):
+        request()
+    return graph
+
+
+def warm_credentials_put() -> CallGraph:
+    simulator = IntacctSimulator.from_file(DEMO_DATA_PATH).start()
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch, running_stack(simulator, monkeypatch) as stack:
+            connection_id = stack.connect()["id"]
+            assert stack.edit(connection_id).json["status"] == "CONNECTED"  # warm: imports, clients, caches
+
+            def put() -> None:
+                reply = stack.edit(connection_id)
+                if reply.status != 200:
+                    raise RuntimeError(f"PUT answered {reply.status}: {reply.text}")
+
+            return measure(put)
+    finally:
+        simulator.stop()
+
+
+def run() -> list[Row]:
+    graph = warm_credentials_put()
+    note = "files: " + ", ".join(sorted(graph.files))
+    name = "warm PUT /connections/{id}/credentials"
+    return [
+        Row(
+            "layer shape",
+            f"{name}: layer files run (vs the handler cookbook's request)",
+            Sample.of([len(graph.files)]),
+            Sample.of([COOKBOOK_FILES]),
+            unit="count",
+            goal="≤ 20",
+            goal_on="measured",
+            note=note,
+        ),
+        Row(
+            "layer shape",
+            f"{name}: distinct file-to-file calls in the layer (vs files run)",
+            Sample.of([len(graph.edges)]),
+            Sample.of([len(graph.files)]),
+            unit="count",
+            goal="≤ 40",
+            goal_on="measured",
+            extra={"edges": sorted(f"{a} -> {b}" for a, b in graph.edges)},
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    found = warm_credentials_put()
+    print(f"{len(found.files)} files, {len(found.edges)} file-to-file calls")
+    for caller, callee in sorted(found.edges):
+        print(f"  {caller} -> {callee}")
