@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from connection_service import bootstrap
 from connection_service.health.runner import run_dispatcher
 from connection_service.observability import forget_unpublished_metrics, logger, metrics, tracer
 
@@ -13,7 +14,7 @@ from connection_service.observability import forget_unpublished_metrics, logger,
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        report = run_dispatcher()
+        report = run_dispatcher(bootstrap.environment())
     finally:
         forget_unpublished_metrics()
     return {"found": report.found, "dispatched": report.dispatched, "lost_claims": report.lost_claims}

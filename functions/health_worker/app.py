@@ -4,11 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from connection_service import wiring
+from connection_service import bootstrap
 from connection_service.health.runner import run_worker
 from connection_service.observability import forget_unpublished_metrics, logger, metrics, tracer
 
-wiring.load_sign_in_stack()  # every check signs in to Intacct: load its client during init
+bootstrap.load_sign_in_stack()  # every check signs in to Intacct: load its client during init
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -16,6 +16,6 @@ wiring.load_sign_in_stack()  # every check signs in to Intacct: load its client 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        return run_worker(event, context)
+        return run_worker(bootstrap.environment(), event, context)
     finally:
         forget_unpublished_metrics()

@@ -1,6 +1,7 @@
 """GET /connections, GET /connections/{id}, GET /connections/{id}/history — any member of the tenant."""
 
+from connection_service import bootstrap
 from connection_service.api.app import api_handler
-from connection_service.api.routes.read import router
+from connection_service.api.routes.read import build_router
 
-handler = api_handler(router)
+handler = api_handler(bootstrap.environment, lambda env: build_router(env.use_cases.read, env.settings))

@@ -17,14 +17,14 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-from .connections.model import Status
+from .connections.model import Status, Trigger
 from .signin_guard.rules import Verdict
 from .verification.result import Outcome
 
 if TYPE_CHECKING:  # annotations only: every function imports this module, few use the service behind them
-    from .connections.verification_lease import VerificationReport
     from .intacct.client import Attempt
     from .signin_guard.guard import GuardEvent
+    from .use_cases.verification_lease import VerificationReport
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
 
@@ -125,7 +125,7 @@ def record_guard_event(event: GuardEvent) -> None:
     )
 
 
-def record_report(report: VerificationReport, *, trigger: str, seconds: float) -> None:
+def record_report(report: VerificationReport, *, trigger: Trigger, seconds: float) -> None:
     """Metrics of one stored (or dropped) verification. Outcome and reason are small fixed sets, so they go
     into metric names (`Outcome_connected`, `Reason_MISSING_PERMISSIONS`), never into dimensions."""
     result = report.result
@@ -147,4 +147,4 @@ def record_report(report: VerificationReport, *, trigger: str, seconds: float) -
             metrics.add_metric(name="StatusChangedConnectedToActionRequired", unit=MetricUnit.Count, value=1)
     if not report.event_published:
         metrics.add_metric(name="EventPublishFailures", unit=MetricUnit.Count, value=1)
-    metrics.add_metadata(key="trigger", value=trigger)
+    metrics.add_metadata(key="trigger", value=trigger.value)

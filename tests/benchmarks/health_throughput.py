@@ -24,14 +24,16 @@ import requests
 import yaml
 
 from connection_service.adapters.platform_verifier import PlatformVerifier
+from connection_service.bootstrap import UseCases
+from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
-from connection_service.connections.service import ConnectionService
 from connection_service.intacct import LoginCredentials, Secret
 from connection_service.signin_guard import GuardPolicy, SignInGuard
 from intacct_simulator import DEMO_DATA_PATH
 from local_stack.cfn_template import load_template
 from tests.support.demo import DEMO_PASSWORD, SENDER
 from tests.support.fakes import (
+    FakeAdapters,
     InMemoryConnectionRepository,
     InMemoryCredentialStore,
     InMemoryRefusalQuota,
@@ -102,17 +104,21 @@ class Fleet:
         self.guard_store = InMemoryGuardStore()
         self.quota = InMemoryRefusalQuota()
 
-    def service(self) -> ConnectionService:
+    def service(self) -> UseCases:
         guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
         verifier = PlatformVerifier(lambda: SENDER, endpoint_url=self.gateway_url)
-        return ConnectionService(self.repository, self.secrets, self.events, verifier, guard, self.quota)
+        adapters = FakeAdapters(self.repository, self.secrets, self.events, guard, self.quota, verifier)
+        return UseCases(adapters)
 
     def seed(self, companies: list[str], per_company: int, due_at: datetime) -> list[tuple[str, Connection]]:
         """One connection made through the use cases, then cloned for every tenant and company."""
         service = self.service()
         first = service.connect("seed", actor="bench")
         body = {"company_id": companies[0], "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
-        made = service.edit_credentials("seed", first.id, body, actor="bench", budget_seconds=20).connection
+        given = parse_credentials(body)
+        made = service.edit_credentials(
+            "seed", first.id, given, actor="bench", time_limit_seconds=20
+        ).connection
         if made.status is not Status.CONNECTED:
             raise RuntimeError(f"the seed connection is {made.status}: {made.reason}")
         messages = []
@@ -145,7 +151,10 @@ def _worker(fleet: Fleet, queue: CompanyQueue, durations: list[float], round_tri
         try:
             assert connection.next_check_at is not None
             report = service.health_check(
-                connection.tenant_id, connection.id, claimed_until=connection.next_check_at, budget_seconds=50
+                connection.tenant_id,
+                connection.id,
+                claimed_until=connection.next_check_at,
+                time_limit_seconds=50,
             )
             if report is None or report.result is None:
                 raise RuntimeError(f"the check of {connection.id} did not run")

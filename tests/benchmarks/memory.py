@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from connection_service import wiring
+from connection_service import bootstrap
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from local_stack.api_gateway import LambdaContext, http_api_event, load_handler, routes_from_template
 from local_stack.cfn_template import load_template
@@ -79,7 +79,7 @@ def run(count: int) -> list[Row]:
         resources = create_resources()
         function_env = {**aws, **resources.environment(simulator.gateway_url)}
         os.environ.update(function_env)
-        wiring.reset()
+        bootstrap.reset()
         connection_id = _invoke("POST /connections", "/connections", {"provider": "sage_intacct"})["id"]
         edited = _invoke(
             "PUT /connections/{connection_id}/credentials",
@@ -140,6 +140,6 @@ def run(count: int) -> list[Row]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        wiring.reset()
+        bootstrap.reset()
         simulator.stop()
         moto.stop()

@@ -33,14 +33,14 @@ ROUTES_PACKAGE = "connection_service.api.routes"
 
 
 def _routers_included_by(app_py: Path) -> set[str]:
-    """Route modules whose `router` functions/<dir>/app.py imports and uses."""
+    """Route modules whose `build_router` functions/<dir>/app.py imports and uses."""
     tree = ast.parse(app_py.read_text(encoding="utf-8"))
     imported = {
         alias.asname or alias.name: node.module.rsplit(".", 1)[1]
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"{ROUTES_PACKAGE}.")
         for alias in node.names
-        if alias.name == "router"
+        if alias.name == "build_router"
     }
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     return {module for local, module in imported.items() if local in used and module in ROUTERS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.stack import Stack
 
@@ -112,7 +112,7 @@ def test_a_verification_that_cannot_finish_in_time_says_so(
     connection_id = stack.connect()["id"]
     assert stack.edit(connection_id).json["status"] == "CONNECTED"
     monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "1.5")
-    wiring.reset()
+    bootstrap.reset()
     stack.simulator_control(
         "POST", "/_sim/companies/DEMO-CO/faults", {"kind": "slow", "always": True, "delay_ms": 4000}
     )

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from connection_service.connections.service import ConnectionService
+from connection_service.use_cases.connect import Connect
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
@@ -130,11 +130,11 @@ def test_unsupported_provider(stack: Stack) -> None:
 
 
 def test_a_concurrent_edit_is_a_conflict(stack: Stack) -> None:
-    from connection_service import wiring
+    from connection_service import bootstrap
     from connection_service.connections.errors import ConcurrentModification
 
     connection_id = stack.connect()["id"]
-    repository = wiring.repository()
+    repository = bootstrap.use_cases().adapters.repository
     stale = repository.get("acme", connection_id)
     assert stale is not None
     assert stack.edit(connection_id).status == 200
@@ -238,14 +238,14 @@ def test_the_same_key_while_its_first_request_runs_is_told_to_retry(
 ) -> None:
     """The in-progress answer is registered on the connect router (only connect imports idempotency)."""
     started, release = threading.Event(), threading.Event()
-    connect = ConnectionService.connect
+    connect = Connect.__call__
 
-    def slow_connect(self: ConnectionService, tenant_id: str, *, actor: str) -> Any:
+    def slow_connect(self: Connect, tenant_id: str, *, actor: str) -> Any:
         started.set()
         release.wait(10)
         return connect(self, tenant_id, actor=actor)
 
-    monkeypatch.setattr(ConnectionService, "connect", slow_connect)
+    monkeypatch.setattr(Connect, "__call__", slow_connect)
     headers = {"Idempotency-Key": "in-flight-1"}
     with ThreadPoolExecutor(max_workers=1) as pool:
         first = pool.submit(stack.call, "POST", "/connections", {"provider": "sage_intacct"}, headers=headers)

@@ -13,7 +13,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from connection_service import wiring
+from connection_service import bootstrap
 from tests.support.health import dispatch, drain
 from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection, tenant_secrets
 from tests.support.stack import Stack
@@ -80,7 +80,7 @@ def test_a_busy_aws_is_a_503_and_changes_nothing(
 ) -> None:
     connection_id = stack.connect()["id"]
     assert stack.edit(connection_id).json["status"] == "CONNECTED"
-    wiring.reset()  # a cold function: nothing cached (the sender, fingerprints)
+    bootstrap.reset()  # a cold function: nothing cached (the sender, fingerprints)
     before = _state(stack, connection_id)
     with failing(service, operations, code):
         replies = [stack.edit(connection_id, entity_id="US-EAST")]

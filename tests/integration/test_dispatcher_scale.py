@@ -7,7 +7,6 @@ the square of the messages and would measure moto, not the dispatcher (50 of thi
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from connection_service import wiring
-from connection_service.adapters.dynamodb_items import connection_to_item
-from connection_service.adapters.dynamodb_repository import to_wire
+from connection_service import bootstrap
+from connection_service.adapters.dynamodb_items import connection_to_item, to_wire
+from connection_service.connections.check_requests import company_group
 from connection_service.connections.model import Connection, Health, Status
-from connection_service.health.dispatcher import QueuedCheck, company_group
+from connection_service.connections.ports import QueuedCheck
 from connection_service.health.runner import run_dispatcher
 from tests.support.stack import Stack
 
@@ -66,7 +65,7 @@ def test_dispatcher_enqueues_each_due_connection_exactly_once(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queue = RecordingQueue()
-    monkeypatch.setattr(wiring, "check_queue", functools.cache(lambda: queue))  # wiring.reset clears it
+    monkeypatch.setattr(bootstrap.use_cases().adapters, "check_queue", queue)  # bootstrap.reset forgets it
     now = datetime.now(UTC)
     dynamodb = boto3.client("dynamodb")
     connections = [_connection(index, now) for index in range(TOTAL)]
@@ -85,9 +84,10 @@ def test_dispatcher_enqueues_each_due_connection_exactly_once(
     def no_scans(**_: object) -> None:
         raise AssertionError("the dispatcher must query the due index, never scan the table")
 
-    wiring.repository()._client.meta.events.register("before-call.dynamodb.Scan", no_scans)
+    repository = bootstrap.use_cases().adapters.repository
+    repository._client.meta.events.register("before-call.dynamodb.Scan", no_scans)
     started = time.monotonic()
-    report = run_dispatcher(now)
+    report = run_dispatcher(bootstrap.environment(), now)
     elapsed = time.monotonic() - started
     assert (report.found, report.dispatched, report.lost_claims, report.failed_sends) == (
         len(due),
@@ -109,4 +109,6 @@ def test_dispatcher_enqueues_each_due_connection_exactly_once(
     )
     assert max(len(check.request.to_json()) for check in queue.checks) < 1024  # far below SQS's 256 KB
 
-    assert run_dispatcher(now).dispatched == 0  # claimed: not due again until the claim runs out
+    assert (
+        run_dispatcher(bootstrap.environment(), now).dispatched == 0
+    )  # claimed: not due again until the claim runs out

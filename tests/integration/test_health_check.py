@@ -13,7 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
+from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import HistoryEntry, Status, Trigger
 from connection_service.health.runner import run_dispatcher
 from connection_service.intacct import Deadline, LoginCredentials
@@ -72,7 +73,9 @@ def test_rejected_credentials_are_never_signed_in_again_by_the_health_check(stac
     assert stack.simulator.requests() == []
     # Even a forged or stale message cannot make it sign in.
     far = datetime.now(UTC) + timedelta(days=3)
-    report = wiring.service().health_check("acme", connection_id, claimed_until=far, budget_seconds=5)
+    report = bootstrap.use_cases().health_check(
+        "acme", connection_id, claimed_until=far, time_limit_seconds=5
+    )
     assert report is None and stack.simulator.requests() == []
 
 
@@ -135,10 +138,10 @@ def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(s
     def admin_edits() -> None:  # while the health check is talking to Intacct
         assert stack.edit(connection_id, user_id="ws_expenses").json["status"] == "CONNECTED"
 
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
-    report = wiring.build_service(MeanwhileVerifier(admin_edits)).health_check(
-        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
+    report = bootstrap.build(verifier=MeanwhileVerifier(admin_edits)).health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=10
     )
     assert report is not None and report.applied is False
     assert report.result is not None and report.result.reason is not None  # it did find ws_limited lacking
@@ -160,8 +163,8 @@ DUE_VARIANTS: dict[str, tuple[Status, str | None, bool]] = {
 
 
 def test_the_due_index_holds_exactly_the_connections_the_rules_allow(stack: Stack) -> None:
-    repository = wiring.repository()
-    schedule = wiring.service_settings(wiring.settings()).schedule
+    repository = bootstrap.use_cases().adapters.repository
+    schedule = bootstrap.use_cases().schedule
     template = repository.get("acme", connected(stack))
     assert template is not None
     long_ago = datetime.now(UTC) - timedelta(hours=3)
@@ -207,11 +210,11 @@ def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Sta
         stack.simulator_control("POST", "/_sim/companies/DEMO-CO/users/ws_expenses/grant", REVOKE)
         assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
 
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     stack.published_events()
-    report = wiring.build_service(MeanwhileVerifier(admin_fixes_and_verifies)).health_check(
-        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=10
+    report = bootstrap.build(verifier=MeanwhileVerifier(admin_fixes_and_verifies)).health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=10
     )
     assert report is not None and report.applied is False
     assert status(stack, connection_id)["status"] == "CONNECTED"
@@ -262,7 +265,7 @@ class MeanwhileVerifier:
     is talking to Intacct (another request, a crash)."""
 
     def __init__(self, meanwhile: Callable[[], None]) -> None:
-        self.real = wiring.platform_verifier()
+        self.real = bootstrap.build().adapters.verifier
         self.meanwhile = meanwhile
         self.explain = self.real.explain
         self.prepare = self.real.prepare
@@ -288,14 +291,14 @@ def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stac
     connection_id = stack.connect()["id"] if first_save else connected(stack)
     body = {"company_id": "DEMO-CO", "user_id": "ws_limited", "user_password": "Demo-Passw0rd!"}
     with pytest.raises(Crash):
-        wiring.build_service(CrashesAfterSigningIn()).edit_credentials(
-            "acme", connection_id, body, actor="admin", budget_seconds=5
+        bootstrap.build(verifier=CrashesAfterSigningIn()).edit_credentials(
+            "acme", connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
         )
-    stuck = wiring.repository().get("acme", connection_id)
+    stuck = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stuck is not None and stuck.user_id == "ws_limited" and stuck.next_check_at is not None
     assert stuck.verifying_until is not None and stuck.next_check_at > stuck.verifying_until
     # Time passes: the lease runs out (the worker reads the real clock, so the test moves the lease back).
-    wiring.repository().save(
+    bootstrap.use_cases().adapters.repository.save(
         replace(stuck, verifying_until=datetime.now(UTC) - timedelta(seconds=1)),
         expected_version=stuck.version,
     )
@@ -308,16 +311,16 @@ def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stac
 def test_a_redelivered_check_after_a_crash_does_not_sign_in_again(stack: Stack) -> None:
     connection_id = connected(stack)
     dispatch()
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     before = len(stack.simulator.requests())
     with pytest.raises(Crash):
-        wiring.build_service(CrashesAfterSigningIn()).health_check(
-            "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
+        bootstrap.build(verifier=CrashesAfterSigningIn()).health_check(
+            "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=5
         )
     signed_in = len(stack.simulator.requests()) - before
-    redelivered = wiring.service().health_check(
-        "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
+    redelivered = bootstrap.use_cases().health_check(
+        "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=5
     )
     assert redelivered is None
     assert len(stack.simulator.requests()) - before == signed_in == 2
@@ -342,13 +345,13 @@ def test_parallel_edits_cannot_sign_in_in_parallel(stack: Stack) -> None:
 
 def test_dispatcher_lag_keeps_growing_while_a_check_never_happens(stack: Stack) -> None:
     connection_id = connected(stack)
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     due_at = stored.next_check_at
-    first = run_dispatcher(due_at + timedelta(minutes=1))
+    first = run_dispatcher(bootstrap.environment(), due_at + timedelta(minutes=1))
     assert (first.dispatched, first.lag_seconds) == (1, 60.0)
     # The message is lost (never processed); the claim runs out and the connection is due again.
-    again = run_dispatcher(due_at + timedelta(minutes=40))
+    again = run_dispatcher(bootstrap.environment(), due_at + timedelta(minutes=40))
     assert (again.dispatched, again.lag_seconds) == (1, 40 * 60.0)
 
 

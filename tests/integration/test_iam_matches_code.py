@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from connection_service import wiring
+from connection_service import bootstrap
 from connection_service.adapters.event_publisher import EventBridgePublisher
 from connection_service.health.runner import OUTBOX_GRACE
 from local_stack import api_gateway, health_loop
@@ -83,7 +83,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
             handler = load(*args, **kwargs)
 
             def run(event: dict[str, Any], context: LambdaContext) -> Any:
-                wiring.reset()  # a cold process each time: nothing cached by another function's call
+                bootstrap.reset()  # a cold process each time: nothing cached by another function's call
                 _current.function = context.function_name
                 try:
                     return handler(event, context)
@@ -168,4 +168,4 @@ def test_every_function_is_granted_exactly_what_its_code_calls(
                 "called, not granted": called - granted,
             }
     assert mismatches == {}, "\n".join(f"{name}: {problems}" for name, problems in mismatches.items())
-    assert wiring.settings()  # the stack really ran
+    assert bootstrap.settings()  # the stack really ran

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
 from tests.support.stack import Stack
 
 
@@ -20,14 +20,14 @@ def created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         names.append(service_name)
         return make(service_name, *args, **kwargs)
 
-    monkeypatch.setattr(wiring.boto3, "client", recording)
+    monkeypatch.setattr(bootstrap.boto3, "client", recording)
     return names
 
 
 def test_reading_a_connection_creates_only_a_dynamodb_client(stack: Stack, created: list[str]) -> None:
     connection_id = stack.connect()["id"]
     assert stack.edit(connection_id).status == 200
-    wiring.reset()
+    bootstrap.reset()
     created.clear()
     assert stack.call("GET", f"/connections/{connection_id}").status == 200
     assert stack.call("GET", f"/connections/{connection_id}/history").status == 200
@@ -35,6 +35,6 @@ def test_reading_a_connection_creates_only_a_dynamodb_client(stack: Stack, creat
 
 
 def test_connecting_creates_no_client_it_does_not_call(stack: Stack, created: list[str]) -> None:
-    wiring.reset()
+    bootstrap.reset()
     assert stack.call("POST", "/connections", {"provider": "sage_intacct"}).status == 201
     assert sorted(created) == ["dynamodb", "events"]  # the record, and the status-change event

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
 from tests.support.secrets import assert_every_secret_belongs_to_a_live_connection
 from tests.support.stack import Stack
 
@@ -22,10 +22,10 @@ ENTITIES = ["", "US-EAST", "US-WEST"]
 
 
 def _health_check(connection_id: str) -> None:
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     if stored is not None and stored.next_check_at is not None:
-        wiring.service().health_check(
-            "acme", connection_id, claimed_until=stored.next_check_at, budget_seconds=5
+        bootstrap.use_cases().health_check(
+            "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=5
         )
 
 

@@ -17,7 +17,7 @@ import boto3
 import jwt
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
 from connection_service.connections.model import Trigger
 from connection_service.connections.ports import CredentialStore, SecretRef
 from connection_service.intacct import LoginCredentials
@@ -55,7 +55,7 @@ class _ConflictingClient:
 
 @contextmanager
 def conflicting_transactions(fail_calls: set[int]) -> Iterator[_ConflictingClient]:
-    repository = wiring.repository()
+    repository = bootstrap.use_cases().adapters.repository
     real = repository._client
     client = _ConflictingClient(real, fail_calls)
     repository._client = client  # type: ignore[assignment]
@@ -109,14 +109,14 @@ def test_a_save_racing_a_disconnect_leaves_no_secret_behind(stack: Stack, first_
     connection_id = stack.connect()["id"]
     if not first_save:
         assert stack.edit(connection_id).json["status"] == "CONNECTED"
-    service = wiring.service()
-    real = service._credentials
+    edit = bootstrap.use_cases().edit_credentials
+    real = edit._credentials
     racing = _DisconnectBeforeWriting(real, stack, connection_id)
-    service._credentials = racing  # type: ignore[assignment]
+    edit._credentials = racing  # type: ignore[assignment]
     try:
         reply = stack.edit(connection_id)
     finally:
-        service._credentials = real
+        edit._credentials = real
     assert racing.deleted == [204] and reply.status == 409, reply.text
     assert stack.call("GET", f"/connections/{connection_id}").json["status"] == "DISCONNECTED"
     assert all(secret.get("DeletedDate") for secret in tenant_secrets())
@@ -137,7 +137,7 @@ def test_concurrent_edits_never_leave_the_current_secret_version_drifting(stack:
     assert_no_orphaned_secret(stack)
     assert stack.edit(connection_id, entity_id="US-WEST").status == 200
     # Read by name (as an export worker or an operator would), the secret is what the connection records.
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.secret_id is not None
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=stored.secret_id)
     assert json.loads(secret["SecretString"])["entity_id"] == stored.entity_id
@@ -146,7 +146,7 @@ def test_concurrent_edits_never_leave_the_current_secret_version_drifting(stack:
 def test_verify_racing_a_disconnect_is_a_409(stack: Stack) -> None:
     connection_id = stack.connect()["id"]
     assert stack.edit(connection_id).status == 200
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.secret_id is not None
     # The disconnect has scheduled the secret's deletion but not yet marked the connection.
     boto3.client("secretsmanager").delete_secret(SecretId=stored.secret_id, RecoveryWindowInDays=7)
@@ -222,13 +222,13 @@ def test_an_idempotency_key_reused_after_a_disconnect_connects_anew(stack: Stack
 def test_retry_after_for_a_running_verification_is_close_to_the_truth(stack: Stack) -> None:
     connection_id = stack.connect()["id"]
     stack.edit(connection_id)
-    stored = wiring.repository().get("acme", connection_id)
+    stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None
     # Another admin's verification holds the connection for its whole budget (24 s + margin)...
     leased = replace(
         stored, verifying_until=datetime.now(UTC) + timedelta(seconds=39), verifying_by=Trigger.MANUAL_VERIFY
     )
-    wiring.repository().save(leased, expected_version=stored.version)
+    bootstrap.use_cases().adapters.repository.save(leased, expected_version=stored.version)
     busy = stack.call("POST", f"/connections/{connection_id}/verify")
     assert busy.status == 409 and busy.json["type"] == "/problems/verification-in-progress"
     assert 1 <= int(busy.headers["retry-after"]) <= 3  # ...but verifications take about a second
@@ -240,7 +240,7 @@ def test_an_unexpected_error_logs_its_type_and_place_never_its_message(
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError(f"boom with {DEMO_PASSWORD}")
 
-    monkeypatch.setattr(wiring.queries(), "list_for_tenant", explode)
+    monkeypatch.setattr(bootstrap.use_cases().read, "list_for_tenant", explode)
     with all_logs() as records:
         reply = stack.call("GET", "/connections")
     assert reply.status == 500 and DEMO_PASSWORD not in reply.text

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from connection_service import wiring
+from connection_service import bootstrap
 from connection_service.adapters.platform_verifier import PlatformVerifier
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
@@ -124,7 +124,7 @@ def test_an_unanswered_sign_in_counts_and_the_health_check_never_resends_it(
     guarded: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "1.5")
-    wiring.reset()
+    bootstrap.reset()
     connection_id = guarded.connect()["id"]
     guarded.simulator_control(
         "POST", "/_sim/companies/DEMO-CO/faults", {"kind": "slow", "always": True, "delay_ms": 2500}

@@ -4,7 +4,7 @@ moto cannot be made to do on demand (a conflict on exactly the third write, a st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -14,15 +14,24 @@ from connection_service.connections.errors import (
     CredentialsUnavailable,
 )
 from connection_service.connections.model import Connection, HistoryEntry, Status
-from connection_service.connections.ports import DueConnection, SecretRef, StatusChanged
+from connection_service.connections.ports import (
+    CheckQueue,
+    DueConnection,
+    QueuedCheck,
+    SecretRef,
+    StatusChanged,
+    Verifier,
+)
 from connection_service.intacct import Deadline, LoginCredentials, SignInOutcome
-from connection_service.signin_guard import Permit
+from connection_service.signin_guard import GuardReader, Permit, SignInGuard
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
 
 class InMemoryConnectionRepository:
     """Version-checked saves like the DynamoDB adapter. `before_save` runs just before each save (a test
     can raise ConcurrentModification there, or change the stored item as a concurrent request would)."""
+
+    due_shards = 1
 
     def __init__(self) -> None:
         self.connections: dict[tuple[str, str], Connection] = {}
@@ -195,3 +204,29 @@ class InMemoryRefusalQuota:
 
     def record(self, tenant_id: str, now: datetime) -> None:
         self.counts[tenant_id] = self.counts.get(tenant_id, 0) + 1
+
+
+@dataclass
+class FakeAdapters:
+    """Every port of the composition root (bootstrap.Adapters), in memory: `UseCases(FakeAdapters(...))`."""
+
+    repository: InMemoryConnectionRepository
+    credentials: InMemoryCredentialStore
+    events: RecordingEventPublisher
+    guard: SignInGuard
+    refusals: InMemoryRefusalQuota
+    verifier: Verifier
+    check_queue: CheckQueue = field(default_factory=lambda: _NoQueue())
+
+    @property
+    def due_source(self) -> InMemoryConnectionRepository:
+        return self.repository
+
+    @property
+    def guard_reader(self) -> GuardReader:
+        return self.guard
+
+
+class _NoQueue:
+    def send(self, checks: Sequence[QueuedCheck]) -> int:
+        raise AssertionError("this test dispatches no checks")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from connection_service.health.dispatcher import DispatchReport
+from connection_service import bootstrap
 from connection_service.health.runner import run_dispatcher
+from connection_service.use_cases.dispatch_checks import DispatchReport
 from local_stack.health_loop import poll_worker_once
 
 
 def dispatch(hours_ahead: float = 2.0) -> DispatchReport:
     """Runs the dispatcher as if `hours_ahead` had passed, so everything scheduled before then is due."""
-    return run_dispatcher(datetime.now(UTC) + timedelta(hours=hours_ahead))
+    return run_dispatcher(bootstrap.environment(), datetime.now(UTC) + timedelta(hours=hours_ahead))
 
 
 def drain(queue_url: str, *, workers: int = 1) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from connection_service import wiring
+from connection_service import bootstrap
 
 
 def tenant_secrets() -> list[dict[str, Any]]:
@@ -24,7 +24,7 @@ def assert_every_secret_belongs_to_a_live_connection() -> None:
             continue
         parts = secret["Name"].split("/")
         tenant, connection_id = parts[parts.index("tenant") + 1], parts[-1]
-        stored = wiring.repository().get(tenant, connection_id)
+        stored = bootstrap.use_cases().adapters.repository.get(tenant, connection_id)
         assert stored is not None and stored.status.value != "DISCONNECTED", secret["Name"]
         stages = client.describe_secret(SecretId=secret["ARN"])["VersionIdsToStages"]
         current = [version for version, labels in stages.items() if "AWSCURRENT" in labels]

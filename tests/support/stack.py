@@ -14,8 +14,7 @@ import pytest
 import requests
 from moto import mock_aws
 
-from connection_service import wiring
-from connection_service.api import idempotency
+from connection_service import bootstrap
 from intacct_simulator import IntacctSimulator
 from local_stack.api_gateway import ApiGatewayEmulator, routes_from_template
 from local_stack.moto_fidelity import make_moto_behave_like_aws
@@ -143,10 +142,8 @@ def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) 
         for name, value in resources.environment(simulator.gateway_url).items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "8")
-        wiring.reset()
-        idempotency.reset()
+        bootstrap.reset()
         authority = TokenAuthority(TEST_KEY)
         emulator = ApiGatewayEmulator(routes_from_template(), authority.verify)
         yield Stack(resources, simulator, authority, emulator, capture_events(resources))
-        wiring.reset()
-        idempotency.reset()
+        bootstrap.reset()

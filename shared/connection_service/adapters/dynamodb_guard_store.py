@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ..signin_guard import GuardConflict, GuardState, Identity, Pending
-from .dynamodb_items import Item, iso
-from .dynamodb_repository import from_wire, to_wire
+from .dynamodb_items import Item, from_wire, iso, to_wire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

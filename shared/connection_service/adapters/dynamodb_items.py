@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ..connections.model import (
     Check,
@@ -198,3 +201,18 @@ def history_from_item(item: Item) -> HistoryEntry:
         sign_in=item.get("sign_in"),
         entry_id=str(item.get("entry_id") or str(item["sk"]).rsplit("#", 1)[-1]),
     )
+
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_wire(item: Item) -> dict[str, Any]:
+    """An item in DynamoDB's typed JSON."""
+    return {key: _serializer.serialize(value) for key, value in item.items()}
+
+
+def from_wire(item: dict[str, Any]) -> Item:
+    """An item read from DynamoDB, with its numbers as ints (the table stores no fractions)."""
+    plain = {key: _deserializer.deserialize(value) for key, value in item.items()}
+    return {key: int(value) if isinstance(value, Decimal) else value for key, value in plain.items()}

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .dynamodb_items import tenant_pk
-from .dynamodb_repository import from_wire, to_wire
+from .dynamodb_items import from_wire, tenant_pk, to_wire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

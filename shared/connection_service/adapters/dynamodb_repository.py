@@ -7,10 +7,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..connections.errors import AlreadyConnected, ConcurrentModification
@@ -18,11 +16,13 @@ from ..connections.model import PROVIDER, Connection, HistoryEntry
 from ..connections.ports import DueConnection
 from .dynamodb_items import (
     DUE_INDEX,
+    DUE_SHARDS,
     OUTBOX_SHARD,
     Item,
     connection_from_item,
     connection_sk,
     connection_to_item,
+    from_wire,
     history_from_item,
     history_prefix,
     history_sk,
@@ -30,23 +30,12 @@ from .dynamodb_items import (
     iso,
     provider_sk,
     tenant_pk,
+    to_wire,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_wire(item: Item) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items()}
-
-
-def from_wire(item: dict[str, Any]) -> Item:
-    plain = {key: _deserializer.deserialize(value) for key, value in item.items()}
-    return {key: int(value) if isinstance(value, Decimal) else value for key, value in plain.items()}
 
 
 def _cancelled(error: ClientError) -> bool:
@@ -63,6 +52,8 @@ def _cancelled(error: ClientError) -> bool:
 
 
 class DynamoDBConnectionRepository:
+    due_shards = DUE_SHARDS
+
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name

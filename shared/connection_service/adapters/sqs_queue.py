@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from ..health.dispatcher import QueuedCheck
+from ..connections.ports import QueuedCheck
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -30,6 +30,7 @@ from ..observability import forget_unpublished_metrics, logger, metrics, tracer
 from .problems import Problem
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+Environment = TypeVar("Environment")
 
 
 def problem_for(error: DomainError) -> Problem:
@@ -176,16 +177,25 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     return app
 
 
-def api_handler(*routers: Router) -> LambdaHandler:
-    """The Lambda entry point for an HTTP function serving `routers`."""
-    app = build_resolver(*routers)
+def api_handler(
+    environment: Callable[[], Environment], build_router: Callable[[Environment], Router]
+) -> LambdaHandler:
+    """The Lambda entry point for an HTTP function: its router is built once per execution environment
+    (`environment()` gives the same object until the composition root is reset) with its use case."""
+    built: list[tuple[Environment, APIGatewayHttpResolver]] = []
+
+    def resolver() -> APIGatewayHttpResolver:
+        current = environment()
+        if not built or built[0][0] is not current:
+            built[:] = [(current, build_resolver(build_router(current)))]
+        return built[0][1]
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            return app.resolve(event, context)
+            return resolver().resolve(event, context)
         finally:
             forget_unpublished_metrics()
 

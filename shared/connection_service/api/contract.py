@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict, TypeVar
+from weakref import WeakKeyDictionary
 
 StatusName = Literal["AWAITING_CREDENTIALS", "CONNECTED", "ACTION_REQUIRED", "DISCONNECTED"]
 StatusLabel = Literal["Awaiting Credentials", "Connected", "Action Required", "Disconnected"]
@@ -212,7 +213,8 @@ EVERY_ROUTE_PROBLEMS = ("unauthorized", "internal-error", "temporarily-unavailab
 
 Handler = TypeVar("Handler", bound=Callable[..., object])
 # Each route handler's contract, filled by `declare` as the route modules are imported.
-CONTRACTS: dict[Callable[..., object], RouteContract] = {}
+# Weak keys: routers are built per execution environment (and many times over in tests).
+CONTRACTS: WeakKeyDictionary[Callable[..., object], RouteContract] = WeakKeyDictionary()
 
 
 def declare(contract: RouteContract) -> Callable[[Handler], Handler]:

@@ -9,37 +9,33 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from .. import wiring
-from ..connections.model import Connection
-from ..connections.verification_lease import VerificationReport
+from ..config import Settings
+from ..connections.model import Trigger
 from ..observability import record_report
-from .contract import ConnectionJson
+from ..use_cases.verification_lease import VerificationReport
 from .principal import Principal, principal_from_claims
 from .problems import Problem
-from .serialization import connection_json, report_json
+from .serialization import report_json
 
 
 def new_router() -> APIGatewayHttpRouter:
     return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
 
-def principal(router: APIGatewayHttpRouter) -> Principal:
-    config = wiring.settings()
+def principal(router: APIGatewayHttpRouter, config: Settings) -> Principal:
     claims = router.current_event.request_context.authorizer.jwt_claim
     return principal_from_claims(
         claims, tenant_claim=config.tenant_claim, role_claim=config.role_claim, admin_role=config.admin_role
     )
 
 
-def json_body(router: APIGatewayHttpRouter, *, required: bool) -> dict[str, Any]:
+def json_body(router: APIGatewayHttpRouter, *, required: bool, max_bytes: int) -> dict[str, Any]:
     try:
         raw = router.current_event.decoded_body or ""
     except (UnicodeDecodeError, ValueError):  # a base64 body that is not UTF-8 (or not base64)
         raise Problem(400, "bad-request", "the body is not UTF-8 text") from None
-    if len(raw.encode("utf-8", "surrogatepass")) > wiring.settings().max_body_bytes:
-        raise Problem(
-            413, "payload-too-large", f"the body must be at most {wiring.settings().max_body_bytes} bytes"
-        )
+    if len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise Problem(413, "payload-too-large", f"the body must be at most {max_bytes} bytes")
     if not raw.strip():
         if required:
             raise Problem(400, "bad-request", "a JSON object body is required")
@@ -59,13 +55,7 @@ def json_response(status: int, body: Any) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
-def connection_body(connection: Connection) -> ConnectionJson:
-    attempts_left = wiring.queries().sign_in_attempts_left(connection)
-    return connection_json(connection, sign_in_attempts_left=attempts_left)
-
-
-def verification_response(report: VerificationReport, trigger: str, started: float) -> Response[str]:
+def verification_response(report: VerificationReport, trigger: Trigger, started: float) -> Response[str]:
     """A stored (or dropped) verification's answer, with its metrics."""
     record_report(report, trigger=trigger, seconds=time.monotonic() - started)
-    attempts_left = wiring.queries().sign_in_attempts_left(report.connection)
-    return json_response(200, report_json(report, sign_in_attempts_left=attempts_left))
+    return json_response(200, report_json(report))

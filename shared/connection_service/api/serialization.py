@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import cast
 
 from ..connections.model import Check, Connection, HistoryEntry
-from ..connections.verification_lease import VerificationReport
+from ..use_cases.verification_lease import VerificationReport
 from .contract import (
     CheckJson,
     CheckStatusName,
@@ -63,7 +63,7 @@ def connection_json(connection: Connection, *, sign_in_attempts_left: int | None
     }
 
 
-def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None) -> VerifiedConnectionJson:
+def report_json(report: VerificationReport) -> VerifiedConnectionJson:
     """The connection, plus what the verification just run found (and whether it could complete)."""
     result = report.result
     verification: VerificationJson = {
@@ -76,7 +76,7 @@ def report_json(report: VerificationReport, *, sign_in_attempts_left: int | None
         "sign_in": result.sign_in.value if result and result.sign_in else None,
         "blocked": result.blocked if result else None,
     }
-    body = connection_json(report.connection, sign_in_attempts_left=sign_in_attempts_left)
+    body = connection_json(report.connection, sign_in_attempts_left=report.sign_in_attempts_left)
     return {**body, "verification": verification}
 
 

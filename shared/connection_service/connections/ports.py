@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -10,6 +10,7 @@ from typing import Protocol
 from ..intacct import Deadline, LoginCredentials
 from ..signin_guard import Permit
 from ..verification import Outcome, Reason, VerificationResult
+from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status
 
 
@@ -60,6 +61,13 @@ class SecretRef:
     secret_id: str
     version: str
 
+    @classmethod
+    def recorded_by(cls, connection: Connection) -> SecretRef:
+        """The secret version a connection records (it must have saved credentials)."""
+        if connection.secret_id is None or connection.secret_version is None:
+            raise ValueError("the connection records no credentials")
+        return cls(connection.secret_id, connection.secret_version)
+
 
 class CredentialStore(Protocol):
     """One secret per connection. Its current version (what anyone reading it by name gets) is always the
@@ -81,6 +89,27 @@ class CredentialStore(Protocol):
 
     def delete(self, secret_id: str) -> None:
         """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine)."""
+
+
+class DueSource(Protocol):
+    """The connections due for a check, in shards (one query each), and the claim that dispatches one."""
+
+    due_shards: int
+
+    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]: ...
+
+    def claim(self, due: DueConnection, until: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class QueuedCheck:
+    request: CheckRequest
+    group: str
+
+
+class CheckQueue(Protocol):
+    def send(self, checks: Sequence[QueuedCheck]) -> int:
+        """Sends the checks; returns how many the queue accepted."""
 
 
 class RefusalQuota(Protocol):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ..intacct import SignInOutcome
 from ..verification import Outcome, VerificationResult
+from .errors import CompanyChangeNotConfirmed, ConnectionNotFound, InvalidState
 from .model import Check, Connection, EntityRef, Health, HistoryEntry, PermissionRef, Status, Trigger
 from .policy import CheckSchedule
 
@@ -32,6 +33,27 @@ def open_connection(
 
 def _same_company(connection: Connection, company_id: str) -> bool:
     return company_id.casefold() == (connection.company_id or "").casefold()
+
+
+def require_changeable(connection: Connection | None) -> Connection:
+    """The connection an admin may change: it exists for the tenant and is not disconnected."""
+    if connection is None:
+        raise ConnectionNotFound()
+    if connection.status is Status.DISCONNECTED:
+        raise InvalidState("the connection is disconnected; connect again to start over")
+    return connection
+
+
+def require_company_change_confirmed(connection: Connection, company_id: str, *, confirmed: bool) -> None:
+    """A connection that has worked points at the customer's company: moving it to another company must be
+    what the admin means, not a typo."""
+    if (
+        connection.ever_connected
+        and connection.company_id is not None
+        and not _same_company(connection, company_id)
+        and not confirmed
+    ):
+        raise CompanyChangeNotConfirmed(connection.company_id)
 
 
 def record_credentials(

@@ -1,22 +1,26 @@
-"""Wires the dispatcher and the worker to AWS and records their CloudWatch metrics."""
+"""The scheduled entry points: the dispatcher and the health worker run their use cases and record their
+CloudWatch metrics. The functions hand them their execution environment (bootstrap.py)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import wiring
-from ..adapters.dynamodb_items import DUE_SHARDS
+from ..connections.check_requests import CheckRequest
+from ..connections.model import Trigger
 from ..observability import logger, metrics, record_report
-from .dispatcher import DispatchReport, dispatch_due
-from .messages import CheckRequest
+from ..use_cases.dispatch_checks import DispatchReport
+
+if TYPE_CHECKING:
+    from ..bootstrap import Environment
 
 # A claimed connection whose message is lost (DLQ, failed send) becomes due again after this long
 # (or after one check interval, when that is shorter, as in the local stack).
@@ -29,15 +33,11 @@ OUTBOX_GRACE = timedelta(minutes=1)
 SAFETY_MARGIN_SECONDS = 3.0
 
 
-def run_dispatcher(now: datetime | None = None) -> DispatchReport:
-    config = wiring.settings()
+def run_dispatcher(environment: Environment, now: datetime | None = None) -> DispatchReport:
+    config, use_cases = environment.settings, environment.use_cases
     now = now or datetime.now(UTC)
-    report = dispatch_due(
-        wiring.repository(),
-        wiring.check_queue(),
-        now=now,
-        shards=DUE_SHARDS,
-        claim_for=timedelta(seconds=min(CLAIM_SECONDS, max(60, config.check_interval_seconds))),
+    report = use_cases.dispatch_checks(
+        now=now, claim_for=timedelta(seconds=min(CLAIM_SECONDS, max(60, config.check_interval_seconds)))
     )
     metrics.add_metric(name="DispatchedConnections", unit=MetricUnit.Count, value=report.dispatched)
     metrics.add_metric(
@@ -48,7 +48,7 @@ def run_dispatcher(now: datetime | None = None) -> DispatchReport:
     if report.failed_sends:
         metrics.add_metric(name="DispatchFailedSends", unit=MetricUnit.Count, value=report.failed_sends)
     logger.info("dispatch finished", extra=asdict(report))
-    published, failing = wiring.service().publish_pending(stored_before=now - OUTBOX_GRACE)
+    published, failing = use_cases.publish_events(stored_before=now - OUTBOX_GRACE)
     if published:
         metrics.add_metric(name="EventsRepublished", unit=MetricUnit.Count, value=published)
     if failing:
@@ -60,25 +60,28 @@ class NoTimeLeft(Exception):
     """Raised for a message the invocation has no time left to check; SQS delivers it again."""
 
 
-def check_connection(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+def check_connection(
+    environment: Environment, record: SQSRecord, lambda_context: LambdaContext | None = None
+) -> str:
     """Processes one queue message; raising makes SQS deliver it again (after a few tries: the DLQ).
 
     Each check's time budget is cut to what the invocation has left, so a slow Intacct cannot make the
     whole batch time out (which would return every message of the batch and block the company's group).
     """
     request = CheckRequest.from_json(record.body)
-    budget = wiring.settings().worker_verification_budget_seconds
+    time_limit = environment.settings.worker_verification_budget_seconds
     if lambda_context is not None:
-        budget = min(budget, lambda_context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS)
-    if budget < MIN_CHECK_SECONDS:
-        raise NoTimeLeft(f"{budget:.1f}s left for the check of {request.connection_id}")
+        left = lambda_context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
+        time_limit = min(time_limit, left)
+    if time_limit < MIN_CHECK_SECONDS:
+        raise NoTimeLeft(f"{time_limit:.1f}s left for the check of {request.connection_id}")
     started = time.monotonic()
     try:
-        report = wiring.service().health_check(
+        report = environment.use_cases.health_check(
             request.tenant_id,
             request.connection_id,
             claimed_until=request.claimed_until,
-            budget_seconds=budget,
+            time_limit_seconds=time_limit,
         )
     except Exception:
         metrics.add_metric(name="HealthCheckErrors", unit=MetricUnit.Count, value=1)
@@ -87,11 +90,11 @@ def check_connection(record: SQSRecord, lambda_context: LambdaContext | None = N
         metrics.add_metric(name="HealthChecksSkipped", unit=MetricUnit.Count, value=1)
         return "skipped"
     metrics.add_metric(name="HealthChecks", unit=MetricUnit.Count, value=1)
-    record_report(report, trigger="health_check", seconds=time.monotonic() - started)
+    record_report(report, trigger=Trigger.HEALTH_CHECK, seconds=time.monotonic() - started)
     return report.connection.status.value
 
 
-def run_worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def run_worker(environment: Environment, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """A FIFO batch: stop at the first failure and hand the rest back, so a company's checks stay in order."""
     # One company's failure must not hand back the other companies' messages of the batch.
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -99,6 +102,9 @@ def run_worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # real errors are counted as HealthCheckErrors, which the HealthWorkerErrors alarm watches.
     processor.raise_on_entire_batch_failure = False  # the FIFO processor's constructor does not take it
     response = process_partial_response(
-        event=event, record_handler=check_connection, processor=processor, context=context
+        event=event,
+        record_handler=functools.partial(check_connection, environment),
+        processor=processor,
+        context=context,
     )
     return dict(response)

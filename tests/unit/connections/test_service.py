@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from connection_service.bootstrap import UseCases
+from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.errors import (
     ConcurrentModification,
     SignInBudgetSpent,
@@ -15,11 +17,11 @@ from connection_service.connections.errors import (
     VerificationInProgress,
 )
 from connection_service.connections.model import Connection, Status, Trigger
-from connection_service.connections.service import ConnectionService
 from connection_service.intacct import Deadline, LoginCredentials, Secret
 from connection_service.signin_guard import GuardPolicy, Permit, SignInGuard
 from tests.support.fakes import (
     UNANSWERED,
+    FakeAdapters,
     InMemoryConnectionRepository,
     InMemoryCredentialStore,
     InMemoryRefusalQuota,
@@ -47,13 +49,8 @@ class World:
             sleep=lambda _: None,
         )
         self.quota = InMemoryRefusalQuota()
-        self.service = ConnectionService(
-            self.repository,
-            self.secrets,
-            self.events,
-            self.verifier,
-            self.guard,
-            self.quota,
+        self.use_cases = UseCases(
+            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.verifier),
             clock=self.clock,
         )
 
@@ -61,12 +58,15 @@ class World:
         return self.now
 
     def connect(self, tenant: str = "acme") -> str:
-        return self.service.connect(tenant, actor="admin").id
+        return self.use_cases.connect(tenant, actor="admin").id
 
     def edit(self, connection_id: str, password: str = RIGHT, tenant: str = "acme", **extra: object):  # type: ignore[no-untyped-def]
         body = {"company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": password, **extra}
         self.now += timedelta(seconds=1)
-        return self.service.edit_credentials(tenant, connection_id, body, actor="admin", budget_seconds=5)
+        given = parse_credentials(body)
+        return self.use_cases.edit_credentials(
+            tenant, connection_id, given, actor="admin", time_limit_seconds=5
+        )
 
     def stored(self, connection_id: str, tenant: str = "acme") -> Connection:
         connection = self.repository.get(tenant, connection_id)
@@ -154,7 +154,7 @@ def test_a_disconnect_winning_the_race_leaves_no_secret(world: World) -> None:
     def disconnect_meanwhile(save: int, _: Connection) -> None:
         if save == 2:  # after the edit took the connection, before it records the credentials
             world.repository.before_save = None
-            world.service.disconnect("acme", connection_id, actor="other admin")
+            world.use_cases.disconnect("acme", connection_id, actor="other admin")
 
     world.repository.before_save = disconnect_meanwhile
     with pytest.raises(ConcurrentModification):
@@ -183,8 +183,8 @@ def test_the_health_check_never_resends_a_refused_password(world: World) -> None
         connection = world.stored(connection_id, tenant)
         assert connection.next_check_at is not None
         world.now = connection.next_check_at
-        report = world.service.health_check(
-            tenant, connection_id, claimed_until=connection.next_check_at, budget_seconds=5
+        report = world.use_cases.health_check(
+            tenant, connection_id, claimed_until=connection.next_check_at, time_limit_seconds=5
         )
         assert report is not None and report.connection.reason == "INVALID_CREDENTIALS"
     assert world.verifier.sign_ins.count(RIGHT) == 3  # two edits, then one check: the second was told
@@ -197,8 +197,8 @@ def test_an_unanswered_password_is_not_resent_by_the_health_check(world: World) 
     connection = world.stored(connection_id)
     assert connection.next_check_at is not None
     world.now = connection.next_check_at
-    report = world.service.health_check(
-        "acme", connection_id, claimed_until=connection.next_check_at, budget_seconds=5
+    report = world.use_cases.health_check(
+        "acme", connection_id, claimed_until=connection.next_check_at, time_limit_seconds=5
     )
     assert report is not None and report.connection.health_reason == "SIGN_IN_UNCONFIRMED"
     assert world.verifier.sign_ins == ["maybe"]
@@ -229,7 +229,7 @@ def test_a_health_check_result_never_lands_on_an_admins_lease(world: World) -> N
     connection_id = world.connect()
     world.edit(connection_id)
     checked = world.stored(connection_id)
-    lease = world.service._lease
+    lease = world.use_cases._lease
     health_lease = world.repository.save(
         lease.begin(checked, 5, Trigger.HEALTH_CHECK), expected_version=checked.version
     )

@@ -3,46 +3,58 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from ...config import Settings
+from ...use_cases.connect import Connect
+from ...use_cases.read import ReadConnections
 from ..contract import ConnectionJson, ConnectRequest, RouteContract, declare
 from ..http_io import json_body, json_response, new_router, principal
-from ..idempotency import connect_idempotently
+from ..idempotency import IdempotentConnect
 from ..problems import Problem
 
-router = new_router()
 
+def build_router(use_case: Connect, read: ReadConnections, config: Settings) -> APIGatewayHttpRouter:
+    router = new_router()
+    connect_idempotently = IdempotentConnect(use_case, read, table_name=config.table_name)
 
-@router.post("/connections")
-@declare(
-    RouteContract(
-        "Connect Sage Intacct: the tenant's connection, awaiting credentials",
-        201,
-        ConnectionJson,
-        body=ConnectRequest,
-        body_required=True,
-        problems=(
-            "bad-request forbidden already-connected request-in-progress idempotency-key-exhausted "
-            "payload-too-large invalid-input"
-        ),
-        admin_only=True,
-        headers={"Idempotency-Key": "a retry with the same key answers for the connection the first created"},
-    )
-)
-def connect() -> Response[str]:
-    caller = principal(router)
-    caller.require_admin()
-    body = json_body(router, required=True)
-    if body.get("provider") != "sage_intacct" or set(body) - {"provider"}:
-        raise Problem(
-            422,
-            "invalid-input",
-            "unsupported body",
-            errors=[{"field": "provider", "message": 'must be "sage_intacct" (the only field)'}],
+    @router.post("/connections")
+    @declare(
+        RouteContract(
+            "Connect Sage Intacct: the tenant's connection, awaiting credentials",
+            201,
+            ConnectionJson,
+            body=ConnectRequest,
+            body_required=True,
+            problems=(
+                "bad-request forbidden already-connected request-in-progress idempotency-key-exhausted "
+                "payload-too-large invalid-input"
+            ),
+            admin_only=True,
+            headers={
+                "Idempotency-Key": "a retry with the same key answers for the connection the first created"
+            },
         )
-    key = router.current_event.headers.get("idempotency-key")
-    status, payload = connect_idempotently(caller, key, router.lambda_context)
-    return json_response(status, payload)
+    )
+    def connect() -> Response[str]:
+        caller = principal(router, config)
+        caller.require_admin()
+        body = json_body(router, required=True, max_bytes=config.max_body_bytes)
+        if body.get("provider") != "sage_intacct" or set(body) - {"provider"}:
+            raise Problem(
+                422,
+                "invalid-input",
+                "unsupported body",
+                errors=[{"field": "provider", "message": 'must be "sage_intacct" (the only field)'}],
+            )
+        key = router.current_event.headers.get("idempotency-key")
+        status, payload = connect_idempotently(caller, key, router.lambda_context)
+        return json_response(status, payload)
+
+    # Registered on this router, so only the connect function imports Powertools idempotency.
+    router.exception_handler(IdempotencyAlreadyInProgressError)(_in_progress)
+    return router
 
 
 def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
@@ -52,7 +64,3 @@ def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
         "the same Idempotency-Key is being processed; retry shortly",
         headers={"Retry-After": "1"},
     ).response()
-
-
-# Registered on this router, so only the connect function imports Powertools idempotency.
-router.exception_handler(IdempotencyAlreadyInProgressError)(_in_progress)

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from ... import wiring
+from ...config import Settings
+from ...use_cases.disconnect import Disconnect
 from ..contract import RouteContract, declare
 from ..http_io import new_router, principal
 
-router = new_router()
 
+def build_router(use_case: Disconnect, config: Settings) -> APIGatewayHttpRouter:
+    router = new_router()
 
-@router.delete("/connections/<connection_id>")
-@declare(
-    RouteContract(
-        "Disconnect: the secret is deleted (with a recovery window), the history stays",
-        204,
-        None,
-        problems="forbidden not-found concurrent-modification",
-        admin_only=True,
+    @router.delete("/connections/<connection_id>")
+    @declare(
+        RouteContract(
+            "Disconnect: the secret is deleted (with a recovery window), the history stays",
+            204,
+            None,
+            problems="forbidden not-found concurrent-modification",
+            admin_only=True,
+        )
     )
-)
-def disconnect(connection_id: str) -> Response[str]:
-    caller = principal(router)
-    caller.require_admin()
-    wiring.service().disconnect(caller.tenant_id, connection_id, actor=caller.subject)
-    return Response(status_code=204, body="")
+    def disconnect(connection_id: str) -> Response[str]:
+        caller = principal(router, config)
+        caller.require_admin()
+        use_case(caller.tenant_id, connection_id, actor=caller.subject)
+        return Response(status_code=204, body="")
+
+    return router

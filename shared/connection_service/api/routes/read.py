@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from ... import wiring
+from ...config import Settings
+from ...connections.model import Connection
+from ...use_cases.read import ReadConnections
 from ..contract import ConnectionJson, ConnectionListJson, HistoryJson, RouteContract, declare
-from ..http_io import connection_body, json_response, new_router, principal
-from ..serialization import history_json
-
-router = new_router()
+from ..http_io import json_response, new_router, principal
+from ..serialization import connection_json, history_json
 
 
-@router.get("/connections")
-@declare(RouteContract("The tenant's connections (at most one active)", 200, ConnectionListJson))
-def list_connections() -> Response[str]:
-    caller = principal(router)
-    connections = wiring.queries().list_for_tenant(caller.tenant_id)
-    return json_response(200, {"connections": [connection_body(c) for c in connections]})
+def build_router(read: ReadConnections, config: Settings) -> APIGatewayHttpRouter:
+    router = new_router()
 
+    def body(connection: Connection) -> ConnectionJson:
+        return connection_json(connection, sign_in_attempts_left=read.sign_in_attempts_left(connection))
 
-@router.get("/connections/<connection_id>")
-@declare(RouteContract("One connection", 200, ConnectionJson, problems="not-found"))
-def get_connection(connection_id: str) -> Response[str]:
-    caller = principal(router)
-    return json_response(200, connection_body(wiring.queries().get(caller.tenant_id, connection_id)))
+    @router.get("/connections")
+    @declare(RouteContract("The tenant's connections (at most one active)", 200, ConnectionListJson))
+    def list_connections() -> Response[str]:
+        caller = principal(router, config)
+        connections = read.list_for_tenant(caller.tenant_id)
+        return json_response(200, {"connections": [body(c) for c in connections]})
 
+    @router.get("/connections/<connection_id>")
+    @declare(RouteContract("One connection", 200, ConnectionJson, problems="not-found"))
+    def get_connection(connection_id: str) -> Response[str]:
+        caller = principal(router, config)
+        return json_response(200, body(read.get(caller.tenant_id, connection_id)))
 
-@router.get("/connections/<connection_id>/history")
-@declare(RouteContract("The connection's history, oldest first", 200, HistoryJson, problems="not-found"))
-def get_history(connection_id: str) -> Response[str]:
-    caller = principal(router)
-    entries = wiring.queries().history(caller.tenant_id, connection_id)
-    return json_response(200, {"history": [history_json(entry) for entry in entries]})
+    @router.get("/connections/<connection_id>/history")
+    @declare(RouteContract("The connection's history, oldest first", 200, HistoryJson, problems="not-found"))
+    def get_history(connection_id: str) -> Response[str]:
+        caller = principal(router, config)
+        entries = read.history(caller.tenant_id, connection_id)
+        return json_response(200, {"history": [history_json(entry) for entry in entries]})
+
+    return router

@@ -5,39 +5,46 @@ from __future__ import annotations
 import time
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from ... import wiring
+from ...config import Settings
+from ...connections.credentials_input import parse_verify_options
+from ...connections.model import Trigger
+from ...use_cases.verify import Verify
 from ..contract import RouteContract, VerifiedConnectionJson, VerifyRequest, declare
 from ..http_io import json_body, new_router, principal, verification_response
 
-router = new_router()
 
+def build_router(use_case: Verify, config: Settings) -> APIGatewayHttpRouter:
+    router = new_router()
 
-@router.post("/connections/<connection_id>/verify")
-@declare(
-    RouteContract(
-        "Verify again with the stored credentials",
-        200,
-        VerifiedConnectionJson,
-        body=VerifyRequest,
-        problems=(
-            "bad-request forbidden not-found invalid-state concurrent-modification "
-            "verification-in-progress sign-in-in-progress payload-too-large invalid-input "
-            "too-many-refused-sign-ins sign-in-budget-spent"
-        ),
-        admin_only=True,
+    @router.post("/connections/<connection_id>/verify")
+    @declare(
+        RouteContract(
+            "Verify again with the stored credentials",
+            200,
+            VerifiedConnectionJson,
+            body=VerifyRequest,
+            problems=(
+                "bad-request forbidden not-found invalid-state concurrent-modification "
+                "verification-in-progress sign-in-in-progress payload-too-large invalid-input "
+                "too-many-refused-sign-ins sign-in-budget-spent"
+            ),
+            admin_only=True,
+        )
     )
-)
-def verify(connection_id: str) -> Response[str]:
-    caller = principal(router)
-    caller.require_admin()
-    body = json_body(router, required=False)
-    started = time.monotonic()
-    report = wiring.service().verify(
-        caller.tenant_id,
-        connection_id,
-        actor=caller.subject,
-        budget_seconds=wiring.settings().api_verification_budget_seconds,
-        body=body,
-    )
-    return verification_response(report, "manual_verify", started)
+    def verify(connection_id: str) -> Response[str]:
+        caller = principal(router, config)
+        caller.require_admin()
+        confirm = parse_verify_options(json_body(router, required=False, max_bytes=config.max_body_bytes))
+        started = time.monotonic()
+        report = use_case(
+            caller.tenant_id,
+            connection_id,
+            actor=caller.subject,
+            confirm_sign_in_reset=confirm,
+            time_limit_seconds=config.api_verification_budget_seconds,
+        )
+        return verification_response(report, Trigger.MANUAL_VERIFY, started)
+
+    return router

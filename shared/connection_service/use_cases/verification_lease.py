@@ -15,18 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from ..connections import transitions
+from ..connections.errors import ConcurrentModification, VerificationInProgress
+from ..connections.model import Connection, Status, Trigger
+from ..connections.policy import CheckSchedule
+from ..connections.ports import ConnectionRepository
 from ..verification import Outcome, VerificationResult
-from . import transitions
-from .errors import ConcurrentModification, VerificationInProgress
-from .model import Connection, Status, Trigger
 from .outbox import StatusEventOutbox
-from .policy import CheckSchedule
-from .ports import ConnectionRepository
 
 logger = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 3
-# A verification holds its connection for its time budget plus this, to cover storing the result.
+# A verification holds its connection for its time limit plus this, to cover storing the result.
 LEASE_MARGIN = timedelta(seconds=15)
 # What an admin is told to wait when another admin's verification holds the connection: verifications take
 # about a second, so the lease's end (its worst case) would say a wait ten times too long.
@@ -42,6 +42,10 @@ class VerificationReport:
     applied: bool = True  # False when newer credentials or a newer verification won and this was dropped
     previous_status: Status | None = None
     event_published: bool = True  # False when the status changed but the event could not be published
+    sign_in_attempts_left: int | None = None  # after this verification (admins' answers only)
+
+    def with_attempts_left(self, attempts_left: int | None) -> VerificationReport:
+        return replace(self, sign_in_attempts_left=attempts_left)
 
     @property
     def status_changed(self) -> bool:
@@ -78,13 +82,13 @@ class VerificationLease:
             left = int((connection.verifying_until - now).total_seconds()) + 1
             raise VerificationInProgress(max(1, min(left, TYPICAL_VERIFICATION_SECONDS)))
 
-    def take(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
+    def take(self, connection: Connection, time_limit_seconds: float, by: Trigger) -> Connection:
         """Stores the lease (`begin`) if the connection is still the one read. Losing that race to another
         admin's verification is reported as such (409 verification-in-progress, with when to look again),
         not as a bare concurrent modification."""
         try:
             return self._repository.save(
-                self.begin(connection, budget_seconds, by), expected_version=connection.version
+                self.begin(connection, time_limit_seconds, by), expected_version=connection.version
             )
         except ConcurrentModification:
             current = self._repository.get(connection.tenant_id, connection.id)
@@ -92,13 +96,13 @@ class VerificationLease:
                 self.check_not_verifying(current)
             raise
 
-    def begin(self, connection: Connection, budget_seconds: float, by: Trigger) -> Connection:
+    def begin(self, connection: Connection, time_limit_seconds: float, by: Trigger) -> Connection:
         """The connection taken for one verification (not stored yet: the caller saves it)."""
         now = self._clock()
         return transitions.begin_verification(
             connection,
             now=now,
-            lease=timedelta(seconds=budget_seconds) + LEASE_MARGIN,
+            lease=timedelta(seconds=time_limit_seconds) + LEASE_MARGIN,
             by=by,
             # If no result is ever stored, the health check looks at these credentials after the lease.
             retry_after=self._schedule.degraded_base if connection.has_credentials else None,

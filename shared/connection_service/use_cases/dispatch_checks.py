@@ -8,33 +8,14 @@ the FIFO queue in its company's message group.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from ..connections.ports import DueConnection
-from .messages import CheckRequest, company_group
+from ..connections.check_requests import CheckRequest, company_group
+from ..connections.ports import CheckQueue, DueConnection, DueSource, QueuedCheck
 
 logger = logging.getLogger(__name__)
-
-
-class DueSource(Protocol):
-    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]: ...
-
-    def claim(self, due: DueConnection, until: datetime) -> bool: ...
-
-
-@dataclass(frozen=True)
-class QueuedCheck:
-    request: CheckRequest
-    group: str
-
-
-class CheckQueue(Protocol):
-    def send(self, checks: Sequence[QueuedCheck]) -> int:
-        """Sends the checks; returns how many SQS accepted."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +27,20 @@ class DispatchReport:
     lag_seconds: float  # how long the longest-waiting due connection has been due (claims do not reset it)
 
 
+class DispatchDueChecks:
+    def __init__(self, source: DueSource, queue: CheckQueue) -> None:
+        self._source = source
+        self._queue = queue
+
+    def __call__(self, *, now: datetime, claim_for: timedelta) -> DispatchReport:
+        return dispatch_due(self._source, self._queue, now=now, claim_for=claim_for)
+
+
 def dispatch_due(
     source: DueSource,
     queue: CheckQueue,
     *,
     now: datetime,
-    shards: int,
     claim_for: timedelta,
     parallelism: int = 16,
     batch_size: int = 10,
@@ -60,7 +49,7 @@ def dispatch_due(
     lag = 0.0
     until = now + claim_for
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
-        for shard in range(shards):
+        for shard in range(source.due_shards):
             batch: list[DueConnection] = []
             for due in source.due(now, shard=shard):
                 found += 1

@@ -11,8 +11,8 @@ import itertools
 import logging
 from datetime import datetime
 
-from .model import HistoryEntry
-from .ports import ConnectionRepository, EventPublisher, StatusChanged
+from ..connections.model import HistoryEntry
+from ..connections.ports import ConnectionRepository, EventPublisher, StatusChanged
 
 logger = logging.getLogger(__name__)
 

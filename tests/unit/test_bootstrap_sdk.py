@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connection_service.wiring import require_botocore
+from connection_service.bootstrap import require_botocore
 
 
 @pytest.mark.parametrize("version", ["1.34.0", "1.34.162", "1.44.5", "2.0.0"])

@@ -1,0 +1,134 @@
+"""Edit Credentials: save Company/Entity/User ID and password (the password to the secret store only),
+verify them, store the outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from ..connections import transitions
+from ..connections.credentials_input import CredentialsInput
+from ..connections.model import Connection, Status, Trigger
+from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from .sign_in import SignInPath, released_unless_settled
+from .verification_lease import VerificationLease, VerificationReport
+from .verification_run import VerificationRun
+
+logger = logging.getLogger(__name__)
+
+
+class EditCredentials:
+    def __init__(
+        self,
+        repository: ConnectionRepository,
+        credentials: CredentialStore,
+        sign_in: SignInPath,
+        lease: VerificationLease,
+        run: VerificationRun,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._repository = repository
+        self._credentials = credentials
+        self._sign_in = sign_in
+        self._lease = lease
+        self._run = run
+        self._clock = clock
+
+    def __call__(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        given: CredentialsInput,
+        *,
+        actor: str,
+        time_limit_seconds: float,
+    ) -> VerificationReport:
+        """Saves new credentials (even if they turn out wrong), verifies them and stores the outcome.
+
+        Nothing is saved when the sign-in guard refuses to sign in as the user at all (429) or another
+        sign-in as the user is running (409).
+        """
+        connection = transitions.require_changeable(self._repository.get(tenant_id, connection_id))
+        transitions.require_company_change_confirmed(
+            connection, given.company_id, confirmed=given.confirm_company_change
+        )
+        self._lease.check_not_verifying(connection)
+        self._sign_in.prepare()
+        login = given.login()
+        admission = self._sign_in.admit_admin(
+            connection,
+            login,
+            trigger=Trigger.CREDENTIALS_EDIT,
+            actor=actor,
+            confirm=given.confirm_sign_in_reset,
+            time_limit_seconds=time_limit_seconds,
+        )
+        with released_unless_settled(admission):
+            # 1. Take the connection before writing any secret: a racing edit or disconnect loses here, with
+            #    nothing written. The secret's name goes in now, so a disconnect from here on deletes it.
+            named = replace(
+                connection,
+                secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
+            )
+            leased = self._lease.take(named, time_limit_seconds, Trigger.CREDENTIALS_EDIT)
+            # 2. Stage the new value (not current yet), 3. record it, 4. make it current.
+            try:
+                ref = self._credentials.stage(tenant_id, connection_id, login)
+                changed, entry = transitions.record_credentials(
+                    leased,
+                    company_id=given.company_id,
+                    entity_id=given.entity_id,
+                    user_id=given.user_id,
+                    secret_id=ref.secret_id,
+                    secret_version=ref.version,
+                    now=self._clock(),
+                    actor=actor,
+                )
+                changed = self._lease.begin(changed, time_limit_seconds, Trigger.CREDENTIALS_EDIT)
+                try:
+                    stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
+                except Exception:
+                    self._discard_if_disconnected(tenant_id, connection_id, ref)
+                    raise
+            except Exception:
+                # Nothing recorded (Secrets Manager or the table failed): the connection is as it was, and
+                # its lease ends now rather than keeping admins out for the rest of it.
+                self._lease.end_early(leased)
+                raise
+            self._promote(stored, ref)
+            return self._run(
+                stored,
+                login,
+                admission,
+                trigger=Trigger.CREDENTIALS_EDIT,
+                actor=actor,
+                time_limit_seconds=time_limit_seconds,
+            )
+
+    def _discard_if_disconnected(self, tenant_id: str, connection_id: str, ref: SecretRef) -> None:
+        """After a staged value could not be recorded: a disconnect that won the race leaves the secret to
+        nobody, so it goes (no secret outlives its connection). A live connection keeps its current version;
+        the staged one is never made current. Best effort: the caller is already failing."""
+        try:
+            fresh = self._repository.get(tenant_id, connection_id)
+            if fresh is None or fresh.status is Status.DISCONNECTED:
+                self._credentials.delete(ref.secret_id)
+        except Exception as error:
+            logger.error(
+                "staged credentials not cleaned up",
+                extra={"connection_id": connection_id, "error_type": type(error).__name__},
+            )
+
+    def _promote(self, connection: Connection, ref: SecretRef) -> None:
+        """Makes the recorded version the secret's current one. The connection holds its lease, so no other
+        edit can promote in between; a failure is logged (the verification reads by version id anyway)."""
+        try:
+            self._credentials.promote(ref)
+        except Exception as error:
+            logger.error(
+                "new credentials recorded but not made the secret's current version",
+                extra={"connection_id": connection.id, "error_type": type(error).__name__},
+            )

@@ -1,0 +1,219 @@
+"""The one path every sign-in takes: the tenant's quota, the sign-in guard, Intacct, and the guard settled.
+
+Admission happens before anything is written or sent; the permit's outcome is settled as soon as Intacct's
+answer (or its absence) is known; a permit whose sign-in never left gives its strike back. A sign-in the
+guard blocks still makes an answer: the verifier's checklist with the guard's reason, no round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..connections import transitions
+from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
+from ..connections.model import Connection, Status, Trigger
+from ..connections.ports import ConnectionRepository, RefusalQuota, Verifier
+from ..intacct import Deadline, LoginCredentials, SignInOutcome
+from ..signin_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
+from ..verification import Outcome, Reason, VerificationResult
+
+logger = logging.getLogger(__name__)
+
+# The identity's sign-in lease outlives the verification's time limit by this much (a crashed request's
+# lease then ends, and its attempt counts as unanswered).
+GUARD_LEASE_MARGIN_SECONDS = 10.0
+# A sign-in is not started this close to the end of its permit's lease.
+PERMIT_MARGIN_SECONDS = 2.0
+# How long an admin's request waits for another sign-in as the same user to finish before answering 409.
+ADMIN_WAIT_SECONDS = 4.0
+# Retry-After for that 409: sign-ins take about a second; the lease's end is only the worst case.
+SIGN_IN_RETRY_AFTER_SECONDS = 2
+
+Admission = Permit | Blocked
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A guard block as a verification outcome, with the admin's one-line message."""
+
+    outcome: Outcome
+    reason: Reason
+    message: str
+
+
+class SignInPath:
+    def __init__(
+        self,
+        guard: SignInGuard,
+        refusals: RefusalQuota,
+        verifier: Verifier,
+        repository: ConnectionRepository,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._guard = guard
+        self._refusals = refusals
+        self._verifier = verifier
+        self._repository = repository
+        self._clock = clock
+
+    def prepare(self) -> None:
+        """Loads what signing in needs (our sender credentials) before anything is written."""
+        self._verifier.prepare()
+
+    def admit_admin(
+        self,
+        connection: Connection,
+        login: LoginCredentials,
+        *,
+        trigger: Trigger,
+        actor: str,
+        confirm: bool,
+        time_limit_seconds: float,
+    ) -> Admission:
+        """An admin's edit or verify. Returns a permit, or a block that still makes an answer (a password
+        Intacct already refused); raises for the tenant's spent quota (429), the user's spent budget (429,
+        recorded in the connection's history) and a sign-in that stays busy (409)."""
+        wait = self._refusals.retry_after(connection.tenant_id, self._clock())
+        if wait is not None:
+            raise TooManyRefusedSignIns(wait, self._refusals.per_hour)
+        admission = self._guard.admit(
+            login.company_id,
+            login.user_id,
+            login.password,
+            automatic=False,
+            confirm=confirm,
+            lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
+            wait_seconds=ADMIN_WAIT_SECONDS,
+        )
+        if isinstance(admission, Permit) or admission.verdict is Verdict.REFUSED_PASSWORD:
+            return admission
+        if admission.verdict is Verdict.BUSY:
+            raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
+        spent = SignInBudgetSpent(
+            company_id=login.company_id,
+            user_id=login.user_id,
+            budget=self._guard.policy.budget,
+            confirmation_available_at=admission.confirmation_available_at,
+            confirmation_used=confirm,
+        )
+        self._repository.append_history(
+            transitions.record_blocked_sign_in(
+                connection,
+                now=self._clock(),
+                trigger=trigger,
+                actor=actor,
+                verdict=Verdict.BUDGET_SPENT.value,
+                detail=f"no sign-in sent: {spent}",
+            )
+        )
+        raise spent
+
+    def admit_automatic(self, login: LoginCredentials, *, time_limit_seconds: float) -> Admission:
+        """A scheduled check: never waits, never confirms, never resends an unanswered password."""
+        return self._guard.admit(
+            login.company_id,
+            login.user_id,
+            login.password,
+            automatic=True,
+            lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
+        )
+
+    def verify(
+        self, login: LoginCredentials, admission: Admission, *, time_limit_seconds: float
+    ) -> VerificationResult:
+        """Signs in with the permit and checks every prerequisite, or explains the block."""
+        if isinstance(admission, Blocked):
+            explanation = explain(admission, login)
+            return self._verifier.explain(
+                login,
+                outcome=explanation.outcome,
+                reason=explanation.reason,
+                message=explanation.message,
+                blocked=admission.verdict.value,
+            )
+        # Never send after the permit's lease: the guard would count it as unanswered and could let another
+        # sign-in of the same user go ahead meanwhile.
+        lease_left = (admission.lease_until - self._clock()).total_seconds() - PERMIT_MARGIN_SECONDS
+        deadline = Deadline(max(0.0, min(time_limit_seconds, lease_left)))
+        try:
+            return self._verifier.verify(login, deadline=deadline, permit=admission)
+        except Exception:
+            # Failed before the sign-in left (our sender secret unreadable, …): nothing was sent.
+            admission.settle(SignInOutcome.UNANSWERED if admission.sending else SignInOutcome.NOT_SENT)
+            raise
+
+    def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
+        """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""
+        if not _counts_as_refusal(result):
+            return
+        try:
+            self._refusals.record(tenant_id, self._clock())
+        except Exception as error:  # a rate limit must never fail a stored result
+            logger.warning("refused sign-in not counted", extra={"error_type": type(error).__name__})
+
+    def attempts_left(self, connection: Connection) -> int | None:
+        """Sign-ins as the connection's Intacct user that may still be refused or go unanswered before the
+        guard stops sending any (the last one is kept for the password that last worked)."""
+        return attempts_left(self._guard, connection)
+
+
+def attempts_left(guard: GuardReader, connection: Connection) -> int | None:
+    if connection.status is Status.DISCONNECTED or connection.company_id is None or not connection.user_id:
+        return None
+    return guard.attempts_left(connection.company_id, connection.user_id)
+
+
+@contextmanager
+def released_unless_settled(admission: Admission) -> Iterator[None]:
+    """A permit whose sign-in was never sent (a conflict before the verifier ran, a verifier that could not
+    start) gives its strike back; one already settled keeps what it settled."""
+    try:
+        yield
+    finally:
+        if isinstance(admission, Permit):
+            admission.settle(SignInOutcome.NOT_SENT)
+
+
+def _counts_as_refusal(result: VerificationResult) -> bool:
+    """What a tenant's hourly quota counts: sign-ins Intacct refused or left unanswered, and answers that a
+    password was refused before (free for us, so they must not be a free way to test guesses either)."""
+    return result.sign_in in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED) or (
+        result.blocked == Verdict.REFUSED_PASSWORD.value
+    )
+
+
+def explain(block: Blocked, login: LoginCredentials) -> Explanation:
+    who = f"user {login.user_id} of company {login.company_id}"
+    since = f" on {_when(block.since)}" if block.since else ""
+    if block.verdict is Verdict.REFUSED_PASSWORD:
+        return Explanation(
+            Outcome.ACTION_REQUIRED,
+            Reason.INVALID_CREDENTIALS,
+            f"Intacct refused this password for {who}{since}; we did not send it again, so the user cannot "
+            "be locked out by us. Enter the user's current password.",
+        )
+    if block.verdict is Verdict.UNCONFIRMED_PASSWORD:
+        return Explanation(
+            Outcome.INCOMPLETE,
+            Reason.SIGN_IN_UNCONFIRMED,
+            f"Intacct did not answer our last sign-in as {who}{since}, so it may have refused it. We do not "
+            "send this password again on our own: verify now to try it once more, or save the current "
+            "password.",
+        )
+    return Explanation(
+        Outcome.ACTION_REQUIRED,
+        Reason.SIGN_IN_BLOCKED,
+        f"Sign-ins as {who} were refused or went unanswered since its last successful sign-in, so we "
+        "stopped signing in as it before Intacct locks it out. Sign in to Intacct once as this user with "
+        "the password you mean (that resets Intacct's count), or reset the password there; then save it "
+        "here again, confirming the reset.",
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,61 @@
+"""Verify again: the verifier re-run with the stored credentials, read fresh from the secret store."""
+
+from __future__ import annotations
+
+from ..connections import transitions
+from ..connections.errors import InvalidState
+from ..connections.model import Trigger
+from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from .sign_in import SignInPath, released_unless_settled
+from .verification_lease import VerificationLease, VerificationReport
+from .verification_run import VerificationRun
+
+
+class Verify:
+    def __init__(
+        self,
+        repository: ConnectionRepository,
+        credentials: CredentialStore,
+        sign_in: SignInPath,
+        lease: VerificationLease,
+        run: VerificationRun,
+    ) -> None:
+        self._repository = repository
+        self._credentials = credentials
+        self._sign_in = sign_in
+        self._lease = lease
+        self._run = run
+
+    def __call__(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        *,
+        actor: str,
+        confirm_sign_in_reset: bool,
+        time_limit_seconds: float,
+    ) -> VerificationReport:
+        connection = transitions.require_changeable(self._repository.get(tenant_id, connection_id))
+        if not connection.has_credentials:
+            raise InvalidState("no credentials have been saved for this connection yet")
+        self._lease.check_not_verifying(connection)
+        self._sign_in.prepare()
+        login = self._credentials.get(SecretRef.recorded_by(connection))
+        admission = self._sign_in.admit_admin(
+            connection,
+            login,
+            trigger=Trigger.MANUAL_VERIFY,
+            actor=actor,
+            confirm=confirm_sign_in_reset,
+            time_limit_seconds=time_limit_seconds,
+        )
+        with released_unless_settled(admission):
+            leased = self._lease.take(connection, time_limit_seconds, Trigger.MANUAL_VERIFY)
+            return self._run(
+                leased,
+                login,
+                admission,
+                trigger=Trigger.MANUAL_VERIFY,
+                actor=actor,
+                time_limit_seconds=time_limit_seconds,
+            )
