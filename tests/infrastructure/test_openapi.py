@@ -7,8 +7,10 @@ import re
 
 from openapi_spec_validator import validate
 
-from connection_service.api.contract import CONTRACTS, PROBLEM_TYPES
+from connection_service.api.contract import CONTRACTS
+from connection_service.api.problems import BAD_REQUEST, PROBLEM_TYPES
 from connection_service.api.routes import all_routers
+from connection_service.connections.errors import DomainError
 from local_stack.openapi import DOCUMENT_PATH, build_document, document_text
 
 from .helpers import ROOT, Template, http_routes
@@ -40,23 +42,35 @@ def test_every_route_declares_its_contract() -> None:
     assert all(handler in CONTRACTS for handler in served)
 
 
-def test_every_problem_the_code_raises_is_documented_with_its_status() -> None:
-    documented = {problem.slug: problem.status for problem in PROBLEM_TYPES}
+def _domain_errors(base: type[DomainError] = DomainError) -> list[type[DomainError]]:
+    found: list[type[DomainError]] = []
+    for sub in base.__subclasses__():
+        found += [sub, *_domain_errors(sub)]
+    return found
+
+
+def test_every_domain_error_has_its_own_problem_type() -> None:
+    """Only the base falls back to bad-request: a new error must be given its row in the table."""
+    for error_type in _domain_errors():
+        listed = [kind for kind in PROBLEM_TYPES if any(issubclass(error_type, a) for a in kind.answers)]
+        assert any(kind is not BAD_REQUEST for kind in listed), error_type.__name__
+
+
+def test_the_problem_table_has_one_row_per_slug_and_error() -> None:
+    assert len({kind.slug for kind in PROBLEM_TYPES}) == len(PROBLEM_TYPES)
+    answered = [error for kind in PROBLEM_TYPES for error in kind.answers]
+    assert len(set(answered)) == len(answered)
+
+
+def test_every_problem_the_code_raises_comes_from_the_table() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "shared").rglob("*.py"))
-    raised = {
-        slug: int(status)
-        for status, slug in re.findall(r'Problem\(\s*(\d{3}),\s*"([a-z-]+)"', source)
-        + re.findall(r'status, slug = (\d{3}), "([a-z-]+)"', source)
-    }
-    raised.update({slug: 409 for slug in re.findall(r'slug = "([a-z-]+)"', source)})  # problem_for's 409s
-    missing = {slug: status for slug, status in raised.items() if documented.get(slug) != status}
-    assert not missing, f"problems raised but not documented (or with another status): {missing}"
+    built_directly = re.findall(r"(?<!class )\bProblem\((?!self\b)", source)
+    assert not built_directly, "build a problem by calling its ProblemType, so its status is the table's"
 
 
 def test_route_problems_name_only_known_types() -> None:
-    known = {problem.slug for problem in PROBLEM_TYPES}
     for contract in CONTRACTS.values():
-        assert set(contract.problem_slugs) <= known, contract.summary
+        assert set(contract.answered_problems) <= set(PROBLEM_TYPES), contract.summary
 
 
 def test_the_password_is_write_only_and_never_in_an_answer() -> None:

@@ -2,7 +2,8 @@
 
 Paths and methods come from the routers the functions serve (connection_service.api.routes), each route's
 request and answers from the contract its handler declares (api/contract.py: the TypedDicts the serializers
-are checked against), the input limits from the credentials rules, the problem types from PROBLEM_TYPES.
+are checked against), the input limits from the credentials rules, the problem types from their table
+(api/problems.py).
 JSON Schemas are produced by pydantic from those types here, at build time, so the layer needs no pydantic.
 `python -m local_stack openapi` writes it; the local stack serves it at /openapi.json; a test keeps the
 committed copy (tools/local_stack/openapi.json) equal to what the code generates.
@@ -19,13 +20,8 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from connection_service.api.contract import (
-    CONTRACTS,
-    PROBLEM_TYPES,
-    ProblemJson,
-    ProblemType,
-    RouteContract,
-)
+from connection_service.api.contract import CONTRACTS, ProblemJson, RouteContract
+from connection_service.api.problems import ProblemType
 from connection_service.api.routes import all_routers
 from connection_service.connections.credentials_input import ID_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
@@ -81,10 +77,8 @@ def _problem_example(problem: ProblemType) -> dict[str, Any]:
 
 
 def _problem_responses(contract: RouteContract, problem_ref: dict[str, Any]) -> dict[str, Any]:
-    by_slug = {problem.slug: problem for problem in PROBLEM_TYPES}
     responses: dict[str, Any] = {}
-    for slug in contract.problem_slugs:
-        problem = by_slug[slug]
+    for problem in contract.answered_problems:
         entry = responses.setdefault(
             str(problem.status),
             {
@@ -92,7 +86,7 @@ def _problem_responses(contract: RouteContract, problem_ref: dict[str, Any]) -> 
                 "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_ref, "examples": {}}},
             },
         )
-        entry["content"][PROBLEM_MEDIA_TYPE]["examples"][slug] = _problem_example(problem)
+        entry["content"][PROBLEM_MEDIA_TYPE]["examples"][problem.slug] = _problem_example(problem)
         if problem.retry_after:
             entry.setdefault("headers", {})["Retry-After"] = {
                 "description": "seconds to wait before trying again (only for some problem types)",

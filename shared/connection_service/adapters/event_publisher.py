@@ -27,7 +27,7 @@ def event_detail(event: StatusChanged) -> dict[str, str | None]:
         "old_status": event.old_status.value if event.old_status else None,
         "new_status": event.new_status.value,
         "reason": event.reason,
-        "trigger": event.trigger,
+        "trigger": event.trigger.value,
         "time": event.at.isoformat(),
     }
 

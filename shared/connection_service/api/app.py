@@ -13,72 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from ..connections.errors import (
-    AlreadyConnected,
-    CompanyChangeNotConfirmed,
-    ConcurrentModification,
-    ConnectionNotFound,
-    DomainError,
-    InvalidInput,
-    InvalidState,
-    RetryLater,
-    SignInBudgetSpent,
-    SignInInProgress,
-    TooManyRefusedSignIns,
-)
+from ..connections.errors import DomainError
 from ..observability import forget_unpublished_metrics, logger, metrics, tracer
-from .problems import Problem
+from .problems import INTERNAL_ERROR, NOT_FOUND, TEMPORARILY_UNAVAILABLE, Problem, problem_for
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 Environment = TypeVar("Environment")
-
-
-def problem_for(error: DomainError) -> Problem:
-    """Each domain error has one problem type and one status code."""
-    if isinstance(error, InvalidInput):
-        fields = [{"field": p.field, "message": p.message} for p in error.problems]
-        return Problem(422, "invalid-input", "some fields are missing or invalid", errors=fields)
-    if isinstance(error, ConnectionNotFound):
-        return Problem(404, "not-found", str(error))
-    if isinstance(error, AlreadyConnected):
-        return Problem(409, "already-connected", str(error), extra={"existing_id": error.existing_id})
-    if isinstance(error, CompanyChangeNotConfirmed):
-        return Problem(409, "company-change-not-confirmed", str(error), extra={"company_id": error.current})
-    if isinstance(error, ConcurrentModification):
-        return Problem(409, "concurrent-modification", str(error))
-    if isinstance(error, InvalidState):
-        return Problem(409, "invalid-state", str(error))
-    if isinstance(error, SignInBudgetSpent):
-        # No Retry-After: time alone never re-arms the budget (Intacct may never forget failed sign-ins).
-        return Problem(
-            429,
-            "sign-in-budget-spent",
-            str(error),
-            extra={
-                "company_id": error.company_id,
-                "user_id": error.user_id,
-                "sign_in_attempts_left": 0,
-                "confirm_field": "confirm_sign_in_reset",
-                "confirmation_available_at": error.confirmation_available_at.isoformat(),
-                "confirmation_refused": error.confirmation_used,
-            },
-        )
-    if isinstance(error, RetryLater):
-        # The tenant's hourly quota of refused sign-ins is a rate limit; a running verification of the
-        # connection, or sign-in as the same Intacct user, is a conflict.
-        status, slug = 409, "verification-in-progress"
-        if isinstance(error, SignInInProgress):
-            slug = "sign-in-in-progress"
-        elif isinstance(error, TooManyRefusedSignIns):
-            status, slug = 429, "too-many-refused-sign-ins"
-        return Problem(
-            status,
-            slug,
-            str(error),
-            headers={"Retry-After": str(error.retry_after_seconds)},
-            extra={"retry_after_seconds": error.retry_after_seconds},
-        )
-    return Problem(400, "bad-request", str(error))
 
 
 # AWS answers that say "not now" rather than "never": the request may succeed unchanged in a moment.
@@ -147,7 +87,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
         return problem_for(error).response()
 
     def _not_found(_: Exception) -> Response[str]:
-        return Problem(404, "not-found", "no such route").response()
+        return NOT_FOUND("no such route").response()
 
     def _unexpected(error: Exception) -> Response[str]:
         if _aws_busy(error):
@@ -156,9 +96,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
             logger.warning(
                 "AWS busy", extra={"error_type": type(error).__name__, "raised_at": _raised_at(error)}
             )
-            return Problem(
-                503,
-                "temporarily-unavailable",
+            return TEMPORARILY_UNAVAILABLE(
                 "a service we depend on is busy; try again in a few seconds",
                 headers={"Retry-After": str(AWS_RETRY_AFTER_SECONDS)},
             ).response()
@@ -168,7 +106,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
             "unhandled error",
             extra={"error_type": type(error).__name__, "raised_at": _raised_at(error)},
         )
-        return Problem(500, "internal-error", "something went wrong on our side; try again later").response()
+        return INTERNAL_ERROR("something went wrong on our side; try again later").response()
 
     app.exception_handler(Problem)(_problem)
     app.exception_handler(DomainError)(_domain)

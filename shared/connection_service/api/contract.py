@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, NotRequired, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, TypeVar
 from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from .problems import ProblemType
 
 StatusName = Literal["AWAITING_CREDENTIALS", "CONNECTED", "ACTION_REQUIRED", "DISCONNECTED"]
 StatusLabel = Literal["Awaiting Credentials", "Connected", "Action Required", "Disconnected"]
@@ -141,74 +144,28 @@ class ProblemJson(TypedDict):
     retry_after_seconds: NotRequired[int]
 
 
-# Problem types -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProblemType:
-    slug: str
-    status: int
-    meaning: str
-    retry_after: bool = False  # answered with a Retry-After header
-
-
-PROBLEM_TYPES = (
-    ProblemType("bad-request", 400, "the body is not a JSON object (or not UTF-8, or nested too deeply)"),
-    ProblemType("unauthorized", 401, "no usable bearer token (the token has no usable tenant claim)"),
-    ProblemType("forbidden", 403, "only an admin of the tenant may change its connection"),
-    ProblemType("not-found", 404, "no such connection for this tenant, or no such route"),
-    ProblemType("already-connected", 409, "the tenant already has an active connection (`existing_id`)"),
-    ProblemType(
-        "invalid-state", 409, "not possible in the connection's state (disconnected, no credentials)"
-    ),
-    ProblemType("concurrent-modification", 409, "the connection changed meanwhile; read it and retry"),
-    ProblemType(
-        "company-change-not-confirmed", 409, 'changing the Company ID needs "confirm_company_change": true'
-    ),
-    ProblemType("verification-in-progress", 409, "another verification of it is running", retry_after=True),
-    ProblemType(
-        "sign-in-in-progress", 409, "another sign-in as this Intacct user is running", retry_after=True
-    ),
-    ProblemType("request-in-progress", 409, "the same Idempotency-Key is being processed", retry_after=True),
-    ProblemType("idempotency-key-exhausted", 409, "this Idempotency-Key was used too often; use a new one"),
-    ProblemType("payload-too-large", 413, "the body is over 16 KB"),
-    ProblemType("invalid-input", 422, "some fields are missing or invalid (`errors` names them)"),
-    ProblemType(
-        "too-many-refused-sign-ins", 429, "the tenant's hourly quota of refused sign-ins", retry_after=True
-    ),
-    ProblemType(
-        "sign-in-budget-spent",
-        429,
-        "the sign-in guard stopped signing in as this user; reset it in Intacct, then confirm",
-    ),
-    ProblemType("internal-error", 500, "something went wrong on our side"),
-    ProblemType("temporarily-unavailable", 503, "an AWS service is busy; retry", retry_after=True),
-)
-
-
 # Routes --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RouteContract:
     """What one route accepts and answers, for the OpenAPI document. `problems`: the problem types it may
-    answer (space-separated slugs of PROBLEM_TYPES) besides EVERY_ROUTE_PROBLEMS."""
+    answer besides those every route may (api/problems.py)."""
 
     summary: str
     success: int
     answer: type | None  # None: no body (204)
     body: type | None = None
     body_required: bool = False
-    problems: str = ""
+    problems: tuple[ProblemType, ...] = ()
     admin_only: bool = False
     headers: dict[str, str] = field(default_factory=dict)  # request headers it reads, with their meaning
 
     @property
-    def problem_slugs(self) -> tuple[str, ...]:
-        return (*self.problems.split(), *EVERY_ROUTE_PROBLEMS)
+    def answered_problems(self) -> tuple[ProblemType, ...]:
+        from .problems import EVERY_ROUTE_PROBLEMS  # the table imports Powertools; this module only typing
 
-
-EVERY_ROUTE_PROBLEMS = ("unauthorized", "internal-error", "temporarily-unavailable")
+        return (*self.problems, *EVERY_ROUTE_PROBLEMS)
 
 
 Handler = TypeVar("Handler", bound=Callable[..., object])

@@ -14,7 +14,7 @@ from ..connections.model import Trigger
 from ..observability import record_report
 from ..use_cases.verification_lease import VerificationReport
 from .principal import Principal, principal_from_claims
-from .problems import Problem
+from .problems import BAD_REQUEST, PAYLOAD_TOO_LARGE
 from .serialization import report_json
 
 
@@ -33,21 +33,21 @@ def json_body(router: APIGatewayHttpRouter, *, required: bool, max_bytes: int) -
     try:
         raw = router.current_event.decoded_body or ""
     except (UnicodeDecodeError, ValueError):  # a base64 body that is not UTF-8 (or not base64)
-        raise Problem(400, "bad-request", "the body is not UTF-8 text") from None
+        raise BAD_REQUEST("the body is not UTF-8 text") from None
     if len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise Problem(413, "payload-too-large", f"the body must be at most {max_bytes} bytes")
+        raise PAYLOAD_TOO_LARGE(f"the body must be at most {max_bytes} bytes")
     if not raw.strip():
         if required:
-            raise Problem(400, "bad-request", "a JSON object body is required")
+            raise BAD_REQUEST("a JSON object body is required")
         return {}
     try:
         body = json.loads(raw)
     except ValueError:
-        raise Problem(400, "bad-request", "the body is not valid JSON") from None
+        raise BAD_REQUEST("the body is not valid JSON") from None
     except RecursionError:  # e.g. "[" * 16000: valid-looking, too deep for any parser to keep
-        raise Problem(400, "bad-request", "the body is nested too deeply") from None
+        raise BAD_REQUEST("the body is nested too deeply") from None
     if not isinstance(body, dict):
-        raise Problem(400, "bad-request", "the body must be a JSON object")
+        raise BAD_REQUEST("the body must be a JSON object")
     return body
 
 

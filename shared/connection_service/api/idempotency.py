@@ -24,7 +24,7 @@ from ..use_cases.connect import Connect
 from ..use_cases.read import ReadConnections
 from .contract import ConnectionJson
 from .principal import Principal
-from .problems import Problem
+from .problems import IDEMPOTENCY_KEY_EXHAUSTED
 from .serialization import connection_json
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -62,9 +62,7 @@ class IdempotentConnect:
                 attempts_left = self._read.sign_in_attempts_left(current)
                 return int(stored["status"]), connection_json(current, sign_in_attempts_left=attempts_left)
             after = connection_id  # that connection is gone: the key now stands for a new one
-        raise Problem(
-            409, "idempotency-key-exhausted", "this Idempotency-Key has been used too often; use a new one"
-        )
+        raise IDEMPOTENCY_KEY_EXHAUSTED("this Idempotency-Key has been used too often; use a new one")
 
     def _connect_now(self, principal: Principal) -> tuple[int, ConnectionJson]:
         connection = self._connect(principal.tenant_id, actor=principal.subject)

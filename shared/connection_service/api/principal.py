@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Problem
+from .problems import FORBIDDEN, UNAUTHORIZED
 
 _TENANT_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
@@ -21,23 +21,17 @@ class Principal:
 
     def require_admin(self) -> None:
         if not self.is_admin:
-            raise Problem(
-                403, "forbidden", "only an admin of the tenant may change its Sage Intacct connection"
-            )
+            raise FORBIDDEN("only an admin of the tenant may change its Sage Intacct connection")
 
 
 def principal_from_claims(
     claims: Mapping[str, Any] | None, *, tenant_claim: str, role_claim: str, admin_role: str
 ) -> Principal:
     if not claims:
-        raise Problem(
-            401, "unauthorized", "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise UNAUTHORIZED("a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     tenant = claims.get(tenant_claim)
     if not isinstance(tenant, str) or not _TENANT_PATTERN.fullmatch(tenant):
-        raise Problem(
-            401,
-            "unauthorized",
+        raise UNAUTHORIZED(
             f"the token has no usable '{tenant_claim}' claim",
             headers={"WWW-Authenticate": "Bearer"},
         )

@@ -11,7 +11,7 @@ from ..intacct import Deadline, LoginCredentials
 from ..signin_guard import Permit
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
-from .model import Connection, HistoryEntry, Status
+from .model import Connection, HistoryEntry, Status, Trigger
 
 
 class ConnectionRepository(Protocol):
@@ -134,7 +134,7 @@ class StatusChanged:
     new_status: Status
     reason: str | None
     at: datetime
-    trigger: str
+    trigger: Trigger
 
 
 class EventPublisher(Protocol):

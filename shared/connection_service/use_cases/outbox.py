@@ -36,7 +36,7 @@ class StatusEventOutbox:
                     new_status=entry.to_status,
                     reason=entry.reason,
                     at=entry.at,
-                    trigger=entry.trigger.value,
+                    trigger=entry.trigger,
                 )
             )
         except Exception as error:

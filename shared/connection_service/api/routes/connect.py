@@ -12,7 +12,15 @@ from ...use_cases.read import ReadConnections
 from ..contract import ConnectionJson, ConnectRequest, RouteContract, declare
 from ..http_io import json_body, json_response, new_router, principal
 from ..idempotency import IdempotentConnect
-from ..problems import Problem
+from ..problems import (
+    ALREADY_CONNECTED,
+    BAD_REQUEST,
+    FORBIDDEN,
+    IDEMPOTENCY_KEY_EXHAUSTED,
+    INVALID_INPUT,
+    PAYLOAD_TOO_LARGE,
+    REQUEST_IN_PROGRESS,
+)
 
 
 def build_router(use_case: Connect, read: ReadConnections, config: Settings) -> APIGatewayHttpRouter:
@@ -28,8 +36,13 @@ def build_router(use_case: Connect, read: ReadConnections, config: Settings) -> 
             body=ConnectRequest,
             body_required=True,
             problems=(
-                "bad-request forbidden already-connected request-in-progress idempotency-key-exhausted "
-                "payload-too-large invalid-input"
+                BAD_REQUEST,
+                FORBIDDEN,
+                ALREADY_CONNECTED,
+                REQUEST_IN_PROGRESS,
+                IDEMPOTENCY_KEY_EXHAUSTED,
+                PAYLOAD_TOO_LARGE,
+                INVALID_INPUT,
             ),
             admin_only=True,
             headers={
@@ -42,9 +55,7 @@ def build_router(use_case: Connect, read: ReadConnections, config: Settings) -> 
         caller.require_admin()
         body = json_body(router, required=True, max_bytes=config.max_body_bytes)
         if body.get("provider") != "sage_intacct" or set(body) - {"provider"}:
-            raise Problem(
-                422,
-                "invalid-input",
+            raise INVALID_INPUT(
                 "unsupported body",
                 errors=[{"field": "provider", "message": 'must be "sage_intacct" (the only field)'}],
             )
@@ -58,9 +69,7 @@ def build_router(use_case: Connect, read: ReadConnections, config: Settings) -> 
 
 
 def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
-    return Problem(
-        409,
-        "request-in-progress",
+    return REQUEST_IN_PROGRESS(
         "the same Idempotency-Key is being processed; retry shortly",
         headers={"Retry-After": "1"},
     ).response()

@@ -13,6 +13,20 @@ from ...connections.model import Trigger
 from ...use_cases.edit_credentials import EditCredentials
 from ..contract import CredentialsRequest, RouteContract, VerifiedConnectionJson, declare
 from ..http_io import json_body, new_router, principal, verification_response
+from ..problems import (
+    BAD_REQUEST,
+    COMPANY_CHANGE_NOT_CONFIRMED,
+    CONCURRENT_MODIFICATION,
+    FORBIDDEN,
+    INVALID_INPUT,
+    INVALID_STATE,
+    NOT_FOUND,
+    PAYLOAD_TOO_LARGE,
+    SIGN_IN_BUDGET_SPENT,
+    SIGN_IN_IN_PROGRESS,
+    TOO_MANY_REFUSED_SIGN_INS,
+    VERIFICATION_IN_PROGRESS,
+)
 
 
 def build_router(use_case: EditCredentials, config: Settings) -> APIGatewayHttpRouter:
@@ -28,9 +42,18 @@ def build_router(use_case: EditCredentials, config: Settings) -> APIGatewayHttpR
             body=CredentialsRequest,
             body_required=True,
             problems=(
-                "bad-request forbidden not-found invalid-state concurrent-modification "
-                "company-change-not-confirmed verification-in-progress sign-in-in-progress "
-                "payload-too-large invalid-input too-many-refused-sign-ins sign-in-budget-spent"
+                BAD_REQUEST,
+                FORBIDDEN,
+                NOT_FOUND,
+                INVALID_STATE,
+                CONCURRENT_MODIFICATION,
+                COMPANY_CHANGE_NOT_CONFIRMED,
+                VERIFICATION_IN_PROGRESS,
+                SIGN_IN_IN_PROGRESS,
+                PAYLOAD_TOO_LARGE,
+                INVALID_INPUT,
+                TOO_MANY_REFUSED_SIGN_INS,
+                SIGN_IN_BUDGET_SPENT,
             ),
             admin_only=True,
         )

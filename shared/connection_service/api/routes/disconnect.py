@@ -9,6 +9,7 @@ from ...config import Settings
 from ...use_cases.disconnect import Disconnect
 from ..contract import RouteContract, declare
 from ..http_io import new_router, principal
+from ..problems import CONCURRENT_MODIFICATION, FORBIDDEN, NOT_FOUND
 
 
 def build_router(use_case: Disconnect, config: Settings) -> APIGatewayHttpRouter:
@@ -20,7 +21,7 @@ def build_router(use_case: Disconnect, config: Settings) -> APIGatewayHttpRouter
             "Disconnect: the secret is deleted (with a recovery window), the history stays",
             204,
             None,
-            problems="forbidden not-found concurrent-modification",
+            problems=(FORBIDDEN, NOT_FOUND, CONCURRENT_MODIFICATION),
             admin_only=True,
         )
     )

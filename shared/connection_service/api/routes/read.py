@@ -10,6 +10,7 @@ from ...connections.model import Connection
 from ...use_cases.read import ReadConnections
 from ..contract import ConnectionJson, ConnectionListJson, HistoryJson, RouteContract, declare
 from ..http_io import json_response, new_router, principal
+from ..problems import NOT_FOUND
 from ..serialization import connection_json, history_json
 
 
@@ -27,13 +28,13 @@ def build_router(read: ReadConnections, config: Settings) -> APIGatewayHttpRoute
         return json_response(200, {"connections": [body(c) for c in connections]})
 
     @router.get("/connections/<connection_id>")
-    @declare(RouteContract("One connection", 200, ConnectionJson, problems="not-found"))
+    @declare(RouteContract("One connection", 200, ConnectionJson, problems=(NOT_FOUND,)))
     def get_connection(connection_id: str) -> Response[str]:
         caller = principal(router, config)
         return json_response(200, body(read.get(caller.tenant_id, connection_id)))
 
     @router.get("/connections/<connection_id>/history")
-    @declare(RouteContract("The connection's history, oldest first", 200, HistoryJson, problems="not-found"))
+    @declare(RouteContract("The connection's history, oldest first", 200, HistoryJson, problems=(NOT_FOUND,)))
     def get_history(connection_id: str) -> Response[str]:
         caller = principal(router, config)
         entries = read.history(caller.tenant_id, connection_id)
