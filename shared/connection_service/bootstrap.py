@@ -212,7 +212,7 @@ class AwsAdapters:
         if self._verifier is not None:
             return self._verifier
         from .adapters.platform_verifier import PlatformVerifier
-        from .intacct import IntacctClient
+        from .intacct.xml import IntacctClient
 
         config = self._settings
         secrets = self._secretsmanager

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .intacct import DEFAULT_ENDPOINT
+from .intacct.xml.endpoint import DEFAULT_ENDPOINT
 
 
 class ConfigurationError(Exception):

@@ -22,7 +22,7 @@ from .signin_guard.rules import Verdict
 from .verification.result import Outcome
 
 if TYPE_CHECKING:  # annotations only: every function imports this module, few use the service behind them
-    from .intacct.client import Attempt
+    from .intacct.xml.client import Attempt
     from .signin_guard.guard import GuardEvent
     from .use_cases.verification_lease import VerificationReport
 

@@ -6,16 +6,8 @@ from __future__ import annotations
 
 import contextlib
 
-from connection_service.intacct import (
-    Deadline,
-    GetUserPermissions,
-    IntacctClient,
-    IntacctError,
-    LoginCredentials,
-    Query,
-    RetryPolicy,
-    Secret,
-)
+from connection_service.intacct import Deadline, IntacctError, LoginCredentials, Secret
+from connection_service.intacct.xml import GetUserPermissions, IntacctClient, Query, RetryPolicy
 from connection_service.verification import REQUIRED_PERMISSIONS, ConnectionVerifier
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from tests.support.demo import DEMO_PASSWORD, SENDER

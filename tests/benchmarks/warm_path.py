@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from connection_service.intacct.transport import HttpTransport
+from connection_service.intacct.xml.transport import HttpTransport
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from local_stack.api_gateway import LambdaContext, http_api_event, load_handler, routes_from_template
 from tests.support.stack import running_stack

@@ -12,8 +12,9 @@ from typing import Any
 import xmltodict
 from lxml import etree
 
-from connection_service.intacct import GetUserPermissions, Query, Secret, SessionCredentials, parse_response
-from connection_service.intacct.request import build_request
+from connection_service.intacct import Secret
+from connection_service.intacct.xml import GetUserPermissions, Query, SessionCredentials, parse_response
+from connection_service.intacct.xml.request import build_request
 from connection_service.verification import REQUIRED_PERMISSIONS
 from tests.support.demo import SENDER
 

@@ -20,14 +20,14 @@ HEAVY = (
     "requests",
     "lxml",
     "aws_lambda_powertools.utilities.idempotency",
-    "connection_service.intacct.client",
+    "connection_service.intacct.xml.client",
 )
 # Only these functions talk to Intacct or need the idempotency store.
 NEEDS = {
     "ConnectFunction": {"aws_lambda_powertools.utilities.idempotency"},
-    "EditCredentialsFunction": {"requests", "lxml", "connection_service.intacct.client"},
-    "VerifyFunction": {"requests", "lxml", "connection_service.intacct.client"},
-    "HealthWorkerFunction": {"requests", "lxml", "connection_service.intacct.client"},
+    "EditCredentialsFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
+    "VerifyFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
+    "HealthWorkerFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
 }
 
 

@@ -7,14 +7,12 @@ import time
 import pytest
 import requests
 
-from connection_service.intacct import (
-    Deadline,
+from connection_service.intacct import Deadline, LoginCredentials, Secret
+from connection_service.intacct.xml import (
     HttpTransport,
     IntacctClient,
-    LoginCredentials,
     Query,
     RetryPolicy,
-    Secret,
     Timeouts,
     run_in_session,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from connection_service.intacct import LoginCredentials, Secret, SenderCredentials
+from connection_service.intacct import LoginCredentials, Secret
+from connection_service.intacct.xml import SenderCredentials
 
 DEMO_PASSWORD = "Demo-Passw0rd!"
 SENDER = SenderCredentials("ExpenseInMPP", Secret("Sender-Demo-1"))

@@ -7,7 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..intacct import Deadline, IntacctClient, LoginCredentials, SenderCredentials
+from ..intacct import ConnectionCredentials, Deadline
+from ..intacct.xml import IntacctClient, SenderCredentials
 from ..signin_guard import Permit
 from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, not_run
 from .secrets_store import PlatformNotConfigured
@@ -51,7 +52,9 @@ class PlatformVerifier:
         with contextlib.suppress(PlatformNotConfigured):
             self._current_client()
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
+    def verify(
+        self, login: ConnectionCredentials, *, deadline: Deadline, permit: Permit
+    ) -> VerificationResult:
         try:
             client = self._current_client()
         except PlatformNotConfigured:
@@ -65,7 +68,7 @@ class PlatformVerifier:
         return result
 
     def explain(
-        self, login: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+        self, login: ConnectionCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
     ) -> VerificationResult:
         try:
             sender_id = self._current_client().sender.sender_id

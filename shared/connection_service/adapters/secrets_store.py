@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 
 from ..connections.errors import CredentialsUnavailable
 from ..connections.ports import SecretRef
-from ..intacct import LoginCredentials, Secret, SenderCredentials
+from ..intacct import ConnectionCredentials, Secret
+from ..intacct.xml import SenderCredentials
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
@@ -54,7 +55,7 @@ class SecretsManagerCredentialStore:
                 raise ValueError("tenant and connection ids must be safe secret-name parts")
         return f"{self._prefix}tenant/{tenant_id}/connection/{connection_id}"
 
-    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
+    def stage(self, tenant_id: str, connection_id: str, credentials: ConnectionCredentials) -> SecretRef:
         name = self.secret_name(tenant_id, connection_id)
         value = json.dumps(
             {
@@ -115,7 +116,7 @@ class SecretsManagerCredentialStore:
                 raise CredentialsUnavailable() from None
             raise
 
-    def get(self, ref: SecretRef) -> LoginCredentials:
+    def get(self, ref: SecretRef) -> ConnectionCredentials:
         try:
             response = self._client.get_secret_value(SecretId=ref.secret_id, VersionId=ref.version)
         except ClientError as error:
@@ -123,7 +124,7 @@ class SecretsManagerCredentialStore:
                 raise CredentialsUnavailable() from None  # marked for deletion: a disconnect won
             raise
         data = json.loads(response["SecretString"])
-        return LoginCredentials(
+        return ConnectionCredentials(
             company_id=data["company_id"],
             user_id=data["user_id"],
             password=Secret(data["user_password"]),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..intacct import LoginCredentials, Secret
+from ..intacct import ConnectionCredentials, Secret
 from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
@@ -35,8 +35,8 @@ class CredentialsInput:
     confirm_company_change: bool = False
     confirm_sign_in_reset: bool = False  # the admin says they reset Intacct's failed sign-in count
 
-    def login(self) -> LoginCredentials:
-        return LoginCredentials(self.company_id, self.user_id, self.password, self.entity_id)
+    def login(self) -> ConnectionCredentials:
+        return ConnectionCredentials(self.company_id, self.user_id, self.password, self.entity_id)
 
 
 def _xml_char(char: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ..intacct import Deadline, LoginCredentials
+from ..intacct import ConnectionCredentials, Deadline
 from ..signin_guard import Permit
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
@@ -76,14 +76,14 @@ class CredentialStore(Protocol):
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str: ...
 
-    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
+    def stage(self, tenant_id: str, connection_id: str, credentials: ConnectionCredentials) -> SecretRef:
         """Writes a new version that is not current yet (the first version of a new secret is, as nothing
         else exists). Raises CredentialsUnavailable when the secret is being deleted."""
 
     def promote(self, ref: SecretRef) -> None:
         """Makes `ref` the current version."""
 
-    def get(self, ref: SecretRef) -> LoginCredentials:
+    def get(self, ref: SecretRef) -> ConnectionCredentials:
         """Always reads Secrets Manager (no cache): a verify right after an edit must see the edit.
         Raises CredentialsUnavailable when the secret is being deleted (a disconnect won the race)."""
 
@@ -146,12 +146,14 @@ class Verifier(Protocol):
         """Loads what a verification needs beforehand (our sender credentials), so that AWS being busy
         fails the request before anything is written; a missing configuration is reported by `verify`."""
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
+    def verify(
+        self, login: ConnectionCredentials, *, deadline: Deadline, permit: Permit
+    ) -> VerificationResult:
         """Signs in (only with the sign-in guard's permit, settled as soon as the sign-in's outcome is known)
         and checks every prerequisite and permission."""
 
     def explain(
-        self, login: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+        self, login: ConnectionCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
     ) -> VerificationResult:
         """The result of a verification the sign-in guard kept from signing in: the checklist, no round
         trip."""

@@ -1,4 +1,4 @@
-"""Credentials for the Intacct XML gateway, kept apart from request building and transport.
+"""The credentials a connection holds, and `Secret`, kept apart from any protocol's requests and transport.
 
 Secret values are wrapped in `Secret`, whose str/repr never show the value, so a credential object can be
 logged, put in an exception or captured by a tracer without leaking anything.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from typing import TypeAlias
 
 REDACTED = "**********"
 
@@ -61,21 +61,9 @@ def fingerprint(*parts: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _require(value: str, name: str) -> None:
+def require(value: str, name: str) -> None:
     if not value:
         raise ValueError(f"{name} is required")
-
-
-@dataclass(frozen=True)
-class SenderCredentials:
-    """Our Web Services Sender ID and its password (one per platform, not per customer)."""
-
-    sender_id: str
-    password: Secret
-
-    def __post_init__(self) -> None:
-        _require(self.sender_id, "sender_id")
-        _require(self.password.reveal(), "sender password")
 
 
 @dataclass(frozen=True)
@@ -88,18 +76,12 @@ class LoginCredentials:
     entity_id: str | None = None
 
     def __post_init__(self) -> None:
-        _require(self.company_id, "company_id")
-        _require(self.user_id, "user_id")
-        _require(self.password.reveal(), "user password")
+        require(self.company_id, "company_id")
+        require(self.user_id, "user_id")
+        require(self.password.reveal(), "user password")
 
 
-@dataclass(frozen=True)
-class SessionCredentials:
-    """An API session returned by getAPISession; usable instead of a login until it expires."""
-
-    session_id: Secret
-    endpoint: str
-    company_id: str
-    user_id: str
-    entity_id: str | None
-    expires_at: datetime | None = field(default=None)
+# What a connection holds to sign in. One kind today; a second (an OAuth 2.0 client identity for the REST
+# API, no customer password) joins as a union member, and mypy then shows every place that must tell them
+# apart.
+ConnectionCredentials: TypeAlias = LoginCredentials

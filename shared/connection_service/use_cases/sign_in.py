@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, RefusalQuota, Verifier
-from ..intacct import Deadline, LoginCredentials, SignInOutcome
+from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
 from ..signin_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -68,7 +68,7 @@ class SignInPath:
     def admit_admin(
         self,
         connection: Connection,
-        login: LoginCredentials,
+        login: ConnectionCredentials,
         *,
         trigger: Trigger,
         actor: str,
@@ -113,7 +113,7 @@ class SignInPath:
         )
         raise spent
 
-    def admit_automatic(self, login: LoginCredentials, *, time_limit_seconds: float) -> Admission:
+    def admit_automatic(self, login: ConnectionCredentials, *, time_limit_seconds: float) -> Admission:
         """A scheduled check: never waits, never confirms, never resends an unanswered password."""
         return self._guard.admit(
             login.company_id,
@@ -124,7 +124,7 @@ class SignInPath:
         )
 
     def verify(
-        self, login: LoginCredentials, admission: Admission, *, time_limit_seconds: float
+        self, login: ConnectionCredentials, admission: Admission, *, time_limit_seconds: float
     ) -> VerificationResult:
         """Signs in with the permit and checks every prerequisite, or explains the block."""
         if isinstance(admission, Blocked):
@@ -187,7 +187,7 @@ def _counts_as_refusal(result: VerificationResult) -> bool:
     )
 
 
-def explain(block: Blocked, login: LoginCredentials) -> Explanation:
+def explain(block: Blocked, login: ConnectionCredentials) -> Explanation:
     who = f"user {login.user_id} of company {login.company_id}"
     since = f" on {_when(block.since)}" if block.since else ""
     if block.verdict is Verdict.REFUSED_PASSWORD:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..connections.model import Connection, Trigger
-from ..intacct import LoginCredentials
+from ..intacct import ConnectionCredentials
 from ..verification import VerificationResult
 from .sign_in import Admission, SignInPath
 from .verification_lease import VerificationLease, VerificationReport
@@ -27,7 +27,7 @@ class VerificationRun:
     def __call__(
         self,
         connection: Connection,
-        login: LoginCredentials,
+        login: ConnectionCredentials,
         admission: Admission,
         *,
         trigger: Trigger,

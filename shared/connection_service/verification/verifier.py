@@ -17,19 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from ..intacct import (
-    Category,
-    Deadline,
-    ErrorDetail,
+from ..intacct import Category, Deadline, ErrorDetail, IntacctError, LoginCredentials, SignInOutcome
+from ..intacct.xml import (
     FunctionResult,
     GatewayFunction,
     GetUserPermissions,
     IntacctClient,
-    IntacctError,
-    LoginCredentials,
     Query,
     SessionRun,
-    SignInOutcome,
     Stage,
     run_in_session,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connection_service.intacct import Category, IntacctError, Level, parse_response
+from connection_service.intacct import Category, IntacctError, Level
+from connection_service.intacct.xml import parse_response
 from tests.support.intacct_xml import (
     SIGN_IN_401,
     auth_failure,

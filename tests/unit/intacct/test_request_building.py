@@ -3,17 +3,16 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from connection_service.intacct import (
+from connection_service.intacct import LoginCredentials, Secret
+from connection_service.intacct.xml import (
     GetAPISession,
     GetUserPermissions,
-    LoginCredentials,
     Query,
     ReadByQuery,
-    Secret,
     SenderCredentials,
     SessionCredentials,
 )
-from connection_service.intacct.request import build_request
+from connection_service.intacct.xml.request import build_request
 from tests.support.demo import SENDER
 
 NASTY = "a<b&c]]>\"' \u00e9\u2603 "

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from connection_service.intacct import Category, IntacctError, Level, parse_response, sign_in_outcome
+from connection_service.intacct import Category, IntacctError, Level, sign_in_outcome
 from connection_service.intacct.outcomes import SignInOutcome
+from connection_service.intacct.xml import parse_response
 
 CONTROL = (
     "<control><status>success</status><senderid>S</senderid><controlid>c</controlid>"
@@ -151,7 +152,7 @@ def test_a_control_block_without_status_is_unknown_and_counted_as_unanswered() -
 
 
 def test_the_session_is_found_by_function_not_by_position() -> None:
-    from connection_service.intacct.client import (
+    from connection_service.intacct.xml.client import (
         Exchange,
         _session_from,  # the reader the sign-in uses
     )

@@ -9,17 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from connection_service.intacct import (
-    Category,
-    Deadline,
+from connection_service.intacct import Category, Deadline, IntacctError, Level, LoginCredentials, Secret
+from connection_service.intacct.xml import (
     HttpTransport,
     IntacctClient,
-    IntacctError,
-    Level,
-    LoginCredentials,
     Query,
     RetryPolicy,
-    Secret,
     SessionCredentials,
     Timeouts,
     validate_endpoint,

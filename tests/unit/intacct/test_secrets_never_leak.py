@@ -7,19 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from connection_service.intacct import (
-    Deadline,
+from connection_service.intacct import Deadline, IntacctError, LoginCredentials, Secret
+from connection_service.intacct.xml import (
     IntacctClient,
-    IntacctError,
-    LoginCredentials,
     Query,
     RetryPolicy,
-    Secret,
     SenderCredentials,
     SessionCredentials,
     run_in_session,
 )
-from connection_service.intacct.redaction import redact_xml
+from connection_service.intacct.xml.redaction import redact_xml
 from connection_service.verification import ConnectionVerifier
 from tests.support.intacct_xml import (
     SIGN_IN_401,

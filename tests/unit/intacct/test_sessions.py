@@ -6,18 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from connection_service.intacct import (
-    Category,
-    Deadline,
-    IntacctClient,
-    Query,
-    RetryPolicy,
-    SignInOutcome,
-    Stage,
-    Timeouts,
-    run_in_session,
-)
-from connection_service.intacct.transport import HttpTransport
+from connection_service.intacct import Category, Deadline, SignInOutcome
+from connection_service.intacct.xml import IntacctClient, Query, RetryPolicy, Stage, Timeouts, run_in_session
+from connection_service.intacct.xml.transport import HttpTransport
 from tests.support.demo import LOGIN, SENDER
 from tests.support.intacct_xml import (
     SIGN_IN_401,

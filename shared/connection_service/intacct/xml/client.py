@@ -12,14 +12,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .credentials import LoginCredentials, Secret, SenderCredentials, SessionCredentials
+from ..credentials import LoginCredentials, Secret
+from ..deadline import Deadline
+from ..errors import Category, IntacctError, Level
+from .credentials import SenderCredentials, SessionCredentials
 from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
-from .errors import Category, IntacctError, Level
 from .functions import GatewayFunction, GetAPISession
 from .redaction import redact_xml
 from .request import build_request, new_control_id
 from .response import FunctionResult, GatewayResponse, parse_response
-from .retry import Deadline, RetryPolicy
+from .retry import RetryPolicy
 from .transport import HttpTransport
 
 logger = logging.getLogger(__name__)

@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..credentials import LoginCredentials
+from ..deadline import Deadline
+from ..errors import IntacctError
+from ..outcomes import SignInOutcome, sign_in_outcome
 from .client import Exchange, IntacctClient
-from .credentials import LoginCredentials, SessionCredentials
-from .errors import IntacctError
+from .credentials import SessionCredentials
 from .functions import GatewayFunction
-from .outcomes import SignInOutcome, sign_in_outcome
 from .response import FunctionResult
-from .retry import Deadline
 
 
 class Stage(StrEnum):

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from .credentials import LoginCredentials, SenderCredentials, SessionCredentials
+from ..credentials import LoginCredentials
+from .credentials import SenderCredentials, SessionCredentials
 from .functions import GatewayFunction, append_child
 
 DTD_VERSION = "3.0"

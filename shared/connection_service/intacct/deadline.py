@@ -1,23 +1,11 @@
-"""Retry policy: exponential backoff with full jitter, bounded attempts, and a total time budget."""
+"""A wall-clock budget for one piece of work, shared by every attempt and round trip inside it (any
+protocol's: the use cases hand one to the Intacct port)."""
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Full jitter: a uniform pause in [0, min(max_delay, base·2^(attempt-1))]."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return rng.uniform(0.0, ceiling)
 
 
 @dataclass

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from .errors import Category, ErrorDetail, IntacctError, Level, classify
+from ..errors import Category, ErrorDetail, IntacctError, Level
+from .classification import classify
 from .redaction import redact_xml
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)

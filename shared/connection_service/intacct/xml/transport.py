@@ -9,7 +9,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
-from .errors import Category, IntacctError, Level
+from ..errors import Category, IntacctError, Level
 
 USER_AGENT = "intacct-connection-service/0.1"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .credentials import REDACTED
+from ..credentials import REDACTED
 
 # The same element list the official SDKs blank out in their debug logs, plus a few more of ours.
 _SECRET_ELEMENTS = (

@@ -1,0 +1,63 @@
+"""The Sage Intacct XML gateway, as the official SDKs split it: credentials (our sender, API sessions),
+request building (request.py, functions.py), transport with one retry policy (transport.py, retry.py,
+endpoint.py), response parsing and classification (response.py, classification.py); client.py sends one
+request, session.py signs in and calls in the new session.
+
+Names are imported from their modules on first use (lazy_exports.py).
+"""
+
+from typing import TYPE_CHECKING
+
+from ...lazy_exports import exports_on_first_use
+
+if TYPE_CHECKING:
+    from .classification import classify
+    from .client import Attempt, Exchange, IntacctClient
+    from .credentials import SenderCredentials, SessionCredentials
+    from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
+    from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
+    from .response import Authentication, FunctionResult, GatewayResponse, parse_response
+    from .retry import RetryPolicy
+    from .session import SessionRun, Stage, run_in_session
+    from .transport import HttpTransport, Timeouts
+
+__getattr__ = exports_on_first_use(
+    __name__,
+    {
+        "classification": ("classify",),
+        "client": ("Attempt", "Exchange", "IntacctClient"),
+        "credentials": ("SenderCredentials", "SessionCredentials"),
+        "endpoint": ("DEFAULT_ENDPOINT", "validate_endpoint"),
+        "functions": ("GatewayFunction", "GetAPISession", "GetUserPermissions", "Query", "ReadByQuery"),
+        "response": ("Authentication", "FunctionResult", "GatewayResponse", "parse_response"),
+        "retry": ("RetryPolicy",),
+        "session": ("SessionRun", "Stage", "run_in_session"),
+        "transport": ("HttpTransport", "Timeouts"),
+    },
+)
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "Attempt",
+    "Authentication",
+    "Exchange",
+    "FunctionResult",
+    "GatewayFunction",
+    "GatewayResponse",
+    "GetAPISession",
+    "GetUserPermissions",
+    "HttpTransport",
+    "IntacctClient",
+    "Query",
+    "ReadByQuery",
+    "RetryPolicy",
+    "SenderCredentials",
+    "SessionCredentials",
+    "SessionRun",
+    "Stage",
+    "Timeouts",
+    "classify",
+    "parse_response",
+    "run_in_session",
+    "validate_endpoint",
+]
