@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	PYTHONPATH=shared $(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
 run: $(STAMP)
