@@ -2,12 +2,12 @@
 each entry point the use case it serves. Nothing else in the layer builds an adapter or reads the settings.
 
 A function pays only for what it uses. Each use case, and each adapter it needs, is built when first asked
-for, so the read function creates a DynamoDB client and nothing else. The Intacct client and verifier
+for, so the read function creates a DynamoDB client and nothing else. The Intacct gateway and its client
 (requests, lxml) are imported only by functions that sign in: they ask for them at init with
 `load_sign_in_stack()`.
 
 Tests build `UseCases` from in-memory fakes (`UseCases(adapters)`), or from the AWS adapters with one port
-replaced (`build(verifier=...)`).
+replaced (`build(intacct=...)`).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ if TYPE_CHECKING:
         CredentialStore,
         DueSource,
         EventPublisher,
+        Intacct,
         RefusalQuota,
-        Verifier,
     )
 
 
@@ -103,7 +103,7 @@ class Adapters(Protocol):
     @property
     def refusals(self) -> RefusalQuota: ...
     @property
-    def verifier(self) -> Verifier: ...
+    def intacct(self) -> Intacct: ...
     @property
     def check_queue(self) -> CheckQueue: ...
 
@@ -142,9 +142,9 @@ else:
 class AwsAdapters:
     """The ports on AWS, each built (with its client) when a use case first needs it."""
 
-    def __init__(self, settings: Settings, *, verifier: Verifier | None = None) -> None:
+    def __init__(self, settings: Settings, *, intacct: Intacct | None = None) -> None:
         self._settings = settings
-        self._verifier = verifier  # a test's stand-in for Intacct
+        self._intacct = intacct  # a test's stand-in for Intacct
 
     @built_once
     def _dynamodb(self) -> Any:
@@ -208,15 +208,15 @@ class AwsAdapters:
         )
 
     @built_once
-    def verifier(self) -> Verifier:
-        if self._verifier is not None:
-            return self._verifier
-        from .adapters.platform_verifier import PlatformVerifier
+    def intacct(self) -> Intacct:
+        if self._intacct is not None:
+            return self._intacct
+        from .adapters.intacct_gateway import IntacctGateway
         from .intacct.xml import IntacctClient
 
         config = self._settings
         secrets = self._secretsmanager
-        return PlatformVerifier(
+        return IntacctGateway(
             lambda: load_sender_credentials(secrets, config.platform_secret_id),
             endpoint_url=config.intacct_endpoint_url,
             client_factory=lambda sender, url: IntacctClient(
@@ -269,7 +269,7 @@ class UseCases:
     @built_once
     def _sign_in(self) -> SignInPath:
         a = self.adapters
-        return SignInPath(a.guard, a.refusals, a.verifier, a.repository, clock=self._clock)
+        return SignInPath(a.guard, a.refusals, a.intacct, a.repository, clock=self._clock)
 
     @built_once
     def _run(self) -> VerificationRun:
@@ -335,10 +335,10 @@ _environment_lock = threading.Lock()
 _environment: Environment | None = None
 
 
-def build(*, verifier: Verifier | None = None, settings: Settings | None = None) -> UseCases:
-    """The use cases wired to AWS from the environment's settings; `verifier` replaces the Intacct one."""
+def build(*, intacct: Intacct | None = None, settings: Settings | None = None) -> UseCases:
+    """The use cases wired to AWS from the environment's settings; `intacct` replaces the Intacct gateway."""
     config = settings or Settings.from_env()
-    return UseCases(AwsAdapters(config, verifier=verifier), schedule=check_schedule(config))
+    return UseCases(AwsAdapters(config, intacct=intacct), schedule=check_schedule(config))
 
 
 def environment() -> Environment:
@@ -364,8 +364,8 @@ def use_cases() -> UseCases:
 
 def load_sign_in_stack() -> None:
     """Called at import by the functions that sign in on every request (edit, verify, the health worker):
-    the Intacct client and verifier load during init, not during the first request."""
-    importlib.import_module(f"{__package__}.adapters.platform_verifier")
+    the Intacct gateway, client and verifier load during init, not during the first request."""
+    importlib.import_module(f"{__package__}.adapters.intacct_gateway")
 
 
 def reset() -> None:

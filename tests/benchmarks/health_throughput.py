@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from connection_service.adapters.platform_verifier import PlatformVerifier
+from connection_service.adapters.intacct_gateway import IntacctGateway
 from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
@@ -106,8 +106,8 @@ class Fleet:
 
     def service(self) -> UseCases:
         guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
-        verifier = PlatformVerifier(lambda: SENDER, endpoint_url=self.gateway_url)
-        adapters = FakeAdapters(self.repository, self.secrets, self.events, guard, self.quota, verifier)
+        intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
+        adapters = FakeAdapters(self.repository, self.secrets, self.events, guard, self.quota, intacct)
         return UseCases(adapters)
 
     def seed(self, companies: list[str], per_company: int, due_at: datetime) -> list[tuple[str, Connection]]:

@@ -16,9 +16,9 @@ import pytest
 from connection_service import bootstrap
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import HistoryEntry, Status, Trigger
+from connection_service.connections.ports import SignedIn
 from connection_service.health.runner import run_dispatcher
-from connection_service.intacct import Deadline, LoginCredentials
-from connection_service.signin_guard import Permit
+from connection_service.intacct import Deadline
 from connection_service.verification import VerificationResult
 from local_stack.api_gateway import LambdaContext, load_handler
 from local_stack.health_loop import WORKER, sqs_event
@@ -140,7 +140,7 @@ def test_a_health_check_racing_an_admin_edit_never_overwrites_the_newer_result(s
 
     stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
-    report = bootstrap.build(verifier=MeanwhileVerifier(admin_edits)).health_check(
+    report = bootstrap.build(intacct=MeanwhileIntacct(admin_edits)).health_check(
         "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=10
     )
     assert report is not None and report.applied is False
@@ -213,7 +213,7 @@ def test_an_older_health_check_never_overwrites_a_newer_manual_verify(stack: Sta
     stored = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
     assert stored is not None and stored.next_check_at is not None
     stack.published_events()
-    report = bootstrap.build(verifier=MeanwhileVerifier(admin_fixes_and_verifies)).health_check(
+    report = bootstrap.build(intacct=MeanwhileIntacct(admin_fixes_and_verifies)).health_check(
         "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=10
     )
     assert report is not None and report.applied is False
@@ -260,18 +260,19 @@ class Crash(Exception):
     pass
 
 
-class MeanwhileVerifier:
-    """The real verifier, then `meanwhile()` before its result goes back: what happens while a verification
-    is talking to Intacct (another request, a crash)."""
+class MeanwhileIntacct:
+    """The real Intacct gateway, then `meanwhile()` before a verification's result goes back: what happens
+    while a verification is talking to Intacct (another request, a crash)."""
 
     def __init__(self, meanwhile: Callable[[], None]) -> None:
-        self.real = bootstrap.build().adapters.verifier
+        self.real = bootstrap.build().adapters.intacct
         self.meanwhile = meanwhile
         self.explain = self.real.explain
         self.prepare = self.real.prepare
+        self.sign_in = self.real.sign_in
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
-        result = self.real.verify(login, deadline=deadline, permit=permit)
+    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
+        result = self.real.verify(signed_in, deadline=deadline)
         self.meanwhile()
         return result
 
@@ -280,9 +281,9 @@ def _crash() -> None:
     raise Crash("died before storing the result")
 
 
-def CrashesAfterSigningIn() -> MeanwhileVerifier:
+def CrashesAfterSigningIn() -> MeanwhileIntacct:
     """Talks to Intacct for real, then dies before the result is stored (a timeout, a crash)."""
-    return MeanwhileVerifier(_crash)
+    return MeanwhileIntacct(_crash)
 
 
 @pytest.mark.parametrize("first_save", [False, True])
@@ -291,7 +292,7 @@ def test_an_edit_that_never_stores_its_result_is_checked_again_later(stack: Stac
     connection_id = stack.connect()["id"] if first_save else connected(stack)
     body = {"company_id": "DEMO-CO", "user_id": "ws_limited", "user_password": "Demo-Passw0rd!"}
     with pytest.raises(Crash):
-        bootstrap.build(verifier=CrashesAfterSigningIn()).edit_credentials(
+        bootstrap.build(intacct=CrashesAfterSigningIn()).edit_credentials(
             "acme", connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
         )
     stuck = bootstrap.use_cases().adapters.repository.get("acme", connection_id)
@@ -315,7 +316,7 @@ def test_a_redelivered_check_after_a_crash_does_not_sign_in_again(stack: Stack) 
     assert stored is not None and stored.next_check_at is not None
     before = len(stack.simulator.requests())
     with pytest.raises(Crash):
-        bootstrap.build(verifier=CrashesAfterSigningIn()).health_check(
+        bootstrap.build(intacct=CrashesAfterSigningIn()).health_check(
             "acme", connection_id, claimed_until=stored.next_check_at, time_limit_seconds=5
         )
     signed_in = len(stack.simulator.requests()) - before

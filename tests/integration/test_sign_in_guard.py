@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from connection_service import bootstrap
-from connection_service.adapters.platform_verifier import PlatformVerifier
+from connection_service.adapters.intacct_gateway import IntacctGateway
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.stack import ApiReply, Stack
@@ -261,10 +261,10 @@ def test_a_failure_on_our_side_before_sending_costs_the_user_nothing(
 ) -> None:
     connection_id = guarded.connect()["id"]
 
-    def sender_unreadable(self: PlatformVerifier) -> None:
+    def sender_unreadable(self: IntacctGateway) -> None:
         raise ConnectionError("Secrets Manager throttled the sender secret")
 
-    monkeypatch.setattr(PlatformVerifier, "_current_client", sender_unreadable)
+    monkeypatch.setattr(IntacctGateway, "_current_client", sender_unreadable)
     for _ in range(3):
         assert guarded.edit(connection_id).status == 500
     monkeypatch.undo()

@@ -17,13 +17,14 @@ from connection_service.connections.model import Connection, HistoryEntry, Statu
 from connection_service.connections.ports import (
     CheckQueue,
     DueConnection,
+    Intacct,
     QueuedCheck,
     SecretRef,
+    SignedIn,
     StatusChanged,
-    Verifier,
 )
 from connection_service.intacct import Deadline, LoginCredentials, SignInOutcome
-from connection_service.signin_guard import GuardReader, Permit, SignInGuard
+from connection_service.signin_guard import GuardReader, SignInGuard
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
 
@@ -159,39 +160,60 @@ REFUSED = Answer(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, SignInOutc
 UNANSWERED = Answer(Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE, SignInOutcome.UNANSWERED)
 
 
-class ScriptedVerifier:
-    """Answers by password (the right one connects, any other is refused) unless `next_answers` says
-    otherwise; signs in only with a permit, and settles it as the real verifier does. `fail_before_sending`
-    raises before any sign-in leaves (our sender secret unreadable)."""
+@dataclass(frozen=True)
+class ScriptedSignIn:
+    credentials: LoginCredentials
+    answer: Answer
+    lost: Exception | None = None  # an error of ours after the request left, raised by the next call
+
+    @property
+    def outcome(self) -> SignInOutcome:
+        return SignInOutcome.UNANSWERED if self.lost else self.answer.sign_in
+
+
+class ScriptedIntacct:
+    """The Intacct port, scripted: answers by password (the right one connects, any other is refused)
+    unless `next_answers` says otherwise. `fail_before_sending` raises before any sign-in leaves (our
+    sender secret unreadable); `lose_answers` loses the answer after it left (a bug of ours reading it)."""
 
     def __init__(self, right_password: str) -> None:
         self.right_password = right_password
         self.next_answers: list[Answer] = []
         self.sign_ins: list[str] = []
         self.fail_before_sending = False
+        self.lose_answers = False
 
     def prepare(self) -> None:
         return None
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline, permit: Permit) -> VerificationResult:
+    def sign_in(self, credentials: LoginCredentials, *, deadline: Deadline) -> ScriptedSignIn:
         if self.fail_before_sending:
             raise ConnectionError("the sender secret could not be read")
-        permit.mark_sending()
-        self.sign_ins.append(login.password.reveal())
+        self.sign_ins.append(credentials.password.reveal())
         if self.next_answers:
             answer = self.next_answers.pop(0)
         else:
-            answer = CONNECTED if login.password.reveal() == self.right_password else REFUSED
-        permit.settle(answer.sign_in)
+            answer = CONNECTED if credentials.password.reveal() == self.right_password else REFUSED
+        lost = RuntimeError("the answer could not be read") if self.lose_answers else None
+        return ScriptedSignIn(credentials, answer, lost)
+
+    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
+        assert isinstance(signed_in, ScriptedSignIn)
+        if signed_in.lost is not None:
+            raise signed_in.lost
+        answer = signed_in.answer
         result = not_run(
-            answer.reason or Reason.INTACCT_UNAVAILABLE, login, "ExpenseInMPP", outcome=answer.outcome
+            answer.reason or Reason.INTACCT_UNAVAILABLE,
+            signed_in.credentials,
+            "ExpenseInMPP",
+            outcome=answer.outcome,
         )
         return replace(result, reason=answer.reason, sign_in=answer.sign_in, round_trips=1)
 
     def explain(
-        self, login: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+        self, credentials: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
     ) -> VerificationResult:
-        return not_run(reason, login, "ExpenseInMPP", outcome=outcome, message=message, blocked=blocked)
+        return not_run(reason, credentials, "ExpenseInMPP", outcome=outcome, message=message, blocked=blocked)
 
 
 class InMemoryRefusalQuota:
@@ -215,7 +237,7 @@ class FakeAdapters:
     events: RecordingEventPublisher
     guard: SignInGuard
     refusals: InMemoryRefusalQuota
-    verifier: Verifier
+    intacct: Intacct
     check_queue: CheckQueue = field(default_factory=lambda: _NoQueue())
 
     @property

@@ -25,7 +25,7 @@ PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
 PLACEHOLDER = "{}"  # a new secret's current value until the first credentials are recorded
 
 
-class PlatformNotConfigured(Exception):
+class SenderNotConfigured(Exception):
     """The platform's sender secret is missing or still empty: operations must fill it (see README)."""
 
 
@@ -153,9 +153,9 @@ def load_sender_credentials(client: SecretsManagerClient, secret_id: str) -> Sen
     except ClientError as error:
         if _code(error) not in _NOT_CONFIGURED:
             raise
-        raise PlatformNotConfigured(f"sender secret unreadable ({_code(error)})") from None
+        raise SenderNotConfigured(f"sender secret unreadable ({_code(error)})") from None
     try:
         data = json.loads(raw) if raw.strip() else {}
         return SenderCredentials(str(data["sender_id"]), Secret(str(data["sender_password"])))
     except (ValueError, KeyError, TypeError):
-        raise PlatformNotConfigured("sender secret is empty or not {sender_id, sender_password}") from None
+        raise SenderNotConfigured("sender secret is empty or not {sender_id, sender_password}") from None

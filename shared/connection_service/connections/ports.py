@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ..intacct import ConnectionCredentials, Deadline
-from ..signin_guard import Permit
+from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status, Trigger
@@ -141,19 +140,40 @@ class EventPublisher(Protocol):
     def publish_status_changed(self, event: StatusChanged) -> None: ...
 
 
-class Verifier(Protocol):
-    def prepare(self) -> None:
-        """Loads what a verification needs beforehand (our sender credentials), so that AWS being busy
-        fails the request before anything is written; a missing configuration is reported by `verify`."""
+class SignedIn(Protocol):
+    """One sign-in, answered, as the Intacct adapter keeps it until the next call (a session inside it
+    never leaves the adapter)."""
 
-    def verify(
-        self, login: ConnectionCredentials, *, deadline: Deadline, permit: Permit
-    ) -> VerificationResult:
-        """Signs in (only with the sign-in guard's permit, settled as soon as the sign-in's outcome is known)
-        and checks every prerequisite and permission."""
+    @property
+    def outcome(self) -> SignInOutcome: ...
+
+
+class Intacct(Protocol):
+    """The customer's Intacct company as the use cases reach it: a sign-in, then what runs in its session
+    (today a verification; an export session is the next method). Every sign-in goes through the sign-in
+    guard first; its permit is settled by the caller between `sign_in` and the next call."""
+
+    def prepare(self) -> None:
+        """Loads what signing in needs beforehand (our sender credentials), so that AWS being busy fails
+        the request before anything is written; a missing configuration is reported by `verify`."""
+
+    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
+        """Sends one sign-in. Raises only before it leaves (nothing was sent); once it has left, whatever
+        happens comes back as the answer's `outcome` (an error of ours while reading the answer counts as
+        unanswered, and the next call raises it)."""
+
+    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
+        """Checks every prerequisite and permission in the session `sign_in` opened (or judges why the
+        sign-in failed, without another request)."""
 
     def explain(
-        self, login: ConnectionCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+        self,
+        credentials: ConnectionCredentials,
+        *,
+        outcome: Outcome,
+        reason: Reason,
+        message: str,
+        blocked: str,
     ) -> VerificationResult:
         """The result of a verification the sign-in guard kept from signing in: the checklist, no round
         trip."""

@@ -58,8 +58,7 @@ class Blocked:
 class Permit:
     """One admitted sign-in, valid until `lease_until` (a sign-in must not be sent after it: the guard then
     counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
-    counts, later ones are ignored. `mark_sending` is called just before the request leaves, so a failure
-    before that point is known to have sent nothing."""
+    counts, later ones are ignored."""
 
     def __init__(
         self,
@@ -77,11 +76,7 @@ class Permit:
         self._lease_id = lease_id
         self.lease_until = lease_until
         self.confirmed = confirmed
-        self.sending = False
         self.outcome: SignInOutcome | None = None
-
-    def mark_sending(self) -> None:
-        self.sending = True
 
     def settle(self, outcome: SignInOutcome) -> None:
         if self.outcome is not None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
-from ..connections.ports import ConnectionRepository, RefusalQuota, Verifier
+from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
 from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
 from ..signin_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
@@ -50,25 +50,25 @@ class SignInPath:
         self,
         guard: SignInGuard,
         refusals: RefusalQuota,
-        verifier: Verifier,
+        intacct: Intacct,
         repository: ConnectionRepository,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._guard = guard
         self._refusals = refusals
-        self._verifier = verifier
+        self._intacct = intacct
         self._repository = repository
         self._clock = clock
 
     def prepare(self) -> None:
         """Loads what signing in needs (our sender credentials) before anything is written."""
-        self._verifier.prepare()
+        self._intacct.prepare()
 
     def admit_admin(
         self,
         connection: Connection,
-        login: ConnectionCredentials,
+        credentials: ConnectionCredentials,
         *,
         trigger: Trigger,
         actor: str,
@@ -82,9 +82,9 @@ class SignInPath:
         if wait is not None:
             raise TooManyRefusedSignIns(wait, self._refusals.per_hour)
         admission = self._guard.admit(
-            login.company_id,
-            login.user_id,
-            login.password,
+            credentials.company_id,
+            credentials.user_id,
+            credentials.password,
             automatic=False,
             confirm=confirm,
             lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
@@ -95,8 +95,8 @@ class SignInPath:
         if admission.verdict is Verdict.BUSY:
             raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
         spent = SignInBudgetSpent(
-            company_id=login.company_id,
-            user_id=login.user_id,
+            company_id=credentials.company_id,
+            user_id=credentials.user_id,
             budget=self._guard.policy.budget,
             confirmation_available_at=admission.confirmation_available_at,
             confirmation_used=confirm,
@@ -113,24 +113,24 @@ class SignInPath:
         )
         raise spent
 
-    def admit_automatic(self, login: ConnectionCredentials, *, time_limit_seconds: float) -> Admission:
+    def admit_automatic(self, credentials: ConnectionCredentials, *, time_limit_seconds: float) -> Admission:
         """A scheduled check: never waits, never confirms, never resends an unanswered password."""
         return self._guard.admit(
-            login.company_id,
-            login.user_id,
-            login.password,
+            credentials.company_id,
+            credentials.user_id,
+            credentials.password,
             automatic=True,
             lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
         )
 
     def verify(
-        self, login: ConnectionCredentials, admission: Admission, *, time_limit_seconds: float
+        self, credentials: ConnectionCredentials, admission: Admission, *, time_limit_seconds: float
     ) -> VerificationResult:
         """Signs in with the permit and checks every prerequisite, or explains the block."""
         if isinstance(admission, Blocked):
-            explanation = explain(admission, login)
-            return self._verifier.explain(
-                login,
+            explanation = explain(admission, credentials)
+            return self._intacct.explain(
+                credentials,
                 outcome=explanation.outcome,
                 reason=explanation.reason,
                 message=explanation.message,
@@ -141,11 +141,14 @@ class SignInPath:
         lease_left = (admission.lease_until - self._clock()).total_seconds() - PERMIT_MARGIN_SECONDS
         deadline = Deadline(max(0.0, min(time_limit_seconds, lease_left)))
         try:
-            return self._verifier.verify(login, deadline=deadline, permit=admission)
+            signed_in = self._intacct.sign_in(credentials, deadline=deadline)
         except Exception:
-            # Failed before the sign-in left (our sender secret unreadable, …): nothing was sent.
-            admission.settle(SignInOutcome.UNANSWERED if admission.sending else SignInOutcome.NOT_SENT)
+            # Raised before the sign-in left (our sender secret unreadable, …): nothing was sent.
+            admission.settle(SignInOutcome.NOT_SENT)
             raise
+        # Settled before the check's request leaves, so the next sign-in as this user may go ahead.
+        admission.settle(signed_in.outcome)
+        return self._intacct.verify(signed_in, deadline=deadline)
 
     def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
         """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""
@@ -187,8 +190,8 @@ def _counts_as_refusal(result: VerificationResult) -> bool:
     )
 
 
-def explain(block: Blocked, login: ConnectionCredentials) -> Explanation:
-    who = f"user {login.user_id} of company {login.company_id}"
+def explain(block: Blocked, credentials: ConnectionCredentials) -> Explanation:
+    who = f"user {credentials.user_id} of company {credentials.company_id}"
     since = f" on {_when(block.since)}" if block.since else ""
     if block.verdict is Verdict.REFUSED_PASSWORD:
         return Explanation(

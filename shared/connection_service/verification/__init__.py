@@ -11,14 +11,14 @@ from ..lazy_exports import exports_on_first_use
 if TYPE_CHECKING:
     from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
     from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
-    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, not_run
+    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, VerifierSignIn, not_run
 
 __getattr__ = exports_on_first_use(
     __name__,
     {
         "requirements": ("REQUIRED_PERMISSIONS", "Prerequisite", "RequiredPermission", "prerequisites"),
         "result": ("CheckItem", "CheckStatus", "Entity", "Outcome", "Reason", "VerificationResult"),
-        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "not_run"),
+        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "VerifierSignIn", "not_run"),
     },
 )
 
@@ -34,6 +34,7 @@ __all__ = [
     "Reason",
     "RequiredPermission",
     "VerificationResult",
+    "VerifierSignIn",
     "not_run",
     "prerequisites",
 ]

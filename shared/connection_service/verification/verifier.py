@@ -14,8 +14,8 @@ customer's company.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from ..intacct import Category, Deadline, ErrorDetail, IntacctError, LoginCredentials, SignInOutcome
 from ..intacct.xml import (
@@ -26,7 +26,8 @@ from ..intacct.xml import (
     Query,
     SessionRun,
     Stage,
-    run_in_session,
+    call_in_session,
+    sign_in,
 )
 from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
 from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
@@ -77,6 +78,19 @@ def _view_control_id(permission: RequiredPermission) -> str:
     return f"view.{permission.probe_object}"
 
 
+@dataclass(frozen=True)
+class VerifierSignIn:
+    """A verification's sign-in, answered: what it told us about the password, and the session (if one was
+    opened) its check runs in. Held in memory only: the session id is a secret."""
+
+    login: LoginCredentials
+    run: SessionRun
+
+    @property
+    def outcome(self) -> SignInOutcome:
+        return self.run.sign_in or SignInOutcome.NOT_SENT
+
+
 class ConnectionVerifier:
     def __init__(
         self,
@@ -87,32 +101,21 @@ class ConnectionVerifier:
         self._client = client
         self._permissions = tuple(permissions)
 
-    def verify(
-        self,
-        login: LoginCredentials,
-        *,
-        deadline: Deadline,
-        on_sending: Callable[[], None] | None = None,
-        on_sign_in: Callable[[SignInOutcome], None] | None = None,
-    ) -> VerificationResult:
-        """`on_sending` is called just before the sign-in leaves and `on_sign_in` hears its outcome as soon as
-        it is known (the sign-in guard's permit takes both)."""
-        run = run_in_session(
-            self._client,
-            login,
-            self._probes(login.user_id),
-            deadline=deadline,
-            at_sign_in=[
-                Query(
-                    "LOCATIONENTITY",
-                    fields=ENTITY_FIELDS,
-                    page_size=MAX_ENTITIES,
-                    control_id=ENTITIES_CONTROL_ID,
-                )
-            ],
-            on_sending=on_sending,
-            on_sign_in=on_sign_in,
+    def sign_in(self, login: LoginCredentials, *, deadline: Deadline) -> VerifierSignIn:
+        """The first round trip: sign in, asking for the user's entities in the same request. Its outcome
+        is known before anything else is sent (the sign-in guard settles on it)."""
+        entities_query = Query(
+            "LOCATIONENTITY", fields=ENTITY_FIELDS, page_size=MAX_ENTITIES, control_id=ENTITIES_CONTROL_ID
         )
+        return VerifierSignIn(
+            login, sign_in(self._client, login, deadline=deadline, at_sign_in=[entities_query])
+        )
+
+    def check(self, signed_in: VerifierSignIn, *, deadline: Deadline) -> VerificationResult:
+        """The second round trip, in the session the sign-in opened: every permission probed, then judged
+        (or, when the sign-in failed, the failure judged without a second request)."""
+        login = signed_in.login
+        run = call_in_session(self._client, signed_in.run, self._probes(login.user_id), deadline=deadline)
         checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
         entities = _entities(run.at_sign_in)
         if run.failure is not None:
@@ -120,6 +123,10 @@ class ConnectionVerifier:
         assert run.exchange is not None
         checks.set_prerequisites(CheckStatus.OK)
         return replace(self._judge_permissions(run, checks, login), entities=entities)
+
+    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
+        """Both round trips, for callers with no sign-in guard to settle in between."""
+        return self.check(self.sign_in(login, deadline=deadline), deadline=deadline)
 
     def _probes(self, user_id: str) -> list[GatewayFunction]:
         functions: list[GatewayFunction] = [

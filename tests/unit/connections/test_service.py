@@ -18,7 +18,7 @@ from connection_service.connections.errors import (
 )
 from connection_service.connections.model import Connection, Status, Trigger
 from connection_service.intacct import Deadline, LoginCredentials, Secret
-from connection_service.signin_guard import GuardPolicy, Permit, SignInGuard
+from connection_service.signin_guard import GuardPolicy, SignInGuard
 from tests.support.fakes import (
     UNANSWERED,
     FakeAdapters,
@@ -26,7 +26,7 @@ from tests.support.fakes import (
     InMemoryCredentialStore,
     InMemoryRefusalQuota,
     RecordingEventPublisher,
-    ScriptedVerifier,
+    ScriptedIntacct,
 )
 from tests.support.guard_fakes import HmacFingerprinter, InMemoryGuardStore
 
@@ -40,7 +40,7 @@ class World:
         self.repository = InMemoryConnectionRepository()
         self.secrets = InMemoryCredentialStore()
         self.events = RecordingEventPublisher()
-        self.verifier = ScriptedVerifier(RIGHT)
+        self.intacct = ScriptedIntacct(RIGHT)
         self.guard = SignInGuard(
             InMemoryGuardStore(),
             HmacFingerprinter(),
@@ -50,7 +50,7 @@ class World:
         )
         self.quota = InMemoryRefusalQuota()
         self.use_cases = UseCases(
-            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.verifier),
+            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.intacct),
             clock=self.clock,
         )
 
@@ -104,7 +104,7 @@ def test_a_spent_budget_saves_nothing_and_sends_nothing(world: World) -> None:
     before = world.stored(connection_id)
     with pytest.raises(SignInBudgetSpent):
         world.edit(connection_id, RIGHT)
-    assert world.verifier.sign_ins == ["wrong-1", "wrong-2"]
+    assert world.intacct.sign_ins == ["wrong-1", "wrong-2"]
     assert world.stored(connection_id) == before
     assert world.repository.history("acme", connection_id)[-1].sign_in == "blocked:budget_spent"
 
@@ -121,7 +121,7 @@ def test_a_conflict_taking_the_connection_writes_no_secret_and_costs_no_attempt(
     world.repository.before_save = _conflict_on(world, save=1)
     with pytest.raises(ConcurrentModification):
         world.edit(connection_id)
-    assert world.secrets.secrets == {} and world.verifier.sign_ins == []
+    assert world.secrets.secrets == {} and world.intacct.sign_ins == []
     assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 2
 
 
@@ -145,7 +145,7 @@ def test_losing_the_connection_to_another_admins_verification_says_so(world: Wor
     with pytest.raises(VerificationInProgress) as raised:
         world.edit(connection_id)
     assert raised.value.retry_after_seconds >= 1
-    assert world.verifier.sign_ins == [RIGHT]  # only the first edit's: the loser sent nothing
+    assert world.intacct.sign_ins == [RIGHT]  # only the first edit's: the loser sent nothing
 
 
 def test_a_disconnect_winning_the_race_leaves_no_secret(world: World) -> None:
@@ -165,20 +165,32 @@ def test_a_disconnect_winning_the_race_leaves_no_secret(world: World) -> None:
 
 def test_a_failure_before_the_sign_in_leaves_gives_the_attempt_back_and_ends_the_lease(world: World) -> None:
     connection_id = world.connect()
-    world.verifier.fail_before_sending = True
+    world.intacct.fail_before_sending = True
     with pytest.raises(ConnectionError):
         world.edit(connection_id)
     assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 2
     assert not world.stored(connection_id).verifying(world.now)
-    world.verifier.fail_before_sending = False
+    world.intacct.fail_before_sending = False
     assert world.edit(connection_id).connection.status is Status.CONNECTED
+
+
+def test_an_error_of_ours_after_the_sign_in_left_costs_an_attempt_and_ends_the_lease(world: World) -> None:
+    """Intacct may have judged the password: the guard counts the sign-in as unanswered before the error
+    reaches the caller, and the connection is free for the next request."""
+    connection_id = world.connect()
+    before = world.guard.attempts_left("DEMO-CO", "ws_expenses")
+    world.intacct.lose_answers = True
+    with pytest.raises(RuntimeError):
+        world.edit(connection_id)
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == before - 1
+    assert not world.stored(connection_id).verifying(world.now)
 
 
 def test_the_health_check_never_resends_a_refused_password(world: World) -> None:
     connection_ids = [world.connect(tenant) for tenant in ("a", "b")]
     for tenant, connection_id in zip(("a", "b"), connection_ids, strict=True):
         world.edit(connection_id, tenant=tenant)
-    world.verifier.right_password = "Rotated-1!"  # changed in Intacct
+    world.intacct.right_password = "Rotated-1!"  # changed in Intacct
     for tenant, connection_id in zip(("a", "b"), connection_ids, strict=True):
         connection = world.stored(connection_id, tenant)
         assert connection.next_check_at is not None
@@ -187,12 +199,12 @@ def test_the_health_check_never_resends_a_refused_password(world: World) -> None
             tenant, connection_id, claimed_until=connection.next_check_at, time_limit_seconds=5
         )
         assert report is not None and report.connection.reason == "INVALID_CREDENTIALS"
-    assert world.verifier.sign_ins.count(RIGHT) == 3  # two edits, then one check: the second was told
+    assert world.intacct.sign_ins.count(RIGHT) == 3  # two edits, then one check: the second was told
 
 
 def test_an_unanswered_password_is_not_resent_by_the_health_check(world: World) -> None:
     connection_id = world.connect()
-    world.verifier.next_answers = [UNANSWERED]
+    world.intacct.next_answers = [UNANSWERED]
     assert world.edit(connection_id, "maybe").connection.health_reason == "INTACCT_UNAVAILABLE"
     connection = world.stored(connection_id)
     assert connection.next_check_at is not None
@@ -201,7 +213,7 @@ def test_an_unanswered_password_is_not_resent_by_the_health_check(world: World) 
         "acme", connection_id, claimed_until=connection.next_check_at, time_limit_seconds=5
     )
     assert report is not None and report.connection.health_reason == "SIGN_IN_UNCONFIRMED"
-    assert world.verifier.sign_ins == ["maybe"]
+    assert world.intacct.sign_ins == ["maybe"]
 
 
 def test_a_tenant_past_its_hourly_quota_is_told_to_wait(world: World) -> None:
@@ -210,7 +222,7 @@ def test_a_tenant_past_its_hourly_quota_is_told_to_wait(world: World) -> None:
     world.edit(connection_id, "wrong")
     with pytest.raises(TooManyRefusedSignIns) as raised:
         world.edit(connection_id, "other")
-    assert raised.value.retry_after_seconds > 0 and world.verifier.sign_ins == ["wrong"]
+    assert raised.value.retry_after_seconds > 0 and world.intacct.sign_ins == ["wrong"]
 
 
 def _conflict_on(world: World, *, save: int) -> Callable[[int, Connection], None]:
@@ -236,14 +248,9 @@ def test_a_health_check_result_never_lands_on_an_admins_lease(world: World) -> N
     admin_lease = world.repository.save(
         lease.begin(health_lease, 5, Trigger.CREDENTIALS_EDIT), expected_version=health_lease.version
     )
-    result = world.verifier.verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret(RIGHT)), deadline=Deadline(5), permit=_permit(world)
+    signed_in = world.intacct.sign_in(
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(RIGHT)), deadline=Deadline(5)
     )
+    result = world.intacct.verify(signed_in, deadline=Deadline(5))
     report = lease.store_result(health_lease, result, Trigger.HEALTH_CHECK, "system", world.now)
     assert not report.applied and world.stored(connection_id) == admin_lease
-
-
-def _permit(world: World) -> Permit:
-    admission = world.guard.admit("DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, lease_seconds=5)
-    assert isinstance(admission, Permit)
-    return admission

@@ -7,7 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from connection_service.intacct import Category, Deadline, SignInOutcome
-from connection_service.intacct.xml import IntacctClient, Query, RetryPolicy, Stage, Timeouts, run_in_session
+from connection_service.intacct.xml import (
+    IntacctClient,
+    Query,
+    RetryPolicy,
+    Stage,
+    Timeouts,
+    call_in_session,
+    run_in_session,
+    sign_in,
+)
 from connection_service.intacct.xml.transport import HttpTransport
 from tests.support.demo import LOGIN, SENDER
 from tests.support.intacct_xml import (
@@ -45,30 +54,29 @@ def client_for(gateway: ScriptedGateway, read_timeout: float = 20.0) -> IntacctC
 
 def test_a_run_signs_in_then_calls_two_round_trips(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
-    heard: list[SignInOutcome] = []
-    run = run_in_session(
-        client_for(gateway),
-        LOGIN,
-        [Query("CLASS", control_id="q")],
-        deadline=Deadline(5),
-        on_sign_in=heard.append,
-    )
+    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5))
     assert run.failure is None and (run.round_trips, run.sign_ins) == (2, 1)
-    assert run.sign_in is SignInOutcome.ACCEPTED and heard == [SignInOutcome.ACCEPTED]
+    assert run.sign_in is SignInOutcome.ACCEPTED
     assert b"<login>" in gateway.bodies[0] and b"<sessionid>" in gateway.bodies[1]
 
 
-def test_the_outcome_is_heard_before_the_second_round_trip(gateway: ScriptedGateway) -> None:
+def test_the_outcome_is_known_before_the_second_round_trip(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
-    requests_when_heard: list[int] = []
-    run_in_session(
-        client_for(gateway),
-        LOGIN,
-        [Query("CLASS", control_id="q")],
-        deadline=Deadline(5),
-        on_sign_in=lambda _: requests_when_heard.append(gateway.request_count),
-    )
-    assert requests_when_heard == [1]
+    client = client_for(gateway)
+    signed_in = sign_in(client, LOGIN, deadline=Deadline(5))
+    assert signed_in.sign_in is SignInOutcome.ACCEPTED and gateway.request_count == 1
+    assert signed_in.session is not None and signed_in.round_trips == 1
+    run = call_in_session(client, signed_in, [Query("CLASS", control_id="q")], deadline=Deadline(5))
+    assert run.failure is None and (run.round_trips, gateway.request_count) == (2, 2)
+
+
+def test_a_failed_sign_in_is_not_followed_by_a_call(gateway: ScriptedGateway) -> None:
+    gateway.script(Reply(401, SIGN_IN_401))
+    client = client_for(gateway)
+    signed_in = sign_in(client, LOGIN, deadline=Deadline(5))
+    assert signed_in.sign_in is SignInOutcome.REFUSED
+    assert call_in_session(client, signed_in, [Query("CLASS")], deadline=Deadline(5)) is signed_in
+    assert gateway.request_count == 1
 
 
 def test_a_session_refused_after_a_good_sign_in_is_not_signed_in_again(gateway: ScriptedGateway) -> None:
@@ -129,26 +137,16 @@ def test_each_sign_in_answer_tells_the_guard_what_happened(
     gateway: ScriptedGateway, replies: list[Reply], outcome: SignInOutcome
 ) -> None:
     gateway.script(*replies)
-    heard: list[SignInOutcome] = []
-    run = run_in_session(
-        client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5), on_sign_in=heard.append
-    )
-    assert (run.sign_in, heard) == (outcome, [outcome])
+    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert run.sign_in is outcome
     if outcome is not SignInOutcome.NOT_SENT:
         assert gateway.request_count == 1  # a sign-in Intacct may have seen is never repeated
 
 
 def test_a_sign_in_answered_after_the_read_timeout_is_unanswered(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(401, SIGN_IN_401, delay=0.5))
-    heard: list[SignInOutcome] = []
-    run_in_session(
-        client_for(gateway, read_timeout=0.1),
-        LOGIN,
-        [Query("CLASS")],
-        deadline=Deadline(5),
-        on_sign_in=heard.append,
-    )
-    assert heard == [SignInOutcome.UNANSWERED] and gateway.request_count == 1
+    run = run_in_session(client_for(gateway, read_timeout=0.1), LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert run.sign_in is SignInOutcome.UNANSWERED and gateway.request_count == 1
 
 
 def test_no_connection_at_all_is_not_sent() -> None:

@@ -1,4 +1,6 @@
-"""Running functions in a fresh API session: sign in with getAPISession, then call with the session.
+"""Running functions in a fresh API session: sign in with getAPISession (one round trip), then call with the
+session (another). The two are separate steps so that whoever holds a sign-in guard's permit settles it in
+between, before the second request leaves.
 
 Every run signs in: a scheduled check must prove that the stored password still works, so no cached session
 stands in for it (a cached session hid passwords changed in Intacct). Session ids are secrets: they live only
@@ -7,8 +9,8 @@ in memory for the run and are never written to DynamoDB or logs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..credentials import LoginCredentials
@@ -42,6 +44,65 @@ class SessionRun:
     at_sign_in: tuple[FunctionResult, ...] = ()
 
 
+def sign_in(
+    client: IntacctClient,
+    login: LoginCredentials,
+    *,
+    deadline: Deadline,
+    at_sign_in: Sequence[GatewayFunction] = (),
+) -> SessionRun:
+    """Signs in (one round trip) and asks for a session at the login's entity; `at_sign_in` functions travel
+    with it and run at the top level. The run's `sign_in` says what the sign-in told us, so the caller can
+    settle the sign-in guard before anything else is sent; a refused sign-in is never repeated."""
+    try:
+        signed_in = client.sign_in(login, deadline=deadline, location_id=login.entity_id, also=at_sign_in)
+    except IntacctError as error:
+        return SessionRun(None, None, 1, error.attempts, 1, sign_in_outcome(error), error, Stage.SIGN_IN)
+    attempts = signed_in.exchange.attempts
+    if signed_in.session is None:
+        assert signed_in.failure is not None
+        return SessionRun(
+            None,
+            None,
+            1,
+            attempts,
+            1,
+            sign_in_outcome(signed_in.failure),
+            signed_in.failure,
+            Stage.SIGN_IN,
+            signed_in.companions,
+        )
+    return SessionRun(
+        None, signed_in.session, 1, attempts, 1, SignInOutcome.ACCEPTED, at_sign_in=signed_in.companions
+    )
+
+
+def call_in_session(
+    client: IntacctClient, signed_in: SessionRun, functions: Sequence[GatewayFunction], *, deadline: Deadline
+) -> SessionRun:
+    """Runs `functions` in the session a successful `sign_in` opened (one more round trip); a failed sign-in
+    is returned as it is."""
+    session = signed_in.session
+    if session is None or signed_in.failure is not None:
+        return signed_in
+    try:
+        exchange = client.execute(session, functions, deadline=deadline)
+    except IntacctError as error:
+        return replace(
+            signed_in,
+            round_trips=signed_in.round_trips + 1,
+            attempts=signed_in.attempts + error.attempts,
+            failure=error,
+            failed_stage=Stage.CALL,
+        )
+    return replace(
+        signed_in,
+        exchange=exchange,
+        round_trips=signed_in.round_trips + 1,
+        attempts=signed_in.attempts + exchange.attempts,
+    )
+
+
 def run_in_session(
     client: IntacctClient,
     login: LoginCredentials,
@@ -49,59 +110,7 @@ def run_in_session(
     *,
     deadline: Deadline,
     at_sign_in: Sequence[GatewayFunction] = (),
-    on_sending: Callable[[], None] | None = None,
-    on_sign_in: Callable[[SignInOutcome], None] | None = None,
 ) -> SessionRun:
-    """Signs in (one round trip), then runs `functions` in the new session at the login's entity (one more).
-
-    `at_sign_in` functions travel with the sign-in and run at the top level. `on_sign_in` hears the
-    sign-in's outcome as soon as it is known, before the second round trip, so the sign-in guard can let the
-    next sign-in of this user go ahead; `on_sending` just before the sign-in request is built and sent. A
-    refused sign-in is never repeated.
-    """
-    if on_sending is not None:
-        on_sending()
-    try:
-        signed_in = client.sign_in(login, deadline=deadline, location_id=login.entity_id, also=at_sign_in)
-    except IntacctError as error:
-        outcome = sign_in_outcome(error)
-        if on_sign_in is not None:
-            on_sign_in(outcome)
-        return SessionRun(None, None, 1, error.attempts, 1, outcome, error, Stage.SIGN_IN)
-    attempts = signed_in.exchange.attempts
-    if signed_in.session is None:
-        assert signed_in.failure is not None
-        outcome = sign_in_outcome(signed_in.failure)
-        if on_sign_in is not None:
-            on_sign_in(outcome)
-        return SessionRun(
-            None,
-            None,
-            1,
-            attempts,
-            1,
-            outcome,
-            signed_in.failure,
-            Stage.SIGN_IN,
-            signed_in.companions,
-        )
-    if on_sign_in is not None:
-        on_sign_in(SignInOutcome.ACCEPTED)
-    session, companions = signed_in.session, signed_in.companions
-    try:
-        exchange = client.execute(session, functions, deadline=deadline)
-    except IntacctError as error:
-        return SessionRun(
-            None,
-            session,
-            2,
-            attempts + error.attempts,
-            1,
-            SignInOutcome.ACCEPTED,
-            error,
-            Stage.CALL,
-            companions,
-        )
-    return SessionRun(
-        exchange, session, 2, attempts + exchange.attempts, 1, SignInOutcome.ACCEPTED, at_sign_in=companions
-    )
+    """`sign_in`, then `call_in_session`: for callers with no sign-in guard to settle in between."""
+    signed_in = sign_in(client, login, deadline=deadline, at_sign_in=at_sign_in)
+    return call_in_session(client, signed_in, functions, deadline=deadline)
