@@ -35,7 +35,7 @@ from .adapters.sqs_queue import SqsCheckQueue
 from .config import Settings
 from .connections.policy import CheckSchedule
 from .observability import record_guard_event, record_intacct_attempt
-from .signin_guard import GuardPolicy, GuardReader, SignInGuard
+from .sign_in_guard import GuardPolicy, GuardReader, SignInGuard
 from .use_cases.connect import Connect
 from .use_cases.disconnect import Disconnect
 from .use_cases.dispatch_checks import DispatchDueChecks
@@ -191,7 +191,7 @@ class AwsAdapters:
 
     @built_once
     def guard(self) -> SignInGuard:
-        """The one guard every sign-in of this deployment asks (see signin_guard/)."""
+        """The one guard every sign-in of this deployment asks (see sign_in_guard/)."""
         return SignInGuard(
             DynamoDBGuardStore(self._dynamodb, self._settings.table_name),
             KmsFingerprinter(self._client("kms"), self._settings.fingerprint_key_id),

@@ -24,8 +24,8 @@ class Settings:
     tenant_claim: str = "tenant_id"
     role_claim: str = "role"
     admin_role: str = "admin"
-    api_verification_budget_seconds: float = 24.0
-    worker_verification_budget_seconds: float = 50.0
+    api_verification_time_limit_seconds: float = 24.0
+    worker_verification_time_limit_seconds: float = 50.0
     check_interval_seconds: int = 3600
     sign_in_refusal_budget: int = 2
     tenant_refused_sign_ins_per_hour: int = 10
@@ -50,8 +50,10 @@ class Settings:
             tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
             role_claim=env.get("ROLE_CLAIM", "role"),
             admin_role=env.get("ADMIN_ROLE", "admin"),
-            api_verification_budget_seconds=float(env.get("API_VERIFICATION_BUDGET_SECONDS", "24")),
-            worker_verification_budget_seconds=float(env.get("WORKER_VERIFICATION_BUDGET_SECONDS", "50")),
+            api_verification_time_limit_seconds=float(env.get("API_VERIFICATION_TIME_LIMIT_SECONDS", "24")),
+            worker_verification_time_limit_seconds=float(
+                env.get("WORKER_VERIFICATION_TIME_LIMIT_SECONDS", "50")
+            ),
             check_interval_seconds=int(env.get("CHECK_INTERVAL_SECONDS", "3600")),
             sign_in_refusal_budget=int(env.get("SIGN_IN_REFUSAL_BUDGET", "2")),
             tenant_refused_sign_ins_per_hour=int(env.get("TENANT_REFUSED_SIGN_INS_PER_HOUR", "10")),

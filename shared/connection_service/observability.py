@@ -18,12 +18,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from .connections.model import Status, Trigger
-from .signin_guard.rules import Verdict
+from .sign_in_guard.rules import Verdict
 from .verification.result import Outcome
 
 if TYPE_CHECKING:  # annotations only: every function imports this module, few use the service behind them
     from .intacct.xml.client import Attempt
-    from .signin_guard.guard import GuardEvent
+    from .sign_in_guard.guard import GuardEvent
     from .use_cases.verification_lease import VerificationReport
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")

@@ -28,7 +28,7 @@ from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
 from connection_service.intacct import LoginCredentials, Secret
-from connection_service.signin_guard import GuardPolicy, SignInGuard
+from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from intacct_simulator import DEMO_DATA_PATH
 from local_stack.cfn_template import load_template
 from tests.support.demo import DEMO_PASSWORD, SENDER

@@ -33,7 +33,7 @@ def typical_client(client: IntacctClient, login: LoginCredentials) -> None:
     """What a client without batching does for the same checks."""
     deadline = Deadline(30)
     try:
-        session, _ = client.open_session(login, deadline=deadline, location_id=login.entity_id)
+        session, _ = client.open_session(login, deadline=deadline, entity_id=login.entity_id)
     except IntacctError:
         return
     for permission in REQUIRED_PERMISSIONS:

@@ -206,8 +206,8 @@ def test_functions_get_every_setting_the_code_requires(template: Template) -> No
     worker = template["Resources"]["HealthWorkerFunction"]["Properties"]["Environment"]["Variables"]
     settings = Settings.from_env({**plain, **worker, "HEALTH_QUEUE_URL": "https://sqs/queue.fifo"})
     assert settings.check_interval_seconds == int(defaults["HealthCheckIntervalSeconds"])
-    assert settings.api_verification_budget_seconds < int(template["Globals"]["Function"]["Timeout"])
-    assert settings.worker_verification_budget_seconds < int(
+    assert settings.api_verification_time_limit_seconds < int(template["Globals"]["Function"]["Timeout"])
+    assert settings.worker_verification_time_limit_seconds < int(
         template["Resources"]["HealthWorkerFunction"]["Properties"]["Timeout"]
     )
 

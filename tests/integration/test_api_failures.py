@@ -111,7 +111,7 @@ def test_a_verification_that_cannot_finish_in_time_says_so(
 ) -> None:
     connection_id = stack.connect()["id"]
     assert stack.edit(connection_id).json["status"] == "CONNECTED"
-    monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "1.5")
+    monkeypatch.setenv("API_VERIFICATION_TIME_LIMIT_SECONDS", "1.5")
     bootstrap.reset()
     stack.simulator_control(
         "POST", "/_sim/companies/DEMO-CO/faults", {"kind": "slow", "always": True, "delay_ms": 4000}

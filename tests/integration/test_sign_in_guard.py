@@ -123,7 +123,7 @@ def test_a_password_rotated_in_intacct_is_refused_once_for_every_connection_hold
 def test_an_unanswered_sign_in_counts_and_the_health_check_never_resends_it(
     guarded: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "1.5")
+    monkeypatch.setenv("API_VERIFICATION_TIME_LIMIT_SECONDS", "1.5")
     bootstrap.reset()
     connection_id = guarded.connect()["id"]
     guarded.simulator_control(

@@ -24,7 +24,7 @@ from connection_service.connections.ports import (
     StatusChanged,
 )
 from connection_service.intacct import Deadline, LoginCredentials, SignInOutcome
-from connection_service.signin_guard import GuardReader, SignInGuard
+from connection_service.sign_in_guard import GuardReader, SignInGuard
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
 

@@ -9,7 +9,7 @@ import threading
 from dataclasses import replace
 
 from connection_service.intacct import Secret
-from connection_service.signin_guard import GuardConflict, GuardState, Identity
+from connection_service.sign_in_guard import GuardConflict, GuardState, Identity
 
 
 class InMemoryGuardStore:
@@ -52,7 +52,7 @@ class HmacFingerprinter:
     def __init__(self) -> None:
         self.calls = 0
 
-    def fingerprint(self, identity: Identity, password: Secret) -> str:
+    def fingerprint(self, identity: Identity, secret: Secret) -> str:
         self.calls += 1
-        message = f"{identity.company_id}\x1f{identity.user_id}\x1f{password.reveal()}".encode()
+        message = f"{identity.company_id}\x1f{identity.user_id}\x1f{secret.reveal()}".encode()
         return hmac.new(b"test-key", message, hashlib.sha256).hexdigest()[:24]

@@ -141,7 +141,7 @@ def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) 
         resources = create_resources()
         for name, value in resources.environment(simulator.gateway_url).items():
             monkeypatch.setenv(name, value)
-        monkeypatch.setenv("API_VERIFICATION_BUDGET_SECONDS", "8")
+        monkeypatch.setenv("API_VERIFICATION_TIME_LIMIT_SECONDS", "8")
         bootstrap.reset()
         authority = TokenAuthority(TEST_KEY)
         emulator = ApiGatewayEmulator(routes_from_template(), authority.verify)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..signin_guard import GuardConflict, GuardState, Identity, Pending
+from ..sign_in_guard import GuardConflict, GuardState, Identity, Pending
 from .dynamodb_items import Item, from_wire, iso, to_wire
 
 if TYPE_CHECKING:

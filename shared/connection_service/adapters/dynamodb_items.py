@@ -20,16 +20,9 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ..connections.model import (
-    Check,
-    Connection,
-    EntityRef,
-    Health,
-    HistoryEntry,
-    PermissionRef,
-    Status,
-    Trigger,
-)
+from ..connections.model import Connection, Health, HistoryEntry, Status, Trigger
+from ..verification.requirements import RequiredPermission
+from ..verification.result import CheckItem, CheckStatus, Entity
 
 DUE_INDEX = "due"
 DUE_SHARDS = 8
@@ -125,11 +118,11 @@ def connection_from_item(item: Item) -> Connection:
         health_reason=item.get("health_reason"),
         message=item.get("message"),
         checks=tuple(
-            Check(str(c["id"]), str(c["label"]), str(c["status"]), c.get("remediation"))
+            CheckItem(str(c["id"]), str(c["label"]), CheckStatus(c["status"]), c.get("remediation"))
             for c in item.get("checks", [])
         ),
         missing_permissions=tuple(
-            PermissionRef(str(p["application"]), str(p["activity"]), str(p["permission"]))
+            RequiredPermission(str(p["application"]), str(p["activity"]), str(p["permission"]))
             for p in item.get("missing_permissions", [])
         ),
         company_id=item.get("company_id"),
@@ -148,7 +141,7 @@ def connection_from_item(item: Item) -> Connection:
         next_check_at=_time(item.get("next_check_at")),
         transient_failures=int(item.get("transient_failures", 0)),
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
-        entities=tuple(EntityRef(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
+        entities=tuple(Entity(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
         ever_connected=bool(item.get("ever_connected", False)),
         version=int(item.get("version", 0)),
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..intacct import Secret
 from ..intacct.credentials import fingerprint as local_fingerprint
-from ..signin_guard import Identity
+from ..sign_in_guard import Identity
 
 if TYPE_CHECKING:
     from mypy_boto3_kms.client import KMSClient
@@ -37,13 +37,13 @@ class KmsFingerprinter:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def fingerprint(self, identity: Identity, password: Secret) -> str:
-        local = local_fingerprint(FORMAT, identity.company_id, identity.user_id, password.reveal())
+    def fingerprint(self, identity: Identity, secret: Secret) -> str:
+        local = local_fingerprint(FORMAT, identity.company_id, identity.user_id, secret.reveal())
         with self._lock:
             if local in self._cache:
                 self._cache.move_to_end(local)
                 return self._cache[local]
-        message = "\x1f".join((FORMAT, identity.company_id, identity.user_id, password.reveal()))
+        message = "\x1f".join((FORMAT, identity.company_id, identity.user_id, secret.reveal()))
         digest = hashlib.sha256(message.encode("utf-8", "surrogatepass")).digest()
         response = self._client.generate_mac(KeyId=self._key_id, Message=digest, MacAlgorithm=MAC_ALGORITHM)
         mac = base64.urlsafe_b64encode(response["Mac"]).decode("ascii").rstrip("=")

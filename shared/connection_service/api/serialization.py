@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from ..connections.model import Check, Connection, HistoryEntry
+from ..connections.model import Connection, HistoryEntry
 from ..use_cases.verification_lease import VerificationReport
+from ..verification.result import CheckItem
 from .contract import (
     CheckJson,
-    CheckStatusName,
     ConnectionJson,
     HistoryEntryJson,
     StatusLabel,
@@ -22,11 +22,11 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _check(check: Check) -> CheckJson:
+def _check(check: CheckItem) -> CheckJson:
     return {
-        "id": check.id,
+        "id": check.check_id,
         "label": check.label,
-        "status": cast(CheckStatusName, check.status),
+        "status": check.status.value,
         "remediation": check.remediation,
     }
 

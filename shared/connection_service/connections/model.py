@@ -10,7 +10,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+
+from ..verification.requirements import RequiredPermission
+from ..verification.result import CheckItem, Entity
 
 PROVIDER = "sage_intacct"
 
@@ -51,40 +53,6 @@ class Trigger(StrEnum):
 
 
 @dataclass(frozen=True)
-class Check:
-    """One checklist item as stored and shown (the verifier's CheckItem, flattened)."""
-
-    id: str
-    label: str
-    status: str
-    remediation: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "status": self.status, "remediation": self.remediation}
-
-
-@dataclass(frozen=True)
-class PermissionRef:
-    application: str
-    activity: str
-    permission: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"application": self.application, "activity": self.activity, "permission": self.permission}
-
-
-@dataclass(frozen=True)
-class EntityRef:
-    """An entity the connection's user may open (the edit form's picker); not a secret."""
-
-    entity_id: str
-    name: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"id": self.entity_id, "name": self.name}
-
-
-@dataclass(frozen=True)
 class Connection:
     id: str
     tenant_id: str
@@ -96,13 +64,14 @@ class Connection:
     health: Health = Health.UNKNOWN
     health_reason: str | None = None  # why the last attempt could not complete (RATE_LIMITED, …)
     message: str | None = None  # the verifier's one-line summary for the admin
-    checks: tuple[Check, ...] = ()
-    missing_permissions: tuple[PermissionRef, ...] = ()
+    # As the last verification found them (stored without the verifier's probe plan).
+    checks: tuple[CheckItem, ...] = ()
+    missing_permissions: tuple[RequiredPermission, ...] = ()
     company_id: str | None = None
     entity_id: str | None = None
     user_id: str | None = None
     # Read at each verification that signs in; kept when one could not read them, cleared with the company.
-    entities: tuple[EntityRef, ...] = ()
+    entities: tuple[Entity, ...] = ()
     secret_id: str | None = (
         None  # name/ARN of the connection's secret; the value never leaves Secrets Manager
     )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from ..intacct import SignInOutcome
 from ..verification import Outcome, VerificationResult
 from .errors import CompanyChangeNotConfirmed, ConnectionNotFound, InvalidState
-from .model import Check, Connection, EntityRef, Health, HistoryEntry, PermissionRef, Status, Trigger
+from .model import Connection, Health, HistoryEntry, Status, Trigger
 from .policy import CheckSchedule
 
 SYSTEM_ACTOR = "system"
@@ -157,10 +157,8 @@ def apply_verification(
             health=Health.OK,
             health_reason=None,
             message=result.message,
-            checks=tuple(Check(c.check_id, c.label, c.status.value, c.remediation) for c in result.checks),
-            missing_permissions=tuple(
-                PermissionRef(p.application, p.activity, p.permission) for p in result.missing_permissions
-            ),
+            checks=tuple(check.recorded() for check in result.checks),
+            missing_permissions=tuple(p.recorded() for p in result.missing_permissions),
             transient_failures=0,
             ever_connected=connection.ever_connected or status is Status.CONNECTED,
             last_verified_at=now,
@@ -170,7 +168,7 @@ def apply_verification(
             updated_at=now,
         )
     if result.entities is not None:
-        changed = replace(changed, entities=tuple(EntityRef(e.entity_id, e.name) for e in result.entities))
+        changed = replace(changed, entities=tuple(result.entities))
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     sign_in = _sign_in_note(result)

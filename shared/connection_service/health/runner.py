@@ -69,7 +69,7 @@ def check_connection(
     whole batch time out (which would return every message of the batch and block the company's group).
     """
     request = CheckRequest.from_json(record.body)
-    time_limit = environment.settings.worker_verification_budget_seconds
+    time_limit = environment.settings.worker_verification_time_limit_seconds
     if lambda_context is not None:
         left = lambda_context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
         time_limit = min(time_limit, left)

@@ -1,5 +1,5 @@
 """Sage Intacct, in the words every protocol shares: the credentials a connection holds, failure categories,
-what a sign-in told us, the time budget of one piece of work. No AWS, no domain words.
+what a sign-in told us, the time limit of one piece of work. No AWS, no domain words.
 
 The XML gateway protocol is `xml/` (a REST protocol would stand beside it as `rest/`). Names are imported
 from their modules on first use (lazy_exports.py): the guard and the read-only functions use the

@@ -1,4 +1,4 @@
-"""A wall-clock budget for one piece of work, shared by every attempt and round trip inside it (any
+"""A wall-clock time limit for one piece of work, shared by every attempt and round trip inside it (any
 protocol's: the use cases hand one to the Intacct port)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Deadline:
-    """A wall-clock budget shared by every attempt of one piece of work."""
+    """A wall-clock time limit shared by every attempt of one piece of work."""
 
     seconds: float
     clock: Callable[[], float] = time.monotonic

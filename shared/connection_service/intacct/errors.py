@@ -16,7 +16,7 @@ from enum import StrEnum
 class Level(StrEnum):
     """Where in the exchange a failure happened."""
 
-    TRANSPORT = "transport"  # no HTTP response at all: timeout, refused connection, time budget spent
+    TRANSPORT = "transport"  # no HTTP response at all: timeout, refused connection, time limit reached
     HTTP = "http"  # an HTTP response whose body is not a usable XML envelope
     CONTROL = "control"  # response/control failed: nothing was executed
     AUTHENTICATION = "authentication"  # operation/authentication failed: no function was executed

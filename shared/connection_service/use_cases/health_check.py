@@ -11,7 +11,7 @@ from ..connections.errors import ConcurrentModification, CredentialsUnavailable
 from ..connections.model import Trigger
 from ..connections.policy import CheckSchedule
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
-from ..signin_guard import Blocked, Verdict
+from ..sign_in_guard import Blocked, Verdict
 from .sign_in import SignInPath, released_unless_settled
 from .verification_lease import VerificationLease, VerificationReport
 from .verification_run import VerificationRun

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..connections.errors import ConnectionNotFound
 from ..connections.model import Connection, HistoryEntry
 from ..connections.ports import ConnectionRepository
-from ..signin_guard import GuardReader
+from ..sign_in_guard import GuardReader
 from .sign_in import attempts_left
 
 

@@ -18,16 +18,16 @@ from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRef
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
 from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
-from ..signin_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
+from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
 logger = logging.getLogger(__name__)
 
 # The identity's sign-in lease outlives the verification's time limit by this much (a crashed request's
 # lease then ends, and its attempt counts as unanswered).
-GUARD_LEASE_MARGIN_SECONDS = 10.0
-# A sign-in is not started this close to the end of its permit's lease.
-PERMIT_MARGIN_SECONDS = 2.0
+SIGN_IN_LEASE_MARGIN_SECONDS = 10.0
+# A sign-in is not started this close to the end of its sign-in lease.
+SIGN_IN_LEASE_CUTOFF_SECONDS = 2.0
 # How long an admin's request waits for another sign-in as the same user to finish before answering 409.
 ADMIN_WAIT_SECONDS = 4.0
 # Retry-After for that 409: sign-ins take about a second; the lease's end is only the worst case.
@@ -87,7 +87,7 @@ class SignInPath:
             credentials.password,
             automatic=False,
             confirm=confirm,
-            lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
+            lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
             wait_seconds=ADMIN_WAIT_SECONDS,
         )
         if isinstance(admission, Permit) or admission.verdict is Verdict.REFUSED_PASSWORD:
@@ -120,7 +120,7 @@ class SignInPath:
             credentials.user_id,
             credentials.password,
             automatic=True,
-            lease_seconds=time_limit_seconds + GUARD_LEASE_MARGIN_SECONDS,
+            lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
         )
 
     def verify(
@@ -138,7 +138,7 @@ class SignInPath:
             )
         # Never send after the permit's lease: the guard would count it as unanswered and could let another
         # sign-in of the same user go ahead meanwhile.
-        lease_left = (admission.lease_until - self._clock()).total_seconds() - PERMIT_MARGIN_SECONDS
+        lease_left = (admission.lease_until - self._clock()).total_seconds() - SIGN_IN_LEASE_CUTOFF_SECONDS
         deadline = Deadline(max(0.0, min(time_limit_seconds, lease_left)))
         try:
             signed_in = self._intacct.sign_in(credentials, deadline=deadline)

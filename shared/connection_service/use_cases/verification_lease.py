@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 3
 # A verification holds its connection for its time limit plus this, to cover storing the result.
-LEASE_MARGIN = timedelta(seconds=15)
+VERIFICATION_LEASE_MARGIN = timedelta(seconds=15)
 # What an admin is told to wait when another admin's verification holds the connection: verifications take
 # about a second, so the lease's end (its worst case) would say a wait ten times too long.
 TYPICAL_VERIFICATION_SECONDS = 3
@@ -102,7 +102,7 @@ class VerificationLease:
         return transitions.begin_verification(
             connection,
             now=now,
-            lease=timedelta(seconds=time_limit_seconds) + LEASE_MARGIN,
+            lease=timedelta(seconds=time_limit_seconds) + VERIFICATION_LEASE_MARGIN,
             by=by,
             # If no result is ever stored, the health check looks at these credentials after the lease.
             retry_after=self._schedule.degraded_base if connection.has_credentials else None,

@@ -8,7 +8,7 @@ from getUserPermissions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 def _slug(text: str) -> str:
@@ -21,6 +21,13 @@ class RequiredPermission:
     activity: str
     permission: str
     probe_object: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"application": self.application, "activity": self.activity, "permission": self.permission}
+
+    def recorded(self) -> RequiredPermission:
+        """As a connection records it: which right, without the object the verifier probes for it."""
+        return replace(self, probe_object=None)
 
     @property
     def check_id(self) -> str:
@@ -37,9 +44,6 @@ class RequiredPermission:
             f"'{self.activity}'. In a company with user-based permissions use Company > Admin > Users > "
             f"(the user) > Subscriptions > {self.application} > Permissions instead."
         )
-
-    def as_dict(self) -> dict[str, str]:
-        return {"application": self.application, "activity": self.activity, "permission": self.permission}
 
 
 REQUIRED_PERMISSIONS: tuple[RequiredPermission, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -48,6 +48,10 @@ class CheckItem:
     status: CheckStatus
     remediation: str | None = None
     permission: RequiredPermission | None = None
+
+    def recorded(self) -> CheckItem:
+        """As a connection records it: the item as shown, without the permission it was judged from."""
+        return replace(self, permission=None)
 
     def as_dict(self) -> dict[str, Any]:
         return {

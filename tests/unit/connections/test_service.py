@@ -18,7 +18,7 @@ from connection_service.connections.errors import (
 )
 from connection_service.connections.model import Connection, Status, Trigger
 from connection_service.intacct import Deadline, LoginCredentials, Secret
-from connection_service.signin_guard import GuardPolicy, SignInGuard
+from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from tests.support.fakes import (
     UNANSWERED,
     FakeAdapters,

@@ -86,11 +86,11 @@ def test_operation_and_functions() -> None:
 
 def test_get_api_session_location_variants() -> None:
     assert etree.tostring(GetAPISession().render()) == b"<getAPISession/>"
-    assert etree.tostring(GetAPISession(location_id="US-EAST").render()) == (
+    assert etree.tostring(GetAPISession(entity_id="US-EAST").render()) == (
         b"<getAPISession><locationid>US-EAST</locationid></getAPISession>"
     )
     assert (
-        etree.tostring(GetAPISession(location_id="").render())
+        etree.tostring(GetAPISession(entity_id="").render())
         == b"<getAPISession><locationid></locationid></getAPISession>"
     )
 

@@ -245,7 +245,7 @@ def test_open_session_signs_in_at_top_level_and_asks_for_the_entity(gateway: Scr
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url, locationid="US-EAST"))))
     login = LoginCredentials("DEMO-CO", "ws_expenses", Secret("pw"), entity_id="US-EAST")
     session, attempts = make_client(gateway.url).open_session(
-        login, deadline=Deadline(5), location_id="US-EAST"
+        login, deadline=Deadline(5), entity_id="US-EAST"
     )
     assert attempts == 1 and session.entity_id == "US-EAST" and session.endpoint == gateway.url
     assert session.expires_at is not None
@@ -266,5 +266,5 @@ def test_a_refused_entity_session_means_the_entity_is_invalid(gateway: ScriptedG
     )
     gateway.script(Reply(200, ok_response(failed)))
     with pytest.raises(IntacctError) as caught:
-        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5), location_id="NOPE")
+        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5), entity_id="NOPE")
     assert caught.value.category is Category.ENTITY_INVALID

@@ -68,7 +68,7 @@ def build_router(use_case: EditCredentials, config: Settings) -> APIGatewayHttpR
             connection_id,
             given,
             actor=caller.subject,
-            time_limit_seconds=config.api_verification_budget_seconds,
+            time_limit_seconds=config.api_verification_time_limit_seconds,
         )
         return verification_response(report, Trigger.CREDENTIALS_EDIT, started)
 

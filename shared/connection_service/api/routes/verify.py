@@ -64,7 +64,7 @@ def build_router(use_case: Verify, config: Settings) -> APIGatewayHttpRouter:
             connection_id,
             actor=caller.subject,
             confirm_sign_in_reset=confirm,
-            time_limit_seconds=config.api_verification_budget_seconds,
+            time_limit_seconds=config.api_verification_time_limit_seconds,
         )
         return verification_response(report, Trigger.MANUAL_VERIFY, started)
 

@@ -1,4 +1,4 @@
-"""The Intacct XML gateway client: one request per call, safe retries inside a time budget.
+"""The Intacct XML gateway client: one request per call, safe retries inside a time limit.
 
 Layers, as in the official SDKs: credentials (credentials.py) → request building (request.py, functions.py)
 → transport (transport.py) → response parsing and error classification (response.py, errors.py).
@@ -48,7 +48,7 @@ class Exchange:
 
 
 class IntacctClient:
-    # Below this much budget an attempt is not started: it could not finish and would only add load.
+    # Below this much time left an attempt is not started: it could not finish and would only add load.
     MIN_ATTEMPT_SECONDS = 0.5
 
     def __init__(
@@ -181,15 +181,15 @@ class IntacctClient:
             self._on_attempt(record)
 
     def open_session(
-        self, login: LoginCredentials, *, deadline: Deadline, location_id: str | None = None
+        self, login: LoginCredentials, *, deadline: Deadline, entity_id: str | None = None
     ) -> tuple[SessionCredentials, int]:
-        """Signs in (always at the top level) and asks getAPISession for a session, at `location_id` if given.
+        """Signs in (always at the top level) and asks getAPISession for a session, at `entity_id` if given.
 
         Signing in without login/locationid proves the user's credentials alone, so a wrong Entity ID shows up
         as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
         Returns the session and the number of HTTP attempts spent.
         """
-        signed_in = self.sign_in(login, deadline=deadline, location_id=location_id)
+        signed_in = self.sign_in(login, deadline=deadline, entity_id=entity_id)
         if signed_in.session is None:
             assert signed_in.failure is not None
             raise signed_in.failure
@@ -200,7 +200,7 @@ class IntacctClient:
         login: LoginCredentials,
         *,
         deadline: Deadline,
-        location_id: str | None = None,
+        entity_id: str | None = None,
         also: Sequence[GatewayFunction] = (),
     ) -> SignIn:
         """One top-level sign-in asking getAPISession for a session, with `also` run in the same request at
@@ -209,12 +209,12 @@ class IntacctClient:
         Raises when Intacct refused the request or the sign-in itself; a refused session is `failure`.
         """
         top_level = replace(login, entity_id=None)
-        exchange = self.execute(top_level, [GetAPISession(location_id=location_id), *also], deadline=deadline)
+        exchange = self.execute(top_level, [GetAPISession(entity_id=entity_id), *also], deadline=deadline)
         results = exchange.response.results
         session_result = next((r for r in results if r.function == "getAPISession"), None)
         companions = tuple(r for r in results if r is not session_result)
         try:
-            session = _session_from(exchange, location_id, login.company_id, login.user_id)
+            session = _session_from(exchange, entity_id, login.company_id, login.user_id)
         except IntacctError as refused:
             return SignIn(exchange, None, refused, companions)
         return SignIn(exchange, session, None, companions)

@@ -21,19 +21,19 @@ def append_child(parent: etree._Element, tag: str, text: str | None = None) -> e
 
 @dataclass(frozen=True)
 class GetAPISession:
-    """Opens an API session; with `location_id` an entity-level one ("" returns to the top level).
+    """Opens an API session; with `entity_id` an entity-level one ("" returns to the top level).
 
     Intacct asks for getAPISession to stand alone in its request.
     """
 
     control_id: str = "getAPISession"
-    location_id: str | None = None
+    entity_id: str | None = None  # sent as <locationid>: Intacct's wire name for an entity
     name: str = field(default="getAPISession", init=False)
 
     def render(self) -> etree._Element:
         body = etree.Element("getAPISession")
-        if self.location_id is not None:
-            append_child(body, "locationid", self.location_id)
+        if self.entity_id is not None:
+            append_child(body, "locationid", self.entity_id)
         return body
 
 

@@ -23,7 +23,7 @@ class Authentication:
     status: str
     user_id: str = ""
     company_id: str = ""
-    location_id: str = ""
+    entity_id: str = ""
     session_timestamp: datetime | None = None
     session_timeout: datetime | None = None
 
@@ -131,7 +131,7 @@ def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> Gate
         status=_text(auth_element, "status"),
         user_id=_text(auth_element, "userid"),
         company_id=_text(auth_element, "companyid"),
-        location_id=_text(auth_element, "locationid"),
+        entity_id=_text(auth_element, "locationid"),
         session_timestamp=_timestamp(_text(auth_element, "sessiontimestamp")),
         session_timeout=_timestamp(_text(auth_element, "sessiontimeout")),
     )

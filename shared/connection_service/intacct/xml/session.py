@@ -55,7 +55,7 @@ def sign_in(
     with it and run at the top level. The run's `sign_in` says what the sign-in told us, so the caller can
     settle the sign-in guard before anything else is sent; a refused sign-in is never repeated."""
     try:
-        signed_in = client.sign_in(login, deadline=deadline, location_id=login.entity_id, also=at_sign_in)
+        signed_in = client.sign_in(login, deadline=deadline, entity_id=login.entity_id, also=at_sign_in)
     except IntacctError as error:
         return SessionRun(None, None, 1, error.attempts, 1, sign_in_outcome(error), error, Stage.SIGN_IN)
     attempts = signed_in.exchange.attempts

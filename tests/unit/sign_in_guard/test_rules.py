@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connection_service.intacct import SignInOutcome
-from connection_service.signin_guard import GuardPolicy, GuardState, Verdict
-from connection_service.signin_guard.rules import Decision, decide, expire_pending, settle
+from connection_service.sign_in_guard import GuardPolicy, GuardState, Verdict
+from connection_service.sign_in_guard.rules import Decision, decide, expire_pending, settle
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BUDGET = 2

@@ -1,4 +1,4 @@
-"""What the guard needs: a place to keep one state per identity, and password fingerprints."""
+"""What the guard needs: a place to keep one state per identity, and fingerprints of the secrets tried."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class GuardStore(Protocol):
 
 
 class Fingerprinter(Protocol):
-    def fingerprint(self, identity: Identity, password: Secret) -> str:
-        """A keyed, irreversible fingerprint of the password for this identity. Equal passwords of one
-        identity give equal fingerprints; nothing stored can be reversed or brute-forced without the key."""
+    def fingerprint(self, identity: Identity, secret: Secret) -> str:
+        """A keyed, irreversible fingerprint of the secret a sign-in presents for this identity (the Web
+        Services password today; a client secret would do for an OAuth client). Equal secrets of one identity
+        give equal fingerprints; nothing stored can be reversed or brute-forced without the key."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from connection_service.intacct import Secret, SignInOutcome
-from connection_service.signin_guard import (
+from connection_service.sign_in_guard import (
     Blocked,
     GuardConflict,
     GuardEvent,

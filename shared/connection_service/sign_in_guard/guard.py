@@ -130,17 +130,18 @@ class SignInGuard(GuardReader):
         self,
         company_id: str,
         user_id: str,
-        password: Secret,
+        secret: Secret,
         *,
         automatic: bool,
         confirm: bool = False,
         lease_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Permit | Blocked:
-        """Asks to send one sign-in. `automatic` (health checks, exports) never resends an unanswered
-        password; `confirm` is an admin's word that they reset Intacct's count (see rules.py)."""
+        """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
+        exports) never resends an unanswered secret; `confirm` is an admin's word that they reset Intacct's
+        count (see rules.py)."""
         identity = Identity.of(company_id, user_id)
-        fingerprint = self._fingerprinter.fingerprint(identity, password)
+        fingerprint = self._fingerprinter.fingerprint(identity, secret)
         give_up_at = time.monotonic() + wait_seconds
         conflicts = 0
         while True:
