@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING
 from ..lazy_exports import exports_on_first_use
 
 if TYPE_CHECKING:
+    from .checklist import not_run
     from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
     from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
-    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, VerifierSignIn, not_run
+    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, VerifierSignIn
 
 __getattr__ = exports_on_first_use(
     __name__,
     {
         "requirements": ("REQUIRED_PERMISSIONS", "Prerequisite", "RequiredPermission", "prerequisites"),
         "result": ("CheckItem", "CheckStatus", "Entity", "Outcome", "Reason", "VerificationResult"),
-        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "VerifierSignIn", "not_run"),
+        "checklist": ("not_run",),
+        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "VerifierSignIn"),
     },
 )
 

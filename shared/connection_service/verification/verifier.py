@@ -29,8 +29,10 @@ from ..intacct.xml import (
     call_in_session,
     sign_in,
 )
-from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
-from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
+from . import messages as say
+from .checklist import Checklist
+from .requirements import REQUIRED_PERMISSIONS, RequiredPermission, prerequisites
+from .result import CheckStatus, Entity, Outcome, Reason, VerificationResult
 from .rights import UserRights
 
 ROUND_TRIPS_ON_SUCCESS = 2
@@ -53,24 +55,6 @@ _INCOMPLETE: dict[Category, Reason] = {
     Category.SERVICE_UNAVAILABLE: Reason.INTACCT_UNAVAILABLE,
     Category.ORIGIN_TIMEOUT: Reason.INTACCT_UNAVAILABLE,
     Category.SENDER_CREDENTIALS_INVALID: Reason.PLATFORM_CREDENTIALS_INVALID,
-}
-_MESSAGES: dict[Reason, str] = {
-    Reason.INVALID_CREDENTIALS: "Intacct refused the sign-in: check the Company ID, User ID and password, "
-    "and that the user is active and not locked out.",
-    Reason.SENDER_NOT_AUTHORIZED: "Our Sender ID is not authorized (or not active) in the company's Web "
-    "Services authorizations.",
-    Reason.WEB_SERVICES_DISABLED: "The company does not have the Web Services subscription turned on.",
-    Reason.ENTITY_INVALID: "The user signed in, but the Entity ID is not an entity the user can open.",
-    Reason.COMPANY_EXPIRED: "The Intacct company is a demo company that has expired.",
-    Reason.RATE_LIMITED: "Intacct is rate limiting requests right now; the check will be retried.",
-    Reason.INTACCT_UNAVAILABLE: "Intacct could not be reached or did not answer in time; the check will be "
-    "retried.",
-    Reason.PLATFORM_CREDENTIALS_INVALID: "The check could not run because of a problem on our side; our team "
-    "has been alerted.",
-    Reason.UNEXPECTED_RESPONSE: "Intacct gave an answer we could not interpret; the check will be retried.",
-    Reason.SIGN_IN_BLOCKED: "We stopped signing in as this user so Intacct does not lock it out.",
-    Reason.SIGN_IN_UNCONFIRMED: "Intacct did not answer our last sign-in with this password; it is not sent "
-    "again automatically.",
 }
 
 
@@ -116,7 +100,7 @@ class ConnectionVerifier:
         (or, when the sign-in failed, the failure judged without a second request)."""
         login = signed_in.login
         run = call_in_session(self._client, signed_in.run, self._probes(login.user_id), deadline=deadline)
-        checks = _Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
+        checks = Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
         entities = _entities(run.at_sign_in)
         if run.failure is not None:
             return replace(self._failed(run, run.failure, checks, entities), entities=entities)
@@ -138,7 +122,7 @@ class ConnectionVerifier:
         return functions
 
     def _failed(
-        self, run: SessionRun, error: IntacctError, checks: _Checklist, entities: tuple[Entity, ...] | None
+        self, run: SessionRun, error: IntacctError, checks: Checklist, entities: tuple[Entity, ...] | None
     ) -> VerificationResult:
         if run.failed_stage is Stage.CALL or error.category is Category.ENTITY_INVALID:
             # The sign-in worked, so everything it depends on is in place.
@@ -150,15 +134,19 @@ class ConnectionVerifier:
             check_id, reason = target
             if check_id is not None:
                 checks.mark(check_id, CheckStatus.MISSING)
-            message = _MESSAGES[reason]
+            message = say.MESSAGES[reason]
             if reason is Reason.ENTITY_INVALID:
-                message += _entities_offered(entities)
-            return checks.result(Outcome.ACTION_REQUIRED, reason, message, run, error.category, error.errors)
+                message += say.entities_offered(entities)
+            return _result(
+                checks, Outcome.ACTION_REQUIRED, reason, message, run, error.category, error.errors
+            )
         reason = _INCOMPLETE.get(error.category, Reason.UNEXPECTED_RESPONSE)
-        return checks.result(Outcome.INCOMPLETE, reason, _MESSAGES[reason], run, error.category, error.errors)
+        return _result(
+            checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], run, error.category, error.errors
+        )
 
     def _judge_permissions(
-        self, run: SessionRun, checks: _Checklist, login: LoginCredentials
+        self, run: SessionRun, checks: Checklist, login: LoginCredentials
     ) -> VerificationResult:
         assert run.exchange is not None
         response = run.exchange.response
@@ -172,44 +160,34 @@ class ConnectionVerifier:
                 transient.append(probe)
             note = None
             if status is CheckStatus.NOT_SUBSCRIBED:
-                checks.set_permission(permission, status, None, _not_subscribed(permission))
+                checks.set_permission(permission, status, None, say.not_subscribed(permission))
                 continue
             if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
-                note = (
-                    f"Intacct does not offer {permission.probe_object} to this company: check that the "
-                    f"{permission.application} application is subscribed (Company > Admin > Subscriptions). "
-                )
+                note = say.object_unavailable(permission)
             elif status is CheckStatus.UNKNOWN:
-                note = "Intacct did not let us read this right; make sure it is granted. "
+                note = say.RIGHT_UNCONFIRMED
             checks.set_permission(permission, status, note)
 
         missing = checks.with_status(CheckStatus.MISSING)
         unsubscribed = checks.with_status(CheckStatus.NOT_SUBSCRIBED)
         applications = ", ".join(sorted({p.application for p in unsubscribed}))
-        also = (
-            f" The company does not subscribe to {applications} (see the checklist)." if unsubscribed else ""
-        )
+        also = say.also_not_subscribed(applications) if unsubscribed else ""
         if missing:
-            listed = "; ".join(p.label for p in missing)
-            message = f"The Web Services user is missing {len(missing)} required permission(s): {listed}."
-            return checks.result(
+            return _result(
+                checks,
                 Outcome.ACTION_REQUIRED,
                 Reason.MISSING_PERMISSIONS,
-                message + also,
+                say.missing_permissions(missing) + also,
                 run,
                 Category.PERMISSION_DENIED,
                 _errors_of(response.results),
             )
         if unsubscribed:
-            message = (
-                f"The Intacct company does not subscribe to {applications}, so "
-                f"{'; '.join(p.label for p in unsubscribed)} cannot be granted to any user. Subscribe to it "
-                "in Intacct, or expenses cannot be coded to what it provides."
-            )
-            return checks.result(
+            return _result(
+                checks,
                 Outcome.ACTION_REQUIRED,
                 Reason.MODULE_NOT_SUBSCRIBED,
-                message,
+                say.applications_not_subscribed(applications, unsubscribed),
                 run,
                 Category.MODULE_NOT_SUBSCRIBED,
                 _errors_of(response.results),
@@ -217,33 +195,11 @@ class ConnectionVerifier:
         if transient:
             category = transient[0].category or Category.SERVICE_UNAVAILABLE
             reason = _INCOMPLETE.get(category, Reason.INTACCT_UNAVAILABLE)
-            return checks.result(
-                Outcome.INCOMPLETE, reason, _MESSAGES[reason], run, category, _errors_of(transient)
+            return _result(
+                checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], run, category, _errors_of(transient)
             )
-        unknown = checks.count(CheckStatus.UNKNOWN)
-        where = f" (entity {login.entity_id})" if login.entity_id else ""
-        message = f"Connected to Intacct company {login.company_id}{where}."
-        if unknown:
-            message += f" {unknown} permission(s) could not be confirmed; see the checklist."
-        return checks.result(Outcome.CONNECTED, None, message, run, None, ())
-
-
-def not_run(
-    reason: Reason,
-    login: LoginCredentials,
-    sender_id: str,
-    permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
-    *,
-    outcome: Outcome = Outcome.INCOMPLETE,
-    message: str | None = None,
-    blocked: str | None = None,
-) -> VerificationResult:
-    """The result of a verification that sent nothing: our sender secret is not configured, or the sign-in
-    guard kept the sign-in from being sent (`blocked`: its verdict)."""
-    checks = _Checklist(prerequisites(sender_id, login.entity_id), permissions)
-    if reason is Reason.INVALID_CREDENTIALS:
-        checks.mark("sign_in", CheckStatus.MISSING)
-    return VerificationResult(outcome, reason, checks.items(), message or _MESSAGES[reason], blocked=blocked)
+        message = say.connected(login.company_id, login.entity_id, checks.count(CheckStatus.UNKNOWN))
+        return _result(checks, Outcome.CONNECTED, None, message, run, None, ())
 
 
 def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
@@ -257,26 +213,6 @@ def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
         if entity_id:
             entities.append(Entity(entity_id, (record.findtext("NAME") or "").strip() or entity_id))
     return tuple(entities)
-
-
-def _entities_offered(entities: tuple[Entity, ...] | None) -> str:
-    if not entities:
-        return ""
-    listed = ", ".join(f"{entity.entity_id} ({entity.name})" for entity in entities[:20])
-    more = f" and {len(entities) - 20} more" if len(entities) > 20 else ""
-    return f" Entities this user can open: {listed}{more}."
-
-
-def _not_subscribed(permission: RequiredPermission) -> str:
-    """What an unsubscribed application means for the customer, and the one fix (no role can grant it)."""
-    application, activity = permission.application, permission.activity
-    return (
-        f"Intacct refused every operation on {permission.probe_object}: the company does not subscribe to "
-        f"the {application} application, so '{permission.label}' cannot be granted to any user and expenses "
-        f"and bills cannot be coded to {activity.lower()}. An Intacct administrator can subscribe to it in "
-        f"Company > Admin > Subscriptions > {application}; then grant '{permission.permission}' on "
-        f"'{activity}' to the Web Services user and verify again."
-    )
 
 
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
@@ -312,82 +248,24 @@ def _judge(
     return CheckStatus.MISSING
 
 
-class _Checklist:
-    """Builds the ordered checklist: prerequisites first, then one item per required permission."""
-
-    def __init__(self, items: Sequence[Prerequisite], permissions: Sequence[RequiredPermission]) -> None:
-        self._prerequisites = {item.check_id: item for item in items}
-        self._status: dict[str, CheckStatus] = {item.check_id: CheckStatus.UNKNOWN for item in items}
-        self._permissions = tuple(permissions)
-        self._permission_status: dict[str, tuple[CheckStatus, str | None]] = {
-            p.check_id: (CheckStatus.UNKNOWN, None) for p in permissions
-        }
-        self._remediations: dict[str, str] = {}
-
-    def mark(self, check_id: str, status: CheckStatus) -> None:
-        if check_id in self._status:
-            self._status[check_id] = status
-
-    def set_prerequisites(self, status: CheckStatus, unless: set[str] | None = None) -> None:
-        for check_id in self._status:
-            if check_id not in (unless or set()):
-                self._status[check_id] = status
-
-    def set_permission(
-        self,
-        permission: RequiredPermission,
-        status: CheckStatus,
-        note: str | None,
-        remediation: str | None = None,
-    ) -> None:
-        """`note` goes before the permission's usual remediation; `remediation` replaces it."""
-        self._permission_status[permission.check_id] = (status, note)
-        if remediation is not None:
-            self._remediations[permission.check_id] = remediation
-
-    def with_status(self, status: CheckStatus) -> list[RequiredPermission]:
-        return [p for p in self._permissions if self._permission_status[p.check_id][0] is status]
-
-    def count(self, status: CheckStatus) -> int:
-        return sum(1 for value, _ in self._permission_status.values() if value is status)
-
-    def items(self) -> tuple[CheckItem, ...]:
-        items = [
-            CheckItem(
-                check_id,
-                item.label,
-                self._status[check_id],
-                None if self._status[check_id] is CheckStatus.OK else item.remediation,
-            )
-            for check_id, item in self._prerequisites.items()
-        ]
-        for permission in self._permissions:
-            status, note = self._permission_status[permission.check_id]
-            remediation = None
-            if status is not CheckStatus.OK:
-                usual = (note or "") + permission.remediation()
-                remediation = self._remediations.get(permission.check_id, usual)
-            items.append(CheckItem(permission.check_id, permission.label, status, remediation, permission))
-        return tuple(items)
-
-    def result(
-        self,
-        outcome: Outcome,
-        reason: Reason | None,
-        message: str,
-        run: SessionRun,
-        category: Category | None,
-        errors: tuple[ErrorDetail, ...],
-    ) -> VerificationResult:
-        return VerificationResult(
-            outcome=outcome,
-            reason=reason,
-            checks=self.items(),
-            message=message,
-            round_trips=run.round_trips,
-            attempts=run.attempts,
-            sign_ins=run.sign_ins,
-            sign_in=run.sign_in,
-            category=category,
-            errors=errors,
-        )
+def _result(
+    checks: Checklist,
+    outcome: Outcome,
+    reason: Reason | None,
+    message: str,
+    run: SessionRun,
+    category: Category | None,
+    errors: tuple[ErrorDetail, ...],
+) -> VerificationResult:
+    return VerificationResult(
+        outcome=outcome,
+        reason=reason,
+        checks=checks.items(),
+        message=message,
+        round_trips=run.round_trips,
+        attempts=run.attempts,
+        sign_ins=run.sign_ins,
+        sign_in=run.sign_in,
+        category=category,
+        errors=errors,
+    )
