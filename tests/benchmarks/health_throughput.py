@@ -34,12 +34,13 @@ from local_stack.cfn_template import load_template
 from tests.support.demo import DEMO_PASSWORD, SENDER
 from tests.support.fakes import (
     FakeAdapters,
+    HmacFingerprinter,
     InMemoryConnectionRepository,
     InMemoryCredentialStore,
+    InMemoryGuardStore,
     InMemoryRefusalQuota,
     RecordingEventPublisher,
 )
-from tests.support.guard_fakes import HmacFingerprinter, InMemoryGuardStore
 from tests.support.local_process import free_port
 
 from .measure import Row, Sample

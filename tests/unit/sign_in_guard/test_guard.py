@@ -21,7 +21,7 @@ from connection_service.sign_in_guard import (
     SignInGuard,
     Verdict,
 )
-from tests.support.guard_fakes import HmacFingerprinter, InMemoryGuardStore
+from tests.support.fakes import HmacFingerprinter, InMemoryGuardStore
 
 
 def guard_with(store: InMemoryGuardStore, events: list[GuardEvent] | None = None) -> SignInGuard:

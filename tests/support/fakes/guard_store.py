@@ -1,14 +1,11 @@
-"""In-memory fakes of the sign-in guard's ports: the guard's rules tested in milliseconds, including what
-DynamoDB cannot be made to do on demand (conflicting writes, a failing store)."""
+"""The sign-in guard's GuardStore port in memory, with the conflicts and failures DynamoDB cannot be made
+to give on demand."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 from dataclasses import replace
 
-from connection_service.intacct import Secret
 from connection_service.sign_in_guard import GuardConflict, GuardState, Identity
 
 
@@ -44,15 +41,3 @@ class InMemoryGuardStore:
     def _check(self) -> None:
         if self.broken:
             raise ConnectionError("the table is unreachable")
-
-
-class HmacFingerprinter:
-    """The KMS fingerprinter's contract with a local key: equal passwords of one identity match."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def fingerprint(self, identity: Identity, secret: Secret) -> str:
-        self.calls += 1
-        message = f"{identity.company_id}\x1f{identity.user_id}\x1f{secret.reveal()}".encode()
-        return hmac.new(b"test-key", message, hashlib.sha256).hexdigest()[:24]

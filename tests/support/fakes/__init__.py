@@ -1,0 +1,32 @@
+"""In-memory fakes, one module per port: the use cases tested in milliseconds, including what moto cannot
+be made to do on demand (a conflict on exactly the third write, a store that fails)."""
+
+from .adapters import FakeAdapters
+from .check_queue import NoCheckQueue, RecordingCheckQueue
+from .connection_repository import InMemoryConnectionRepository
+from .credential_store import InMemoryCredentialStore
+from .due_source import InMemoryDueSource
+from .event_publisher import RecordingEventPublisher
+from .fingerprinter import HmacFingerprinter
+from .guard_store import InMemoryGuardStore
+from .intacct import CONNECTED, REFUSED, UNANSWERED, Answer, ScriptedIntacct, ScriptedSignIn
+from .refusal_quota import InMemoryRefusalQuota
+
+__all__ = [
+    "CONNECTED",
+    "REFUSED",
+    "UNANSWERED",
+    "Answer",
+    "FakeAdapters",
+    "HmacFingerprinter",
+    "InMemoryConnectionRepository",
+    "InMemoryCredentialStore",
+    "InMemoryDueSource",
+    "InMemoryGuardStore",
+    "InMemoryRefusalQuota",
+    "NoCheckQueue",
+    "RecordingCheckQueue",
+    "RecordingEventPublisher",
+    "ScriptedIntacct",
+    "ScriptedSignIn",
+]

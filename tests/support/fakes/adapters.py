@@ -1,0 +1,38 @@
+"""Every port of the composition root (bootstrap.Adapters) in memory: `UseCases(FakeAdapters(...))`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connection_service.connections.ports import (
+    CheckQueue,
+    Intacct,
+)
+from connection_service.sign_in_guard import GuardReader, SignInGuard
+
+from .check_queue import NoCheckQueue
+from .connection_repository import InMemoryConnectionRepository
+from .credential_store import InMemoryCredentialStore
+from .event_publisher import RecordingEventPublisher
+from .refusal_quota import InMemoryRefusalQuota
+
+
+@dataclass
+class FakeAdapters:
+    """Every port of the composition root (bootstrap.Adapters), in memory: `UseCases(FakeAdapters(...))`."""
+
+    repository: InMemoryConnectionRepository
+    credentials: InMemoryCredentialStore
+    events: RecordingEventPublisher
+    guard: SignInGuard
+    refusals: InMemoryRefusalQuota
+    intacct: Intacct
+    check_queue: CheckQueue = field(default_factory=lambda: NoCheckQueue())
+
+    @property
+    def due_source(self) -> InMemoryConnectionRepository:
+        return self.repository
+
+    @property
+    def guard_reader(self) -> GuardReader:
+        return self.guard

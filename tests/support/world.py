@@ -1,0 +1,64 @@
+"""A world of in-memory fakes for every port, with the composition root's own UseCases built over them: the
+use cases tested in milliseconds, including the failures moto cannot stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from connection_service.bootstrap import UseCases
+from connection_service.connections.credentials_input import parse_credentials
+from connection_service.connections.model import Connection
+from connection_service.sign_in_guard import GuardPolicy, SignInGuard
+from tests.support.fakes import (
+    FakeAdapters,
+    HmacFingerprinter,
+    InMemoryConnectionRepository,
+    InMemoryCredentialStore,
+    InMemoryGuardStore,
+    InMemoryRefusalQuota,
+    RecordingEventPublisher,
+    ScriptedIntacct,
+)
+
+RIGHT = "Right-Passw0rd!"
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+class World:
+    def __init__(self) -> None:
+        self.now = NOW
+        self.repository = InMemoryConnectionRepository()
+        self.secrets = InMemoryCredentialStore()
+        self.events = RecordingEventPublisher()
+        self.intacct = ScriptedIntacct(RIGHT)
+        self.guard = SignInGuard(
+            InMemoryGuardStore(),
+            HmacFingerprinter(),
+            policy=GuardPolicy(budget=2),
+            clock=self.clock,
+            sleep=lambda _: None,
+        )
+        self.quota = InMemoryRefusalQuota()
+        self.use_cases = UseCases(
+            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.intacct),
+            clock=self.clock,
+        )
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def connect(self, tenant: str = "acme") -> str:
+        return self.use_cases.connect(tenant, actor="admin").id
+
+    def edit(self, connection_id: str, password: str = RIGHT, tenant: str = "acme", **extra: object):  # type: ignore[no-untyped-def]
+        body = {"company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": password, **extra}
+        self.now += timedelta(seconds=1)
+        given = parse_credentials(body)
+        return self.use_cases.edit_credentials(
+            tenant, connection_id, given, actor="admin", time_limit_seconds=5
+        )
+
+    def stored(self, connection_id: str, tenant: str = "acme") -> Connection:
+        connection = self.repository.get(tenant, connection_id)
+        assert connection is not None
+        return connection
