@@ -217,7 +217,7 @@ class AwsAdapters:
         config = self._settings
         secrets = self._secretsmanager
         return IntacctGateway(
-            lambda: load_sender_credentials(secrets, config.platform_secret_id),
+            lambda: load_sender_credentials(secrets, config.sender_secret_id),
             endpoint_url=config.intacct_endpoint_url,
             client_factory=lambda sender, url: IntacctClient(
                 sender, endpoint_url=url, on_attempt=record_intacct_attempt

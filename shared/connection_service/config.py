@@ -18,7 +18,7 @@ class Settings:
     table_name: str
     secret_prefix: str
     kms_key_id: str
-    platform_secret_id: str
+    sender_secret_id: str
     event_bus_name: str
     intacct_endpoint_url: str = DEFAULT_ENDPOINT
     tenant_claim: str = "tenant_id"
@@ -44,7 +44,7 @@ class Settings:
             table_name=env["TABLE_NAME"],
             secret_prefix=env["SECRET_PREFIX"],
             kms_key_id=env["KMS_KEY_ID"],
-            platform_secret_id=env["PLATFORM_SECRET_ID"],
+            sender_secret_id=env["SENDER_SECRET_ID"],
             event_bus_name=env["EVENT_BUS_NAME"],
             intacct_endpoint_url=env.get("INTACCT_ENDPOINT_URL") or DEFAULT_ENDPOINT,
             tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
@@ -69,6 +69,6 @@ _REQUIRED = (
     "SECRET_PREFIX",
     "KMS_KEY_ID",
     "FINGERPRINT_KEY_ID",
-    "PLATFORM_SECRET_ID",
+    "SENDER_SECRET_ID",
     "EVENT_BUS_NAME",
 )

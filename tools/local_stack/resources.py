@@ -23,7 +23,7 @@ class LocalResources:
     table_name: str
     kms_key_id: str
     fingerprint_key_id: str
-    platform_secret_id: str
+    sender_secret_id: str
     event_bus_name: str
     queue_url: str
     dead_letter_queue_url: str
@@ -39,7 +39,7 @@ class LocalResources:
                 "SECRET_PREFIX": self.secret_prefix,
                 "KMS_KEY_ID": self.kms_key_id,
                 "FINGERPRINT_KEY_ID": self.fingerprint_key_id,
-                "PLATFORM_SECRET_ID": self.platform_secret_id,
+                "SENDER_SECRET_ID": self.sender_secret_id,
                 "EVENT_BUS_NAME": self.event_bus_name,
                 "HEALTH_QUEUE_URL": self.queue_url,
                 "INTACCT_ENDPOINT_URL": intacct_endpoint_url,
@@ -162,7 +162,7 @@ def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -
         table_name=table_name,
         kms_key_id=key_id,
         fingerprint_key_id=fingerprint_key_id,
-        platform_secret_id=str(platform_secret["ARN"]),
+        sender_secret_id=str(platform_secret["ARN"]),
         event_bus_name=bus_name,
         queue_url=queue_url,
         dead_letter_queue_url=dlq_url,
