@@ -80,6 +80,7 @@ class IntacctClient:
         *,
         deadline: Deadline,
         transaction: bool = False,
+        unique: bool = False,
     ) -> Exchange:
         """Sends one request (retrying only what is safe) and returns its results, each judged on its own.
 
@@ -88,7 +89,9 @@ class IntacctClient:
         session_auth = isinstance(auth, SessionCredentials)
         url = validate_endpoint(auth.endpoint) if isinstance(auth, SessionCredentials) else self.endpoint_url
         control_id = new_control_id()
-        body = build_request(self.sender, auth, functions, control_id=control_id, transaction=transaction)
+        body = build_request(
+            self.sender, auth, functions, control_id=control_id, transaction=transaction, unique=unique
+        )
         names = tuple(function.name for function in functions)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("intacct request", extra={"control_id": control_id, "body": redact_xml(body)})

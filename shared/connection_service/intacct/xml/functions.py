@@ -1,6 +1,7 @@
 """The gateway functions the service sends, each rendered as one `<function controlid=...>` element.
 
-Only read-only functions live here: verification never creates business records as a probe.
+Only read-only functions live here: verification never creates business records as a probe. The export
+workers' functions, reads and writes, are parsed and checked in worker_functions.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
+
+from .worker_functions import WorkerFunction
 
 
 def append_child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -91,4 +94,5 @@ class GetUserPermissions:
         return body
 
 
-GatewayFunction = GetAPISession | Query | ReadByQuery | GetUserPermissions
+# The worker's own functions (worker_functions.py) travel in requests too; they render the same way.
+GatewayFunction = GetAPISession | Query | ReadByQuery | GetUserPermissions | WorkerFunction

@@ -35,10 +35,13 @@ def build_request(
     *,
     control_id: str | None = None,
     transaction: bool = False,
+    unique: bool = False,
 ) -> bytes:
     """Renders one request: control, then one operation with its authentication and content.
 
-    `uniqueid` is always sent as false: omitting it means true, which would refuse a repeated read.
+    `uniqueid` is sent as false unless `unique` (a request of writes: Intacct then never runs a function
+    whose control id it already completed, so a retry after a lost answer posts nothing twice); it is
+    always written out, because omitting it means true, which would refuse a repeated read.
     A login with an `entity_id` signs in straight into that entity (`login/locationid`), as the official
     SDKs do; the verifier signs in at the top level instead and asks getAPISession for the entity.
     """
@@ -52,7 +55,7 @@ def build_request(
     append_child(control, "senderid", sender.sender_id)
     append_child(control, "password", sender.password.reveal())
     append_child(control, "controlid", control_id)
-    append_child(control, "uniqueid", "false")
+    append_child(control, "uniqueid", "true" if unique else "false")
     append_child(control, "dtdversion", DTD_VERSION)
     append_child(control, "includewhitespace", "false")
 

@@ -1,0 +1,91 @@
+"""Functions the platform's export workers send through the service, parsed and checked before any of them
+is put into a request: one element each, a function the gateway knows, no DTD, no entity, no namespace.
+
+The service signs the request (sender, session) itself: a worker's function is only ever the content of
+one `<function>`, so nothing it contains can reach the control or authentication blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+# Reads and writes of the 3.0 generic API, and the 2.1-style writes the official SDKs still send (bills,
+# credit-card transactions, journal entries, attachments and their folders).
+READ_FUNCTIONS = frozenset(
+    {"query", "readByQuery", "readMore", "read", "readByName", "inspect", "lookup", "get_list"}
+)
+WRITE_FUNCTIONS = frozenset(
+    {
+        "create",
+        "update",
+        "delete",
+        "create_bill",
+        "record_cctransaction",
+        "create_gltransaction",
+        "create_supdocfolder",
+        "create_supdoc",
+        "update_supdoc",
+        "delete_supdoc",
+    }
+)
+# Big enough for a few attachments (base64) in one function; the interface limits the whole call too.
+MAX_FUNCTION_BYTES = 4 * 1024 * 1024
+MAX_CONTROL_ID_LENGTH = 256
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
+)
+
+
+class InvalidFunction(ValueError):
+    """A worker's function the service will not send; the message says why (never the function's data)."""
+
+
+@dataclass(frozen=True)
+class WorkerFunction:
+    """One function as the worker wrote it. `control_id` is the worker's: for a write it must stay the same
+    when the worker retries, so that Intacct (asked with `uniqueid` true) never runs the write twice."""
+
+    control_id: str
+    element: etree._Element = field(compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.element.tag)
+
+    @property
+    def writes(self) -> bool:
+        return self.name in WRITE_FUNCTIONS
+
+    def render(self) -> etree._Element:
+        return copy.deepcopy(self.element)
+
+    @classmethod
+    def parse(cls, xml: str, control_id: str) -> WorkerFunction:
+        if not control_id or len(control_id) > MAX_CONTROL_ID_LENGTH or not control_id.isprintable():
+            raise InvalidFunction(f"control_id must be 1 to {MAX_CONTROL_ID_LENGTH} printable characters")
+        try:
+            encoded = xml.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidFunction("a function must be valid Unicode text") from None
+        if len(encoded) > MAX_FUNCTION_BYTES:
+            raise InvalidFunction(f"a function must be at most {MAX_FUNCTION_BYTES} bytes of XML")
+        if b"<!doctype" in encoded.lower():
+            raise InvalidFunction("a function may not declare a DTD")
+        try:
+            root = etree.fromstring(encoded, parser=_PARSER)
+        except etree.XMLSyntaxError as error:
+            raise InvalidFunction(f"not well-formed XML ({error.msg})") from None
+        if not isinstance(root.tag, str) or root.tag.startswith("{"):
+            raise InvalidFunction("a function is one element without a namespace")
+        if any(isinstance(node, etree._Entity) for node in root.iter()):
+            raise InvalidFunction("a function may not use entities")
+        if root.tag not in READ_FUNCTIONS | WRITE_FUNCTIONS:
+            raise InvalidFunction(f"unknown function <{root.tag}>")
+        if root.tail and root.tail.strip():
+            raise InvalidFunction("a function is one element")
+        root.tail = None
+        return cls(control_id, root)

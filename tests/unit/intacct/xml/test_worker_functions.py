@@ -1,0 +1,60 @@
+"""The export workers' functions: only one known function element each reaches a request, and a request of
+writes asks Intacct never to run a completed write twice."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from connection_service.intacct.xml.request import build_request
+from connection_service.intacct.xml.worker_functions import InvalidFunction, WorkerFunction
+from tests.support.demo import LOGIN, SENDER
+
+BILL = "<create><APBILL><VENDORID>V100</VENDORID></APBILL></create>"
+
+
+def test_a_known_function_is_kept_as_written() -> None:
+    function = WorkerFunction.parse(BILL, "bill-42")
+    assert (function.name, function.control_id, function.writes) == ("create", "bill-42", True)
+    assert etree.tostring(function.render()) == BILL.encode()
+    assert not WorkerFunction.parse("<readByQuery><object>VENDOR</object></readByQuery>", "q").writes
+
+
+@pytest.mark.parametrize(
+    ("xml", "why"),
+    [
+        ("<getAPISession/>", "unknown function <getAPISession>"),
+        ("<create_sotransaction/>", "unknown function"),
+        ("<create>", "not well-formed"),
+        ("<a/><b/>", "not well-formed"),
+        ('<!DOCTYPE x [<!ENTITY e "boom">]><create>&e;</create>', "DTD"),
+        ("<create>&e;</create>", "not well-formed"),
+        ('<x:create xmlns:x="urn:x"/>', "namespace"),
+        ("<create>\ud800</create>", "valid Unicode"),
+    ],
+)
+def test_anything_else_is_refused_with_the_reason(xml: str, why: str) -> None:
+    with pytest.raises(InvalidFunction, match=why):
+        WorkerFunction.parse(xml, "c1")
+
+
+@pytest.mark.parametrize("control_id", ["", "x" * 257, "tab\there"])
+def test_a_control_id_is_required_and_printable(control_id: str) -> None:
+    with pytest.raises(InvalidFunction, match="control_id"):
+        WorkerFunction.parse(BILL, control_id)
+
+
+def test_the_function_cannot_reach_the_signed_parts_of_the_request() -> None:
+    sneaky = WorkerFunction.parse("<create><x>&lt;/content&gt;&lt;authentication&gt;</x></create>", "c1")
+    body = build_request(SENDER, LOGIN, [sneaky], control_id="r1", unique=True)
+    root = etree.fromstring(body)
+    assert root.findtext("control/uniqueid") == "true"
+    assert len(root.findall(".//authentication")) == 1
+    assert root.find("operation/content/function[@controlid='c1']/create/x").text == (
+        "</content><authentication>"
+    )
+
+
+def test_requests_are_not_unique_unless_asked() -> None:
+    body = build_request(SENDER, LOGIN, [WorkerFunction.parse(BILL, "c1")], control_id="r1")
+    assert etree.fromstring(body).findtext("control/uniqueid") == "false"
