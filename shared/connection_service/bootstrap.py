@@ -44,6 +44,8 @@ from .use_cases.health_check import HealthCheck
 from .use_cases.outbox import StatusEventOutbox
 from .use_cases.publish_events import PublishPendingEvents
 from .use_cases.read import ReadConnections
+from .use_cases.run_export import RunExport
+from .use_cases.session_cache import SessionCache
 from .use_cases.sign_in import SignInPath
 from .use_cases.verification_lease import VerificationLease
 from .use_cases.verification_run import VerificationRun
@@ -312,6 +314,17 @@ class UseCases:
             self.schedule,
             clock=self._clock,
             rng=self._rng,
+        )
+
+    @built_once
+    def _sessions(self) -> SessionCache:
+        return SessionCache()  # this execution environment's open sessions, in memory only
+
+    @built_once
+    def run_export(self) -> RunExport:
+        a = self.adapters
+        return RunExport(
+            a.repository, a.credentials, self._sign_in, a.intacct, self._sessions, clock=self._clock
         )
 
     @built_once

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from tests.support.fakes import (
     FakeAdapters,
@@ -62,3 +63,12 @@ class World:
         connection = self.repository.get(tenant, connection_id)
         assert connection is not None
         return connection
+
+    def export(self, connection_id: str, *control_ids: str, tenant: str = "acme", writes: bool = False):  # type: ignore[no-untyped-def]
+        """Runs one export call of a query (or a bill, with `writes`) per control id."""
+        xml = "<create><APBILL><VENDORID>V1</VENDORID></APBILL></create>" if writes else "<query/>"
+        functions = [WorkerFunction.parse(xml, control_id) for control_id in control_ids or ("q1",)]
+        self.now += timedelta(seconds=1)
+        return self.use_cases.run_export(
+            tenant, connection_id, functions, transaction=False, time_limit_seconds=5
+        )

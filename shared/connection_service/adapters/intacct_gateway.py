@@ -6,12 +6,16 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..connections.ports import SignedIn
-from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
-from ..intacct.xml import IntacctClient, SenderCredentials
+from lxml import etree
+
+from ..connections.ports import CallAnswer, FunctionAnswer, SignedIn
+from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError, Level, SignInOutcome
+from ..intacct.xml import FunctionResult, IntacctClient, SenderCredentials, SessionRun
+from ..intacct.xml import sign_in as sign_in_for_session
+from ..intacct.xml.worker_functions import WorkerFunction
 from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, VerifierSignIn, not_run
 from .secrets_store import SenderNotConfigured
 
@@ -46,6 +50,19 @@ class _Opened:
     @property
     def outcome(self) -> SignInOutcome:
         return self.signed_in.outcome
+
+
+@dataclass(frozen=True)
+class _Session:
+    """An export's sign-in: the session it opened (in memory only: the session id is a secret), or why
+    none was opened, and the client that must use it."""
+
+    client: IntacctClient
+    run: SessionRun
+
+    @property
+    def outcome(self) -> SignInOutcome:
+        return self.run.sign_in or SignInOutcome.NOT_SENT
 
 
 class IntacctGateway:
@@ -94,6 +111,54 @@ class IntacctGateway:
         except Exception as error:  # the request may have left: see _Lost
             return _Lost(error)
 
+    def open_session(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
+        try:
+            client = self._current_client()  # may raise (AWS busy): nothing has been sent
+        except SenderNotConfigured:
+            return _NotSent(credentials)
+        try:
+            return _Session(client, sign_in_for_session(client, credentials, deadline=deadline))
+        except Exception as error:  # the request may have left: see _Lost
+            return _Lost(error)
+
+    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
+        if isinstance(signed_in, _Lost):
+            raise signed_in.error
+        if isinstance(signed_in, _NotSent):
+            return IntacctError(
+                Category.SENDER_CREDENTIALS_INVALID,
+                level=Level.TRANSPORT,
+                detail="our sender is not configured",
+            )
+        assert isinstance(signed_in, _Session), "a sign-in this gateway did not make"
+        if signed_in.run.session is None:
+            return signed_in.run.failure or IntacctError(Category.UNKNOWN, level=Level.RESULT)
+        return None
+
+    def call(
+        self,
+        signed_in: SignedIn,
+        functions: Sequence[WorkerFunction],
+        *,
+        deadline: Deadline,
+        transaction: bool,
+    ) -> CallAnswer:
+        assert isinstance(signed_in, _Session) and signed_in.run.session is not None, "no open session"
+        session = signed_in.run.session
+        writes = any(function.writes for function in functions)
+        try:
+            exchange = signed_in.client.execute(
+                session, functions, deadline=deadline, transaction=transaction, unique=writes
+            )
+        except IntacctError as error:
+            return CallAnswer((), error, session.expires_at)
+        response = exchange.response
+        return CallAnswer(
+            tuple(_answer(result, unique=writes) for result in response.results),
+            None,
+            response.authentication.session_timeout or session.expires_at,
+        )
+
     def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
         if isinstance(signed_in, _Lost):
             raise signed_in.error
@@ -120,3 +185,12 @@ class IntacctGateway:
         except SenderNotConfigured:
             sender_id = NOT_CONFIGURED
         return not_run(reason, credentials, sender_id, outcome=outcome, message=message, blocked=blocked)
+
+
+def _answer(result: FunctionResult, *, unique: bool) -> FunctionAnswer:
+    status = result.status
+    if unique and status == "failure" and not result.errors and not result.answered_with_status:
+        status = "repeated"  # Intacct's answer to a completed write sent again under uniqueid: no <status>
+    data = etree.tostring(result.data, encoding="unicode") if result.data is not None else None
+    category = None if status in ("success", "repeated") else result.category
+    return FunctionAnswer(result.control_id, result.function, status, data, result.errors, category)

@@ -18,10 +18,15 @@ from ..connections.errors import (
     ConcurrentModification,
     ConnectionNotFound,
     DomainError,
+    IntacctBusy,
     InvalidInput,
     InvalidState,
+    NotConnected,
+    RequestRefused,
     RetryLater,
+    SignInBlocked,
     SignInBudgetSpent,
+    SignInFailed,
     SignInInProgress,
     TooManyRefusedSignIns,
     VerificationInProgress,
@@ -212,6 +217,43 @@ SIGN_IN_BUDGET_SPENT = ProblemType(
     answers=(SignInBudgetSpent,),
     members=_budget_spent_members,
 )
+# What the export interface answers besides the rows above (it reads this table too).
+NOT_CONNECTED = ProblemType(
+    "not-connected",
+    409,
+    "the connection does not read Connected: nothing was sent",
+    answers=(NotConnected,),
+    members=lambda error: {"connection_status": error.status, "connection_reason": error.reason},
+)
+SIGN_IN_BLOCKED = ProblemType(
+    "sign-in-blocked",
+    409,
+    "the sign-in guard keeps exports from signing in as this user until an admin acts: nothing was sent",
+    answers=(SignInBlocked,),
+    members=lambda error: {"verdict": error.verdict},
+)
+SIGN_IN_REFUSED = ProblemType(
+    "sign-in-refused",
+    409,
+    "Intacct refused the sign-in for a reason the customer must fix (`category`)",
+    answers=(SignInFailed,),
+    members=lambda error: {"category": error.category},
+)
+REQUEST_REFUSED = ProblemType(
+    "request-refused",
+    422,
+    "Intacct refused the request as a whole (`category`): no function ran",
+    answers=(RequestRefused,),
+    members=lambda error: {"category": error.category},
+)
+INTACCT_UNAVAILABLE = ProblemType(
+    "intacct-unavailable",
+    503,
+    "Intacct did not answer or is rate limiting; the same call may be sent again",
+    retry_after=True,
+    answers=(IntacctBusy,),
+    members=lambda error: {"retry_after_seconds": error.retry_after_seconds, "category": error.category},
+)
 INTERNAL_ERROR = ProblemType("internal-error", 500, "something went wrong on our side")
 TEMPORARILY_UNAVAILABLE = ProblemType(
     "temporarily-unavailable", 503, "an AWS service is busy; retry", retry_after=True
@@ -234,6 +276,11 @@ PROBLEM_TYPES = (
     INVALID_INPUT,
     TOO_MANY_REFUSED_SIGN_INS,
     SIGN_IN_BUDGET_SPENT,
+    NOT_CONNECTED,
+    SIGN_IN_BLOCKED,
+    SIGN_IN_REFUSED,
+    REQUEST_REFUSED,
+    INTACCT_UNAVAILABLE,
     INTERNAL_ERROR,
     TEMPORARILY_UNAVAILABLE,
 )

@@ -121,3 +121,53 @@ class InvalidInput(DomainError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+class NotConnected(InvalidState):
+    """An export asked for a connection that does not read Connected: nothing is sent to Intacct."""
+
+    def __init__(self, status: str, reason: str | None) -> None:
+        self.status = status
+        self.reason = reason
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"the connection is {status}{why}, not CONNECTED: fix it in the admin screens first")
+
+
+class SignInBlocked(DomainError):
+    """The sign-in guard kept an export from signing in as the user (a password Intacct refused or left
+    unanswered): nothing was sent, and an admin must act before any export can sign in again."""
+
+    def __init__(self, verdict: str) -> None:
+        self.verdict = verdict
+        super().__init__(
+            f"the sign-in guard did not let us sign in as the connection's Intacct user ({verdict}); an "
+            "admin must save the user's current password before exports can run"
+        )
+
+
+class SignInFailed(DomainError):
+    """Intacct refused the export's sign-in for a reason the customer must fix (category names it)."""
+
+    def __init__(self, category: str) -> None:
+        self.category = category
+        super().__init__(
+            f"Intacct refused the sign-in ({category}); the connection needs an admin's attention"
+        )
+
+
+class IntacctBusy(RetryLater):
+    """Intacct did not answer, or answered "try later": the same call may succeed unchanged."""
+
+    def __init__(self, retry_after_seconds: int, category: str) -> None:
+        self.category = category
+        super().__init__(
+            retry_after_seconds, f"Intacct is unavailable or rate limiting ({category}); retry later"
+        )
+
+
+class RequestRefused(DomainError):
+    """Intacct refused an export's request as a whole (a malformed function, for example): nothing ran."""
+
+    def __init__(self, category: str, detail: str) -> None:
+        self.category = category
+        super().__init__(f"Intacct refused the request ({category}): {detail}")

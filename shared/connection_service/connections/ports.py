@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
+from ..intacct import Category, ConnectionCredentials, Deadline, ErrorDetail, IntacctError, SignInOutcome
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status, Trigger
+
+if TYPE_CHECKING:  # the read functions never load lxml
+    from ..intacct.xml.worker_functions import WorkerFunction
 
 
 class ConnectionRepository(Protocol):
@@ -148,10 +151,34 @@ class SignedIn(Protocol):
     def outcome(self) -> SignInOutcome: ...
 
 
+@dataclass(frozen=True)
+class FunctionAnswer:
+    """What Intacct answered to one of an export worker's functions: `status` is success, failure, aborted
+    (a transaction rolled back because of another function) or repeated (a write Intacct had already
+    completed under this control id: the worker's retry posted nothing); `data` is its `<data>` as XML."""
+
+    control_id: str
+    function: str
+    status: str
+    data: str | None
+    errors: tuple[ErrorDetail, ...] = ()
+    category: Category | None = None
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """One request in an open session: each function's answer, or why the request as a whole failed, and
+    when the session now times out (Intacct slides it with every call)."""
+
+    results: tuple[FunctionAnswer, ...]
+    failure: IntacctError | None
+    session_expires_at: datetime | None
+
+
 class Intacct(Protocol):
     """The customer's Intacct company as the use cases reach it: a sign-in, then what runs in its session
-    (today a verification; an export session is the next method). Every sign-in goes through the sign-in
-    guard first; its permit is settled by the caller between `sign_in` and the next call."""
+    (a verification, or an export worker's functions). Every sign-in goes through the sign-in guard first;
+    its permit is settled by the caller between the sign-in and the next call."""
 
     def prepare(self) -> None:
         """Loads what signing in needs beforehand (our sender credentials), so that AWS being busy fails
@@ -161,6 +188,24 @@ class Intacct(Protocol):
         """Sends one sign-in. Raises only before it leaves (nothing was sent); once it has left, whatever
         happens comes back as the answer's `outcome` (an error of ours while reading the answer counts as
         unanswered, and the next call raises it)."""
+
+    def open_session(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
+        """Signs in for an export: one round trip, a session at the credentials' entity. Raises and answers
+        as `sign_in` does; `session_failure` says why an answered sign-in gave no usable session."""
+
+    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
+        """Why a sign-in opened no session (refused, entity refused, Intacct unavailable), or None."""
+
+    def call(
+        self,
+        signed_in: SignedIn,
+        functions: Sequence[WorkerFunction],
+        *,
+        deadline: Deadline,
+        transaction: bool,
+    ) -> CallAnswer:
+        """Runs the functions in the session `open_session` opened, in one request (sent with `uniqueid`
+        true when they write). Never signs in."""
 
     def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
         """Checks every prerequisite and permission in the session `sign_in` opened (or judges why the

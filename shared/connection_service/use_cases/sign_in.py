@@ -16,7 +16,7 @@ from datetime import datetime
 from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
-from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
+from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota, SignedIn
 from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
@@ -136,10 +136,7 @@ class SignInPath:
                 message=explanation.message,
                 blocked=admission.verdict.value,
             )
-        # Never send after the permit's lease: the guard would count it as unanswered and could let another
-        # sign-in of the same user go ahead meanwhile.
-        lease_left = (admission.lease_until - self._clock()).total_seconds() - SIGN_IN_LEASE_CUTOFF_SECONDS
-        deadline = Deadline(max(0.0, min(time_limit_seconds, lease_left)))
+        deadline = self._deadline(admission, time_limit_seconds)
         try:
             signed_in = self._intacct.sign_in(credentials, deadline=deadline)
         except Exception:
@@ -149,6 +146,26 @@ class SignInPath:
         # Settled before the check's request leaves, so the next sign-in as this user may go ahead.
         admission.settle(signed_in.outcome)
         return self._intacct.verify(signed_in, deadline=deadline)
+
+    def open_session(
+        self, credentials: ConnectionCredentials, permit: Permit, *, time_limit_seconds: float
+    ) -> SignedIn:
+        """Signs in for an export with the permit, and settles it with what the sign-in told us."""
+        try:
+            signed_in = self._intacct.open_session(
+                credentials, deadline=self._deadline(permit, time_limit_seconds)
+            )
+        except Exception:
+            permit.settle(SignInOutcome.NOT_SENT)  # raised before the sign-in left
+            raise
+        permit.settle(signed_in.outcome)
+        return signed_in
+
+    def _deadline(self, permit: Permit, time_limit_seconds: float) -> Deadline:
+        # Never send after the permit's lease: the guard would count it as unanswered and could let another
+        # sign-in of the same user go ahead meanwhile.
+        lease_left = (permit.lease_until - self._clock()).total_seconds() - SIGN_IN_LEASE_CUTOFF_SECONDS
+        return Deadline(max(0.0, min(time_limit_seconds, lease_left)))
 
     def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
         """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""

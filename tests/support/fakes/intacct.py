@@ -1,13 +1,21 @@
-"""The Intacct port, scripted: what a sign-in and a verification answer, without any wire."""
+"""The Intacct port, scripted: what a sign-in, a verification and an export call answer, without any wire."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import count
 
-from connection_service.connections.ports import (
-    SignedIn,
+from connection_service.connections.ports import CallAnswer, FunctionAnswer, SignedIn
+from connection_service.intacct import (
+    Category,
+    Deadline,
+    IntacctError,
+    Level,
+    LoginCredentials,
+    SignInOutcome,
 )
-from connection_service.intacct import Deadline, LoginCredentials, SignInOutcome
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
 
@@ -34,6 +42,7 @@ class ScriptedSignIn:
     credentials: LoginCredentials
     answer: Answer
     lost: Exception | None = None  # an error of ours after the request left, raised by the next call
+    number: int = 0  # which sign-in of this fake opened it (sessions numbered from 1)
 
     @property
     def outcome(self) -> SignInOutcome:
@@ -51,6 +60,10 @@ class ScriptedIntacct:
         self.sign_ins: list[str] = []
         self.fail_before_sending = False
         self.lose_answers = False
+        self.calls: list[tuple[int, list[str]]] = []  # (session number, control ids) per export call
+        self.forgotten_sessions: set[int] = set()  # sessions Intacct no longer knows ("Invalid session")
+        self.call_failures: list[Category] = []  # the next export calls fail as a whole with these
+        self._numbers = count(1)
 
     def prepare(self) -> None:
         return None
@@ -64,7 +77,38 @@ class ScriptedIntacct:
         else:
             answer = CONNECTED if credentials.password.reveal() == self.right_password else REFUSED
         lost = RuntimeError("the answer could not be read") if self.lose_answers else None
-        return ScriptedSignIn(credentials, answer, lost)
+        return ScriptedSignIn(credentials, answer, lost, next(self._numbers))
+
+    def open_session(self, credentials: LoginCredentials, *, deadline: Deadline) -> ScriptedSignIn:
+        return self.sign_in(credentials, deadline=deadline)
+
+    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
+        assert isinstance(signed_in, ScriptedSignIn)
+        if signed_in.lost is not None:
+            raise signed_in.lost
+        category = {
+            SignInOutcome.ACCEPTED: None,
+            SignInOutcome.REFUSED: Category.SIGN_IN_REJECTED,
+            SignInOutcome.NOT_JUDGED: Category.SENDER_NOT_AUTHORIZED,
+        }.get(signed_in.outcome, Category.SERVICE_UNAVAILABLE)
+        return None if category is None else IntacctError(category, level=Level.AUTHENTICATION)
+
+    def call(
+        self,
+        signed_in: SignedIn,
+        functions: Sequence[WorkerFunction],
+        *,
+        deadline: Deadline,
+        transaction: bool,
+    ) -> CallAnswer:
+        assert isinstance(signed_in, ScriptedSignIn) and signed_in.outcome is SignInOutcome.ACCEPTED
+        self.calls.append((signed_in.number, [function.control_id for function in functions]))
+        if signed_in.number in self.forgotten_sessions:
+            return CallAnswer((), IntacctError(Category.SESSION_INVALID, level=Level.AUTHENTICATION), None)
+        if self.call_failures:
+            return CallAnswer((), IntacctError(self.call_failures.pop(0), level=Level.CONTROL), None)
+        results = tuple(FunctionAnswer(f.control_id, f.name, "success", "<data/>") for f in functions)
+        return CallAnswer(results, None, None)
 
     def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
         assert isinstance(signed_in, ScriptedSignIn)

@@ -38,6 +38,8 @@ class FunctionResult:
     data: etree._Element | None = None
     errors: tuple[ErrorDetail, ...] = ()
     category: Category | None = None  # set when status is not success
+    # False for a result that came without <status> (a completed write sent again under uniqueid true).
+    answered_with_status: bool = True
 
     @property
     def ok(self) -> bool:
@@ -162,7 +164,8 @@ def parse_response(http_status: int, body: bytes, *, session_auth: bool) -> Gate
 
 def _result(element: etree._Element) -> FunctionResult:
     # A result without a status has been seen (duplicate create with uniqueid=true): treat it as a failure.
-    status = _text(element, "status") or "failure"
+    answered_status = _text(element, "status")
+    status = answered_status or "failure"
     function = _text(element, "function")
     errors = _errors(element.find("errormessage"))
     category = None
@@ -175,6 +178,7 @@ def _result(element: etree._Element) -> FunctionResult:
         data=element.find("data"),
         errors=errors,
         category=category,
+        answered_with_status=bool(answered_status),
     )
 
 

@@ -1,0 +1,152 @@
+"""An export worker's functions run in the customer's Intacct company, without the worker ever seeing the
+password: the session is reused while Intacct keeps it alive, every sign-in goes through the sign-in guard
+(an automatic one: a password Intacct refused or left unanswered is never sent again), and a session
+Intacct no longer knows leads to one fresh sign-in, never a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..connections.errors import (
+    ConnectionNotFound,
+    FieldProblem,
+    IntacctBusy,
+    InvalidInput,
+    NotConnected,
+    RequestRefused,
+    SignInBlocked,
+    SignInFailed,
+)
+from ..connections.model import Connection, Status
+from ..connections.ports import (
+    CallAnswer,
+    ConnectionRepository,
+    CredentialStore,
+    FunctionAnswer,
+    Intacct,
+    SecretRef,
+    SignedIn,
+)
+from ..intacct import Category, Deadline, IntacctError
+from ..sign_in_guard import Blocked
+from .session_cache import SessionCache, SessionKey
+from .sign_in import SignInPath, released_unless_settled
+
+if TYPE_CHECKING:
+    from ..intacct.xml.worker_functions import WorkerFunction
+
+logger = logging.getLogger(__name__)
+
+MAX_FUNCTIONS = 100
+# Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
+BUSY_RETRY_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    results: tuple[FunctionAnswer, ...]
+    signed_in: bool  # this call opened a session (False: an open one was reused)
+
+
+class RunExport:
+    def __init__(
+        self,
+        repository: ConnectionRepository,
+        credentials: CredentialStore,
+        sign_in: SignInPath,
+        intacct: Intacct,
+        sessions: SessionCache,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._repository = repository
+        self._credentials = credentials
+        self._sign_in = sign_in
+        self._intacct = intacct
+        self._sessions = sessions
+        self._clock = clock
+
+    def __call__(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        functions: Sequence[WorkerFunction],
+        *,
+        transaction: bool,
+        time_limit_seconds: float,
+    ) -> ExportReport:
+        _check(functions)
+        connection = self._repository.get(tenant_id, connection_id)
+        if connection is None:
+            raise ConnectionNotFound()  # also another tenant's connection: its existence is not revealed
+        if connection.status is not Status.CONNECTED:
+            raise NotConnected(connection.status.value, connection.reason)
+        key = SessionKey(tenant_id, connection_id, connection.credentials_version, connection.secret_version)
+        deadline = Deadline(time_limit_seconds)
+        session = self._sessions.get(key, self._clock())
+        opened = session is None
+        if session is None:
+            session = self._open(connection, time_limit_seconds)
+        answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
+        if _session_gone(answer) and not opened:
+            # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in.
+            self._sessions.drop(key)
+            session, opened = self._open(connection, deadline.remaining()), True
+            answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
+        if answer.failure is not None:
+            self._sessions.drop(key)
+            raise _request_failure(answer.failure)
+        self._sessions.keep(key, session, self._clock(), answer.session_expires_at)
+        return ExportReport(answer.results, signed_in=opened)
+
+    def _open(self, connection: Connection, time_limit_seconds: float) -> SignedIn:
+        """One sign-in through the guard. Raises a typed error when it opened no session."""
+        self._sign_in.prepare()
+        credentials = self._credentials.get(SecretRef.recorded_by(connection))
+        admission = self._sign_in.admit_automatic(credentials, time_limit_seconds=time_limit_seconds)
+        with released_unless_settled(admission):
+            if isinstance(admission, Blocked):
+                raise SignInBlocked(admission.verdict.value)
+            session = self._sign_in.open_session(
+                credentials, admission, time_limit_seconds=time_limit_seconds
+            )
+        failure = self._intacct.session_failure(session)
+        if failure is not None:
+            raise _busy(failure) if _transient(failure) else SignInFailed(failure.category.value)
+        return session
+
+
+def _check(functions: Sequence[WorkerFunction]) -> None:
+    if not functions:
+        raise InvalidInput([FieldProblem("functions", "at least one function is required")])
+    if len(functions) > MAX_FUNCTIONS:
+        raise InvalidInput([FieldProblem("functions", f"at most {MAX_FUNCTIONS} functions per call")])
+    if len({function.control_id for function in functions}) != len(functions):
+        raise InvalidInput([FieldProblem("functions", "control ids must be unique within a call")])
+    writes = [function.writes for function in functions]
+    if any(writes) and not all(writes):
+        # A call of writes is sent with uniqueid true, under which a repeated read could be refused too.
+        raise InvalidInput([FieldProblem("functions", "send reads and writes in separate calls")])
+
+
+def _session_gone(answer: CallAnswer) -> bool:
+    return answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
+
+
+def _transient(error: IntacctError) -> bool:
+    # A session refused right after a fresh sign-in says nothing about the customer either.
+    return error.category.transient or error.category is Category.SESSION_INVALID
+
+
+def _busy(error: IntacctError) -> IntacctBusy:
+    wait = int(error.retry_after) if error.retry_after else BUSY_RETRY_AFTER_SECONDS
+    return IntacctBusy(max(1, wait), error.category.value)
+
+
+def _request_failure(error: IntacctError) -> Exception:
+    return _busy(error) if _transient(error) else RequestRefused(error.category.value, str(error))

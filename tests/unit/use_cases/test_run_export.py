@@ -1,0 +1,147 @@
+"""Export calls: a session reused while Intacct keeps it, every sign-in through the guard, one fresh sign-in
+for a forgotten session, and a typed error, with nothing sent, for what an export cannot do."""
+
+from __future__ import annotations
+
+import pytest
+
+from connection_service.connections.errors import (
+    ConnectionNotFound,
+    IntacctBusy,
+    InvalidInput,
+    NotConnected,
+    RequestRefused,
+    SignInBlocked,
+    SignInFailed,
+)
+from connection_service.connections.model import Status
+from connection_service.intacct import Category
+from connection_service.intacct.xml.worker_functions import WorkerFunction
+from connection_service.use_cases.session_cache import DEFAULT_LIFETIME
+from tests.support.fakes import UNANSWERED
+from tests.support.world import World
+
+
+@pytest.fixture
+def connected(world: World) -> str:
+    connection_id = world.connect()
+    assert world.edit(connection_id).connection.status is Status.CONNECTED
+    world.intacct.sign_ins.clear()
+    return connection_id
+
+
+def test_a_steady_export_signs_in_once_per_session(world: World, connected: str) -> None:
+    reports = [world.export(connected, f"q{i}") for i in range(20)]
+    assert world.intacct.sign_ins == [world.intacct.right_password]
+    assert [r.signed_in for r in reports] == [True] + [False] * 19
+    assert {session for session, _ in world.intacct.calls} == {2}  # the edit's verification was 1
+    assert reports[-1].results[0].status == "success"
+
+
+def test_a_session_near_its_timeout_is_not_reused(world: World, connected: str) -> None:
+    world.export(connected)
+    world.now += DEFAULT_LIFETIME
+    assert world.export(connected).signed_in
+    assert len(world.intacct.sign_ins) == 2
+
+
+def test_new_credentials_get_a_new_session(world: World, connected: str) -> None:
+    world.export(connected)
+    world.edit(connected)  # the admin saved the password again: a new secret version
+    world.intacct.sign_ins.clear()
+    assert world.export(connected).signed_in and len(world.intacct.sign_ins) == 1
+
+
+def test_a_forgotten_session_gets_one_fresh_sign_in_never_a_loop(world: World, connected: str) -> None:
+    world.export(connected)
+    world.intacct.forgotten_sessions.update({2, 3})  # the fresh session is refused too
+    with pytest.raises(IntacctBusy):
+        world.export(connected, "q2")
+    assert len(world.intacct.sign_ins) == 2 and [s for s, _ in world.intacct.calls] == [2, 2, 3]
+    world.intacct.forgotten_sessions.clear()
+    assert world.export(connected, "q3").signed_in  # nothing kept of the refused sessions
+
+
+def test_a_forgotten_session_is_replaced_and_the_call_answered(world: World, connected: str) -> None:
+    world.export(connected)
+    world.intacct.forgotten_sessions.add(2)
+    report = world.export(connected, "q2")
+    assert report.signed_in and report.results[0].control_id == "q2"
+
+
+def test_a_refused_password_is_never_sent_again_by_an_export(world: World, connected: str) -> None:
+    world.intacct.right_password = "changed-in-intacct"
+    with pytest.raises(SignInFailed) as refused:
+        world.export(connected)
+    assert refused.value.category == Category.SIGN_IN_REJECTED.value
+    for _ in range(3):
+        with pytest.raises(SignInBlocked):
+            world.export(connected)
+    assert len(world.intacct.sign_ins) == 1  # the guard blocked the rest: nothing sent
+
+
+def test_an_unanswered_sign_in_is_busy_and_costs_one_attempt(world: World, connected: str) -> None:
+    before = world.guard.attempts_left("DEMO-CO", "ws_expenses")
+    world.intacct.next_answers = [UNANSWERED]
+    with pytest.raises(IntacctBusy):
+        world.export(connected)
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == before - 1
+
+
+def test_a_failure_before_sending_costs_no_attempt(world: World, connected: str) -> None:
+    before = world.guard.attempts_left("DEMO-CO", "ws_expenses")
+    world.intacct.fail_before_sending = True
+    with pytest.raises(ConnectionError):
+        world.export(connected)
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == before
+
+
+@pytest.mark.parametrize(
+    ("category", "error"),
+    [(Category.RATE_LIMITED, IntacctBusy), (Category.REQUEST_INVALID, RequestRefused)],
+)
+def test_a_failed_call_drops_the_session_and_says_why(
+    world: World, connected: str, category: Category, error: type[Exception]
+) -> None:
+    world.export(connected)
+    world.intacct.call_failures.append(category)
+    with pytest.raises(error):
+        world.export(connected)
+    assert world.export(connected).signed_in
+
+
+def test_only_a_connected_connection_of_the_callers_tenant_exports(world: World, connected: str) -> None:
+    with pytest.raises(ConnectionNotFound):
+        world.export(connected, tenant="other-tenant")
+    awaiting = world.connect("second")
+    with pytest.raises(NotConnected) as not_connected:
+        world.export(awaiting, tenant="second")
+    assert not_connected.value.status == "AWAITING_CREDENTIALS"
+    world.use_cases.disconnect("acme", connected, actor="admin")
+    with pytest.raises(NotConnected):
+        world.export(connected)
+    assert world.intacct.sign_ins == [] and world.intacct.calls == []
+
+
+@pytest.mark.parametrize(
+    ("functions", "why"),
+    [
+        ([], "at least one"),
+        ([("<query/>", "a"), ("<query/>", "a")], "unique"),
+        ([("<query/>", "a"), ("<create_bill/>", "b")], "separate calls"),
+        ([("<query/>", f"q{i}") for i in range(101)], "at most 100"),
+    ],
+)
+def test_malformed_calls_are_refused_before_anything_is_sent(
+    world: World, connected: str, functions: list[tuple[str, str]], why: str
+) -> None:
+    parsed = [WorkerFunction.parse(xml, control_id) for xml, control_id in functions]
+    with pytest.raises(InvalidInput, match=why):
+        world.use_cases.run_export("acme", connected, parsed, transaction=False, time_limit_seconds=5)
+    assert world.intacct.sign_ins == []
+
+
+def test_writes_travel_with_their_control_ids(world: World, connected: str) -> None:
+    report = world.export(connected, "bill-1", "bill-2", writes=True)
+    assert [r.control_id for r in report.results] == ["bill-1", "bill-2"]
+    assert world.intacct.calls[-1] == (2, ["bill-1", "bill-2"])
