@@ -28,6 +28,7 @@ NEEDS = {
     "EditCredentialsFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
     "VerifyFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
     "HealthWorkerFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
+    "ExportFunction": {"requests", "lxml", "connection_service.intacct.xml.client"},
 }
 
 

@@ -128,6 +128,7 @@ def test_only_functions_that_sign_in_compute_password_fingerprints(template: Tem
         "EditCredentialsFunction",
         "VerifyFunction",
         "HealthWorkerFunction",
+        "ExportFunction",
     }
 
 

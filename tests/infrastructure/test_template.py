@@ -25,7 +25,7 @@ def test_cfn_lint_with_serverless_rules_is_clean() -> None:
 def test_sam_translates_the_template_offline(transformed: Template) -> None:
     types = {resource["Type"] for resource in transformed["Resources"].values()}
     assert not any(kind.startswith("AWS::Serverless::") for kind in types)
-    assert len(resources_of_type(transformed, "AWS::Lambda::Function")) == 7
+    assert len(resources_of_type(transformed, "AWS::Lambda::Function")) == 8
     assert {"AWS::ApiGatewayV2::Api", "AWS::Scheduler::Schedule", "AWS::Lambda::EventSourceMapping"} <= types
 
 

@@ -21,7 +21,7 @@ from connection_service.health.runner import OUTBOX_GRACE
 from local_stack import api_gateway, health_loop
 from local_stack.cfn_template import load_template
 from local_stack.health_loop import DISPATCHER, LambdaContext, scheduler_event
-from tests.infrastructure.helpers import actions, functions, policy_statements
+from tests.infrastructure.helpers import ROOT, actions, functions, policy_statements
 from tests.support.health import drain
 from tests.support.stack import Stack
 
@@ -107,6 +107,7 @@ def _exercise_every_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> N
     stack.call("POST", "/connections", {"provider": "sage_intacct"}, headers={"Idempotency-Key": "iam-2"})
     stack.edit(connection_id, user_password="wrong-1")  # refused: the tenant's quota counts it
     stack.edit(connection_id)  # connected: a new secret version made current
+    _export(connection_id)  # a worker's call: the connection, the guard, the secrets, a fingerprint
     stack.call("POST", f"/connections/{connection_id}/verify")
     for path in ("/connections", f"/connections/{connection_id}", f"/connections/{connection_id}/history"):
         stack.call("GET", path)
@@ -121,6 +122,16 @@ def _exercise_every_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> N
     stack.simulator_control("POST", f"{_USER}/revoke", _PROJECTS_VIEW)
     drain(stack.resources.queue_url)  # the worker's health check finds the lost right
     stack.call("DELETE", f"/connections/{connection_id}")
+
+
+def _export(connection_id: str) -> None:
+    export = api_gateway.load_handler(ROOT / "functions" / "export", "app.handler")  # the recording loader
+    query = {
+        "control_id": "q",
+        "xml": "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>",
+    }
+    event = {"tenant_id": "acme", "connection_id": connection_id, "functions": [query]}
+    assert export(event, LambdaContext("ExportFunction", 60))["ok"]
 
 
 _USER = "/_sim/companies/DEMO-CO/users/ws_expenses"
