@@ -15,6 +15,8 @@ import pytest
 
 from connection_service import bootstrap
 from connection_service.adapters.intacct_gateway import IntacctGateway
+from connection_service.connections.errors import DomainError
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.stack import ApiReply, Stack
@@ -224,6 +226,34 @@ def test_twenty_concurrent_wrong_passwords_from_several_tenants_stay_within_the_
         statuses = list(pool.map(request, range(20)))
     assert all(status in (200, 409, 429) for status in statuses), statuses
     assert failed_sign_ins(guarded) <= BUDGET
+    assert_never_locked(guarded)
+
+
+def test_twenty_export_workers_racing_a_password_changed_in_intacct_stay_within_the_budget(
+    guarded: Stack,
+) -> None:
+    """Each worker is its own execution environment (its own session cache and clients), all cold."""
+    connection_id = guarded.connect()["id"]
+    assert guarded.edit(connection_id).json["status"] == "CONNECTED"
+    guarded.simulator_control(
+        "PATCH", "/_sim/companies/DEMO-CO/users/ws_expenses", {"password": "Rotated-7!"}
+    )
+    query = [WorkerFunction.parse("<query><object>VENDOR</object></query>", "q")]
+
+    def worker(_: int) -> str:
+        try:
+            bootstrap.build().run_export(
+                "acme", connection_id, query, transaction=False, time_limit_seconds=10
+            )
+        except DomainError as error:
+            return type(error).__name__
+        return "posted"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(worker, range(20)))
+    assert "posted" not in outcomes
+    assert set(outcomes) <= {"SignInFailed", "SignInBlocked", "SignInInProgress"}, outcomes
+    assert 1 <= failed_sign_ins(guarded) <= BUDGET
     assert_never_locked(guarded)
 
 

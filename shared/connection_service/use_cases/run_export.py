@@ -21,6 +21,7 @@ from ..connections.errors import (
     RequestRefused,
     SignInBlocked,
     SignInFailed,
+    SignInInProgress,
 )
 from ..connections.model import Connection, Status
 from ..connections.ports import (
@@ -33,9 +34,9 @@ from ..connections.ports import (
     SignedIn,
 )
 from ..intacct import Category, Deadline, IntacctError
-from ..sign_in_guard import Blocked
+from ..sign_in_guard import Blocked, Verdict
 from .session_cache import SessionCache, SessionKey
-from .sign_in import SignInPath, released_unless_settled
+from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
 
 if TYPE_CHECKING:
     from ..intacct.xml.worker_functions import WorkerFunction
@@ -111,6 +112,10 @@ class RunExport:
         admission = self._sign_in.admit_automatic(credentials, time_limit_seconds=time_limit_seconds)
         with released_unless_settled(admission):
             if isinstance(admission, Blocked):
+                if admission.verdict is Verdict.BUSY:
+                    # Another sign-in as this user is running (another worker, a verification): its
+                    # session or its answer will do; the worker retries shortly.
+                    raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
                 raise SignInBlocked(admission.verdict.value)
             session = self._sign_in.open_session(
                 credentials, admission, time_limit_seconds=time_limit_seconds

@@ -13,13 +13,15 @@ from connection_service.connections.errors import (
     RequestRefused,
     SignInBlocked,
     SignInFailed,
+    SignInInProgress,
 )
 from connection_service.connections.model import Status
-from connection_service.intacct import Category
+from connection_service.intacct import Category, Secret, SignInOutcome
 from connection_service.intacct.xml.worker_functions import WorkerFunction
+from connection_service.sign_in_guard import Permit
 from connection_service.use_cases.session_cache import DEFAULT_LIFETIME
 from tests.support.fakes import UNANSWERED
-from tests.support.world import World
+from tests.support.world import RIGHT, World
 
 
 @pytest.fixture
@@ -86,6 +88,18 @@ def test_an_unanswered_sign_in_is_busy_and_costs_one_attempt(world: World, conne
     with pytest.raises(IntacctBusy):
         world.export(connected)
     assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == before - 1
+
+
+def test_a_sign_in_running_elsewhere_says_retry_shortly_and_sends_nothing(
+    world: World, connected: str
+) -> None:
+    running = world.guard.admit("DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, lease_seconds=30)
+    assert isinstance(running, Permit)  # another worker, or an admin's verification, is signing in
+    with pytest.raises(SignInInProgress) as busy:
+        world.export(connected)
+    assert busy.value.retry_after_seconds > 0 and world.intacct.sign_ins == []
+    running.settle(SignInOutcome.ACCEPTED)
+    assert world.export(connected).signed_in
 
 
 def test_a_failure_before_sending_costs_no_attempt(world: World, connected: str) -> None:
