@@ -324,7 +324,13 @@ class UseCases:
     def run_export(self) -> RunExport:
         a = self.adapters
         return RunExport(
-            a.repository, a.credentials, self._sign_in, a.intacct, self._sessions, clock=self._clock
+            a.repository,
+            a.credentials,
+            self._sign_in,
+            a.intacct,
+            self._lease,
+            self._sessions,
+            clock=self._clock,
         )
 
     @built_once

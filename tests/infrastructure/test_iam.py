@@ -175,6 +175,7 @@ def test_status_changes_are_published_only_to_the_service_bus(template: Template
         "VerifyFunction",
         "DisconnectFunction",
         "HealthWorkerFunction",
+        "ExportFunction",
     }
     for logical_id in publishers:
         for statement in policy_statements(template, logical_id):

@@ -97,17 +97,25 @@ def test_an_ended_session_gets_one_fresh_sign_in(stack: Stack, invoke: Invoke) -
     assert answer["ok"] and answer["signed_in"] and _sign_ins(stack) == before + 1
 
 
-def test_a_password_changed_in_intacct_is_refused_once_then_never_sent(stack: Stack, invoke: Invoke) -> None:
+def test_a_password_changed_in_intacct_is_refused_once_then_never_sent(
+    stack: Stack, invoke: Invoke, connection_id: str
+) -> None:
     invoke(("q1", QUERY))
     stack.simulator_control("PATCH", "/_sim/companies/DEMO-CO/users/ws_expenses", {"password": "Rotated-9!"})
     stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)
     refused = invoke(("q2", QUERY))
     assert not refused["ok"] and refused["error"]["type"] == "/problems/sign-in-refused"
+    shown = stack.call("GET", f"/connections/{connection_id}").json  # as the health check records it
+    assert (shown["status"], shown["reason"]) == ("ACTION_REQUIRED", "INVALID_CREDENTIALS")
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    assert history[-1]["trigger"] == "export" and history[-1]["to_status"] == "ACTION_REQUIRED"
+    assert any(e["detail"]["trigger"] == "export" for e in stack.published_events())
     sent = len(stack.simulator.requests("DEMO-CO"))
     for _ in range(3):
-        blocked = invoke(("q3", QUERY))
-        assert blocked["error"]["type"] == "/problems/sign-in-blocked"
-    assert len(stack.simulator.requests("DEMO-CO")) == sent  # nothing sent while blocked
+        again = invoke(("q3", QUERY))
+        assert again["error"]["type"] == "/problems/not-connected"
+        assert again["error"]["connection_reason"] == "INVALID_CREDENTIALS"
+    assert len(stack.simulator.requests("DEMO-CO")) == sent  # the same answer, without a round trip
 
 
 @pytest.mark.parametrize(

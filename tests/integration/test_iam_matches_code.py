@@ -121,17 +121,22 @@ def _exercise_every_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> N
     _run_dispatcher(monkeypatch, hours_ahead=2)
     stack.simulator_control("POST", f"{_USER}/revoke", _PROJECTS_VIEW)
     drain(stack.resources.queue_url)  # the worker's health check finds the lost right
+    stack.simulator_control("POST", f"{_USER}/grant", _PROJECTS_VIEW)
+    stack.call("POST", f"/connections/{connection_id}/verify")  # connected again
+    stack.simulator_control("PATCH", _USER, {"password": "Rotated-3!"})
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)
+    _export(connection_id, expect_ok=False)  # refused: recorded on the connection, its event published
     stack.call("DELETE", f"/connections/{connection_id}")
 
 
-def _export(connection_id: str) -> None:
+def _export(connection_id: str, *, expect_ok: bool = True) -> None:
     export = api_gateway.load_handler(ROOT / "functions" / "export", "app.handler")  # the recording loader
     query = {
         "control_id": "q",
         "xml": "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>",
     }
     event = {"tenant_id": "acme", "connection_id": connection_id, "functions": [query]}
-    assert export(event, LambdaContext("ExportFunction", 60))["ok"]
+    assert export(event, LambdaContext("ExportFunction", 60))["ok"] is expect_ok
 
 
 _USER = "/_sim/companies/DEMO-CO/users/ws_expenses"

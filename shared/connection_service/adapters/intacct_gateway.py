@@ -13,8 +13,7 @@ from lxml import etree
 
 from ..connections.ports import CallAnswer, FunctionAnswer, SignedIn
 from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError, Level, SignInOutcome
-from ..intacct.xml import FunctionResult, IntacctClient, SenderCredentials, SessionRun
-from ..intacct.xml import sign_in as sign_in_for_session
+from ..intacct.xml import FunctionResult, IntacctClient, SenderCredentials
 from ..intacct.xml.worker_functions import WorkerFunction
 from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, VerifierSignIn, not_run
 from .secrets_store import SenderNotConfigured
@@ -50,19 +49,6 @@ class _Opened:
     @property
     def outcome(self) -> SignInOutcome:
         return self.signed_in.outcome
-
-
-@dataclass(frozen=True)
-class _Session:
-    """An export's sign-in: the session it opened (in memory only: the session id is a secret), or why
-    none was opened, and the client that must use it."""
-
-    client: IntacctClient
-    run: SessionRun
-
-    @property
-    def outcome(self) -> SignInOutcome:
-        return self.run.sign_in or SignInOutcome.NOT_SENT
 
 
 class IntacctGateway:
@@ -112,14 +98,9 @@ class IntacctGateway:
             return _Lost(error)
 
     def open_session(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
-        try:
-            client = self._current_client()  # may raise (AWS busy): nothing has been sent
-        except SenderNotConfigured:
-            return _NotSent(credentials)
-        try:
-            return _Session(client, sign_in_for_session(client, credentials, deadline=deadline))
-        except Exception as error:  # the request may have left: see _Lost
-            return _Lost(error)
+        # The verifier's own sign-in: its failure is then judged (prerequisite, reason, message) exactly
+        # as a verification's would be, without another request.
+        return self.sign_in(credentials, deadline=deadline)
 
     def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
         if isinstance(signed_in, _Lost):
@@ -130,9 +111,10 @@ class IntacctGateway:
                 level=Level.TRANSPORT,
                 detail="our sender is not configured",
             )
-        assert isinstance(signed_in, _Session), "a sign-in this gateway did not make"
-        if signed_in.run.session is None:
-            return signed_in.run.failure or IntacctError(Category.UNKNOWN, level=Level.RESULT)
+        assert isinstance(signed_in, _Opened), "a sign-in this gateway did not make"
+        run = signed_in.signed_in.run
+        if run.session is None:
+            return run.failure or IntacctError(Category.UNKNOWN, level=Level.RESULT)
         return None
 
     def call(
@@ -143,11 +125,11 @@ class IntacctGateway:
         deadline: Deadline,
         transaction: bool,
     ) -> CallAnswer:
-        assert isinstance(signed_in, _Session) and signed_in.run.session is not None, "no open session"
-        session = signed_in.run.session
+        assert isinstance(signed_in, _Opened) and signed_in.signed_in.run.session is not None, "no session"
+        session = signed_in.signed_in.run.session
         writes = any(function.writes for function in functions)
         try:
-            exchange = signed_in.client.execute(
+            exchange = signed_in.verifier.client.execute(
                 session, functions, deadline=deadline, transaction=transaction, unique=writes
             )
         except IntacctError as error:

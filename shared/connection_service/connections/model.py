@@ -49,7 +49,13 @@ class Trigger(StrEnum):
     CREDENTIALS_EDIT = "credentials_edit"
     MANUAL_VERIFY = "manual_verify"
     HEALTH_CHECK = "health_check"
+    EXPORT = "export"  # an export worker's sign-in found what the health check would have
     DISCONNECT = "disconnect"
+
+    @property
+    def automatic(self) -> bool:
+        """Started by the service itself, not by an admin."""
+        return self in (Trigger.HEALTH_CHECK, Trigger.EXPORT)
 
 
 @dataclass(frozen=True)

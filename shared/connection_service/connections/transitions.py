@@ -173,7 +173,7 @@ def apply_verification(
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     sign_in = _sign_in_note(result)
     repeated_block = (
-        trigger is Trigger.HEALTH_CHECK
+        trigger.automatic
         and result.reason is not None
         and result.reason.value in (connection.reason, connection.health_reason)
     )

@@ -23,7 +23,7 @@ from ..connections.errors import (
     SignInFailed,
     SignInInProgress,
 )
-from ..connections.model import Connection, Status
+from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import (
     CallAnswer,
     ConnectionRepository,
@@ -37,6 +37,7 @@ from ..intacct import Category, Deadline, IntacctError
 from ..sign_in_guard import Blocked, Verdict
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
+from .verification_lease import VerificationLease
 
 if TYPE_CHECKING:
     from ..intacct.xml.worker_functions import WorkerFunction
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_FUNCTIONS = 100
+EXPORT_ACTOR = "export"
+# Judging a failed sign-in sends nothing; the limit only bounds the call.
+FEEDBACK_SECONDS = 5.0
 # Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
 BUSY_RETRY_AFTER_SECONDS = 5
 
@@ -61,6 +65,7 @@ class RunExport:
         credentials: CredentialStore,
         sign_in: SignInPath,
         intacct: Intacct,
+        lease: VerificationLease,
         sessions: SessionCache,
         *,
         clock: Callable[[], datetime],
@@ -69,6 +74,7 @@ class RunExport:
         self._credentials = credentials
         self._sign_in = sign_in
         self._intacct = intacct
+        self._lease = lease
         self._sessions = sessions
         self._clock = clock
 
@@ -107,6 +113,7 @@ class RunExport:
 
     def _open(self, connection: Connection, time_limit_seconds: float) -> SignedIn:
         """One sign-in through the guard. Raises a typed error when it opened no session."""
+        started_at = self._clock()
         self._sign_in.prepare()
         credentials = self._credentials.get(SecretRef.recorded_by(connection))
         admission = self._sign_in.admit_automatic(credentials, time_limit_seconds=time_limit_seconds)
@@ -121,9 +128,28 @@ class RunExport:
                 credentials, admission, time_limit_seconds=time_limit_seconds
             )
         failure = self._intacct.session_failure(session)
-        if failure is not None:
-            raise _busy(failure) if _transient(failure) else SignInFailed(failure.category.value)
-        return session
+        if failure is None:
+            return session
+        if _transient(failure):
+            raise _busy(failure)
+        self._feed_back(connection, session, started_at)
+        raise SignInFailed(failure.category.value)
+
+    def _feed_back(self, connection: Connection, failed: SignedIn, started_at: datetime) -> None:
+        """Records a definitive sign-in failure on the connection as the health check would (status,
+        history, event, the admin's message): the verifier judges the failed sign-in without another
+        request. Best effort: the worker's answer does not depend on it, and the guard already remembers
+        the refused password. Skipped while a verification holds the connection: its result will do."""
+        if connection.verifying(self._clock()):
+            return
+        try:
+            result = self._intacct.verify(failed, deadline=Deadline(FEEDBACK_SECONDS))
+            self._lease.store_result(connection, result, Trigger.EXPORT, EXPORT_ACTOR, started_at)
+        except Exception as error:
+            logger.warning(
+                "export sign-in failure not recorded on the connection",
+                extra={"connection_id": connection.id, "error_type": type(error).__name__},
+            )
 
 
 def _check(functions: Sequence[WorkerFunction]) -> None:
@@ -144,8 +170,11 @@ def _session_gone(answer: CallAnswer) -> bool:
 
 
 def _transient(error: IntacctError) -> bool:
-    # A session refused right after a fresh sign-in says nothing about the customer either.
-    return error.category.transient or error.category is Category.SESSION_INVALID
+    # Nothing the customer must fix: an outage, a session refused right after a fresh sign-in, our sender.
+    return error.category.transient or error.category in (
+        Category.SESSION_INVALID,
+        Category.SENDER_CREDENTIALS_INVALID,
+    )
 
 
 def _busy(error: IntacctError) -> IntacctBusy:

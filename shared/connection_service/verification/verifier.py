@@ -85,6 +85,11 @@ class ConnectionVerifier:
         self._client = client
         self._permissions = tuple(permissions)
 
+    @property
+    def client(self) -> IntacctClient:
+        """The client whose session a sign-in opened (an export runs its functions with it)."""
+        return self._client
+
     def sign_in(self, login: LoginCredentials, *, deadline: Deadline) -> VerifierSignIn:
         """The first round trip: sign in, asking for the user's entities in the same request. Its outcome
         is known before anything else is sent (the sign-in guard settles on it)."""

@@ -11,11 +11,10 @@ from connection_service.connections.errors import (
     InvalidInput,
     NotConnected,
     RequestRefused,
-    SignInBlocked,
     SignInFailed,
     SignInInProgress,
 )
-from connection_service.connections.model import Status
+from connection_service.connections.model import Status, Trigger
 from connection_service.intacct import Category, Secret, SignInOutcome
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import Permit
@@ -71,15 +70,43 @@ def test_a_forgotten_session_is_replaced_and_the_call_answered(world: World, con
     assert report.signed_in and report.results[0].control_id == "q2"
 
 
-def test_a_refused_password_is_never_sent_again_by_an_export(world: World, connected: str) -> None:
+def test_a_refused_password_shows_on_the_connection_and_is_never_sent_again(
+    world: World, connected: str
+) -> None:
     world.intacct.right_password = "changed-in-intacct"
     with pytest.raises(SignInFailed) as refused:
         world.export(connected)
     assert refused.value.category == Category.SIGN_IN_REJECTED.value
+    stored = world.stored(connected)  # as the health check would have recorded it
+    assert (stored.status, stored.reason) == (Status.ACTION_REQUIRED, "INVALID_CREDENTIALS")
+    [entry] = [e for e in world.repository.entries if e.trigger is Trigger.EXPORT]
+    assert (entry.from_status, entry.to_status) == (Status.CONNECTED, Status.ACTION_REQUIRED)
+    assert world.events.events[-1].trigger is Trigger.EXPORT
     for _ in range(3):
-        with pytest.raises(SignInBlocked):
-            world.export(connected)
-    assert len(world.intacct.sign_ins) == 1  # the guard blocked the rest: nothing sent
+        with pytest.raises(NotConnected) as again:
+            world.export(connected)  # the same answer, without a round trip
+        assert again.value.reason == "INVALID_CREDENTIALS"
+    assert len(world.intacct.sign_ins) == 1
+
+
+def test_an_admins_running_verification_is_left_to_record_the_failure(world: World, connected: str) -> None:
+    stored = world.stored(connected)
+    world.repository.save(
+        world.use_cases._lease.begin(stored, 20, Trigger.MANUAL_VERIFY), expected_version=stored.version
+    )
+    world.intacct.right_password = "changed-in-intacct"
+    with pytest.raises(SignInFailed):
+        world.export(connected)
+    kept = world.stored(connected)
+    assert kept.status is Status.CONNECTED and kept.verifying_by is Trigger.MANUAL_VERIFY
+
+
+def test_a_transient_sign_in_failure_changes_nothing(world: World, connected: str) -> None:
+    world.intacct.next_answers = [UNANSWERED]
+    with pytest.raises(IntacctBusy):
+        world.export(connected)
+    assert world.stored(connected).status is Status.CONNECTED
+    assert not [e for e in world.repository.entries if e.trigger is Trigger.EXPORT]
 
 
 def test_an_unanswered_sign_in_is_busy_and_costs_one_attempt(world: World, connected: str) -> None:
