@@ -140,11 +140,15 @@ def run() -> int:
 
     routes = routes_from_template()
     authority = TokenAuthority(local_signing_key())
+    from .lambda_invoke import LambdaInvokeEmulator, invokable_functions
     from .openapi import document_text
     from .site import LocalSite
 
     site = LocalSite(lambda tenant, role: authority.issue(tenant, role), functools.cache(document_text))
-    api = serve_api(ApiGatewayEmulator(routes, authority.verify), HOST, api_port, site)
+    invokable = invokable_functions()
+    api = serve_api(
+        ApiGatewayEmulator(routes, authority.verify), HOST, api_port, site, LambdaInvokeEmulator(invokable)
+    )
     lines = threading.Lock()
 
     def report(line: str) -> None:
@@ -163,6 +167,7 @@ Sage Intacct connection service — local stack up in {time.monotonic() - starte
   Intacct simulator  {simulator.base_url}/_sim/   (control API; demo data {DEMO_DATA_PATH.name})
   AWS emulator       http://{HOST}:{aws_port}   (moto: table, FIFO queue, event bus, KMS key, secrets)
   Health check       every {interval}s per connection (dispatcher → SQS FIFO → worker)
+  Lambda Invoke      {api_url}   ({", ".join(invokable)}: boto3 "lambda" client, endpoint_url=this)
 
 Next, in another terminal:
   TOKEN=$(make -s token TENANT=acme ROLE=admin)

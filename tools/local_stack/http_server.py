@@ -12,6 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .api_gateway import ApiGatewayEmulator
+from .lambda_invoke import INVOKE_PATH, MAX_PAYLOAD, LambdaInvokeEmulator
 from .site import LocalSite
 
 MAX_BODY = 1024 * 1024  # API Gateway itself accepts up to 10 MB; the functions refuse far less
@@ -32,9 +33,14 @@ def problem_body(status: int, detail: str) -> bytes:
 
 
 def serve_api(
-    emulator: ApiGatewayEmulator, host: str, port: int, site: LocalSite | None = None
+    emulator: ApiGatewayEmulator,
+    host: str,
+    port: int,
+    site: LocalSite | None = None,
+    invoke: LambdaInvokeEmulator | None = None,
 ) -> ThreadingHTTPServer:
-    """The API on host:port; `site` (the admin page, /openapi.json, local tokens) answers first."""
+    """The API on host:port; `site` (the admin page, /openapi.json, local tokens) answers first, then
+    `invoke` (Lambda's Invoke API for the functions workers invoke directly)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -48,14 +54,17 @@ def serve_api(
             if length < 0:
                 self.send_error(400, "Bad Request", "the Content-Length header is not a length")
                 return
-            if length > MAX_BODY:
-                self.send_error(413, "Payload Too Large", f"the body must be at most {MAX_BODY} bytes")
+            path = self.path.split("?", 1)[0]
+            limit = MAX_PAYLOAD if invoke is not None and INVOKE_PATH.match(path) else MAX_BODY
+            if length > limit:
+                self.send_error(413, "Payload Too Large", f"the body must be at most {limit} bytes")
                 self.close_connection = True  # the unread body would otherwise be taken for a request
                 return
             body = self.rfile.read(length) if length else None
-            path = self.path.split("?", 1)[0]
             host = self.headers.get("Host") or ""
             answer = site.answer(self.command, path, body, host) if site is not None else None
+            if answer is None and invoke is not None:
+                answer = invoke.answer(self.command, path, body)
             if answer is None:
                 answer = emulator.invoke(self.command, path, dict(self.headers.items()), body)
             payload = answer.body.encode("utf-8")
