@@ -25,6 +25,15 @@ def walkthrough() -> str:
     return found.group(1)
 
 
+def export_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"<!-- export-example:start -->\s*```bash\n(.*?)```\s*<!-- export-example:end -->", readme, re.S
+    )
+    assert found, "README.md has no export example block"
+    return found.group(1)
+
+
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
     started = time.monotonic()
@@ -35,9 +44,9 @@ def local_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
     assert stack.stop_seconds is not None and stack.stop_seconds < STOP_SECONDS
 
 
-def test_the_walkthrough_works_as_printed(local_stack: dict[str, str]) -> None:
+def test_the_walkthrough_and_the_export_example_work_as_printed(local_stack: dict[str, str]) -> None:
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", walkthrough()],
+        ["bash", "-euo", "pipefail", "-c", walkthrough() + export_example()],
         cwd=ROOT,
         env=local_stack,
         capture_output=True,
@@ -59,6 +68,8 @@ def test_the_walkthrough_works_as_printed(local_stack: dict[str, str]) -> None:
         "CONNECTED -> ACTION_REQUIRED MISSING_PERMISSIONS",
         "ACTION_REQUIRED -> CONNECTED ",
     ]
+    assert "attachment: success | bill: success <data " in done.stdout
+    assert "bill sent again: repeated" in done.stdout
 
 
 def test_a_second_run_fails_with_a_clear_message(local_stack: dict[str, str]) -> None:
