@@ -11,6 +11,7 @@ from .fingerprinter import HmacFingerprinter
 from .guard_store import InMemoryGuardStore
 from .intacct import CONNECTED, REFUSED, UNANSWERED, Answer, ScriptedIntacct, ScriptedSignIn
 from .refusal_quota import InMemoryRefusalQuota
+from .slot_store import InMemorySlotStore
 
 __all__ = [
     "CONNECTED",
@@ -24,6 +25,7 @@ __all__ = [
     "InMemoryDueSource",
     "InMemoryGuardStore",
     "InMemoryRefusalQuota",
+    "InMemorySlotStore",
     "NoCheckQueue",
     "RecordingCheckQueue",
     "RecordingEventPublisher",

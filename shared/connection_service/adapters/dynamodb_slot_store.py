@@ -1,0 +1,82 @@
+"""SlotStore on DynamoDB: one item per Intacct company in the connections table, written with a version
+condition so two Lambdas can never both take a company's last free slot.
+
+pk = SLOTS#<sha256 of the folded company ID>   sk = SLOTS
+It holds tickets and times only (no tenant, no connection, no company name), and expires by TTL a day
+after its last change: a slot outlives its holder by one call's time limit at most.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from ..company_limit import SlotConflict, Slots
+from ..company_limit.rules import Waiter
+from .dynamodb_items import from_wire, iso, to_wire
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+SLOTS_SK = "SLOTS"
+KEPT = timedelta(days=1)
+
+
+class DynamoDBSlotStore:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, clock: Any) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+
+    def load(self, company_key: str) -> Slots:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_wire({"pk": f"SLOTS#{company_key}", "sk": SLOTS_SK}),
+            ConsistentRead=True,
+        )
+        raw = response.get("Item")
+        if not raw:
+            return Slots()
+        item = from_wire(raw)
+        return Slots(
+            holders={str(t): datetime.fromisoformat(str(u)) for t, u in (item.get("holders") or {}).items()},
+            waiters={
+                str(t): Waiter(
+                    datetime.fromisoformat(str(w["queued_at"])), datetime.fromisoformat(str(w["seen_at"]))
+                )
+                for t, w in (item.get("waiters") or {}).items()
+            },
+            version=int(item.get("version", 0)),
+        )
+
+    def save(self, company_key: str, slots: Slots, *, expected_version: int) -> Slots:
+        stored = Slots(slots.holders, slots.waiters, expected_version + 1)
+        item = {
+            "pk": f"SLOTS#{company_key}",
+            "sk": SLOTS_SK,
+            "type": "company_slots",
+            "holders": {t: iso(u) for t, u in stored.holders.items()},
+            "waiters": {
+                t: {"queued_at": iso(w.queued_at), "seen_at": iso(w.seen_at)}
+                for t, w in stored.waiters.items()
+            },
+            "version": stored.version,
+            "expiration": int((self._clock() + KEPT).timestamp()),
+        }
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if expected_version == 0
+            else {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": to_wire({":expected": expected_version}),
+            }
+        )
+        try:
+            self._client.put_item(TableName=self._table, Item=to_wire(item), **condition)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise SlotConflict() from None
+            raise
+        return stored

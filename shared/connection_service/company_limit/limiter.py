@@ -1,0 +1,112 @@
+"""Asking for one of a company's slots before talking to Intacct, waiting in turn up to a limit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import TracebackType
+
+from .ports import SlotConflict, SlotStore
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.1  # between two looks at a company's slots while waiting (jittered)
+HEARTBEAT = timedelta(seconds=1)  # a waiter tells the others it is still there this often
+RELEASE_ATTEMPTS = 5
+
+
+class CompanyBusy(Exception):
+    """No slot came free within the wait: the company has its limit of requests in flight."""
+
+    def __init__(self, waited_seconds: float) -> None:
+        self.waited_seconds = waited_seconds
+        super().__init__(f"the company's Intacct requests stayed at the limit for {waited_seconds:.1f}s")
+
+
+def company_key(company_id: str) -> str:
+    """Company IDs compare without case in Intacct: one key for every spelling."""
+    folded = unicodedata.normalize("NFKC", company_id.strip()).upper().casefold()
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+class Slot:
+    """One request slot held for a company; released on leaving the `with` block (or by itself at its
+    end, if the Lambda dies)."""
+
+    def __init__(self, limiter: CompanyLimiter, key: str, ticket: str) -> None:
+        self._limiter = limiter
+        self._key = key
+        self._ticket = ticket
+
+    def __enter__(self) -> Slot:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._limiter.release(self._key, self._ticket)
+
+
+class CompanyLimiter:
+    def __init__(
+        self,
+        store: SlotStore,
+        *,
+        limit: int,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if limit < 1:
+            raise ValueError("a company's limit of requests in flight must be at least 1")
+        self._store = store
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+
+    def acquire(self, company_id: str, *, hold_seconds: float, wait_seconds: float) -> Slot:
+        """A slot for `hold_seconds` at most; raises CompanyBusy after `wait_seconds` without one."""
+        key, ticket = company_key(company_id), uuid.uuid4().hex
+        started = time.monotonic()
+        last_seen: datetime | None = None
+        while True:
+            now = self._clock()
+            slots = self._store.load(key)
+            taken = slots.take(ticket, now=now, limit=self.limit, until=now + timedelta(seconds=hold_seconds))
+            try:
+                if taken is not None:
+                    self._store.save(key, taken, expected_version=slots.version)
+                    return Slot(self, key, ticket)
+                if time.monotonic() - started >= wait_seconds:
+                    if last_seen is not None:
+                        self.release(key, ticket)  # leave the queue: the others need not wait for us
+                    raise CompanyBusy(time.monotonic() - started)
+                if last_seen is None or now - last_seen >= HEARTBEAT:
+                    self._store.save(key, slots.wait(ticket, now=now), expected_version=slots.version)
+                    last_seen = now
+            except SlotConflict:
+                continue  # someone else wrote first: look again at once
+            self._sleep(POLL_SECONDS * (0.5 + self._rng.random()))
+
+    def release(self, key: str, ticket: str) -> None:
+        """Gives the slot (or the place in the queue) back. Best effort: a slot not given back ends by
+        itself at its time limit."""
+        for _ in range(RELEASE_ATTEMPTS):
+            try:
+                slots = self._store.load(key)
+                if ticket not in slots.holders and ticket not in slots.waiters:
+                    return
+                self._store.save(key, slots.without(ticket), expected_version=slots.version)
+                return
+            except SlotConflict:
+                continue
+            except Exception as error:
+                logger.warning("company slot not given back", extra={"error_type": type(error).__name__})
+                return

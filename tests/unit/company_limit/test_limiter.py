@@ -1,0 +1,117 @@
+"""The per-company limit: never more than the limit held, fair turns, crashed holders and silent waiters
+let go of, a clear busy answer past the wait — in milliseconds, over the in-memory store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connection_service.company_limit import CompanyLimiter, Slots
+from connection_service.company_limit.limiter import CompanyBusy, company_key
+from connection_service.company_limit.rules import WAITER_STALE
+from tests.support.fakes import InMemorySlotStore
+
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def limiter(store: InMemorySlotStore, clock: Clock | None = None, limit: int = 2) -> CompanyLimiter:
+    return CompanyLimiter(store, limit=limit, clock=clock or Clock(), sleep=lambda _: None)
+
+
+def test_the_limit_is_held_then_busy_then_free_again() -> None:
+    store = InMemorySlotStore()
+    limits = limiter(store)
+    first = limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    second = limits.acquire("demo-co", hold_seconds=30, wait_seconds=0)  # one company, any spelling
+    with pytest.raises(CompanyBusy):
+        limits.acquire("DEMO-CO ", hold_seconds=30, wait_seconds=0)
+    assert limits.acquire("OTHER-CO", hold_seconds=30, wait_seconds=0)  # another company: its own slots
+    with first:
+        pass
+    with limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0), second:
+        assert len(store.load(company_key("DEMO-CO")).holders) == 2
+    assert store.load(company_key("DEMO-CO")).holders == {}
+
+
+def test_a_crashed_holder_lets_go_at_its_time_limit() -> None:
+    store, clock = InMemorySlotStore(), Clock()
+    limits = limiter(store, clock, limit=1)
+    limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)  # never released: its Lambda died
+    with pytest.raises(CompanyBusy):
+        limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    clock.now += timedelta(seconds=31)
+    assert limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+
+
+def test_waiters_take_their_turn_in_arrival_order() -> None:
+    slots = Slots(holders={"holder": NOW + timedelta(seconds=30)})
+    slots = slots.wait("early", now=NOW).wait("late", now=NOW + timedelta(milliseconds=10))
+    assert slots.take("late", now=NOW, limit=2, until=NOW) is None  # "early" is ahead
+    assert slots.take("newcomer", now=NOW, limit=2, until=NOW) is None
+    taken = slots.take("early", now=NOW, limit=2, until=NOW + timedelta(seconds=5))
+    assert taken is not None and set(taken.holders) == {"holder", "early"} and set(taken.waiters) == {"late"}
+
+
+def test_a_silent_waiter_loses_its_place() -> None:
+    slots = Slots().wait("gone", now=NOW)
+    later = NOW + WAITER_STALE + timedelta(seconds=1)
+    assert slots.take("next", now=NOW, limit=1, until=later) is None
+    assert slots.take("next", now=later, limit=1, until=later) is not None
+
+
+def test_conflicting_writes_are_read_again() -> None:
+    store = InMemorySlotStore()
+    store.conflicts = 3
+    with limiter(store).acquire("DEMO-CO", hold_seconds=30, wait_seconds=0):
+        assert len(store.load(company_key("DEMO-CO")).holders) == 1
+
+
+def test_threads_racing_never_hold_more_than_the_limit_and_all_get_a_turn() -> None:
+    store = InMemorySlotStore()
+    limits = CompanyLimiter(store, limit=2, clock=lambda: datetime.now(UTC), sleep=time.sleep)
+    in_flight, most, served = [0], [0], []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        with limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=10):
+            with lock:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            time.sleep(0.01)
+            with lock:
+                in_flight[0] -= 1
+                served.append(n)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert most[0] <= 2 and sorted(served) == list(range(12))
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
+    store = InMemorySlotStore()
+    clock = Clock()
+    limits = limiter(store, clock, limit=1)
+    limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    with pytest.raises(CompanyBusy) as busy:
+        limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0.05)
+    assert busy.value.waited_seconds >= 0.05
+    assert store.load(company_key("DEMO-CO")).waiters == {}
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        CompanyLimiter(InMemorySlotStore(), limit=0, clock=Clock())
