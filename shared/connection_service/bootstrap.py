@@ -28,10 +28,12 @@ import botocore
 from .adapters.dynamodb_guard_store import DynamoDBGuardStore
 from .adapters.dynamodb_refusal_quota import DynamoDBRefusalQuota
 from .adapters.dynamodb_repository import DynamoDBConnectionRepository
+from .adapters.dynamodb_slot_store import DynamoDBSlotStore
 from .adapters.event_publisher import EventBridgePublisher
 from .adapters.kms_fingerprinter import KmsFingerprinter
 from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
 from .adapters.sqs_queue import SqsCheckQueue
+from .company_limit import CompanyLimiter, SlotStore
 from .config import Settings
 from .connections.policy import CheckSchedule
 from .observability import record_guard_event, record_intacct_attempt
@@ -106,6 +108,8 @@ class Adapters(Protocol):
     def refusals(self) -> RefusalQuota: ...
     @property
     def intacct(self) -> Intacct: ...
+    @property
+    def slots(self) -> SlotStore: ...
     @property
     def check_queue(self) -> CheckQueue: ...
 
@@ -227,6 +231,10 @@ class AwsAdapters:
         )
 
     @built_once
+    def slots(self) -> DynamoDBSlotStore:
+        return DynamoDBSlotStore(self._dynamodb, self._settings.table_name, clock=utc_now)
+
+    @built_once
     def check_queue(self) -> SqsCheckQueue:
         return SqsCheckQueue(self._client("sqs"), self._settings.health_queue_url)
 
@@ -248,12 +256,14 @@ class UseCases:
         adapters: Adapters,
         *,
         schedule: CheckSchedule | None = None,
+        company_limit: int = 2,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_connection_id,
         rng: random.Random | None = None,
     ) -> None:
         self.adapters = adapters
         self.schedule = schedule or CheckSchedule()
+        self.company_limit = company_limit
         self._clock = clock
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
@@ -274,6 +284,10 @@ class UseCases:
         return SignInPath(a.guard, a.refusals, a.intacct, a.repository, clock=self._clock)
 
     @built_once
+    def _limiter(self) -> CompanyLimiter:
+        return CompanyLimiter(self.adapters.slots, limit=self.company_limit, clock=self._clock)
+
+    @built_once
     def _run(self) -> VerificationRun:
         return VerificationRun(self._sign_in, self._lease, clock=self._clock)
 
@@ -285,13 +299,19 @@ class UseCases:
     def edit_credentials(self) -> EditCredentials:
         a = self.adapters
         return EditCredentials(
-            a.repository, a.credentials, self._sign_in, self._lease, self._run, clock=self._clock
+            a.repository,
+            a.credentials,
+            self._sign_in,
+            self._lease,
+            self._run,
+            self._limiter,
+            clock=self._clock,
         )
 
     @built_once
     def verify(self) -> Verify:
         a = self.adapters
-        return Verify(a.repository, a.credentials, self._sign_in, self._lease, self._run)
+        return Verify(a.repository, a.credentials, self._sign_in, self._lease, self._run, self._limiter)
 
     @built_once
     def read(self) -> ReadConnections:
@@ -311,6 +331,7 @@ class UseCases:
             self._sign_in,
             self._lease,
             self._run,
+            self._limiter,
             self.schedule,
             clock=self._clock,
             rng=self._rng,
@@ -329,6 +350,7 @@ class UseCases:
             self._sign_in,
             a.intacct,
             self._lease,
+            self._limiter,
             self._sessions,
             clock=self._clock,
         )
@@ -357,7 +379,11 @@ _environment: Environment | None = None
 def build(*, intacct: Intacct | None = None, settings: Settings | None = None) -> UseCases:
     """The use cases wired to AWS from the environment's settings; `intacct` replaces the Intacct gateway."""
     config = settings or Settings.from_env()
-    return UseCases(AwsAdapters(config, intacct=intacct), schedule=check_schedule(config))
+    return UseCases(
+        AwsAdapters(config, intacct=intacct),
+        schedule=check_schedule(config),
+        company_limit=config.company_concurrency_limit,
+    )
 
 
 def environment() -> Environment:

@@ -29,6 +29,7 @@ class Settings:
     check_interval_seconds: int = 3600
     sign_in_refusal_budget: int = 2
     tenant_refused_sign_ins_per_hour: int = 10
+    company_concurrency_limit: int = 2
     fingerprint_key_id: str = ""
     secret_recovery_days: int = 7
     health_queue_url: str = ""
@@ -57,6 +58,7 @@ class Settings:
             check_interval_seconds=int(env.get("CHECK_INTERVAL_SECONDS", "3600")),
             sign_in_refusal_budget=int(env.get("SIGN_IN_REFUSAL_BUDGET", "2")),
             tenant_refused_sign_ins_per_hour=int(env.get("TENANT_REFUSED_SIGN_INS_PER_HOUR", "10")),
+            company_concurrency_limit=int(env.get("COMPANY_CONCURRENCY_LIMIT", "2")),
             fingerprint_key_id=env["FINGERPRINT_KEY_ID"],
             secret_recovery_days=int(env.get("SECRET_RECOVERY_DAYS", "7")),
             health_queue_url=env.get("HEALTH_QUEUE_URL", ""),

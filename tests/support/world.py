@@ -64,11 +64,18 @@ class World:
         assert connection is not None
         return connection
 
-    def export(self, connection_id: str, *control_ids: str, tenant: str = "acme", writes: bool = False):  # type: ignore[no-untyped-def]
+    def export(  # type: ignore[no-untyped-def]
+        self,
+        connection_id: str,
+        *control_ids: str,
+        tenant: str = "acme",
+        writes: bool = False,
+        time_limit_seconds: float = 5,
+    ):
         """Runs one export call of a query (or a bill, with `writes`) per control id."""
         xml = "<create><APBILL><VENDORID>V1</VENDORID></APBILL></create>" if writes else "<query/>"
         functions = [WorkerFunction.parse(xml, control_id) for control_id in control_ids or ("q1",)]
         self.now += timedelta(seconds=1)
         return self.use_cases.run_export(
-            tenant, connection_id, functions, transaction=False, time_limit_seconds=5
+            tenant, connection_id, functions, transaction=False, time_limit_seconds=time_limit_seconds
         )

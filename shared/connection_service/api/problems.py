@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from ..connections.errors import (
     AlreadyConnected,
+    CompanyAtLimit,
     CompanyChangeNotConfirmed,
     ConcurrentModification,
     ConnectionNotFound,
@@ -209,6 +210,14 @@ TOO_MANY_REFUSED_SIGN_INS = ProblemType(
     answers=(TooManyRefusedSignIns,),
     members=_retry_after_members,
 )
+COMPANY_BUSY = ProblemType(
+    "company-busy",
+    429,
+    "the Intacct company already has its limit of requests in flight; retry",
+    retry_after=True,
+    answers=(CompanyAtLimit,),
+    members=lambda error: {"retry_after_seconds": error.retry_after_seconds, "limit": error.limit},
+)
 # No Retry-After: time alone never re-arms the budget (Intacct may never forget failed sign-ins).
 SIGN_IN_BUDGET_SPENT = ProblemType(
     "sign-in-budget-spent",
@@ -275,6 +284,7 @@ PROBLEM_TYPES = (
     PAYLOAD_TOO_LARGE,
     INVALID_INPUT,
     TOO_MANY_REFUSED_SIGN_INS,
+    COMPANY_BUSY,
     SIGN_IN_BUDGET_SPENT,
     NOT_CONNECTED,
     SIGN_IN_BLOCKED,

@@ -171,3 +171,16 @@ class RequestRefused(DomainError):
     def __init__(self, category: str, detail: str) -> None:
         self.category = category
         super().__init__(f"Intacct refused the request ({category}): {detail}")
+
+
+class CompanyAtLimit(RetryLater):
+    """The customer's company already has the limit of requests in flight at Intacct (from verifications,
+    health checks and exports together): nothing was sent."""
+
+    def __init__(self, retry_after_seconds: int, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            retry_after_seconds,
+            f"the Intacct company already has {limit} requests of ours in flight (its limit); try again "
+            "shortly",
+        )

@@ -6,15 +6,21 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
+from ..company_limit import CompanyLimiter
 from ..connections import transitions
-from ..connections.errors import ConcurrentModification, CredentialsUnavailable
+from ..connections.errors import CompanyAtLimit, ConcurrentModification, CredentialsUnavailable
 from ..connections.model import Trigger
 from ..connections.policy import CheckSchedule
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
 from ..sign_in_guard import Blocked, Verdict
+from .company_slot import slot_for
 from .sign_in import SignInPath, released_unless_settled
 from .verification_lease import VerificationLease, VerificationReport
 from .verification_run import VerificationRun
+
+# A check waits this long for a slot of its company's limit (exports and admins may hold them), then
+# leaves the connection to the next run after its claim.
+CHECK_WAIT_SECONDS = 2.0
 
 
 class HealthCheck:
@@ -25,6 +31,7 @@ class HealthCheck:
         sign_in: SignInPath,
         lease: VerificationLease,
         run: VerificationRun,
+        limiter: CompanyLimiter,
         schedule: CheckSchedule,
         *,
         clock: Callable[[], datetime],
@@ -35,6 +42,7 @@ class HealthCheck:
         self._sign_in = sign_in
         self._lease = lease
         self._run = run
+        self._limiter = limiter
         self._schedule = schedule
         self._clock = clock
         self._rng = rng
@@ -62,18 +70,29 @@ class HealthCheck:
             return None
         with released_unless_settled(admission):
             try:
-                # Taking the connection consumes the claim: a redelivered message is outdated from now on.
-                leased = self._repository.save(
-                    self._lease.begin(connection, time_limit_seconds, Trigger.HEALTH_CHECK),
-                    expected_version=connection.version,
+                slot, time_limit_seconds = slot_for(
+                    self._limiter,
+                    admission,
+                    login.company_id,
+                    time_limit_seconds=time_limit_seconds,
+                    wait_seconds=CHECK_WAIT_SECONDS,
                 )
-            except ConcurrentModification:
-                return None  # changed since it was read: whoever changed it decides what happens next
-            return self._run(
-                leased,
-                login,
-                admission,
-                trigger=Trigger.HEALTH_CHECK,
-                actor=transitions.SYSTEM_ACTOR,
-                time_limit_seconds=time_limit_seconds,
-            )
+            except CompanyAtLimit:
+                return None  # the company is busy with admins and exports: checked again after the claim
+            with slot:
+                try:
+                    # Taking the connection consumes the claim: a redelivered message is outdated from now on.
+                    leased = self._repository.save(
+                        self._lease.begin(connection, time_limit_seconds, Trigger.HEALTH_CHECK),
+                        expected_version=connection.version,
+                    )
+                except ConcurrentModification:
+                    return None  # changed since it was read: whoever changed it decides what happens next
+                return self._run(
+                    leased,
+                    login,
+                    admission,
+                    trigger=Trigger.HEALTH_CHECK,
+                    actor=transitions.SYSTEM_ACTOR,
+                    time_limit_seconds=time_limit_seconds,
+                )

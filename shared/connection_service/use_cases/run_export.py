@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..company_limit import CompanyLimiter
 from ..connections.errors import (
     ConnectionNotFound,
     FieldProblem,
@@ -35,6 +36,7 @@ from ..connections.ports import (
 )
 from ..intacct import Category, Deadline, IntacctError
 from ..sign_in_guard import Blocked, Verdict
+from .company_slot import company_slot
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
 from .verification_lease import VerificationLease
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_FUNCTIONS = 100
+# How long a call waits for a slot of its company's limit before answering company-busy.
+EXPORT_WAIT_SECONDS = 10.0
 EXPORT_ACTOR = "export"
 # Judging a failed sign-in sends nothing; the limit only bounds the call.
 FEEDBACK_SECONDS = 5.0
@@ -66,6 +70,7 @@ class RunExport:
         sign_in: SignInPath,
         intacct: Intacct,
         lease: VerificationLease,
+        limiter: CompanyLimiter,
         sessions: SessionCache,
         *,
         clock: Callable[[], datetime],
@@ -75,6 +80,7 @@ class RunExport:
         self._sign_in = sign_in
         self._intacct = intacct
         self._lease = lease
+        self._limiter = limiter
         self._sessions = sessions
         self._clock = clock
 
@@ -93,7 +99,27 @@ class RunExport:
             raise ConnectionNotFound()  # also another tenant's connection: its existence is not revealed
         if connection.status is not Status.CONNECTED:
             raise NotConnected(connection.status.value, connection.reason)
-        key = SessionKey(tenant_id, connection_id, connection.credentials_version, connection.secret_version)
+        assert connection.company_id is not None, "a Connected connection has its company"
+        slot, time_left = company_slot(
+            self._limiter,
+            connection.company_id,
+            time_limit_seconds=time_limit_seconds,
+            wait_seconds=min(EXPORT_WAIT_SECONDS, time_limit_seconds / 2),
+        )
+        with slot:
+            return self._run(connection, functions, transaction=transaction, time_limit_seconds=time_left)
+
+    def _run(
+        self,
+        connection: Connection,
+        functions: Sequence[WorkerFunction],
+        *,
+        transaction: bool,
+        time_limit_seconds: float,
+    ) -> ExportReport:
+        key = SessionKey(
+            connection.tenant_id, connection.id, connection.credentials_version, connection.secret_version
+        )
         deadline = Deadline(time_limit_seconds)
         session = self._sessions.get(key, self._clock())
         opened = session is None

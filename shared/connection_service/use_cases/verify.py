@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ..company_limit import CompanyLimiter
 from ..connections import transitions
 from ..connections.errors import InvalidState
 from ..connections.model import Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from .company_slot import ADMIN_WAIT_SECONDS, slot_for
 from .sign_in import SignInPath, released_unless_settled
 from .verification_lease import VerificationLease, VerificationReport
 from .verification_run import VerificationRun
@@ -19,12 +21,14 @@ class Verify:
         sign_in: SignInPath,
         lease: VerificationLease,
         run: VerificationRun,
+        limiter: CompanyLimiter,
     ) -> None:
         self._repository = repository
         self._credentials = credentials
         self._sign_in = sign_in
         self._lease = lease
         self._run = run
+        self._limiter = limiter
 
     def __call__(
         self,
@@ -50,12 +54,20 @@ class Verify:
             time_limit_seconds=time_limit_seconds,
         )
         with released_unless_settled(admission):
-            leased = self._lease.take(connection, time_limit_seconds, Trigger.MANUAL_VERIFY)
-            return self._run(
-                leased,
-                login,
+            slot, time_left = slot_for(
+                self._limiter,
                 admission,
-                trigger=Trigger.MANUAL_VERIFY,
-                actor=actor,
+                login.company_id,
                 time_limit_seconds=time_limit_seconds,
+                wait_seconds=ADMIN_WAIT_SECONDS,
             )
+            with slot:
+                leased = self._lease.take(connection, time_left, Trigger.MANUAL_VERIFY)
+                return self._run(
+                    leased,
+                    login,
+                    admission,
+                    trigger=Trigger.MANUAL_VERIFY,
+                    actor=actor,
+                    time_limit_seconds=time_left,
+                )

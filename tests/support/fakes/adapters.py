@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connection_service.company_limit import SlotStore
 from connection_service.connections.ports import (
     CheckQueue,
     Intacct,
@@ -15,6 +16,7 @@ from .connection_repository import InMemoryConnectionRepository
 from .credential_store import InMemoryCredentialStore
 from .event_publisher import RecordingEventPublisher
 from .refusal_quota import InMemoryRefusalQuota
+from .slot_store import InMemorySlotStore
 
 
 @dataclass
@@ -28,6 +30,7 @@ class FakeAdapters:
     refusals: InMemoryRefusalQuota
     intacct: Intacct
     check_queue: CheckQueue = field(default_factory=lambda: NoCheckQueue())
+    slots: SlotStore = field(default_factory=lambda: InMemorySlotStore())
 
     @property
     def due_source(self) -> InMemoryConnectionRepository:

@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 
 from connection_service.connections.errors import (
+    CompanyAtLimit,
     ConcurrentModification,
     SignInBudgetSpent,
     VerificationInProgress,
 )
 from connection_service.connections.model import Connection, Status, Trigger
+from connection_service.use_cases import edit_credentials
 from tests.support.world import RIGHT, World
 
 
@@ -109,3 +111,17 @@ def _conflict_on(world: World, *, save: int) -> Callable[[int, Connection], None
             raise ConcurrentModification()
 
     return conflict
+
+
+def test_a_company_at_its_limit_answers_busy_before_anything_is_saved(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(edit_credentials, "ADMIN_WAIT_SECONDS", 0.05)
+    connection_id = world.connect()
+    for _ in range(2):  # exports or checks of the same Intacct company hold its two slots
+        world.use_cases._limiter.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    before = world.stored(connection_id)
+    with pytest.raises(CompanyAtLimit):
+        world.edit(connection_id)
+    assert world.stored(connection_id) == before and world.secrets.secrets == {}
+    assert world.intacct.sign_ins == [] and world.guard.attempts_left("DEMO-CO", "ws_expenses") == 2

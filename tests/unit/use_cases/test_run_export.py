@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connection_service.connections.errors import (
+    CompanyAtLimit,
     ConnectionNotFound,
     IntacctBusy,
     InvalidInput,
@@ -186,3 +187,13 @@ def test_writes_travel_with_their_control_ids(world: World, connected: str) -> N
     report = world.export(connected, "bill-1", "bill-2", writes=True)
     assert [r.control_id for r in report.results] == ["bill-1", "bill-2"]
     assert world.intacct.calls[-1] == (2, ["bill-1", "bill-2"])
+
+
+def test_a_company_at_its_limit_answers_busy_and_sends_nothing(world: World, connected: str) -> None:
+    held = [world.use_cases._limiter.acquire("demo-co", hold_seconds=30, wait_seconds=0) for _ in range(2)]
+    with pytest.raises(CompanyAtLimit) as busy:
+        world.export(connected, time_limit_seconds=0.1)  # waits half its time limit at most
+    assert busy.value.retry_after_seconds > 0 and world.intacct.sign_ins == []
+    with held[0]:
+        pass
+    assert world.export(connected).signed_in  # a slot came free

@@ -15,6 +15,7 @@ from ..contract import CredentialsRequest, RouteContract, VerifiedConnectionJson
 from ..http_io import json_body, new_router, principal, verification_response
 from ..problems import (
     BAD_REQUEST,
+    COMPANY_BUSY,
     COMPANY_CHANGE_NOT_CONFIRMED,
     CONCURRENT_MODIFICATION,
     FORBIDDEN,
@@ -53,6 +54,7 @@ def build_router(use_case: EditCredentials, config: Settings) -> APIGatewayHttpR
                 PAYLOAD_TOO_LARGE,
                 INVALID_INPUT,
                 TOO_MANY_REFUSED_SIGN_INS,
+                COMPANY_BUSY,
                 SIGN_IN_BUDGET_SPENT,
             ),
             admin_only=True,

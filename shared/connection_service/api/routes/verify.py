@@ -15,6 +15,7 @@ from ..contract import RouteContract, VerifiedConnectionJson, VerifyRequest, dec
 from ..http_io import json_body, new_router, principal, verification_response
 from ..problems import (
     BAD_REQUEST,
+    COMPANY_BUSY,
     CONCURRENT_MODIFICATION,
     FORBIDDEN,
     INVALID_INPUT,
@@ -49,6 +50,7 @@ def build_router(use_case: Verify, config: Settings) -> APIGatewayHttpRouter:
                 PAYLOAD_TOO_LARGE,
                 INVALID_INPUT,
                 TOO_MANY_REFUSED_SIGN_INS,
+                COMPANY_BUSY,
                 SIGN_IN_BUDGET_SPENT,
             ),
             admin_only=True,
