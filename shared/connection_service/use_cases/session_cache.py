@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from ..connections.ports import SignedIn
 
-# Not reused this close to its timeout: a call started now must not outlive the session.
+# Not reused this close to its timeout (a call started now must not outlive the session): 60 s, or a
+# quarter of what is left for a session that times out sooner (companies set their own session length).
 EXPIRY_MARGIN = timedelta(seconds=60)
 # Without a timeout in the answer, a session is kept this long (Intacct's shortest reported idle timeout).
 DEFAULT_LIFETIME = timedelta(minutes=10)
@@ -49,7 +50,8 @@ class SessionCache:
 
     def keep(self, key: SessionKey, session: SignedIn, now: datetime, expires_at: datetime | None) -> None:
         """Keeps (or slides) a session that just answered; `expires_at` is the timeout Intacct gave."""
-        usable_until = (expires_at or now + DEFAULT_LIFETIME) - EXPIRY_MARGIN
+        ends = expires_at or now + DEFAULT_LIFETIME
+        usable_until = ends - min(EXPIRY_MARGIN, max(ends - now, timedelta(0)) / 4)
         with self._lock:
             for other in [k for k in self._sessions if k != key and _same_connection(k, key)]:
                 del self._sessions[other]  # sessions of replaced credentials are never used again
