@@ -6,6 +6,7 @@ Never part of `make test`: figures are reported, not asserted. Sections:
   warm         the handler against its unavoidable AWS and Intacct calls (warm_path.py)
   round trips  per verification, at the simulator, against a typical client (round_trips.py)
   throughput   health checks with 200 ms of Intacct latency (health_throughput.py)
+  export       export calls: sign-ins per 1,000, the interface's cost, 20 workers into 5 companies
   memory       peak RSS against MemorySize (memory.py)
   xml          building and parsing against xmltodict (xml_parsing.py)
   shape        layer files and file-to-file calls of one warm credentials PUT (layer_shape.py)
@@ -24,7 +25,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import cold_start, health_throughput, layer_shape, memory, round_trips, warm_path, xml_parsing
+from . import (
+    cold_start,
+    export_throughput,
+    health_throughput,
+    layer_shape,
+    memory,
+    round_trips,
+    warm_path,
+    xml_parsing,
+)
 from .measure import Row, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +58,7 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
             "health throughput",
             lambda: health_throughput.run(connections, companies, workers),
         ),
+        "export": ("export", lambda: export_throughput.run(runs["warm"])),
         "memory": ("memory", lambda: memory.run(runs["memory"])),
         "xml": ("XML", lambda: xml_parsing.run(runs["xml"])),
         "shape": ("layer shape", layer_shape.run),

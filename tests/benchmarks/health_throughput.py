@@ -10,18 +10,11 @@ moto's. The ideal is N·L·(round trips per check)/C; the simulator counts reque
 from __future__ import annotations
 
 import collections
-import copy
-import os
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import requests
-import yaml
 
 from connection_service.adapters.intacct_gateway import IntacctGateway
 from connection_service.bootstrap import UseCases
@@ -29,7 +22,6 @@ from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
 from connection_service.intacct import LoginCredentials, Secret
 from connection_service.sign_in_guard import GuardPolicy, SignInGuard
-from intacct_simulator import DEMO_DATA_PATH
 from local_stack.cfn_template import load_template
 from tests.support.demo import DEMO_PASSWORD, SENDER
 from tests.support.fakes import (
@@ -41,9 +33,9 @@ from tests.support.fakes import (
     InMemoryRefusalQuota,
     RecordingEventPublisher,
 )
-from tests.support.local_process import free_port
 
 from .measure import Row, Sample
+from .simulated_companies import simulator_process
 
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_SECONDS = 0.2
@@ -52,17 +44,6 @@ TEMPLATE_COMPANY = "DEMO-CO"
 # AWS Lambda on arm64 (us-east-1, first pricing tier), https://aws.amazon.com/lambda/pricing/ (2026-11).
 PRICE_PER_GB_SECOND = 0.0000133334
 PRICE_PER_MILLION_REQUESTS = 0.20
-
-
-def _scenario(companies: list[str], path: Path) -> Path:
-    data = yaml.safe_load(DEMO_DATA_PATH.read_text(encoding="utf-8"))
-    template = data["companies"][TEMPLATE_COMPANY]
-    data["companies"] = {company: copy.deepcopy(template) for company in companies}
-    data["defaults"]["latency_ms"] = int(LATENCY_SECONDS * 1000)
-    path.write_text(
-        yaml.safe_dump({k: v for k, v in data.items() if not k.startswith("x-")}), encoding="utf-8"
-    )
-    return path
 
 
 class CompanyQueue:
@@ -180,34 +161,11 @@ def _worker_sizing() -> tuple[int, int]:
 
 def run(connections: int, companies: int, workers: int) -> list[Row]:
     names = [f"BENCH-{n:04d}" for n in range(companies)]
-    build = ROOT / "bench" / ".build"
-    build.mkdir(parents=True, exist_ok=True)
-    scenario = _scenario(names, build / "throughput-scenario.yaml")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["shared", "tools", "."])}
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "intacct_simulator", "--data", str(scenario), "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        control = requests.Session()
-        control.trust_env = False
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                control.get(f"{base}/_sim/health", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or simulator.poll() is not None:
-                    raise RuntimeError("the simulator did not start") from None
-                time.sleep(0.1)
-        fleet = Fleet(f"{base}/ia/xml/xmlgw.phtml")
+    with simulator_process(names, "throughput", latency_ms=int(LATENCY_SECONDS * 1000)) as simulator:
+        fleet = Fleet(simulator.gateway_url)
         due_at = datetime.now(UTC) - timedelta(minutes=1)
         messages = fleet.seed(names, connections // companies, due_at)
-        control.post(f"{base}/_sim/reset", timeout=5).raise_for_status()
+        simulator.reset()
         queue = CompanyQueue(messages)
         durations: list[float] = []
         round_trips: list[int] = []
@@ -225,10 +183,7 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
         if any(thread.is_alive() for thread in threads):
             raise RuntimeError("the health checks did not finish in three times the ideal time")
         wall = time.perf_counter() - started
-        in_flight: dict[str, int] = control.get(f"{base}/_sim/stats", timeout=5).json()["max_in_flight"]
-    finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
+        in_flight = simulator.max_in_flight()
     checked = len(durations)
     if checked != len(messages) or len(round_trips) != checked:
         raise RuntimeError(f"{checked} of {len(messages)} checks ran, {len(round_trips)} succeeded")

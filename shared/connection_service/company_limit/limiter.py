@@ -16,7 +16,7 @@ from .ports import SlotConflict, SlotStore
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.1  # between two looks at a company's slots while waiting (jittered)
+POLL_SECONDS = 0.01  # between two looks at a company's slots while waiting (jittered: 5 to 15 ms)
 HEARTBEAT = timedelta(seconds=1)  # a waiter tells the others it is still there this often
 RELEASE_ATTEMPTS = 5
 

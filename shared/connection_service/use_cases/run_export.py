@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 MAX_FUNCTIONS = 100
 # How long a call waits for a slot of its company's limit before answering company-busy.
 EXPORT_WAIT_SECONDS = 10.0
+# How long a call waits for another sign-in as the same user (another worker's) before sign-in-in-progress.
+SIGN_IN_WAIT_SECONDS = 4.0
 EXPORT_ACTOR = "export"
 # Judging a failed sign-in sends nothing; the limit only bounds the call.
 FEEDBACK_SECONDS = 5.0
@@ -142,7 +144,11 @@ class RunExport:
         started_at = self._clock()
         self._sign_in.prepare()
         credentials = self._credentials.get(SecretRef.recorded_by(connection))
-        admission = self._sign_in.admit_automatic(credentials, time_limit_seconds=time_limit_seconds)
+        admission = self._sign_in.admit_automatic(
+            credentials,
+            time_limit_seconds=time_limit_seconds,
+            wait_seconds=min(SIGN_IN_WAIT_SECONDS, time_limit_seconds / 4),
+        )
         with released_unless_settled(admission):
             if isinstance(admission, Blocked):
                 if admission.verdict is Verdict.BUSY:

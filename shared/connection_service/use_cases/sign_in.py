@@ -113,14 +113,18 @@ class SignInPath:
         )
         raise spent
 
-    def admit_automatic(self, credentials: ConnectionCredentials, *, time_limit_seconds: float) -> Admission:
-        """A scheduled check: never waits, never confirms, never resends an unanswered password."""
+    def admit_automatic(
+        self, credentials: ConnectionCredentials, *, time_limit_seconds: float, wait_seconds: float = 0.0
+    ) -> Admission:
+        """A scheduled check or an export: never confirms, never resends an unanswered password; waits
+        `wait_seconds` for a running sign-in as the same user (a health check does not wait)."""
         return self._guard.admit(
             credentials.company_id,
             credentials.user_id,
             credentials.password,
             automatic=True,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
+            wait_seconds=wait_seconds,
         )
 
     def verify(
