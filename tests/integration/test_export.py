@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from connection_service.use_cases import run_export
 from local_stack.api_gateway import LambdaContext, load_handler
 from tests.infrastructure.helpers import ROOT
 from tests.support.stack import Stack
@@ -151,3 +153,25 @@ def test_an_oversized_payload_is_refused(stack: Stack, invoke: Invoke) -> None:
     huge = "<create><APBILL><DESCRIPTION>" + "x" * (5 * 1024 * 1024) + "</DESCRIPTION></APBILL></create>"
     answer = invoke(("big", huge))
     assert answer["error"]["type"] == "/problems/invalid-input"
+
+
+def test_a_right_taken_away_shows_on_the_connection_after_a_refused_export(
+    stack: Stack, invoke: Invoke, connection_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_export, "RECHECK_AFTER_REFUSED_RIGHT", timedelta(0))  # the edit just checked it
+    invoke(("q1", QUERY))
+    stack.simulator_control(
+        "POST",
+        "/_sim/companies/DEMO-CO/users/ws_expenses/revoke",
+        {"application": "Projects", "activity": "Projects", "permission": "View"},
+    )
+    projects = "<query><object>PROJECT</object><select><field>PROJECTID</field></select></query>"
+    answer = invoke(("projects", projects))
+    assert answer["ok"] and answer["results"][0]["category"] == "permission_denied"
+    shown = stack.call("GET", f"/connections/{connection_id}").json
+    assert (shown["status"], shown["reason"]) == ("ACTION_REQUIRED", "MISSING_PERMISSIONS")
+    assert shown["missing_permissions"] == [
+        {"application": "Projects", "activity": "Projects", "permission": "View"}
+    ]
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    assert history[-1]["trigger"] == "export"

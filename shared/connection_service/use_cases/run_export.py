@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..company_limit import CompanyLimiter
@@ -52,8 +52,11 @@ EXPORT_WAIT_SECONDS = 10.0
 # How long a call waits for another sign-in as the same user (another worker's) before sign-in-in-progress.
 SIGN_IN_WAIT_SECONDS = 4.0
 EXPORT_ACTOR = "export"
-# Judging a failed sign-in sends nothing; the limit only bounds the call.
-FEEDBACK_SECONDS = 5.0
+# Judging a failed sign-in sends nothing; checking in an open session is one round trip.
+FEEDBACK_SECONDS = 10.0
+# A right refused to a worker leads to a check of the connection at most this often (across environments:
+# the connection's last check is stored).
+RECHECK_AFTER_REFUSED_RIGHT = timedelta(minutes=5)
 # Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
 BUSY_RETRY_AFTER_SECONDS = 5
 
@@ -109,9 +112,11 @@ class RunExport:
             wait_seconds=min(EXPORT_WAIT_SECONDS, time_limit_seconds / 2),
         )
         with slot:
-            return self._run(connection, functions, transaction=transaction, time_limit_seconds=time_left)
+            return self._in_session(
+                connection, functions, transaction=transaction, time_limit_seconds=time_left
+            )
 
-    def _run(
+    def _in_session(
         self,
         connection: Connection,
         functions: Sequence[WorkerFunction],
@@ -135,9 +140,20 @@ class RunExport:
             answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
         if answer.failure is not None:
             self._sessions.drop(key)
+            if _says_setup_changed(answer):
+                self._feed_back(connection, session, self._clock())
             raise _request_failure(answer.failure)
         self._sessions.keep(key, session, self._clock(), answer.session_expires_at)
+        if _says_setup_changed(answer) and self._check_due(connection):
+            # A right refused to the worker may be one of the 16 taken away: verify in the same session
+            # (one more round trip) and record what the health check would, at most every few minutes.
+            self._feed_back(connection, session, self._clock())
         return ExportReport(answer.results, signed_in=opened)
+
+    def _check_due(self, connection: Connection) -> bool:
+        now = self._clock()
+        last = connection.last_checked_at
+        return last is None or now - last >= RECHECK_AFTER_REFUSED_RIGHT
 
     def _open(self, connection: Connection, time_limit_seconds: float) -> SignedIn:
         """One sign-in through the guard. Raises a typed error when it opened no session."""
@@ -168,10 +184,11 @@ class RunExport:
         raise SignInFailed(failure.category.value)
 
     def _feed_back(self, connection: Connection, failed: SignedIn, started_at: datetime) -> None:
-        """Records a definitive sign-in failure on the connection as the health check would (status,
-        history, event, the admin's message): the verifier judges the failed sign-in without another
-        request. Best effort: the worker's answer does not depend on it, and the guard already remembers
-        the refused password. Skipped while a verification holds the connection: its result will do."""
+        """Records what a failure says about the customer's setup on the connection as the health check
+        would (status, history, event, the admin's message): the verifier judges a failed sign-in without
+        another request, or checks every prerequisite and permission in the open session. Best effort: the
+        worker's answer does not depend on it (and the guard already remembers a refused password).
+        Skipped while a verification holds the connection: its result will do."""
         if connection.verifying(self._clock()):
             return
         try:
@@ -179,7 +196,7 @@ class RunExport:
             self._lease.store_result(connection, result, Trigger.EXPORT, EXPORT_ACTOR, started_at)
         except Exception as error:
             logger.warning(
-                "export sign-in failure not recorded on the connection",
+                "what an export found was not recorded on the connection",
                 extra={"connection_id": connection.id, "error_type": type(error).__name__},
             )
 
@@ -199,6 +216,24 @@ def _check(functions: Sequence[WorkerFunction]) -> None:
 
 def _session_gone(answer: CallAnswer) -> bool:
     return answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
+
+
+# What a worker's call can be refused for that a change of the customer's setup explains.
+_SETUP_FAILURES = frozenset(
+    {
+        Category.SENDER_NOT_AUTHORIZED,
+        Category.WEB_SERVICES_DISABLED,
+        Category.COMPANY_EXPIRED,
+        Category.PERMISSION_DENIED,
+        Category.MODULE_NOT_SUBSCRIBED,
+    }
+)
+
+
+def _says_setup_changed(answer: CallAnswer) -> bool:
+    if answer.failure is not None:
+        return answer.failure.category in _SETUP_FAILURES
+    return any(result.category in _SETUP_FAILURES for result in answer.results)
 
 
 def _transient(error: IntacctError) -> bool:

@@ -63,6 +63,8 @@ class ScriptedIntacct:
         self.calls: list[tuple[int, list[str]]] = []  # (session number, control ids) per export call
         self.forgotten_sessions: set[int] = set()  # sessions Intacct no longer knows ("Invalid session")
         self.call_failures: list[Category] = []  # the next export calls fail as a whole with these
+        self.denied: set[str] = set()  # control ids of export functions refused for a missing right
+        self.next_verifications: list[Answer] = []  # what verifying in an open session finds next
         self._numbers = count(1)
 
     def prepare(self) -> None:
@@ -107,7 +109,12 @@ class ScriptedIntacct:
             return CallAnswer((), IntacctError(Category.SESSION_INVALID, level=Level.AUTHENTICATION), None)
         if self.call_failures:
             return CallAnswer((), IntacctError(self.call_failures.pop(0), level=Level.CONTROL), None)
-        results = tuple(FunctionAnswer(f.control_id, f.name, "success", "<data/>") for f in functions)
+        results = tuple(
+            FunctionAnswer(f.control_id, f.name, "failure", None, (), Category.PERMISSION_DENIED)
+            if f.control_id in self.denied
+            else FunctionAnswer(f.control_id, f.name, "success", "<data/>")
+            for f in functions
+        )
         return CallAnswer(results, None, None)
 
     def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
@@ -115,11 +122,14 @@ class ScriptedIntacct:
         if signed_in.lost is not None:
             raise signed_in.lost
         answer = signed_in.answer
+        if answer.sign_in is SignInOutcome.ACCEPTED and self.next_verifications:
+            answer = self.next_verifications.pop(0)  # checked in the open session: what it finds now
         result = not_run(
             answer.reason or Reason.INTACCT_UNAVAILABLE,
             signed_in.credentials,
             "ExpenseInMPP",
             outcome=answer.outcome,
+            message=f"scripted: {answer.outcome.value} {answer.reason.value if answer.reason else ''}",
         )
         return replace(result, reason=answer.reason, sign_in=answer.sign_in, round_trips=1)
 

@@ -19,8 +19,10 @@ from connection_service.connections.model import Status, Trigger
 from connection_service.intacct import Category, Secret, SignInOutcome
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import Permit
+from connection_service.use_cases.run_export import RECHECK_AFTER_REFUSED_RIGHT
 from connection_service.use_cases.session_cache import DEFAULT_LIFETIME
-from tests.support.fakes import UNANSWERED
+from connection_service.verification import Outcome, Reason
+from tests.support.fakes import UNANSWERED, Answer
 from tests.support.world import RIGHT, World
 
 
@@ -197,3 +199,29 @@ def test_a_company_at_its_limit_answers_busy_and_sends_nothing(world: World, con
     with held[0]:
         pass
     assert world.export(connected).signed_in  # a slot came free
+
+
+def test_a_refused_right_leads_to_a_check_recorded_as_the_health_check_would(
+    world: World, connected: str
+) -> None:
+    world.export(connected)
+    world.intacct.denied.add("projects")
+    world.intacct.next_verifications = [Answer(Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS)]
+    world.now += RECHECK_AFTER_REFUSED_RIGHT
+    report = world.export(connected, "projects")
+    assert report.results[0].category is Category.PERMISSION_DENIED  # the worker gets its answer
+    stored = world.stored(connected)
+    assert (stored.status, stored.reason) == (Status.ACTION_REQUIRED, "MISSING_PERMISSIONS")
+    assert [e.trigger for e in world.repository.entries][-1] is Trigger.EXPORT
+    with pytest.raises(NotConnected):
+        world.export(connected)
+
+
+def test_refused_rights_are_checked_at_most_every_few_minutes(world: World, connected: str) -> None:
+    world.intacct.denied.add("projects")
+    world.intacct.next_verifications = [Answer(Outcome.CONNECTED)] * 3  # an object beyond the 16 rights
+    world.now += RECHECK_AFTER_REFUSED_RIGHT
+    for _ in range(3):
+        world.export(connected, "projects")
+    assert len(world.intacct.next_verifications) == 2  # one check, then the connection's last check is recent
+    assert world.stored(connected).status is Status.CONNECTED
