@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from connection_service import bootstrap
 from connection_service.use_cases import run_export
 from local_stack.api_gateway import LambdaContext, load_handler
 from tests.infrastructure.helpers import ROOT
+from tests.support.demo import DEMO_PASSWORD
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -175,3 +177,15 @@ def test_a_right_taken_away_shows_on_the_connection_after_a_refused_export(
     ]
     history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
     assert history[-1]["trigger"] == "export"
+
+
+def test_neither_the_password_nor_the_session_id_leaves_the_service(
+    stack: Stack, invoke: Invoke, capfd: pytest.CaptureFixture[str]
+) -> None:
+    answers = [invoke(("q1", QUERY)), invoke(("bill-9", BILL)), invoke(("x", "<create>"))]
+    cache = bootstrap.environment().use_cases._sessions
+    [(opened, _)] = cache._sessions.values()
+    session_id = opened.signed_in.run.session.session_id.reveal()
+    captured = capfd.readouterr()
+    for text in (str(answers), captured.out, captured.err, repr(opened)):
+        assert DEMO_PASSWORD not in text and session_id not in text
