@@ -13,31 +13,17 @@ import math
 import statistics
 import threading
 import time
-from dataclasses import replace
 
-from connection_service.adapters.intacct_gateway import IntacctGateway
 from connection_service.bootstrap import UseCases
-from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.errors import RetryLater
-from connection_service.connections.model import Connection, Status
+from connection_service.connections.model import Connection
 from connection_service.intacct import Deadline, LoginCredentials, Secret
 from connection_service.intacct.xml import IntacctClient, sign_in
 from connection_service.intacct.xml.worker_functions import WorkerFunction
-from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from tests.support.demo import DEMO_PASSWORD, SENDER
-from tests.support.fakes import (
-    FakeAdapters,
-    HmacFingerprinter,
-    InMemoryConnectionRepository,
-    InMemoryCredentialStore,
-    InMemoryGuardStore,
-    InMemoryRefusalQuota,
-    InMemorySlotStore,
-    RecordingEventPublisher,
-)
 
 from .measure import Row, Sample
-from .simulated_companies import RunningSimulator, simulator_process
+from .simulated_companies import Fleet, RunningSimulator, simulator_process
 
 QUERY = "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>"
 LATENCY_SECONDS = 0.2
@@ -48,60 +34,13 @@ SESSION_TIMEOUT_SECONDS = 15.0
 STEADY_CALLS = 1_000
 
 
-class Fleet:
-    """The AWS side the workers share (in memory) and one set of use cases per worker."""
-
-    def __init__(self, gateway_url: str) -> None:
-        self.gateway_url = gateway_url
-        self.repository = InMemoryConnectionRepository()
-        self.secrets = InMemoryCredentialStore()
-        self.guard_store = InMemoryGuardStore()
-        self.slots = InMemorySlotStore()
-
-    def environment(self) -> UseCases:
-        guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
-        intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
-        adapters = FakeAdapters(
-            self.repository,
-            self.secrets,
-            RecordingEventPublisher(),
-            guard,
-            InMemoryRefusalQuota(),
-            intacct,
-            slots=self.slots,
-        )
-        return UseCases(adapters, company_limit=COMPANY_LIMIT)
-
-    def connections(self, companies: list[str]) -> list[Connection]:
-        """One connection made through the use cases, then one per company (its own tenant)."""
-        service = self.environment()
-        first = service.connect("seed", actor="bench")
-        given = parse_credentials(
-            {"company_id": companies[0], "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
-        )
-        made = service.edit_credentials(
-            "seed", first.id, given, actor="bench", time_limit_seconds=20
-        ).connection
-        if made.status is not Status.CONNECTED:
-            raise RuntimeError(f"the seed connection is {made.status}: {made.reason}")
-        made_ones = []
-        for index, company in enumerate(companies):
-            tenant, connection_id = f"tenant-{index:03d}", f"{index:032x}"
-            ref = self.secrets.stage(
-                tenant, connection_id, LoginCredentials(company, "ws_expenses", Secret(DEMO_PASSWORD))
-            )
-            self.secrets.promote(ref)
-            clone = replace(
-                made,
-                id=connection_id,
-                tenant_id=tenant,
-                company_id=company,
-                secret_id=ref.secret_id,
-                secret_version=ref.version,
-            )
-            self.repository.connections[(tenant, connection_id)] = clone
-            made_ones.append(clone)
-        return made_ones
+def _connections(fleet: Fleet, companies: list[str]) -> list[Connection]:
+    """One connection per company (each its own tenant), from one made through the use cases."""
+    made = fleet.connected(companies[0])
+    return [
+        fleet.clone(made, f"tenant-{index:03d}", f"{index:032x}", company)
+        for index, company in enumerate(companies)
+    ]
 
 
 def _call(service: UseCases, connection: Connection, control_id: str) -> int:
@@ -129,8 +68,8 @@ def steady_sign_ins() -> Row:
     with simulator_process(
         ["STEADY-CO"], "export-steady", session_timeout_seconds=SESSION_TIMEOUT_SECONDS
     ) as sim:
-        fleet = Fleet(sim.gateway_url)
-        [connection] = fleet.connections(["STEADY-CO"])
+        fleet = Fleet(sim.gateway_url, company_limit=COMPANY_LIMIT)
+        [connection] = _connections(fleet, ["STEADY-CO"])
         sim.reset()
         service = fleet.environment()
         pause = STEADY_SECONDS / STEADY_CALLS
@@ -156,8 +95,8 @@ def steady_sign_ins() -> Row:
 def interface_overhead(runs: int) -> Row:
     """One call through run_export against the same function sent straight in an open session."""
     with simulator_process(["OVERHEAD-CO"], "export-overhead") as sim:
-        fleet = Fleet(sim.gateway_url)
-        [connection] = fleet.connections(["OVERHEAD-CO"])
+        fleet = Fleet(sim.gateway_url, company_limit=COMPANY_LIMIT)
+        [connection] = _connections(fleet, ["OVERHEAD-CO"])
         service = fleet.environment()
         _call(service, connection, "warm")  # the session is open and cached from here on
         client = IntacctClient(SENDER, endpoint_url=sim.gateway_url)
@@ -192,8 +131,8 @@ def fleet_throughput(workers: int = 20, companies: int = 5, calls_per_worker: in
     with simulator_process(
         names, "export-fleet", latency_ms=latency_ms, concurrency_limit=COMPANY_LIMIT
     ) as sim:
-        fleet = Fleet(sim.gateway_url)
-        connections = fleet.connections(names)
+        fleet = Fleet(sim.gateway_url, company_limit=COMPANY_LIMIT)
+        connections = _connections(fleet, names)
         sim.reset()
         failures: list[BaseException] = []
         retries: list[int] = []

@@ -12,30 +12,14 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from connection_service.adapters.intacct_gateway import IntacctGateway
-from connection_service.bootstrap import UseCases
-from connection_service.connections.credentials_input import parse_credentials
-from connection_service.connections.model import Connection, Status
-from connection_service.intacct import LoginCredentials, Secret
-from connection_service.sign_in_guard import GuardPolicy, SignInGuard
+from connection_service.connections.model import Connection
 from local_stack.cfn_template import load_template
-from tests.support.demo import DEMO_PASSWORD, SENDER
-from tests.support.fakes import (
-    FakeAdapters,
-    HmacFingerprinter,
-    InMemoryConnectionRepository,
-    InMemoryCredentialStore,
-    InMemoryGuardStore,
-    InMemoryRefusalQuota,
-    RecordingEventPublisher,
-)
 
 from .measure import Row, Sample
-from .simulated_companies import simulator_process
+from .simulated_companies import Fleet, simulator_process
 
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_SECONDS = 0.2
@@ -75,58 +59,21 @@ class CompanyQueue:
             self._lock.notify_all()
 
 
-class Fleet:
-    """What the workers share (the AWS side, as in-memory fakes) and one service per worker."""
-
-    def __init__(self, gateway_url: str) -> None:
-        self.gateway_url = gateway_url
-        self.repository = InMemoryConnectionRepository()
-        self.secrets = InMemoryCredentialStore()
-        self.events = RecordingEventPublisher()
-        self.guard_store = InMemoryGuardStore()
-        self.quota = InMemoryRefusalQuota()
-
-    def service(self) -> UseCases:
-        guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
-        intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
-        adapters = FakeAdapters(self.repository, self.secrets, self.events, guard, self.quota, intacct)
-        return UseCases(adapters)
-
-    def seed(self, companies: list[str], per_company: int, due_at: datetime) -> list[tuple[str, Connection]]:
-        """One connection made through the use cases, then cloned for every tenant and company."""
-        service = self.service()
-        first = service.connect("seed", actor="bench")
-        body = {"company_id": companies[0], "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
-        given = parse_credentials(body)
-        made = service.edit_credentials(
-            "seed", first.id, given, actor="bench", time_limit_seconds=20
-        ).connection
-        if made.status is not Status.CONNECTED:
-            raise RuntimeError(f"the seed connection is {made.status}: {made.reason}")
-        messages = []
-        for index in range(len(companies) * per_company):
-            company = companies[index % len(companies)]
-            tenant, connection_id = f"tenant-{index:05d}", f"{index:032x}"
-            ref = self.secrets.stage(
-                tenant, connection_id, LoginCredentials(company, "ws_expenses", Secret(DEMO_PASSWORD))
-            )
-            self.secrets.promote(ref)
-            clone = replace(
-                made,
-                id=connection_id,
-                tenant_id=tenant,
-                company_id=company,
-                secret_id=ref.secret_id,
-                secret_version=ref.version,
-                next_check_at=due_at,
-            )
-            self.repository.connections[(tenant, connection_id)] = clone
-            messages.append((company, clone))
-        return messages
+def seed(
+    fleet: Fleet, companies: list[str], per_company: int, due_at: datetime
+) -> list[tuple[str, Connection]]:
+    """One connection made through the use cases, then cloned for every tenant and company."""
+    made = fleet.connected(companies[0])
+    messages = []
+    for index in range(len(companies) * per_company):
+        company = companies[index % len(companies)]
+        clone = fleet.clone(made, f"tenant-{index:05d}", f"{index:032x}", company, next_check_at=due_at)
+        messages.append((company, clone))
+    return messages
 
 
 def _worker(fleet: Fleet, queue: CompanyQueue, durations: list[float], round_trips: list[int]) -> None:
-    service = fleet.service()
+    service = fleet.environment()
     while (taken := queue.take()) is not None:
         group, connection = taken
         started = time.perf_counter()
@@ -164,7 +111,7 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
     with simulator_process(names, "throughput", latency_ms=int(LATENCY_SECONDS * 1000)) as simulator:
         fleet = Fleet(simulator.gateway_url)
         due_at = datetime.now(UTC) - timedelta(minutes=1)
-        messages = fleet.seed(names, connections // companies, due_at)
+        messages = seed(fleet, names, connections // companies, due_at)
         simulator.reset()
         queue = CompanyQueue(messages)
         durations: list[float] = []

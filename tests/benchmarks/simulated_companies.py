@@ -10,14 +10,31 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import requests
 import yaml
 
+from connection_service.adapters.intacct_gateway import IntacctGateway
+from connection_service.bootstrap import UseCases
+from connection_service.connections.credentials_input import parse_credentials
+from connection_service.connections.model import Connection, Status
+from connection_service.intacct import LoginCredentials, Secret
+from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from intacct_simulator import DEMO_DATA_PATH
+from tests.support.demo import DEMO_PASSWORD, SENDER
+from tests.support.fakes import (
+    FakeAdapters,
+    HmacFingerprinter,
+    InMemoryConnectionRepository,
+    InMemoryCredentialStore,
+    InMemoryGuardStore,
+    InMemoryRefusalQuota,
+    InMemorySlotStore,
+    RecordingEventPublisher,
+)
 from tests.support.local_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +104,60 @@ def simulator_process(companies: list[str], name: str, **defaults: Any) -> Itera
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class Fleet:
+    """The AWS side the workers share (in-memory fakes: the figures are our code and Intacct's latency,
+    not moto's) and one set of use cases per worker, as one Lambda execution environment has."""
+
+    def __init__(self, gateway_url: str, *, company_limit: int = 2) -> None:
+        self.gateway_url = gateway_url
+        self.company_limit = company_limit
+        self.repository = InMemoryConnectionRepository()
+        self.secrets = InMemoryCredentialStore()
+        self.events = RecordingEventPublisher()
+        self.guard_store = InMemoryGuardStore()
+        self.quota = InMemoryRefusalQuota()
+        self.slots = InMemorySlotStore()
+
+    def environment(self) -> UseCases:
+        guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
+        intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
+        adapters = FakeAdapters(
+            self.repository, self.secrets, self.events, guard, self.quota, intacct, slots=self.slots
+        )
+        return UseCases(adapters, company_limit=self.company_limit)
+
+    def connected(self, company: str) -> Connection:
+        """One connection made Connected through the use cases (its credentials verified at `company`)."""
+        service = self.environment()
+        first = service.connect("seed", actor="bench")
+        given = parse_credentials(
+            {"company_id": company, "user_id": "ws_expenses", "user_password": DEMO_PASSWORD}
+        )
+        made = service.edit_credentials(
+            "seed", first.id, given, actor="bench", time_limit_seconds=20
+        ).connection
+        if made.status is not Status.CONNECTED:
+            raise RuntimeError(f"the seed connection is {made.status}: {made.reason}")
+        return made
+
+    def clone(
+        self, made: Connection, tenant: str, connection_id: str, company: str, **changes: Any
+    ) -> Connection:
+        """`made` copied for another tenant and company, with its own stored credentials."""
+        ref = self.secrets.stage(
+            tenant, connection_id, LoginCredentials(company, "ws_expenses", Secret(DEMO_PASSWORD))
+        )
+        self.secrets.promote(ref)
+        copy_ = replace(
+            made,
+            id=connection_id,
+            tenant_id=tenant,
+            company_id=company,
+            secret_id=ref.secret_id,
+            secret_version=ref.version,
+            **changes,
+        )
+        self.repository.connections[(tenant, connection_id)] = copy_
+        return copy_

@@ -14,10 +14,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from ..sign_in_guard import GuardConflict, GuardState, Identity, Pending
-from .dynamodb_items import Item, from_wire, iso, to_wire
+from .dynamodb_items import Item, from_wire, iso, put_if_version, to_wire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -110,20 +108,8 @@ class DynamoDBGuardStore:
 
     def save(self, identity: Identity, state: GuardState, *, expected_version: int) -> GuardState:
         stored = replace(state, version=expected_version + 1)
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if expected_version == 0
-            else {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": to_wire({":expected": expected_version}),
-            }
-        )
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=to_wire(state_to_item(identity, stored)), **condition
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise GuardConflict() from None
-            raise
+        if not put_if_version(
+            self._client, self._table, state_to_item(identity, stored), expected_version=expected_version
+        ):
+            raise GuardConflict()
         return stored

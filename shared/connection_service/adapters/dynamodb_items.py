@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from ..connections.model import Connection, Health, HistoryEntry, Status, Trigger
 from ..verification.requirements import RequiredPermission
@@ -209,3 +210,23 @@ def from_wire(item: dict[str, Any]) -> Item:
     """An item read from DynamoDB, with its numbers as ints (the table stores no fractions)."""
     plain = {key: _deserializer.deserialize(value) for key, value in item.items()}
     return {key: int(value) if isinstance(value, Decimal) else value for key, value in plain.items()}
+
+
+def put_if_version(client: Any, table: str, item: Item, *, expected_version: int) -> bool:
+    """Puts `item` if the stored item's `version` is still `expected_version` (0: nothing stored yet).
+    False when another writer came first; other errors raise."""
+    condition: dict[str, Any] = (
+        {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected_version == 0
+        else {
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": to_wire({":expected": expected_version}),
+        }
+    )
+    try:
+        client.put_item(TableName=table, Item=to_wire(item), **condition)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -8,14 +8,13 @@ after its last change: a slot outlives its holder by one call's time limit at mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING
 
 from ..company_limit import SlotConflict, Slots
 from ..company_limit.rules import Waiter
-from .dynamodb_items import from_wire, iso, to_wire
+from .dynamodb_items import from_wire, iso, put_if_version, to_wire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -25,7 +24,7 @@ KEPT = timedelta(days=1)
 
 
 class DynamoDBSlotStore:
-    def __init__(self, client: DynamoDBClient, table_name: str, *, clock: Any) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, clock: Callable[[], datetime]) -> None:
         self._client = client
         self._table = table_name
         self._clock = clock
@@ -65,18 +64,6 @@ class DynamoDBSlotStore:
             "version": stored.version,
             "expiration": int((self._clock() + KEPT).timestamp()),
         }
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if expected_version == 0
-            else {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": to_wire({":expected": expected_version}),
-            }
-        )
-        try:
-            self._client.put_item(TableName=self._table, Item=to_wire(item), **condition)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise SlotConflict() from None
-            raise
+        if not put_if_version(self._client, self._table, item, expected_version=expected_version):
+            raise SlotConflict()
         return stored
