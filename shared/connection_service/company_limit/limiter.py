@@ -92,7 +92,10 @@ class CompanyLimiter:
                     self._store.save(key, slots.wait(ticket, now=now), expected_version=slots.version)
                     last_seen = now
             except SlotConflict:
-                continue  # someone else wrote first: look again at once
+                continue  # someone else wrote first (or our write landed unanswered): look again at once
+            except Exception:
+                self.release(key, ticket)  # a write may have landed: never leave a slot nobody holds
+                raise
             self._sleep(POLL_SECONDS * (0.5 + self._rng.random()))
 
     def release(self, key: str, ticket: str) -> None:
@@ -106,7 +109,9 @@ class CompanyLimiter:
                 self._store.save(key, slots.without(ticket), expected_version=slots.version)
                 return
             except SlotConflict:
+                self._sleep(POLL_SECONDS * self._rng.random())
                 continue
             except Exception as error:
                 logger.warning("company slot not given back", extra={"error_type": type(error).__name__})
                 return
+        logger.warning("company slot not given back: its item kept changing; it ends by itself")

@@ -36,6 +36,8 @@ class Slots:
     def take(self, ticket: str, *, now: datetime, limit: int, until: datetime) -> Slots | None:
         """The state with `ticket` holding a slot, or None when it must wait its turn."""
         current = self.live(now)
+        if ticket in current.holders:  # our own write landed, its answer did not: we hold it already
+            return replace(current, holders={**current.holders, ticket: until})
         mine = current.waiters.get(ticket)
         ahead = [
             other

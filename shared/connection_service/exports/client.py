@@ -69,8 +69,17 @@ class InvalidCall(ExportError):
     Intacct refused as a whole); `problem["errors"]` names each field."""
 
 
+def lambda_client_config() -> Any:
+    """Waits longer than the function may run (60 s, plus a cold start), and never lets boto3 invoke the
+    same call again by itself: the worker decides, with the same control ids."""
+    from botocore.config import Config
+
+    return Config(read_timeout=90, connect_timeout=5, retries={"total_max_attempts": 1})
+
+
 _KINDS: dict[str, type[ExportError]] = {
     "intacct-unavailable": RetryLater,
+    "company-busy": RetryLater,
     "sign-in-in-progress": RetryLater,
     "temporarily-unavailable": RetryLater,
     "internal-error": RetryLater,
@@ -84,11 +93,15 @@ _KINDS: dict[str, type[ExportError]] = {
 
 
 class ExportClient:
+    """`lambda_client`: boto3's, configured as `lambda_client_config()` says when you build your own: a call
+    can take up to the function's 60 s, and boto3's own retry of a timed-out invocation would run the same
+    call twice at once."""
+
     def __init__(self, function_name: str, *, lambda_client: Any | None = None) -> None:
         if lambda_client is None:
             import boto3
 
-            lambda_client = boto3.client("lambda")
+            lambda_client = boto3.client("lambda", config=lambda_client_config())
         self._lambda = lambda_client
         self._function_name = function_name
 

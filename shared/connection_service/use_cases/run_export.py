@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -34,8 +35,9 @@ from ..connections.ports import (
     SecretRef,
     SignedIn,
 )
-from ..intacct import Category, Deadline, IntacctError
-from ..sign_in_guard import Blocked, Verdict
+from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError
+from ..sign_in_guard import Permit, Verdict
+from ..verification import VerificationResult
 from .company_slot import company_slot
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
@@ -54,6 +56,10 @@ SIGN_IN_WAIT_SECONDS = 4.0
 EXPORT_ACTOR = "export"
 # Judging a failed sign-in sends nothing; checking in an open session is one round trip.
 FEEDBACK_SECONDS = 10.0
+# Below this much time left, a call does not check the connection after a refused right.
+MIN_FEEDBACK_SECONDS = 3.0
+# After a sign-in Intacct failed without an answer (an outage), no other is sent for this long.
+SIGN_IN_REST = timedelta(seconds=30)
 # A right refused to a worker leads to a check of the connection at most this often (across environments:
 # the connection's last check is stored).
 RECHECK_AFTER_REFUSED_RIGHT = timedelta(minutes=5)
@@ -87,6 +93,8 @@ class RunExport:
         self._lease = lease
         self._limiter = limiter
         self._sessions = sessions
+        # Connections whose last sign-in Intacct failed without an answer, and until when none is sent.
+        self._resting_until: dict[SessionKey, datetime] = {}
         self._clock = clock
 
     def __call__(
@@ -99,106 +107,154 @@ class RunExport:
         time_limit_seconds: float,
     ) -> ExportReport:
         _check(functions)
+        deadline = Deadline(time_limit_seconds)  # everything below, waits included, fits in it
         connection = self._repository.get(tenant_id, connection_id)
         if connection is None:
             raise ConnectionNotFound()  # also another tenant's connection: its existence is not revealed
         if connection.status is not Status.CONNECTED:
             raise NotConnected(connection.status.value, connection.reason)
-        assert connection.company_id is not None, "a Connected connection has its company"
-        slot, time_left = company_slot(
-            self._limiter,
-            connection.company_id,
-            time_limit_seconds=time_limit_seconds,
-            wait_seconds=min(EXPORT_WAIT_SECONDS, time_limit_seconds / 2),
-        )
-        with slot:
-            return self._in_session(
-                connection, functions, transaction=transaction, time_limit_seconds=time_left
-            )
-
-    def _in_session(
-        self,
-        connection: Connection,
-        functions: Sequence[WorkerFunction],
-        *,
-        transaction: bool,
-        time_limit_seconds: float,
-    ) -> ExportReport:
-        key = SessionKey(
-            connection.tenant_id, connection.id, connection.credentials_version, connection.secret_version
-        )
-        deadline = Deadline(time_limit_seconds)
-        session = self._sessions.get(key, self._clock())
-        opened = session is None
+        call = _Call(connection, functions, transaction, deadline)
+        session = self._sessions.get(call.key, self._clock())
         if session is None:
-            session = self._open(connection, time_limit_seconds)
-        answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
-        if _session_gone(answer) and not opened:
-            # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in.
-            self._sessions.drop(key)
-            session, opened = self._open(connection, deadline.remaining()), True
+            return self._signing_in(call)
+        with self._slot(call):
             answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
-        if answer.failure is not None:
-            self._sessions.drop(key)
-            if _says_setup_changed(answer):
-                self._feed_back(connection, session, self._clock())
-            raise _request_failure(answer.failure)
-        self._sessions.keep(key, session, self._clock(), answer.session_expires_at)
-        if _says_setup_changed(answer) and self._check_due(connection):
-            # A right refused to the worker may be one of the 16 taken away: verify in the same session
-            # (one more round trip) and record what the health check would, at most every few minutes.
-            self._feed_back(connection, session, self._clock())
-        return ExportReport(answer.results, signed_in=opened)
+            if not _session_gone(answer):
+                return self._answered(call, session, answer, opened=False)
+            # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in, never
+            # a loop. This call holds a slot, so it does not wait for another sign-in as the same user.
+            self._sessions.drop(call.key)
+            credentials, admission = self._admit(call, wait_seconds=0.0)
+            with released_unless_settled(admission):
+                session = self._signed_in(call, credentials, admission)
+                answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
+                return self._answered(call, session, answer, opened=True)
 
-    def _check_due(self, connection: Connection) -> bool:
-        now = self._clock()
-        last = connection.last_checked_at
-        return last is None or now - last >= RECHECK_AFTER_REFUSED_RIGHT
+    def _signing_in(self, call: _Call) -> ExportReport:
+        # The guard first, then the company's slot: the order admins' verifications and health checks
+        # take them in, so no call holds a slot while it waits for another sign-in as the same user.
+        credentials, admission = self._admit(call, wait_seconds=SIGN_IN_WAIT_SECONDS)
+        with released_unless_settled(admission), self._slot(call):
+            session = self._signed_in(call, credentials, admission)
+            answer = self._intacct.call(
+                session, call.functions, deadline=call.deadline, transaction=call.transaction
+            )
+            return self._answered(call, session, answer, opened=True)
 
-    def _open(self, connection: Connection, time_limit_seconds: float) -> SignedIn:
-        """One sign-in through the guard. Raises a typed error when it opened no session."""
-        started_at = self._clock()
+    def _slot(self, call: _Call) -> AbstractContextManager[object]:
+        assert call.connection.company_id is not None, "a Connected connection has its company"
+        slot, _ = company_slot(
+            self._limiter,
+            call.connection.company_id,
+            time_limit_seconds=call.deadline.remaining(),
+            wait_seconds=min(EXPORT_WAIT_SECONDS, call.deadline.remaining() / 2),
+        )
+        return slot
+
+    def _admit(self, call: _Call, *, wait_seconds: float) -> tuple[ConnectionCredentials, Permit]:
+        """A permit to sign in as the connection's user, or a typed error (nothing sent)."""
+        resting = self._resting_until.get(call.key)
+        if resting is not None and self._clock() < resting:
+            # Intacct failed our last sign-in without an answer: do not spend another attempt yet.
+            raise IntacctBusy(max(1, int((resting - self._clock()).total_seconds())), "sign_in_resting")
         self._sign_in.prepare()
-        credentials = self._credentials.get(SecretRef.recorded_by(connection))
+        credentials = self._credentials.get(SecretRef.recorded_by(call.connection))
         admission = self._sign_in.admit_automatic(
             credentials,
-            time_limit_seconds=time_limit_seconds,
-            wait_seconds=min(SIGN_IN_WAIT_SECONDS, time_limit_seconds / 4),
+            time_limit_seconds=call.deadline.remaining(),
+            wait_seconds=min(wait_seconds, call.deadline.remaining() / 4),
         )
-        with released_unless_settled(admission):
-            if isinstance(admission, Blocked):
-                if admission.verdict is Verdict.BUSY:
-                    # Another sign-in as this user is running (another worker, a verification): its
-                    # session or its answer will do; the worker retries shortly.
-                    raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
-                raise SignInBlocked(admission.verdict.value)
-            session = self._sign_in.open_session(
-                credentials, admission, time_limit_seconds=time_limit_seconds
-            )
+        if isinstance(admission, Permit):
+            return credentials, admission
+        if admission.verdict is Verdict.BUSY:
+            # Another sign-in as this user is running (another worker, a verification): its session or
+            # its answer will do; the worker retries shortly.
+            raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
+        # A password Intacct refused, or left unanswered: show on the connection what the guard says, as
+        # the health check does, and send nothing.
+        started_at = self._clock()
+        self._feed_back(
+            call.connection,
+            lambda: self._sign_in.verify(credentials, admission, time_limit_seconds=FEEDBACK_SECONDS),
+            started_at,
+        )
+        raise SignInBlocked(admission.verdict.value)
+
+    def _signed_in(self, call: _Call, credentials: ConnectionCredentials, permit: Permit) -> SignedIn:
+        """Signs in with the permit; raises a typed error when it opened no session."""
+        started_at = self._clock()
+        session = self._sign_in.open_session(
+            credentials, permit, time_limit_seconds=call.deadline.remaining()
+        )
         failure = self._intacct.session_failure(session)
         if failure is None:
+            self._resting_until.pop(call.key, None)
             return session
         if _transient(failure):
+            self._resting_until[call.key] = self._clock() + SIGN_IN_REST
             raise _busy(failure)
-        self._feed_back(connection, session, started_at)
+        self._feed_back(
+            call.connection, lambda: self._intacct.verify(session, deadline=Deadline(1.0)), started_at
+        )
         raise SignInFailed(failure.category.value)
 
-    def _feed_back(self, connection: Connection, failed: SignedIn, started_at: datetime) -> None:
+    def _answered(self, call: _Call, session: SignedIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
+        if _says_setup_changed(answer) and self._check_due(call.connection, call.deadline):
+            # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
+            # switched off: verify in the same session (one more round trip) and record what the health
+            # check would, at most every few minutes.
+            left = call.deadline.remaining()
+            self._feed_back(
+                call.connection,
+                lambda: self._intacct.verify(session, deadline=Deadline(min(FEEDBACK_SECONDS, left))),
+                self._clock(),
+            )
+        if answer.failure is not None:
+            if not answer.failure.category.transient:
+                self._sessions.drop(call.key)  # kept through an outage: signing in again would not help
+            raise _request_failure(answer.failure)
+        self._sessions.keep(call.key, session, self._clock(), answer.session_expires_at)
+        return ExportReport(answer.results, signed_in=opened)
+
+    def _check_due(self, connection: Connection, deadline: Deadline) -> bool:
+        if deadline.remaining() < MIN_FEEDBACK_SECONDS:
+            return False  # no time left to check without putting the worker's answer at risk
+        last = connection.last_checked_at
+        return last is None or self._clock() - last >= RECHECK_AFTER_REFUSED_RIGHT
+
+    def _feed_back(
+        self, connection: Connection, judge: Callable[[], VerificationResult], started_at: datetime
+    ) -> None:
         """Records what a failure says about the customer's setup on the connection as the health check
-        would (status, history, event, the admin's message): the verifier judges a failed sign-in without
-        another request, or checks every prerequisite and permission in the open session. Best effort: the
-        worker's answer does not depend on it (and the guard already remembers a refused password).
-        Skipped while a verification holds the connection: its result will do."""
+        would (status, history, event, the admin's message): the verifier judges a failed sign-in or the
+        guard's block without another request, or checks every prerequisite and permission in the open
+        session. Best effort: the worker's answer does not depend on it (and the guard already remembers
+        a refused password). Skipped while a verification holds the connection: its result will do."""
         if connection.verifying(self._clock()):
             return
         try:
-            result = self._intacct.verify(failed, deadline=Deadline(FEEDBACK_SECONDS))
+            result = judge()
             self._lease.store_result(connection, result, Trigger.EXPORT, EXPORT_ACTOR, started_at)
         except Exception as error:
             logger.warning(
                 "what an export found was not recorded on the connection",
                 extra={"connection_id": connection.id, "error_type": type(error).__name__},
             )
+
+
+@dataclass(frozen=True)
+class _Call:
+    connection: Connection
+    functions: Sequence[WorkerFunction]
+    transaction: bool
+    deadline: Deadline
+
+    @property
+    def key(self) -> SessionKey:
+        connection = self.connection
+        return SessionKey(
+            connection.tenant_id, connection.id, connection.credentials_version, connection.secret_version
+        )
 
 
 def _check(functions: Sequence[WorkerFunction]) -> None:

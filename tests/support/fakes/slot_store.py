@@ -12,6 +12,7 @@ class InMemorySlotStore:
     def __init__(self) -> None:
         self.slots: dict[str, Slots] = {}
         self.conflicts = 0
+        self.lose_next_answer = False  # the next save is written, then answered as a conflict
         self.saves = 0
         self._lock = threading.Lock()
 
@@ -29,4 +30,7 @@ class InMemorySlotStore:
             stored = replace(slots, version=expected_version + 1)
             self.slots[company_key] = stored
             self.saves += 1
+            if self.lose_next_answer:
+                self.lose_next_answer = False
+                raise SlotConflict()  # as botocore's retry of a write whose answer was lost
             return stored

@@ -112,6 +112,29 @@ def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
     assert store.load(company_key("DEMO-CO")).waiters == {}
 
 
+def test_a_slot_whose_write_landed_unanswered_is_ours() -> None:
+    store = InMemorySlotStore()
+    store.lose_next_answer = True
+    with limiter(store, limit=1).acquire("DEMO-CO", hold_seconds=30, wait_seconds=0):
+        assert len(store.load(company_key("DEMO-CO")).holders) == 1
+    assert store.load(company_key("DEMO-CO")).holders == {}
+
+
+def test_a_failing_store_leaves_no_slot_behind() -> None:
+    class Failing(InMemorySlotStore):
+        def save(self, company_key: str, slots: Slots, *, expected_version: int) -> Slots:
+            stored = super().save(company_key, slots, expected_version=expected_version)
+            if slots.holders and not getattr(self, "failed", False):
+                self.failed = True
+                raise ConnectionError("the answer never came")
+            return stored
+
+    store = Failing()
+    with pytest.raises(ConnectionError):
+        limiter(store, limit=1).acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    assert store.load(company_key("DEMO-CO")).holders == {}
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         CompanyLimiter(InMemorySlotStore(), limit=0, clock=Clock())

@@ -12,14 +12,15 @@ from connection_service.connections.errors import (
     InvalidInput,
     NotConnected,
     RequestRefused,
+    SignInBlocked,
     SignInFailed,
     SignInInProgress,
 )
-from connection_service.connections.model import Status, Trigger
+from connection_service.connections.model import Health, Status, Trigger
 from connection_service.intacct import Category, Secret, SignInOutcome
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import Permit
-from connection_service.use_cases.run_export import RECHECK_AFTER_REFUSED_RIGHT
+from connection_service.use_cases.run_export import RECHECK_AFTER_REFUSED_RIGHT, SIGN_IN_REST
 from connection_service.use_cases.session_cache import DEFAULT_LIFETIME
 from connection_service.verification import Outcome, Reason
 from tests.support.fakes import UNANSWERED, Answer
@@ -141,17 +142,50 @@ def test_a_failure_before_sending_costs_no_attempt(world: World, connected: str)
 
 
 @pytest.mark.parametrize(
-    ("category", "error"),
-    [(Category.RATE_LIMITED, IntacctBusy), (Category.REQUEST_INVALID, RequestRefused)],
+    ("category", "error", "kept"),
+    [(Category.RATE_LIMITED, IntacctBusy, True), (Category.REQUEST_INVALID, RequestRefused, False)],
 )
-def test_a_failed_call_drops_the_session_and_says_why(
-    world: World, connected: str, category: Category, error: type[Exception]
+def test_a_failed_call_says_why_and_keeps_the_session_only_through_an_outage(
+    world: World, connected: str, category: Category, error: type[Exception], kept: bool
 ) -> None:
     world.export(connected)
     world.intacct.call_failures.append(category)
     with pytest.raises(error):
         world.export(connected)
+    assert world.export(connected).signed_in is not kept  # an outage is no reason to sign in again
+
+
+def test_after_an_unanswered_sign_in_exports_rest_before_signing_in_again(
+    world: World, connected: str
+) -> None:
+    world.intacct.next_answers = [UNANSWERED]
+    with pytest.raises(IntacctBusy):
+        world.export(connected)
+    with pytest.raises(IntacctBusy) as resting:
+        world.export(connected)  # nothing sent: another unanswered attempt would cost the user a strike
+    assert resting.value.category == "sign_in_resting" and len(world.intacct.sign_ins) == 1
+    world.now += SIGN_IN_REST
     assert world.export(connected).signed_in
+
+
+def test_a_blocked_password_shows_on_the_connection(world: World, connected: str) -> None:
+    world.intacct.next_answers = [UNANSWERED, UNANSWERED]
+    for _ in range(2):  # two unanswered sign-ins spend the budget of 2 for an automatic sign-in
+        with pytest.raises(IntacctBusy):
+            world.export(connected)
+        world.now += SIGN_IN_REST
+    with pytest.raises(SignInBlocked):
+        world.export(connected)
+    stored = world.stored(connected)
+    # As the health check records it: still Connected (the password may be right), health degraded, and
+    # the admin told to verify or save the password; history has the block.
+    assert (stored.status, stored.health, stored.health_reason) == (
+        Status.CONNECTED,
+        Health.DEGRADED,
+        "SIGN_IN_UNCONFIRMED",
+    )
+    assert [e.trigger for e in world.repository.entries][-1] is Trigger.EXPORT
+    assert len(world.intacct.sign_ins) == 2
 
 
 def test_only_a_connected_connection_of_the_callers_tenant_exports(world: World, connected: str) -> None:

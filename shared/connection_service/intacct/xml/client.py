@@ -124,7 +124,7 @@ class IntacctClient:
                 error.attempts = attempt
                 error.retry_after = retry_after
                 self._record(control_id, names, attempt, http_status, started, error.category)
-                pause = self._pause_before_retry(error, attempt, session_auth, deadline)
+                pause = self._pause_before_retry(error, attempt, session_auth, deadline, unique)
                 if pause is None:
                     raise
                 logger.info(
@@ -143,14 +143,16 @@ class IntacctClient:
             return Exchange(response=response, attempts=attempt)
 
     def _pause_before_retry(
-        self, error: IntacctError, attempt: int, session_auth: bool, deadline: Deadline
+        self, error: IntacctError, attempt: int, session_auth: bool, deadline: Deadline, unique: bool
     ) -> float | None:
         """How long to wait before the next attempt, or None when the failure must not be retried."""
         if not error.category.retryable or attempt >= self._retry.max_attempts:
             return None
-        if not session_auth and not error.not_processed:
+        if (not session_auth or unique) and not error.not_processed:
             # The sign-in may have been processed (and refused) before this failure: a repeat could be a
-            # second refused sign-in, and enough of them lock the customer's user.
+            # second refused sign-in, and enough of them lock the customer's user. Writes likewise: uniqueid
+            # only stops a function Intacct has completed, not one still running, so a write that may be
+            # in progress is left to the caller to send again.
             return None
         pause = self._retry.backoff(attempt, self._rng)
         if error.retry_after is not None:

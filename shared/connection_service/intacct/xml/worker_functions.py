@@ -31,6 +31,18 @@ WRITE_FUNCTIONS = frozenset(
         "delete_supdoc",
     }
 )
+# Who may sign in and what they may do, the Web Services user's own included: no export writes them.
+PROTECTED_OBJECTS = frozenset(
+    {
+        "USERINFO",
+        "USERROLES",
+        "ROLES",
+        "ROLEPOLICYASSIGNMENT",
+        "ROLEASSIGNMENT",
+        "MEMBERUSERGROUP",
+        "USERGROUP",
+    }
+)
 # Big enough for a few attachments (base64) in one function; the interface limits the whole call too.
 MAX_FUNCTION_BYTES = 4 * 1024 * 1024
 MAX_CONTROL_ID_LENGTH = 256
@@ -68,19 +80,28 @@ class WorkerFunction:
         if not control_id or len(control_id) > MAX_CONTROL_ID_LENGTH or not control_id.isprintable():
             raise InvalidFunction(f"control_id must be 1 to {MAX_CONTROL_ID_LENGTH} printable characters")
         try:
-            encoded = xml.encode("utf-8")
+            size = len(xml.encode("utf-8"))
         except UnicodeEncodeError:
             raise InvalidFunction("a function must be valid Unicode text") from None
-        if len(encoded) > MAX_FUNCTION_BYTES:
+        if size > MAX_FUNCTION_BYTES:
             raise InvalidFunction(f"a function must be at most {MAX_FUNCTION_BYTES} bytes of XML")
-        if b"<!doctype" in encoded.lower():
+        if "<!doctype" in xml.lower():
             raise InvalidFunction("a function may not declare a DTD")
         try:
-            root = etree.fromstring(encoded, parser=_PARSER)
-        except etree.XMLSyntaxError as error:
-            raise InvalidFunction(f"not well-formed XML ({error.msg})") from None
-        if not isinstance(root.tag, str) or root.tag.startswith("{"):
-            raise InvalidFunction("a function is one element without a namespace")
+            # Parsed as text, so an XML declaration naming another encoding (UTF-7 could hide a DTD from
+            # the check above) is refused by lxml itself.
+            root = etree.fromstring(xml, parser=_PARSER)
+        except (etree.XMLSyntaxError, ValueError) as error:
+            raise InvalidFunction(f"not well-formed XML ({error})") from None
+        if root.getroottree().docinfo.internalDTD is not None:
+            raise InvalidFunction("a function may not declare a DTD")
+        if any(
+            not isinstance(node.tag, str) or node.tag.startswith("{") for node in root.iter(etree.Element)
+        ):
+            raise InvalidFunction("a function is elements without a namespace")
+        for written in root if root.tag in ("create", "update", "delete") else ():
+            if isinstance(written.tag, str) and written.tag.upper() in PROTECTED_OBJECTS:
+                raise InvalidFunction(f"exports may not change {written.tag} (users and their rights)")
         if any(isinstance(node, etree._Entity) for node in root.iter()):
             raise InvalidFunction("a function may not use entities")
         if root.tag not in READ_FUNCTIONS | WRITE_FUNCTIONS:

@@ -19,6 +19,7 @@ from connection_service.intacct.xml import (
     Timeouts,
     validate_endpoint,
 )
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from tests.support.demo import LOGIN, SENDER
 from tests.support.intacct_xml import (
     SIGN_IN_401,
@@ -167,6 +168,22 @@ def test_read_timeout_is_transient_and_retried_only_in_a_session(gateway: Script
     with pytest.raises(IntacctError) as caught:
         make_client(gateway.url, read_timeout=0.2).execute(LOGIN, [Query("CLASS")], deadline=Deadline(10))
     assert caught.value.level is Level.TRANSPORT and caught.value.attempts == 1
+
+
+def test_a_write_that_may_still_be_running_is_never_sent_again(gateway: ScriptedGateway) -> None:
+    """uniqueid stops a write Intacct completed, not one still running: the worker decides, later."""
+    bill = WorkerFunction.parse("<create><APBILL><VENDORID>V1</VENDORID></APBILL></create>", "bill-1")
+    gateway.script(Reply(200, OK, delay=1.0), Reply(200, OK))
+    with pytest.raises(IntacctError) as caught:
+        make_client(gateway.url, read_timeout=0.2).execute(
+            session_for(gateway.url), [bill], deadline=Deadline(10), unique=True
+        )
+    assert caught.value.attempts == 1 and gateway.request_count == 1
+    gateway.script(Reply(503, "busy"), Reply(200, OK))  # provably not processed: safe to repeat
+    exchange = make_client(gateway.url).execute(
+        session_for(gateway.url), [bill], deadline=Deadline(10), unique=True
+    )
+    assert exchange.attempts == 2
 
 
 def test_the_time_budget_bounds_every_attempt(gateway: ScriptedGateway) -> None:

@@ -31,6 +31,10 @@ def test_a_known_function_is_kept_as_written() -> None:
         ("<create>&e;</create>", "not well-formed"),
         ('<x:create xmlns:x="urn:x"/>', "namespace"),
         ("<create>\ud800</create>", "valid Unicode"),
+        ('<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE create+AD4-<create/>', "not well-formed"),
+        ('<create><x:APBILL xmlns:x="urn:x"/></create>', "namespace"),
+        ("<create><USERINFO><LOGINID>me</LOGINID></USERINFO></create>", "users and their rights"),
+        ("<update><ROLES><NAME>Admin</NAME></ROLES></update>", "users and their rights"),
     ],
 )
 def test_anything_else_is_refused_with_the_reason(xml: str, why: str) -> None:
