@@ -190,7 +190,9 @@ class RunExport:
         if failure is None:
             self._resting_until.pop(call.key, None)
             return session
-        if _transient(failure):
+        if failure.category not in _SIGN_IN_REFUSALS:
+            # Not the customer's setup (an outage, our sender, an answer we cannot place): nothing to
+            # record, and no other sign-in for a while, since the guard may count this one as unanswered.
             self._resting_until[call.key] = self._clock() + SIGN_IN_REST
             raise _busy(failure)
         self._feed_back(
@@ -274,6 +276,16 @@ def _session_gone(answer: CallAnswer) -> bool:
     return answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
 
 
+# A sign-in refused for what the customer must fix.
+_SIGN_IN_REFUSALS = frozenset(
+    {
+        Category.SIGN_IN_REJECTED,
+        Category.SENDER_NOT_AUTHORIZED,
+        Category.WEB_SERVICES_DISABLED,
+        Category.COMPANY_EXPIRED,
+        Category.ENTITY_INVALID,
+    }
+)
 # What a worker's call can be refused for that a change of the customer's setup explains.
 _SETUP_FAILURES = frozenset(
     {

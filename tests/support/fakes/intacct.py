@@ -65,6 +65,7 @@ class ScriptedIntacct:
         self.call_failures: list[Category] = []  # the next export calls fail as a whole with these
         self.denied: set[str] = set()  # control ids of export functions refused for a missing right
         self.next_verifications: list[Answer] = []  # what verifying in an open session finds next
+        self.sign_in_failure: Category | None = None  # the next sign-in opens no session, for this reason
         self._numbers = count(1)
 
     def prepare(self) -> None:
@@ -88,6 +89,9 @@ class ScriptedIntacct:
         assert isinstance(signed_in, ScriptedSignIn)
         if signed_in.lost is not None:
             raise signed_in.lost
+        if self.sign_in_failure is not None:
+            failure, self.sign_in_failure = self.sign_in_failure, None
+            return IntacctError(failure, level=Level.AUTHENTICATION)
         category = {
             SignInOutcome.ACCEPTED: None,
             SignInOutcome.REFUSED: Category.SIGN_IN_REJECTED,

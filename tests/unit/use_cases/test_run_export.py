@@ -259,3 +259,15 @@ def test_refused_rights_are_checked_at_most_every_few_minutes(world: World, conn
         world.export(connected, "projects")
     assert len(world.intacct.next_verifications) == 2  # one check, then the connection's last check is recent
     assert world.stored(connected).status is Status.CONNECTED
+
+
+def test_a_sign_in_answer_we_cannot_place_is_busy_not_the_customers_fault(
+    world: World, connected: str
+) -> None:
+    world.intacct.sign_in_failure = Category.UNKNOWN
+    with pytest.raises(IntacctBusy):
+        world.export(connected)
+    stored = world.stored(connected)
+    assert stored.status is Status.CONNECTED and not [
+        e for e in world.repository.entries if e.trigger is Trigger.EXPORT
+    ]
