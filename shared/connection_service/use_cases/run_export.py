@@ -20,7 +20,6 @@ from ..connections.errors import (
     IntacctBusy,
     InvalidInput,
     NotConnected,
-    RequestRefused,
     SignInBlocked,
     SignInFailed,
     SignInInProgress,
@@ -35,10 +34,17 @@ from ..connections.ports import (
     SecretRef,
     SignedIn,
 )
-from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError
+from ..intacct import ConnectionCredentials, Deadline
 from ..sign_in_guard import Permit, Verdict
 from ..verification import VerificationResult
 from .company_slot import company_slot
+from .export_failures import (
+    SIGN_IN_REFUSALS,
+    busy,
+    request_failure,
+    says_setup_changed,
+    session_gone,
+)
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
 from .verification_lease import VerificationLease
@@ -63,8 +69,6 @@ SIGN_IN_REST = timedelta(seconds=30)
 # A right refused to a worker leads to a check of the connection at most this often (across environments:
 # the connection's last check is stored).
 RECHECK_AFTER_REFUSED_RIGHT = timedelta(minutes=5)
-# Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
-BUSY_RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class RunExport:
             return self._signing_in(call)
         with self._slot(call):
             answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
-            if not _session_gone(answer):
+            if not session_gone(answer):
                 return self._answered(call, session, answer, opened=False)
             # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in, never
             # a loop. This call holds a slot, so it does not wait for another sign-in as the same user.
@@ -190,18 +194,18 @@ class RunExport:
         if failure is None:
             self._resting_until.pop(call.key, None)
             return session
-        if failure.category not in _SIGN_IN_REFUSALS:
+        if failure.category not in SIGN_IN_REFUSALS:
             # Not the customer's setup (an outage, our sender, an answer we cannot place): nothing to
             # record, and no other sign-in for a while, since the guard may count this one as unanswered.
             self._resting_until[call.key] = self._clock() + SIGN_IN_REST
-            raise _busy(failure)
+            raise busy(failure)
         self._feed_back(
             call.connection, lambda: self._intacct.verify(session, deadline=Deadline(1.0)), started_at
         )
         raise SignInFailed(failure.category.value)
 
     def _answered(self, call: _Call, session: SignedIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
-        if _says_setup_changed(answer) and self._check_due(call.connection, call.deadline):
+        if says_setup_changed(answer) and self._check_due(call.connection, call.deadline):
             # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
             # switched off: verify in the same session (one more round trip) and record what the health
             # check would, at most every few minutes.
@@ -214,7 +218,7 @@ class RunExport:
         if answer.failure is not None:
             if not answer.failure.category.transient:
                 self._sessions.drop(call.key)  # kept through an outage: signing in again would not help
-            raise _request_failure(answer.failure)
+            raise request_failure(answer.failure)
         self._sessions.keep(call.key, session, self._clock(), answer.session_expires_at)
         return ExportReport(answer.results, signed_in=opened)
 
@@ -270,52 +274,3 @@ def _check(functions: Sequence[WorkerFunction]) -> None:
     if any(writes) and not all(writes):
         # A call of writes is sent with uniqueid true, under which a repeated read could be refused too.
         raise InvalidInput([FieldProblem("functions", "send reads and writes in separate calls")])
-
-
-def _session_gone(answer: CallAnswer) -> bool:
-    return answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
-
-
-# A sign-in refused for what the customer must fix.
-_SIGN_IN_REFUSALS = frozenset(
-    {
-        Category.SIGN_IN_REJECTED,
-        Category.SENDER_NOT_AUTHORIZED,
-        Category.WEB_SERVICES_DISABLED,
-        Category.COMPANY_EXPIRED,
-        Category.ENTITY_INVALID,
-    }
-)
-# What a worker's call can be refused for that a change of the customer's setup explains.
-_SETUP_FAILURES = frozenset(
-    {
-        Category.SENDER_NOT_AUTHORIZED,
-        Category.WEB_SERVICES_DISABLED,
-        Category.COMPANY_EXPIRED,
-        Category.PERMISSION_DENIED,
-        Category.MODULE_NOT_SUBSCRIBED,
-    }
-)
-
-
-def _says_setup_changed(answer: CallAnswer) -> bool:
-    if answer.failure is not None:
-        return answer.failure.category in _SETUP_FAILURES
-    return any(result.category in _SETUP_FAILURES for result in answer.results)
-
-
-def _transient(error: IntacctError) -> bool:
-    # Nothing the customer must fix: an outage, a session refused right after a fresh sign-in, our sender.
-    return error.category.transient or error.category in (
-        Category.SESSION_INVALID,
-        Category.SENDER_CREDENTIALS_INVALID,
-    )
-
-
-def _busy(error: IntacctError) -> IntacctBusy:
-    wait = int(error.retry_after) if error.retry_after else BUSY_RETRY_AFTER_SECONDS
-    return IntacctBusy(max(1, wait), error.category.value)
-
-
-def _request_failure(error: IntacctError) -> Exception:
-    return _busy(error) if _transient(error) else RequestRefused(error.category.value, str(error))
