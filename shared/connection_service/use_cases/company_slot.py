@@ -7,7 +7,6 @@ is written or sent: a busy company costs nothing.
 
 from __future__ import annotations
 
-import time
 from contextlib import AbstractContextManager, nullcontext
 
 from ..company_limit import CompanyLimiter
@@ -25,17 +24,15 @@ BUSY_RETRY_AFTER_SECONDS = 2
 
 def company_slot(
     limiter: CompanyLimiter, company_id: str, *, time_limit_seconds: float, wait_seconds: float
-) -> tuple[AbstractContextManager[object], float]:
-    """The slot to hold (a `with` block releases it) and what is left of the time limit after waiting.
-    Raises CompanyAtLimit when none came free within `wait_seconds`."""
-    started = time.monotonic()
+) -> AbstractContextManager[object]:
+    """The slot to hold (a `with` block releases it) for at most the time limit; the caller's Deadline
+    counts the wait. Raises CompanyAtLimit when none came free within `wait_seconds`."""
     try:
-        slot = limiter.acquire(
+        return limiter.acquire(
             company_id, hold_seconds=time_limit_seconds + SLOT_MARGIN_SECONDS, wait_seconds=wait_seconds
         )
     except CompanyBusy:
         raise CompanyAtLimit(BUSY_RETRY_AFTER_SECONDS, limiter.limit) from None
-    return slot, max(0.0, time_limit_seconds - (time.monotonic() - started))
 
 
 def slot_for(
@@ -45,8 +42,8 @@ def slot_for(
     *,
     time_limit_seconds: float,
     wait_seconds: float,
-) -> tuple[AbstractContextManager[object], float]:
+) -> AbstractContextManager[object]:
     """A slot when the sign-in will be sent; none for a blocked one (its answer needs no request)."""
     if isinstance(admission, Blocked):
-        return nullcontext(), time_limit_seconds
+        return nullcontext()
     return company_slot(limiter, company_id, time_limit_seconds=time_limit_seconds, wait_seconds=wait_seconds)

@@ -4,7 +4,6 @@ verify them, store the outcome."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +13,7 @@ from ..connections import transitions
 from ..connections.credentials_input import CredentialsInput
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..intacct import Deadline
 from .company_slot import ADMIN_WAIT_SECONDS, slot_for
 from .sign_in import SignInPath, released_unless_settled
 from .verification_lease import VerificationLease, VerificationReport
@@ -63,7 +63,7 @@ class EditCredentials:
         self._lease.check_not_verifying(connection)
         self._sign_in.prepare()
         login = given.login()
-        admitting = time.monotonic()
+        deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
         admission = self._sign_in.admit_admin(
             connection,
             login,
@@ -72,17 +72,16 @@ class EditCredentials:
             confirm=given.confirm_sign_in_reset,
             time_limit_seconds=time_limit_seconds,
         )
-        # Waiting for another sign-in as the same user comes off this request's time limit.
-        time_limit_seconds = max(0.0, time_limit_seconds - (time.monotonic() - admitting))
         with released_unless_settled(admission):
-            slot, time_limit_seconds = slot_for(
+            slot = slot_for(
                 self._limiter,
                 admission,
                 login.company_id,
-                time_limit_seconds=time_limit_seconds,
+                time_limit_seconds=deadline.remaining(),
                 wait_seconds=ADMIN_WAIT_SECONDS,
             )
             with slot:
+                time_limit_seconds = deadline.remaining()
                 # 1. Take the connection before writing any secret: a racing edit or disconnect loses here,
                 #    with nothing written. The secret's name goes in now, so a disconnect from here on
                 #    deletes it.

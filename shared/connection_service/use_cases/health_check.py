@@ -12,6 +12,7 @@ from ..connections.errors import CompanyAtLimit, ConcurrentModification, Credent
 from ..connections.model import Trigger
 from ..connections.policy import CheckSchedule
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..intacct import Deadline
 from ..sign_in_guard import Blocked, Verdict
 from .company_slot import slot_for
 from .sign_in import SignInPath, released_unless_settled
@@ -69,8 +70,9 @@ class HealthCheck:
         if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
             return None
         with released_unless_settled(admission):
+            deadline = Deadline(time_limit_seconds)
             try:
-                slot, time_limit_seconds = slot_for(
+                slot = slot_for(
                     self._limiter,
                     admission,
                     login.company_id,
@@ -80,6 +82,7 @@ class HealthCheck:
             except CompanyAtLimit:
                 return None  # the company is busy with admins and exports: checked again after the claim
             with slot:
+                time_limit_seconds = deadline.remaining()  # the wait for a slot comes off it
                 try:
                     # Taking the connection consumes the claim: a redelivered message is outdated from now on.
                     leased = self._repository.save(

@@ -130,30 +130,32 @@ class RunExport:
             self._sessions.drop(call.key)
             credentials, admission = self._admit(call, wait_seconds=0.0)
             with released_unless_settled(admission):
-                session = self._signed_in(call, credentials, admission)
-                answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
-                return self._answered(call, session, answer, opened=True)
+                return self._sign_in_and_call(call, credentials, admission)
 
     def _signing_in(self, call: _Call) -> ExportReport:
         # The guard first, then the company's slot: the order admins' verifications and health checks
         # take them in, so no call holds a slot while it waits for another sign-in as the same user.
         credentials, admission = self._admit(call, wait_seconds=SIGN_IN_WAIT_SECONDS)
         with released_unless_settled(admission), self._slot(call):
-            session = self._signed_in(call, credentials, admission)
-            answer = self._intacct.call(
-                session, call.functions, deadline=call.deadline, transaction=call.transaction
-            )
-            return self._answered(call, session, answer, opened=True)
+            return self._sign_in_and_call(call, credentials, admission)
+
+    def _sign_in_and_call(
+        self, call: _Call, credentials: ConnectionCredentials, permit: Permit
+    ) -> ExportReport:
+        session = self._signed_in(call, credentials, permit)
+        answer = self._intacct.call(
+            session, call.functions, deadline=call.deadline, transaction=call.transaction
+        )
+        return self._answered(call, session, answer, opened=True)
 
     def _slot(self, call: _Call) -> AbstractContextManager[object]:
         assert call.connection.company_id is not None, "a Connected connection has its company"
-        slot, _ = company_slot(
+        return company_slot(
             self._limiter,
             call.connection.company_id,
             time_limit_seconds=call.deadline.remaining(),
             wait_seconds=min(EXPORT_WAIT_SECONDS, call.deadline.remaining() / 2),
         )
-        return slot
 
     def _admit(self, call: _Call, *, wait_seconds: float) -> tuple[ConnectionCredentials, Permit]:
         """A permit to sign in as the connection's user, or a typed error (nothing sent)."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from ..company_limit import CompanyLimiter
 from ..connections import transitions
 from ..connections.errors import InvalidState
 from ..connections.model import Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..intacct import Deadline
 from .company_slot import ADMIN_WAIT_SECONDS, slot_for
 from .sign_in import SignInPath, released_unless_settled
 from .verification_lease import VerificationLease, VerificationReport
@@ -47,7 +46,7 @@ class Verify:
         self._lease.check_not_verifying(connection)
         self._sign_in.prepare()
         login = self._credentials.get(SecretRef.recorded_by(connection))
-        admitting = time.monotonic()
+        deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
         admission = self._sign_in.admit_admin(
             connection,
             login,
@@ -56,17 +55,16 @@ class Verify:
             confirm=confirm_sign_in_reset,
             time_limit_seconds=time_limit_seconds,
         )
-        # Waiting for another sign-in as the same user comes off this request's time limit.
-        time_limit_seconds = max(0.0, time_limit_seconds - (time.monotonic() - admitting))
         with released_unless_settled(admission):
-            slot, time_left = slot_for(
+            slot = slot_for(
                 self._limiter,
                 admission,
                 login.company_id,
-                time_limit_seconds=time_limit_seconds,
+                time_limit_seconds=deadline.remaining(),
                 wait_seconds=ADMIN_WAIT_SECONDS,
             )
             with slot:
+                time_left = deadline.remaining()
                 leased = self._lease.take(connection, time_left, Trigger.MANUAL_VERIFY)
                 return self._run(
                     leased,
