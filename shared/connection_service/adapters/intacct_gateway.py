@@ -97,11 +97,6 @@ class IntacctGateway:
         except Exception as error:  # the request may have left: see _Lost
             return _Lost(error)
 
-    def open_session(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
-        # The verifier's own sign-in: its failure is then judged (prerequisite, reason, message) exactly
-        # as a verification's would be, without another request.
-        return self.sign_in(credentials, deadline=deadline)
-
     def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
         if isinstance(signed_in, _Lost):
             raise signed_in.error

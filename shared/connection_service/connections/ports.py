@@ -185,13 +185,10 @@ class Intacct(Protocol):
         the request before anything is written; a missing configuration is reported by `verify`."""
 
     def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
-        """Sends one sign-in. Raises only before it leaves (nothing was sent); once it has left, whatever
-        happens comes back as the answer's `outcome` (an error of ours while reading the answer counts as
+        """Sends one sign-in (one round trip, a session at the credentials' entity), for a verification
+        or an export. Raises only before it leaves (nothing was sent); once it has left, whatever happens
+        comes back as the answer's `outcome` (an error of ours while reading the answer counts as
         unanswered, and the next call raises it)."""
-
-    def open_session(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
-        """Signs in for an export: one round trip, a session at the credentials' entity. Raises and answers
-        as `sign_in` does; `session_failure` says why an answered sign-in gave no usable session."""
 
     def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
         """Why a sign-in opened no session (refused, entity refused, Intacct unavailable), or None."""
@@ -204,7 +201,7 @@ class Intacct(Protocol):
         deadline: Deadline,
         transaction: bool,
     ) -> CallAnswer:
-        """Runs the functions in the session `open_session` opened, in one request (sent with `uniqueid`
+        """Runs the functions in the session `sign_in` opened, in one request (sent with `uniqueid`
         true when they write). Never signs in."""
 
     def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:

@@ -141,27 +141,25 @@ class SignInPath:
                 blocked=admission.verdict.value,
             )
         deadline = self._deadline(admission, time_limit_seconds)
-        try:
-            signed_in = self._intacct.sign_in(credentials, deadline=deadline)
-        except Exception:
-            # Raised before the sign-in left (our sender secret unreadable, …): nothing was sent.
-            admission.settle(SignInOutcome.NOT_SENT)
-            raise
-        # Settled before the check's request leaves, so the next sign-in as this user may go ahead.
-        admission.settle(signed_in.outcome)
+        signed_in = self._settled_sign_in(credentials, admission, deadline)
         return self._intacct.verify(signed_in, deadline=deadline)
 
     def open_session(
         self, credentials: ConnectionCredentials, permit: Permit, *, time_limit_seconds: float
     ) -> SignedIn:
         """Signs in for an export with the permit, and settles it with what the sign-in told us."""
+        return self._settled_sign_in(credentials, permit, self._deadline(permit, time_limit_seconds))
+
+    def _settled_sign_in(
+        self, credentials: ConnectionCredentials, permit: Permit, deadline: Deadline
+    ) -> SignedIn:
         try:
-            signed_in = self._intacct.open_session(
-                credentials, deadline=self._deadline(permit, time_limit_seconds)
-            )
+            signed_in = self._intacct.sign_in(credentials, deadline=deadline)
         except Exception:
-            permit.settle(SignInOutcome.NOT_SENT)  # raised before the sign-in left
+            # Raised before the sign-in left (our sender secret unreadable, …): nothing was sent.
+            permit.settle(SignInOutcome.NOT_SENT)
             raise
+        # Settled before anything else is sent, so the next sign-in as this user may go ahead.
         permit.settle(signed_in.outcome)
         return signed_in
 

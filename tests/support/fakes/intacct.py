@@ -82,9 +82,6 @@ class ScriptedIntacct:
         lost = RuntimeError("the answer could not be read") if self.lose_answers else None
         return ScriptedSignIn(credentials, answer, lost, next(self._numbers))
 
-    def open_session(self, credentials: LoginCredentials, *, deadline: Deadline) -> ScriptedSignIn:
-        return self.sign_in(credentials, deadline=deadline)
-
     def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
         assert isinstance(signed_in, ScriptedSignIn)
         if signed_in.lost is not None:
