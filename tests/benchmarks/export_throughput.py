@@ -23,7 +23,7 @@ from connection_service.intacct.xml.worker_functions import WorkerFunction
 from tests.support.demo import DEMO_PASSWORD, SENDER
 
 from .measure import Row, Sample
-from .simulated_companies import Fleet, RunningSimulator, simulator_process
+from .simulated_companies import Fleet, RunningSimulator, run_workers, simulator_process
 
 QUERY = "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>"
 LATENCY_SECONDS = 0.2
@@ -146,15 +146,10 @@ def fleet_throughput(workers: int = 20, companies: int = 5, calls_per_worker: in
                 failures.append(error)
 
         threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(workers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
         ideal_calls = workers * calls_per_worker * LATENCY_SECONDS / (companies * COMPANY_LIMIT)
-        for thread in threads:  # bounded: three times the ideal and a minute
-            thread.join(timeout=max(0.0, started + 3 * ideal_calls + 60 - time.perf_counter()))
-        if any(thread.is_alive() for thread in threads) or failures:
+        wall = run_workers(threads, ideal_seconds=ideal_calls, what="the export fleet")
+        if failures:
             raise RuntimeError(f"the export fleet did not finish: {failures[:3]}")
-        wall = time.perf_counter() - started
         sent = sim.requests()
         in_flight = sim.max_in_flight()
     ideal = len(sent) * LATENCY_SECONDS / (companies * COMPANY_LIMIT)

@@ -19,7 +19,7 @@ from connection_service.connections.model import Connection
 from local_stack.cfn_template import load_template
 
 from .measure import Row, Sample
-from .simulated_companies import Fleet, simulator_process
+from .simulated_companies import Fleet, run_workers, simulator_process
 
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_SECONDS = 0.2
@@ -120,16 +120,8 @@ def run(connections: int, companies: int, workers: int) -> list[Row]:
             threading.Thread(target=_worker, args=(fleet, queue, durations, round_trips), daemon=True)
             for _ in range(workers)
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        # Bounded in time: three times the ideal and a minute, whatever happens to the workers.
-        give_up = started + 3 * len(messages) * LATENCY_SECONDS * ROUND_TRIPS_PER_CHECK / workers + 60
-        for thread in threads:
-            thread.join(timeout=max(0.0, give_up - time.perf_counter()))
-        if any(thread.is_alive() for thread in threads):
-            raise RuntimeError("the health checks did not finish in three times the ideal time")
-        wall = time.perf_counter() - started
+        ideal_checks = len(messages) * LATENCY_SECONDS * ROUND_TRIPS_PER_CHECK / workers
+        wall = run_workers(threads, ideal_seconds=ideal_checks, what="the health checks")
         in_flight = simulator.max_in_flight()
     checked = len(durations)
     if checked != len(messages) or len(round_trips) != checked:

@@ -7,6 +7,7 @@ import copy
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -161,3 +162,17 @@ class Fleet:
         )
         self.repository.connections[(tenant, connection_id)] = copy_
         return copy_
+
+
+def run_workers(threads: list[threading.Thread], *, ideal_seconds: float, what: str) -> float:
+    """Starts the workers and waits for them, bounded in time (three times the ideal and a minute, whatever
+    happens to them); returns the wall time. Raises when any is still running."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    give_up = started + 3 * ideal_seconds + 60
+    for thread in threads:
+        thread.join(timeout=max(0.0, give_up - time.perf_counter()))
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError(f"{what} did not finish in three times the ideal time")
+    return time.perf_counter() - started
