@@ -4,6 +4,7 @@ does not stop): a test started in the background cannot leak a stack."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,7 +21,38 @@ ROOT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 5.0
 
 
+STARTS = 3  # a port taken between choosing it and binding it is chosen again, this many times in all
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
+    """A loopback port free now, chosen below the kernel's ephemeral range when there is room.
+
+    A port the kernel handed out (bind to 0) goes back to the pool the moment the probe closes, and the
+    parallel test workers' outgoing connections and port-0 servers draw from that same pool: the stack
+    binding it a second later could find it taken. Below the range only another explicit choice can
+    take it, and `running_local_stack` chooses again when that happens."""
+    low, _ = _ephemeral_range()
+    if low - 10_000 >= 4_000:
+        for _ in range(50):
+            port = random.randrange(10_000, low)
+            if port in _handed_out:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -54,26 +86,39 @@ class LocalStack:
         return f"http://127.0.0.1:{self.env['PORT']}"
 
 
+def _port_taken(banner: list[str]) -> bool:
+    printed = "".join(banner)
+    return "Address already in use" in printed or "already in use on 127.0.0.1" in printed
+
+
+def _start(state_dir: Path, extra: dict[str, str]) -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:
+    """The stack started and its banner read; started again on other ports if one was taken meanwhile."""
+    for start in range(1, STARTS + 1):
+        env = stack_env(state_dir, **extra)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert process.stdout is not None
+        banner: list[str] = []
+        for line in process.stdout:
+            banner.append(line)
+            if "Ctrl-C stops everything" in line:
+                return process, env, banner
+        process.wait(10)
+        if not (_port_taken(banner) and start < STARTS):
+            raise AssertionError("the local stack did not start:\n" + "".join(banner))
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def running_local_stack(state_dir: Path, **extra: str) -> Iterator[LocalStack]:
-    env = stack_env(state_dir, **extra)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, env, banner = _start(state_dir, extra)
     assert process.stdout is not None
-    banner: list[str] = []
-    for line in process.stdout:
-        banner.append(line)
-        if "Ctrl-C stops everything" in line:
-            break
-    else:
-        process.wait(10)
-        raise AssertionError("the local stack did not start:\n" + "".join(banner))
     stack = LocalStack(env, banner, process.pid)
     # Its output is read all along: a full pipe would block the stack on its next print.
     reader = threading.Thread(target=_read_into, args=(process.stdout, stack.output), daemon=True)
