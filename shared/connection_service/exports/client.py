@@ -121,9 +121,7 @@ class ExportClient:
             "functions": [{"control_id": f.control_id, "xml": f.xml} for f in functions],
             "transaction": transaction,
         }
-        answer = self._lambda.invoke(
-            FunctionName=self._function_name, Payload=json.dumps(payload).encode("utf-8")
-        )
+        answer = self._lambda.invoke(FunctionName=self._function_name, Payload=_encoded(payload))
         body = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError") or not isinstance(body, dict):
             raise RetryLater(
@@ -144,3 +142,12 @@ class ExportClient:
             )
             for r in body["results"]
         ]
+
+
+def _encoded(payload: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as the interface counts it against its limit (escaped, é would take 6 bytes).
+    Text that is not valid Unicode goes escaped, for the interface to refuse with a typed error."""
+    try:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode("ascii")

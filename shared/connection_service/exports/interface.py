@@ -61,13 +61,21 @@ def handle_export(environment: Environment, event: Any, context: LambdaContext) 
     return {"ok": True, "signed_in": report.signed_in, "results": [_result(r) for r in report.results]}
 
 
+def payload_bytes(payload: Any) -> int:
+    """The payload's size as a worker's client sends it: compact UTF-8 JSON, so text beyond ASCII counts its
+    bytes, not the six characters of a JSON escape (lone surrogates count 3 bytes; the function's own check
+    refuses them)."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
 def _parse(event: Any) -> tuple[str, str, list[Any], bool]:
     """The payload, checked field by field; every problem is reported at once."""
     from ..intacct.xml.worker_functions import InvalidFunction, WorkerFunction  # lxml: exports only
 
     if not isinstance(event, dict):
         raise InvalidInput([FieldProblem("payload", "must be a JSON object")])
-    if len(json.dumps(event)) > MAX_PAYLOAD_BYTES:
+    if payload_bytes(event) > MAX_PAYLOAD_BYTES:
         raise InvalidInput([FieldProblem("payload", f"must be at most {MAX_PAYLOAD_BYTES} bytes")])
     problems = [FieldProblem(name, "is not a known field") for name in sorted(set(event) - _KNOWN)]
     ids = {}

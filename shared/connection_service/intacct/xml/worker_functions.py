@@ -41,6 +41,8 @@ PROTECTED_OBJECTS = frozenset(
         "ROLEASSIGNMENT",
         "MEMBERUSERGROUP",
         "USERGROUP",
+        "USERRIGHTS",
+        "USERRESTRICTION",
     }
 )
 # Big enough for a few attachments (base64) in one function; the interface limits the whole call too.
@@ -95,13 +97,11 @@ class WorkerFunction:
             raise InvalidFunction(f"not well-formed XML ({error})") from None
         if root.getroottree().docinfo.internalDTD is not None:
             raise InvalidFunction("a function may not declare a DTD")
-        if any(
-            not isinstance(node.tag, str) or node.tag.startswith("{") for node in root.iter(etree.Element)
-        ):
+        if any(_namespaced(node) for node in root.iter(etree.Element)):
             raise InvalidFunction("a function is elements without a namespace")
-        for written in root if root.tag in ("create", "update", "delete") else ():
-            if isinstance(written.tag, str) and written.tag.upper() in PROTECTED_OBJECTS:
-                raise InvalidFunction(f"exports may not change {written.tag} (users and their rights)")
+        for written in _objects_written(root):
+            if written.upper() in PROTECTED_OBJECTS:
+                raise InvalidFunction(f"exports may not change {written} (users and their rights)")
         if any(isinstance(node, etree._Entity) for node in root.iter()):
             raise InvalidFunction("a function may not use entities")
         if root.tag not in READ_FUNCTIONS | WRITE_FUNCTIONS:
@@ -110,3 +110,23 @@ class WorkerFunction:
             raise InvalidFunction("a function is one element")
         root.tail = None
         return cls(control_id, root)
+
+
+def _namespaced(node: etree._Element) -> bool:
+    """A namespace anywhere: a qualified tag or attribute, or a declaration (even one nothing uses)."""
+    return (
+        not isinstance(node.tag, str)
+        or node.tag.startswith("{")
+        or bool(node.nsmap)
+        or any(str(name).startswith("{") for name in node.attrib)
+    )
+
+
+def _objects_written(root: etree._Element) -> list[str]:
+    """The objects a 3.0 write names: `<create>`/`<update>` hold one element per record, `<delete>` names its
+    object in the text of `<object>`."""
+    if root.tag == "delete":
+        return [(root.findtext("object") or "").strip()]
+    if root.tag in ("create", "update"):
+        return [str(written.tag) for written in root if isinstance(written.tag, str)]
+    return []

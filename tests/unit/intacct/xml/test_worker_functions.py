@@ -35,11 +35,25 @@ def test_a_known_function_is_kept_as_written() -> None:
         ('<create><x:APBILL xmlns:x="urn:x"/></create>', "namespace"),
         ("<create><USERINFO><LOGINID>me</LOGINID></USERINFO></create>", "users and their rights"),
         ("<update><ROLES><NAME>Admin</NAME></ROLES></update>", "users and their rights"),
+        # 3.0's delete names its object in a child's text, not as an element.
+        ("<delete><object>USERINFO</object><keys>7</keys></delete>", "users and their rights"),
+        ("<delete><object> roles </object><keys>1</keys></delete>", "users and their rights"),
+        ("<create><USERRIGHTS/></create>", "users and their rights"),
+        ("<update><USERRESTRICTION/></update>", "users and their rights"),
+        # A namespace declared without a prefixed element, or on an attribute only, is refused as well.
+        ('<create xmlns:x="urn:x"><APBILL/></create>', "namespace"),
+        ('<create><APBILL xmlns:x="urn:x" x:a="1"/></create>', "namespace"),
+        ('<create><APBILL xmlns="urn:x"/></create>', "namespace"),
     ],
 )
 def test_anything_else_is_refused_with_the_reason(xml: str, why: str) -> None:
     with pytest.raises(InvalidFunction, match=why):
         WorkerFunction.parse(xml, "c1")
+
+
+def test_a_delete_of_an_ordinary_object_is_a_write() -> None:
+    function = WorkerFunction.parse("<delete><object>APBILL</object><keys>12</keys></delete>", "d1")
+    assert (function.name, function.writes) == ("delete", True)
 
 
 @pytest.mark.parametrize("control_id", ["", "x" * 257, "tab\there"])

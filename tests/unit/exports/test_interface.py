@@ -1,0 +1,48 @@
+"""The export interface's edge: the payload's size is counted in the bytes a worker sends."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from connection_service.exports.interface import MAX_PAYLOAD_BYTES, handle_export
+from tests.support.world import World
+
+
+def _export(world: World, event: dict[str, Any]) -> dict[str, Any]:
+    environment = types.SimpleNamespace(use_cases=world.use_cases)
+    context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 60_000)
+    return handle_export(environment, event, context)  # type: ignore[arg-type]
+
+
+def _bill(memo: str) -> str:
+    return f"<create><APBILL><VENDORID>V100</VENDORID><DESCRIPTION>{memo}</DESCRIPTION></APBILL></create>"
+
+
+def test_text_beyond_ascii_counts_its_utf8_bytes_not_its_json_escapes() -> None:
+    world = World()
+    connection_id = world.connect()
+    world.edit(connection_id)
+    memo = "é" * 1_000_000  # 2 MB of UTF-8; escaped as \u00e9 it would be 6 MB
+    event = {
+        "tenant_id": "acme",
+        "connection_id": connection_id,
+        "functions": [{"control_id": "b1", "xml": _bill(memo)}],
+    }
+    answer = _export(world, event)
+    assert answer["ok"], answer
+
+
+def test_a_payload_over_the_limit_in_bytes_is_refused() -> None:
+    world = World()
+    connection_id = world.connect()
+    world.edit(connection_id)
+    memo = "é" * (MAX_PAYLOAD_BYTES // 2 + 1)
+    event = {
+        "tenant_id": "acme",
+        "connection_id": connection_id,
+        "functions": [{"control_id": "b1", "xml": _bill(memo)}],
+    }
+    answer = _export(world, event)
+    assert answer["error"]["type"] == "/problems/invalid-input"
+    assert answer["error"]["errors"][0]["field"] == "payload"
