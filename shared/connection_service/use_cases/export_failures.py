@@ -25,22 +25,31 @@ SIGN_IN_REFUSALS = frozenset(
         Category.ENTITY_INVALID,
     }
 )
-# What a worker's call can be refused for that a change of the customer's setup explains.
-SETUP_FAILURES = frozenset(
+# A request refused because the company's setup changed (our sender de-authorised, Web Services off, the
+# company expired): always checked, so the next export is answered from the connection without a round trip.
+COMPANY_REFUSALS = frozenset(
     {
         Category.SENDER_NOT_AUTHORIZED,
         Category.WEB_SERVICES_DISABLED,
         Category.COMPANY_EXPIRED,
-        Category.PERMISSION_DENIED,
-        Category.MODULE_NOT_SUBSCRIBED,
     }
 )
+# A right refused to a function: checked at most every few minutes, since a right beyond the 16 the
+# service needs keeps being refused while the connection stays Connected.
+RIGHT_REFUSALS = frozenset({Category.PERMISSION_DENIED, Category.MODULE_NOT_SUBSCRIBED})
+
+
+def _categories(answer: CallAnswer) -> set[Category]:
+    found = {result.category for result in answer.results if result.category is not None}
+    return found | ({answer.failure.category} if answer.failure is not None else set())
 
 
 def says_setup_changed(answer: CallAnswer) -> bool:
-    if answer.failure is not None:
-        return answer.failure.category in SETUP_FAILURES
-    return any(result.category in SETUP_FAILURES for result in answer.results)
+    return bool(_categories(answer) & (COMPANY_REFUSALS | RIGHT_REFUSALS))
+
+
+def refused_for_the_company(answer: CallAnswer) -> bool:
+    return bool(_categories(answer) & COMPANY_REFUSALS)
 
 
 def transient(error: IntacctError) -> bool:

@@ -41,6 +41,7 @@ from .company_slot import company_slot
 from .export_failures import (
     SIGN_IN_REFUSALS,
     busy,
+    refused_for_the_company,
     request_failure,
     says_setup_changed,
     session_gone,
@@ -207,10 +208,10 @@ class RunExport:
         raise SignInFailed(failure.category.value)
 
     def _answered(self, call: _Call, session: SignedIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
-        if says_setup_changed(answer) and self._check_due(call.connection, call.deadline):
+        if says_setup_changed(answer) and self._check_due(call, answer):
             # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
             # switched off: verify in the same session (one more round trip) and record what the health
-            # check would, at most every few minutes.
+            # check would (for a refused right, at most every few minutes).
             left = call.deadline.remaining()
             self._feed_back(
                 call.connection,
@@ -224,10 +225,12 @@ class RunExport:
         self._sessions.keep(call.key, session, self._clock(), answer.session_expires_at)
         return ExportReport(answer.results, signed_in=opened)
 
-    def _check_due(self, connection: Connection, deadline: Deadline) -> bool:
-        if deadline.remaining() < MIN_FEEDBACK_SECONDS:
+    def _check_due(self, call: _Call, answer: CallAnswer) -> bool:
+        if call.deadline.remaining() < MIN_FEEDBACK_SECONDS:
             return False  # no time left to check without putting the worker's answer at risk
-        last = connection.last_checked_at
+        if refused_for_the_company(answer):
+            return True  # a recent check (an admin's save a minute ago) says nothing of this refusal
+        last = call.connection.last_checked_at
         return last is None or self._clock() - last >= RECHECK_AFTER_REFUSED_RIGHT
 
     def _feed_back(

@@ -261,6 +261,32 @@ def test_refused_rights_are_checked_at_most_every_few_minutes(world: World, conn
     assert world.stored(connected).status is Status.CONNECTED
 
 
+@pytest.mark.parametrize(
+    ("category", "reason"),
+    [
+        (Category.SENDER_NOT_AUTHORIZED, Reason.SENDER_NOT_AUTHORIZED),
+        (Category.WEB_SERVICES_DISABLED, Reason.WEB_SERVICES_DISABLED),
+        (Category.COMPANY_EXPIRED, Reason.COMPANY_EXPIRED),
+    ],
+)
+def test_a_request_refused_for_the_companys_setup_is_checked_even_right_after_a_check(
+    world: World, connected: str, category: Category, reason: Reason
+) -> None:
+    """Unlike a refused right, a whole request refused is never waved through by a recent check (the
+    admin's save just now): it goes on the connection, and the next export is answered without sending."""
+    world.export(connected)  # a session is open; the connection was checked a second ago
+    world.intacct.call_failures.append(category)
+    world.intacct.next_verifications = [Answer(Outcome.ACTION_REQUIRED, reason)]
+    with pytest.raises(RequestRefused):
+        world.export(connected)
+    stored = world.stored(connected)
+    assert (stored.status, stored.reason) == (Status.ACTION_REQUIRED, reason.value)
+    sign_ins = len(world.intacct.sign_ins)
+    with pytest.raises(NotConnected):
+        world.export(connected)
+    assert len(world.intacct.sign_ins) == sign_ins
+
+
 def test_a_sign_in_answer_we_cannot_place_is_busy_not_the_customers_fault(
     world: World, connected: str
 ) -> None:
