@@ -88,3 +88,19 @@ def test_moto_keeps_no_reference_to_items_it_replaced(table: Any) -> None:
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, Item) and o.hash_key.value == "one"]
     assert len(alive) <= 2  # the stored version (and at most one a call is still holding)
+
+
+def test_a_secret_scheduled_for_deletion_takes_no_new_value_and_no_label() -> None:
+    make_moto_behave_like_aws()
+    with mock_aws():
+        secrets = boto3.client("secretsmanager")
+        created = secrets.create_secret(Name="s", SecretString="one")
+        secrets.delete_secret(SecretId="s", RecoveryWindowInDays=7)
+        for write in (
+            lambda: secrets.put_secret_value(SecretId="s", SecretString="two", VersionStages=["AWSPENDING"]),
+            lambda: secrets.update_secret_version_stage(
+                SecretId="s", VersionStage="AWSPENDING", MoveToVersionId=created["VersionId"]
+            ),
+        ):
+            with pytest.raises(secrets.exceptions.InvalidRequestException):
+                write()

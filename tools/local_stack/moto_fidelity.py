@@ -11,7 +11,10 @@
    when all hold, restoring just the items it touched if a write itself fails.
 3. Secrets Manager: moving the AWSCURRENT label with UpdateSecretVersionStage changes what a read by name
    returns; moto moves the label but keeps answering with the old version.
-4. moto keeps a reference to every model object it ever creates (for its server's dashboard, which we do
+4. Secrets Manager refuses new values and label moves on a secret scheduled for deletion
+   (InvalidRequestException); moto accepts both, so an edit racing a disconnect would write a secret
+   nobody owns.
+5. moto keeps a reference to every model object it ever creates (for its server's dashboard, which we do
    not use): every DynamoDB item version, about 14 KB per write of a connection item, so a local stack
    under health checks grew about 1 MB a second. Objects are no longer tracked.
 
@@ -36,6 +39,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.secretsmanager.exceptions import InvalidRequestException
 from moto.secretsmanager.models import FakeSecret, SecretsManagerBackend
 
 _LOCK = threading.RLock()
@@ -158,6 +162,20 @@ def _current_follows_its_label(method: Callable[..., Any]) -> Callable[..., Any]
     return update_secret_version_stage
 
 
+def _refused_once_deleted(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def write(self: SecretsManagerBackend, secret_id: str, *args: Any, **kwargs: Any) -> Any:
+        secret = self.secrets.get(secret_id) if secret_id in self.secrets else None
+        if isinstance(secret, FakeSecret) and secret.is_deleted():
+            raise InvalidRequestException(
+                "You can't perform this operation on the secret because it was marked for deletion."
+            )
+        return method(self, secret_id, *args, **kwargs)
+
+    setattr(write, _MARK, True)
+    return write
+
+
 def _new_untracked(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
     return super(BaseModel, cls).__new__(cls)  # what BaseModel.__new__ does, minus keeping a reference
 
@@ -176,4 +194,8 @@ def make_moto_behave_like_aws() -> None:
             setattr(DynamoDBBackend, name, serialised)
     stage = SecretsManagerBackend.update_secret_version_stage
     if not getattr(stage, _MARK, False):
-        SecretsManagerBackend.update_secret_version_stage = _current_follows_its_label(stage)  # type: ignore[method-assign]
+        stage = _refused_once_deleted(_current_follows_its_label(stage))
+        SecretsManagerBackend.update_secret_version_stage = stage  # type: ignore[method-assign]
+    put = SecretsManagerBackend.put_secret_value
+    if not getattr(put, _MARK, False):
+        SecretsManagerBackend.put_secret_value = _refused_once_deleted(put)  # type: ignore[method-assign]

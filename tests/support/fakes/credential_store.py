@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ from connection_service.connections.ports import (
     SecretRef,
 )
 from connection_service.intacct import LoginCredentials
+
+_SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")  # as the Secrets Manager adapter checks
 
 
 @dataclass
@@ -26,6 +29,8 @@ class InMemoryCredentialStore:
         self.secrets: dict[str, _Secret] = {}
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
+        if not all(_SAFE_NAME_PART.fullmatch(part) for part in (tenant_id, connection_id)):
+            raise ValueError("tenant and connection ids must be safe secret-name parts")
         return f"tenant/{tenant_id}/connection/{connection_id}"
 
     def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
@@ -38,11 +43,14 @@ class InMemoryCredentialStore:
         return SecretRef(name, version)
 
     def promote(self, ref: SecretRef) -> None:
-        self.secrets[ref.secret_id].current = ref.version
+        secret = self.secrets.get(ref.secret_id)
+        if secret is None or secret.deleted:
+            raise CredentialsUnavailable()
+        secret.current = ref.version
 
     def get(self, ref: SecretRef) -> LoginCredentials:
         secret = self.secrets.get(ref.secret_id)
-        if secret is None or secret.deleted:
+        if secret is None or secret.deleted or ref.version not in secret.versions:
             raise CredentialsUnavailable()
         return secret.versions[ref.version]
 

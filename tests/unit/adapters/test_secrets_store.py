@@ -1,0 +1,60 @@
+"""The CredentialStore port's contract, kept by the Secrets Manager adapter and the in-memory fake alike:
+each staged value read back by its exact version, and nothing read, staged or promoted once deleted."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from connection_service.adapters.secrets_store import SecretsManagerCredentialStore
+from connection_service.connections.errors import CredentialsUnavailable
+from connection_service.connections.ports import CredentialStore
+from connection_service.intacct import ConnectionCredentials, Secret
+from tests.support.fakes import InMemoryCredentialStore
+
+from .conftest import MEMORY, ON_AWS
+
+
+@pytest.fixture(params=[MEMORY, ON_AWS])
+def store(request: pytest.FixtureRequest) -> CredentialStore:
+    if request.param == MEMORY:
+        return InMemoryCredentialStore()
+    resources = request.getfixturevalue("aws")
+    return SecretsManagerCredentialStore(
+        boto3.client("secretsmanager"), name_prefix=resources.secret_prefix, kms_key_id=resources.kms_key_id
+    )
+
+
+def _login(password: str) -> ConnectionCredentials:
+    return ConnectionCredentials(
+        company_id="DEMO-CO", user_id="ws_expenses", password=Secret(password), entity_id="US"
+    )
+
+
+def test_each_staged_value_reads_back_by_its_own_version(store: CredentialStore) -> None:
+    first = store.stage("acme", "c1", _login("first a<b&c]]>\"'"))
+    second = store.stage("acme", "c1", _login("second"))
+    assert first.secret_id == second.secret_id and first.version != second.version
+    store.promote(second)
+    store.promote(second)  # promoting the current version again changes nothing
+    assert store.get(first).password.reveal() == "first a<b&c]]>\"'"
+    assert store.get(second) == _login("second")
+
+
+def test_every_connection_has_its_own_secret(store: CredentialStore) -> None:
+    names = {store.secret_name(t, c) for t, c in (("acme", "c1"), ("acme", "c2"), ("globex", "c1"))}
+    assert len(names) == 3
+    with pytest.raises(ValueError, match="safe secret-name parts"):
+        store.secret_name("acme/../globex", "c1")
+
+
+def test_nothing_is_read_staged_or_promoted_once_deleted(store: CredentialStore) -> None:
+    ref = store.stage("acme", "c1", _login("right"))
+    store.delete(ref.secret_id)
+    store.delete(ref.secret_id)  # a repeat (a retried disconnect) is fine
+    with pytest.raises(CredentialsUnavailable):
+        store.get(ref)
+    with pytest.raises(CredentialsUnavailable):
+        store.stage("acme", "c1", _login("again"))
+    with pytest.raises(CredentialsUnavailable):
+        store.promote(ref)
