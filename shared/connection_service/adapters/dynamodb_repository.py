@@ -188,7 +188,7 @@ class DynamoDBConnectionRepository:
         for page in paginator.paginate(
             TableName=self._table,
             IndexName=DUE_INDEX,
-            KeyConditionExpression="due_shard = :outbox AND next_check_at <= :before",
+            KeyConditionExpression="due_shard = :outbox AND next_check_at < :before",
             ExpressionAttributeValues=to_wire({":outbox": OUTBOX_SHARD, ":before": iso(older_than)}),
         ):
             for keys in page.get("Items", []):
