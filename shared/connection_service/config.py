@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .intacct.xml.endpoint import DEFAULT_ENDPOINT
+from .intacct.xml.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 
 
 class ConfigurationError(Exception):
@@ -41,29 +41,67 @@ class Settings:
         missing = [name for name in _REQUIRED if not env.get(name)]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        number = _Numbers(env)
         return cls(
             table_name=env["TABLE_NAME"],
             secret_prefix=env["SECRET_PREFIX"],
             kms_key_id=env["KMS_KEY_ID"],
             sender_secret_id=env["SENDER_SECRET_ID"],
             event_bus_name=env["EVENT_BUS_NAME"],
-            intacct_endpoint_url=env.get("INTACCT_ENDPOINT_URL") or DEFAULT_ENDPOINT,
+            intacct_endpoint_url=_endpoint(env.get("INTACCT_ENDPOINT_URL") or DEFAULT_ENDPOINT),
             tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
             role_claim=env.get("ROLE_CLAIM", "role"),
             admin_role=env.get("ADMIN_ROLE", "admin"),
-            api_verification_time_limit_seconds=float(env.get("API_VERIFICATION_TIME_LIMIT_SECONDS", "24")),
-            worker_verification_time_limit_seconds=float(
-                env.get("WORKER_VERIFICATION_TIME_LIMIT_SECONDS", "50")
+            api_verification_time_limit_seconds=number.seconds("API_VERIFICATION_TIME_LIMIT_SECONDS", 24.0),
+            worker_verification_time_limit_seconds=number.seconds(
+                "WORKER_VERIFICATION_TIME_LIMIT_SECONDS", 50.0
             ),
-            check_interval_seconds=int(env.get("CHECK_INTERVAL_SECONDS", "3600")),
-            sign_in_refusal_budget=int(env.get("SIGN_IN_REFUSAL_BUDGET", "2")),
-            tenant_refused_sign_ins_per_hour=int(env.get("TENANT_REFUSED_SIGN_INS_PER_HOUR", "10")),
-            company_concurrency_limit=int(env.get("COMPANY_CONCURRENCY_LIMIT", "2")),
+            check_interval_seconds=number.whole("CHECK_INTERVAL_SECONDS", 3600),
+            sign_in_refusal_budget=number.whole("SIGN_IN_REFUSAL_BUDGET", 2),
+            tenant_refused_sign_ins_per_hour=number.whole("TENANT_REFUSED_SIGN_INS_PER_HOUR", 10),
+            company_concurrency_limit=number.whole("COMPANY_CONCURRENCY_LIMIT", 2),
             fingerprint_key_id=env["FINGERPRINT_KEY_ID"],
-            secret_recovery_days=int(env.get("SECRET_RECOVERY_DAYS", "7")),
+            # Secrets Manager's own bounds for a recovery window.
+            secret_recovery_days=number.whole("SECRET_RECOVERY_DAYS", 7, low=7, high=30),
             health_queue_url=env.get("HEALTH_QUEUE_URL", ""),
-            max_body_bytes=int(env.get("MAX_BODY_BYTES", "16384")),
+            max_body_bytes=number.whole("MAX_BODY_BYTES", 16_384),
         )
+
+
+def _endpoint(url: str) -> str:
+    try:
+        return validate_endpoint(url)
+    except ValueError as error:
+        raise ConfigurationError(f"INTACCT_ENDPOINT_URL: {error}") from None
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """Numbers from the environment; an empty value takes the default, anything else out of range fails
+    the cold start naming its variable."""
+
+    env: Mapping[str, str]
+
+    def whole(self, name: str, default: int, *, low: int = 1, high: int | None = None) -> int:
+        text = self.env.get(name, "").strip()
+        if not text:
+            return default
+        if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+            bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise ConfigurationError(f"{name} must be a whole number {bounds}, got {text!r}")
+        return int(text)
+
+    def seconds(self, name: str, default: float) -> float:
+        text = self.env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise ConfigurationError(f"{name} must be a number of seconds above 0, got {text!r}")
+        return value
 
 
 _REQUIRED = (
