@@ -49,5 +49,7 @@ def test_a_value_out_of_range_names_its_variable(name: str, value: str) -> None:
 def test_an_endpoint_that_is_not_intacct_or_loopback_is_refused_at_start() -> None:
     with pytest.raises(ConfigurationError, match="INTACCT_ENDPOINT_URL"):
         Settings.from_env({**REQUIRED, "INTACCT_ENDPOINT_URL": "https://evil.example/xmlgw.phtml"})
-    local = Settings.from_env({**REQUIRED, "INTACCT_ENDPOINT_URL": "http://127.0.0.1:8090/ia/xml/xmlgw.phtml"})
+    local = Settings.from_env(
+        {**REQUIRED, "INTACCT_ENDPOINT_URL": "http://127.0.0.1:8090/ia/xml/xmlgw.phtml"}
+    )
     assert local.intacct_endpoint_url.startswith("http://127.0.0.1")
