@@ -112,13 +112,17 @@ class WorkerFunction:
         return cls(control_id, root)
 
 
+# XML's own attributes (xml:space, xml:lang) need no declaration and mean the same to every reader.
+_XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
+
+
 def _namespaced(node: etree._Element) -> bool:
     """A namespace anywhere: a qualified tag or attribute, or a declaration (even one nothing uses)."""
     return (
         not isinstance(node.tag, str)
         or node.tag.startswith("{")
         or bool(node.nsmap)
-        or any(str(name).startswith("{") for name in node.attrib)
+        or any(str(name).startswith("{") and not str(name).startswith(_XML_NAMESPACE) for name in node.attrib)
     )
 
 
@@ -126,7 +130,8 @@ def _objects_written(root: etree._Element) -> list[str]:
     """The objects a 3.0 write names: `<create>`/`<update>` hold one element per record, `<delete>` names its
     object in the text of `<object>`."""
     if root.tag == "delete":
-        return [(root.findtext("object") or "").strip()]
+        # Every <object>, its text read whole: a comment or a processing instruction may split it.
+        return ["".join(str(text) for text in name.itertext()).strip() for name in root.iterfind("object")]
     if root.tag in ("create", "update"):
         return [str(written.tag) for written in root if isinstance(written.tag, str)]
     return []

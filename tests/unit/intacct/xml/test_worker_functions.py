@@ -38,6 +38,10 @@ def test_a_known_function_is_kept_as_written() -> None:
         # 3.0's delete names its object in a child's text, not as an element.
         ("<delete><object>USERINFO</object><keys>7</keys></delete>", "users and their rights"),
         ("<delete><object> roles </object><keys>1</keys></delete>", "users and their rights"),
+        # Its text read whole, whatever splits it, and every <object> of it.
+        ("<delete><object>USER<!--x-->INFO</object><keys>1</keys></delete>", "users and their rights"),
+        ("<delete><object>USER<?p?>INFO</object><keys>1</keys></delete>", "users and their rights"),
+        ("<delete><object>APBILL</object><object>USERINFO</object></delete>", "users and their rights"),
         ("<create><USERRIGHTS/></create>", "users and their rights"),
         ("<update><USERRESTRICTION/></update>", "users and their rights"),
         # A namespace declared without a prefixed element, or on an attribute only, is refused as well.
@@ -49,6 +53,13 @@ def test_a_known_function_is_kept_as_written() -> None:
 def test_anything_else_is_refused_with_the_reason(xml: str, why: str) -> None:
     with pytest.raises(InvalidFunction, match=why):
         WorkerFunction.parse(xml, "c1")
+
+
+def test_xmls_own_attributes_need_no_declaration_and_are_kept() -> None:
+    kept = WorkerFunction.parse(
+        '<create><APBILL><MEMO xml:space="preserve">  two  </MEMO></APBILL></create>', "c1"
+    )
+    assert b'xml:space="preserve"' in etree.tostring(kept.render())
 
 
 def test_a_delete_of_an_ordinary_object_is_a_write() -> None:
