@@ -68,7 +68,8 @@ MIN_FEEDBACK_SECONDS = 3.0
 # After a sign-in Intacct failed without an answer (an outage), no other is sent for this long.
 SIGN_IN_REST = timedelta(seconds=30)
 # A right refused to a worker leads to a check of the connection at most this often (across environments:
-# the connection's last check is stored).
+# the connection's last check is stored); so does a refused request the check did not confirm (in one
+# environment).
 RECHECK_AFTER_REFUSED_RIGHT = timedelta(minutes=5)
 
 
@@ -100,6 +101,9 @@ class RunExport:
         self._sessions = sessions
         # Connections whose last sign-in Intacct failed without an answer, and until when none is sent.
         self._resting_until: dict[SessionKey, datetime] = {}
+        # When this environment last checked a connection after Intacct refused a whole request for the
+        # company's setup: a refusal the check does not confirm (a blip) is not checked again at every call.
+        self._company_checked_at: dict[SessionKey, datetime] = {}
         self._clock = clock
 
     def __call__(
@@ -229,7 +233,13 @@ class RunExport:
         if call.deadline.remaining() < MIN_FEEDBACK_SECONDS:
             return False  # no time left to check without putting the worker's answer at risk
         if refused_for_the_company(answer):
-            return True  # a recent check (an admin's save a minute ago) says nothing of this refusal
+            # A recent check (an admin's save a minute ago) says nothing of this refusal: only this
+            # environment's own check of one does.
+            now, checked = self._clock(), self._company_checked_at.get(call.key)
+            if checked is not None and now - checked < RECHECK_AFTER_REFUSED_RIGHT:
+                return False
+            self._company_checked_at[call.key] = now
+            return True
         last = call.connection.last_checked_at
         return last is None or self._clock() - last >= RECHECK_AFTER_REFUSED_RIGHT
 

@@ -287,6 +287,24 @@ def test_a_request_refused_for_the_companys_setup_is_checked_even_right_after_a_
     assert len(world.intacct.sign_ins) == sign_ins
 
 
+def test_a_company_refusal_the_check_does_not_confirm_is_checked_again_only_after_a_while(
+    world: World, connected: str
+) -> None:
+    world.export(connected)
+    world.intacct.next_verifications = [Answer(Outcome.CONNECTED)] * 3  # a blip: the check finds it fine
+    for _ in range(3):
+        world.intacct.call_failures.append(Category.WEB_SERVICES_DISABLED)
+        with pytest.raises(RequestRefused):
+            world.export(connected)
+    assert len(world.intacct.next_verifications) == 2  # one check, not one per refused call
+    world.now += RECHECK_AFTER_REFUSED_RIGHT
+    world.intacct.call_failures.append(Category.WEB_SERVICES_DISABLED)
+    with pytest.raises(RequestRefused):
+        world.export(connected)
+    assert len(world.intacct.next_verifications) == 1
+    assert world.stored(connected).status is Status.CONNECTED
+
+
 def test_a_sign_in_answer_we_cannot_place_is_busy_not_the_customers_fault(
     world: World, connected: str
 ) -> None:
