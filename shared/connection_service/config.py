@@ -86,7 +86,11 @@ class _Numbers:
         text = self.env.get(name, "").strip()
         if not text:
             return default
-        if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+        if (
+            not (text.isascii() and text.isdigit())
+            or int(text) < low
+            or (high is not None and int(text) > high)
+        ):
             bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
             raise ConfigurationError(f"{name} must be a whole number {bounds}, got {text!r}")
         return int(text)

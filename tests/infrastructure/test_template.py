@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+
+from connection_service.intacct.xml.endpoint import validate_endpoint
 
 from .helpers import ROOT, Template, resources_of_type
 
@@ -77,3 +80,23 @@ def test_generated_event_source_mapping_keeps_partial_failures_and_the_cap(trans
     assert properties["FunctionName"] == {"Ref": "HealthWorkerFunction"}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "WorkerMaxConcurrency"}}
+
+
+def test_the_endpoint_parameter_admits_only_what_every_function_accepts(template: Template) -> None:
+    """A deploy with an endpoint the code refuses would leave every function failing at start."""
+    pattern = template["Parameters"]["IntacctEndpointUrl"]["AllowedPattern"]
+    admitted = [
+        "https://api.intacct.com/ia/xml/xmlgw.phtml",
+        "https://preview.api.intacct.com/ia/xml/xmlgw.phtml",
+        "https://api.intacct.com:443/ia/xml/xmlgw.phtml",
+    ]
+    refused = [
+        "http://api.intacct.com/ia/xml/xmlgw.phtml",
+        "https://api.intacct.com.evil.example/ia/xml/xmlgw.phtml",
+        "https://evilintacct.com/ia/xml/xmlgw.phtml",
+        "https://api.intacct.com@evil.example/",
+    ]
+    for url in admitted:
+        assert re.fullmatch(pattern, url) and validate_endpoint(url) == url
+    assert [url for url in refused if re.fullmatch(pattern, url)] == []
+    assert re.fullmatch(pattern, template["Parameters"]["IntacctEndpointUrl"]["Default"])

@@ -39,6 +39,7 @@ def test_every_missing_variable_is_named_at_once() -> None:
         ("API_VERIFICATION_TIME_LIMIT_SECONDS", "0"),
         ("SECRET_RECOVERY_DAYS", "3"),
         ("MAX_BODY_BYTES", "big"),
+        ("SIGN_IN_REFUSAL_BUDGET", "\u00b2"),  # a digit to str.isdigit, not to int()
     ],
 )
 def test_a_value_out_of_range_names_its_variable(name: str, value: str) -> None:
