@@ -46,3 +46,14 @@ def test_a_payload_over_the_limit_in_bytes_is_refused() -> None:
     answer = _export(world, event)
     assert answer["error"]["type"] == "/problems/invalid-input"
     assert answer["error"]["errors"][0]["field"] == "payload"
+
+
+def test_functions_each_within_their_limit_still_count_against_the_payloads() -> None:
+    world = World()
+    connection_id = world.connect()
+    world.edit(connection_id)
+    memo = "x" * (3 * 1024 * 1024)  # 3 MB each: under a function's 4 MB, 6 MB together
+    functions = [{"control_id": f"b{n}", "xml": _bill(memo)} for n in (1, 2)]
+    answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "functions": functions})
+    assert [p["field"] for p in answer["error"]["errors"]] == ["payload"]
+    assert world.intacct.calls == []
