@@ -238,7 +238,10 @@ class RunExport:
             now, checked = self._clock(), self._company_checked_at.get(call.key)
             if checked is not None and now - checked < RECHECK_AFTER_REFUSED_RIGHT:
                 return False
-            self._company_checked_at[call.key] = now
+            recent = {
+                k: t for k, t in self._company_checked_at.items() if now - t < RECHECK_AFTER_REFUSED_RIGHT
+            }
+            self._company_checked_at = {**recent, call.key: now}  # only what can still hold a check back
             return True
         last = call.connection.last_checked_at
         return last is None or self._clock() - last >= RECHECK_AFTER_REFUSED_RIGHT
