@@ -13,18 +13,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from connection_service.api.app import build_resolver
 from connection_service.config import Settings
 from local_stack.api_gateway import LambdaContext, http_api_event
+from tests.support.settings import REQUIRED_ENV
 
-SETTINGS = Settings.from_env(
-    {
-        "TABLE_NAME": "table",
-        "SECRET_PREFIX": "intacct-connections/test/",
-        "KMS_KEY_ID": "key",
-        "FINGERPRINT_KEY_ID": "mac-key",
-        "SENDER_SECRET_ID": "sender",
-        "EVENT_BUS_NAME": "bus",
-        "API_VERIFICATION_TIME_LIMIT_SECONDS": "5",
-    }
-)
+SETTINGS = Settings.from_env({**REQUIRED_ENV, "API_VERIFICATION_TIME_LIMIT_SECONDS": "5"})
 ADMIN = {"tenant_id": "acme", "role": "admin", "sub": "ada"}
 MEMBER = {"tenant_id": "acme", "role": "member", "sub": "bob"}
 

@@ -6,15 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connection_service.config import ConfigurationError, Settings
-
-REQUIRED = {
-    "TABLE_NAME": "table",
-    "SECRET_PREFIX": "intacct-connections/test/",
-    "KMS_KEY_ID": "key",
-    "FINGERPRINT_KEY_ID": "mac-key",
-    "SENDER_SECRET_ID": "sender",
-    "EVENT_BUS_NAME": "bus",
-}
+from tests.support.settings import REQUIRED_ENV as REQUIRED
 
 
 def test_the_defaults_are_the_templates() -> None:
