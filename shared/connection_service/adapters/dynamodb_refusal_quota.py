@@ -16,12 +16,18 @@ if TYPE_CHECKING:
 WINDOW = timedelta(hours=1)
 
 
-def _window_start(now: datetime) -> datetime:
+def window_start(now: datetime) -> datetime:
+    """The clock hour a refusal at `now` counts in."""
     return now.replace(minute=0, second=0, microsecond=0)
 
 
+def until_next_window(now: datetime) -> int:
+    """Seconds a tenant past its quota waits: to the next clock hour, rounded up."""
+    return max(1, int((window_start(now) + WINDOW - now).total_seconds()) + 1)
+
+
 def _key(tenant_id: str, now: datetime) -> dict[str, str]:
-    return {"pk": tenant_pk(tenant_id), "sk": f"SIGNIN-REFUSALS#{_window_start(now):%Y-%m-%dT%H}"}
+    return {"pk": tenant_pk(tenant_id), "sk": f"SIGNIN-REFUSALS#{window_start(now):%Y-%m-%dT%H}"}
 
 
 class DynamoDBRefusalQuota:
@@ -37,7 +43,7 @@ class DynamoDBRefusalQuota:
         count = int(from_wire(item).get("count", 0)) if item else 0
         if count < self.per_hour:
             return None
-        return max(1, int((_window_start(now) + WINDOW - now).total_seconds()) + 1)
+        return until_next_window(now)
 
     def record(self, tenant_id: str, now: datetime) -> None:
         self._client.update_item(
@@ -46,6 +52,6 @@ class DynamoDBRefusalQuota:
             UpdateExpression="ADD #count :one SET expiration = :expiration",
             ExpressionAttributeNames={"#count": "count"},
             ExpressionAttributeValues=to_wire(
-                {":one": 1, ":expiration": int((_window_start(now) + 2 * WINDOW).timestamp())}
+                {":one": 1, ":expiration": int((window_start(now) + 2 * WINDOW).timestamp())}
             ),
         )

@@ -19,7 +19,7 @@ from ..intacct.xml import SenderCredentials
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-_SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
+SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
 CURRENT = "AWSCURRENT"
 PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
 PLACEHOLDER = "{}"  # a new secret's current value until the first credentials are recorded
@@ -51,7 +51,7 @@ class SecretsManagerCredentialStore:
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
         for part in (tenant_id, connection_id):
-            if not _SAFE_NAME_PART.fullmatch(part):
+            if not SAFE_NAME_PART.fullmatch(part):
                 raise ValueError("tenant and connection ids must be safe secret-name parts")
         return f"{self._prefix}tenant/{tenant_id}/connection/{connection_id}"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 
+from connection_service.adapters.secrets_store import SAFE_NAME_PART
 from connection_service.connections.errors import (
     CredentialsUnavailable,
 )
@@ -13,8 +13,6 @@ from connection_service.connections.ports import (
     SecretRef,
 )
 from connection_service.intacct import LoginCredentials
-
-_SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")  # as the Secrets Manager adapter checks
 
 
 @dataclass
@@ -29,7 +27,7 @@ class InMemoryCredentialStore:
         self.secrets: dict[str, _Secret] = {}
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
-        if not all(_SAFE_NAME_PART.fullmatch(part) for part in (tenant_id, connection_id)):
+        if not all(SAFE_NAME_PART.fullmatch(part) for part in (tenant_id, connection_id)):
             raise ValueError("tenant and connection ids must be safe secret-name parts")
         return f"tenant/{tenant_id}/connection/{connection_id}"
 

@@ -1,15 +1,11 @@
 """The RefusalQuota port in memory: the tenant's count of refused sign-ins per clock hour, like the DynamoDB
-adapter's hourly items."""
+adapter's hourly items (its window rule, shared)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-WINDOW = timedelta(hours=1)
-
-
-def _hour(now: datetime) -> datetime:
-    return now.replace(minute=0, second=0, microsecond=0)
+from connection_service.adapters.dynamodb_refusal_quota import until_next_window, window_start
 
 
 class InMemoryRefusalQuota:
@@ -26,10 +22,10 @@ class InMemoryRefusalQuota:
         return totals
 
     def retry_after(self, tenant_id: str, now: datetime) -> int | None:
-        if self.by_hour.get((tenant_id, _hour(now)), 0) < self.per_hour:
+        if self.by_hour.get((tenant_id, window_start(now)), 0) < self.per_hour:
             return None
-        return max(1, int((_hour(now) + WINDOW - now).total_seconds()) + 1)
+        return until_next_window(now)
 
     def record(self, tenant_id: str, now: datetime) -> None:
-        key = (tenant_id, _hour(now))
+        key = (tenant_id, window_start(now))
         self.by_hour[key] = self.by_hour.get(key, 0) + 1
