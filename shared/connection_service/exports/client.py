@@ -144,10 +144,16 @@ class ExportClient:
         ]
 
 
+def compact_json(payload: Any) -> str:
+    """The payload as the client sends it and the interface counts it against its limit: no spaces, text
+    beyond ASCII as itself (escaped, é would take 6 bytes)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
 def _encoded(payload: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON, as the interface counts it against its limit (escaped, é would take 6 bytes).
-    Text that is not valid Unicode goes escaped, for the interface to refuse with a typed error."""
+    """`compact_json` in UTF-8. Text that is not valid Unicode goes escaped, for the interface to refuse
+    with a typed error."""
     try:
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return compact_json(payload).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(payload).encode("ascii")

@@ -14,7 +14,6 @@ api/problems.py.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from ..api.problems import INTERNAL_ERROR, problem_for
 from ..connections.errors import DomainError, FieldProblem, InvalidInput
 from ..connections.ports import FunctionAnswer
 from ..observability import logger, metrics
+from .client import compact_json
 
 if TYPE_CHECKING:
     from ..bootstrap import Environment
@@ -62,11 +62,9 @@ def handle_export(environment: Environment, event: Any, context: LambdaContext) 
 
 
 def payload_bytes(payload: Any) -> int:
-    """The payload's size as a worker's client sends it: compact UTF-8 JSON, so text beyond ASCII counts its
-    bytes, not the six characters of a JSON escape (lone surrogates count 3 bytes; the function's own check
-    refuses them)."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", errors="surrogatepass"))
+    """The payload's size as a worker's client sends it (lone surrogates count 3 bytes; the function's own
+    check refuses them)."""
+    return len(compact_json(payload).encode("utf-8", errors="surrogatepass"))
 
 
 def _parse(event: Any) -> tuple[str, str, list[Any], bool]:
