@@ -190,11 +190,29 @@ def test_refusals_of_other_users_do_not_count_against_this_one(guarded: Stack) -
 
 
 def test_the_known_good_password_still_connects_after_others_spent_the_budget(guarded: Stack) -> None:
+    owner = guarded.connect("owner")["id"]
+    assert guarded.edit(owner, tenant="owner").json["status"] == "CONNECTED"
+    other = guarded.connect("other")["id"]
+    for password in ("typo-1", "typo-2"):
+        guarded.edit(other, tenant="other", user_password=password)
+    checked = guarded.call("POST", f"/connections/{owner}/verify", tenant="owner").json
+    assert checked["status"] == "CONNECTED"  # the owner's stored, accepted password: no confirmation needed
+    assert_never_locked(guarded)
+
+
+def test_a_retyped_right_password_after_a_typo_is_answered_like_any_guess_until_confirmed(
+    guarded: Stack,
+) -> None:
+    """Typing a password proves nothing about the typist, so after a typo the right password gets the
+    answer a guess would get (nothing sent); the admin's confirmation then buys the attempt."""
     connection_id = guarded.connect()["id"]
     assert guarded.edit(connection_id).json["status"] == "CONNECTED"
-    for password in ("typo-1", "typo-2"):
-        guarded.edit(connection_id, user_password=password)
-    assert guarded.edit(connection_id).json["status"] == "CONNECTED"  # no confirmation needed
+    assert guarded.edit(connection_id, user_password="typo-1").json["reason"] == "INVALID_CREDENTIALS"
+    retyped, guessed = guarded.edit(connection_id), guarded.edit(connection_id, user_password="typo-2")
+    assert is_spent(retyped)
+    same = ("type", "detail", "sign_in_attempts_left", "confirmation_refused")
+    assert [retyped.json[key] for key in same] == [guessed.json[key] for key in same]
+    assert guarded.edit(connection_id, confirm_sign_in_reset=True).json["status"] == "CONNECTED"
     assert_never_locked(guarded)
 
 

@@ -97,6 +97,7 @@ def connection_to_item(connection: Connection) -> Item:
         "support_ids": list(connection.support_ids),
         "entities": [entity.as_dict() for entity in connection.entities],
         "ever_connected": connection.ever_connected,
+        "credentials_proven": connection.credentials_proven,
         "version": connection.version,
     }
     if connection.next_check_at is not None:
@@ -144,6 +145,8 @@ def connection_from_item(item: Item) -> Connection:
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
         entities=tuple(Entity(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
         ever_connected=bool(item.get("ever_connected", False)),
+        # Absent on items stored before it existed: unproven until the next accepted sign-in (cautious).
+        credentials_proven=bool(item.get("credentials_proven", False)),
         version=int(item.get("version", 0)),
     )
 

@@ -101,7 +101,8 @@ class SignInBudgetSpent(DomainError):
             f"{company_id} since its last successful sign-in, so we stopped signing in as it: one more could "
             "lock the user out. Sign in to Intacct once as this user with the password you mean (that "
             "resets Intacct's count of failed sign-ins), or have an Intacct admin reset the password; then "
-            'save the password here again with "confirm_sign_in_reset": true.'
+            'save the password here again with "confirm_sign_in_reset": true. A connection whose saved '
+            "password Intacct accepted keeps one attempt: Verify now on it still signs in."
         )
         if confirmation_used:
             message += (

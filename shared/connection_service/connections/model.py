@@ -83,6 +83,9 @@ class Connection:
     )
     secret_version: str | None = None  # the exact secret version these credentials live in
     credentials_version: int = 0  # +1 on every credential edit: results verified with older ones are stale
+    # Intacct accepted a sign-in with the stored credentials since they were saved (and refused none since):
+    # only then may the connection's sign-ins spend the attempt the guard keeps for the known-good password.
+    credentials_proven: bool = False
     last_verified_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_check_started_at: datetime | None = None  # when the verification behind the stored result began

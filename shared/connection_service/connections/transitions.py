@@ -85,6 +85,7 @@ def record_credentials(
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
+        credentials_proven=False,
         ever_connected=connection.ever_connected and _same_company(connection, company_id),
         updated_at=now,
     )
@@ -169,6 +170,8 @@ def apply_verification(
         )
     if result.entities is not None:
         changed = replace(changed, entities=tuple(result.entities))
+    if result.sign_in in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
+        changed = replace(changed, credentials_proven=result.sign_in is SignInOutcome.ACCEPTED)
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     sign_in = _sign_in_note(result)

@@ -133,13 +133,15 @@ class SignInGuard(GuardReader):
         secret: Secret,
         *,
         automatic: bool,
+        proven: bool,
         confirm: bool = False,
         lease_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Permit | Blocked:
         """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
-        exports) never resends an unanswered secret; `confirm` is an admin's word that they reset Intacct's
-        count (see rules.py)."""
+        exports) never resends an unanswered secret; `proven` says the caller's connection stores this
+        secret and Intacct accepted it since it was saved (only then may it spend the attempt kept for the
+        known-good password); `confirm` is an admin's word that they reset Intacct's count (see rules.py)."""
         identity = Identity.of(company_id, user_id)
         fingerprint = self._fingerprinter.fingerprint(identity, secret)
         give_up_at = time.monotonic() + wait_seconds
@@ -156,6 +158,7 @@ class SignInGuard(GuardReader):
                 policy=self.policy,
                 automatic=automatic,
                 confirm=confirm,
+                proven=proven,
                 lease_id=lease_id,
                 lease_until=lease_until,
             )

@@ -6,8 +6,12 @@ is admitted, before it is sent, so a crash between sending and recording can onl
 that provably never reached Intacct gives its strike back.
 
 The *limit* is the budget plus the attempts admins' confirmations bought; while a password is known to
-work (the last success, not refused since), every other password stops one short of it, so the last
-attempt is always there for the known-good one and strikes never exceed the limit.
+work (the last success, not refused since), the last attempt is kept for it, so strikes never exceed the
+limit and nobody can spend the known-good password's last attempt for its owner. Only a *proven* caller
+may spend that attempt: one whose connection stores credentials Intacct accepted since they were saved
+(the owner's health check, export or admin's verify). To anyone else every password, the right one
+included, stops one short: whatever the guard answers without a round trip is the same for the right
+password and a wrong one, so it can never tell a guessing tenant which of its guesses is right.
 
 Whether to admit a sign-in with password fingerprint F (automatic: a health check or an export; admin: an
 edit or verify, which may carry a confirmation):
@@ -17,7 +21,7 @@ edit or verify, which may carry a confirmation):
                                                                    can test guesses against it for free);
                                                                    a confirmation tries it once more
 3. automatic, F's last sign-in went unanswered, and F is not
-   the known-good password with an attempt left                 -> UNCONFIRMED_PASSWORD
+   a proven caller's known-good password with an attempt left   -> UNCONFIRMED_PASSWORD
 4. an attempt is left for F                                     -> admitted
 5. the admin confirms, and no confirmation in the last 24 hours -> admitted (one more attempt)
 6. otherwise                                                    -> BUDGET_SPENT
@@ -79,11 +83,16 @@ class GuardState:
     def allowance(self, policy: GuardPolicy) -> int:
         return policy.budget + self.extra_attempts
 
-    def limit_for(self, fingerprint: str, policy: GuardPolicy) -> int:
-        """Strikes after which `fingerprint` is no longer sent: one short of the allowance for any password
-        but the known-good one, whose last attempt is kept (nobody can spend it for its owner)."""
-        reserved = 1 if self.known_good is not None and fingerprint != self.known_good else 0
+    def limit_for(self, fingerprint: str, policy: GuardPolicy, *, proven: bool) -> int:
+        """Strikes after which `fingerprint` is no longer sent: while a password is known to work, one short
+        of the allowance for everyone but a proven caller presenting that password (its owner)."""
+        reserved = 1 if self.known_good is not None and not self.holds_known_good(fingerprint, proven) else 0
         return self.allowance(policy) - reserved
+
+    def holds_known_good(self, fingerprint: str, proven: bool) -> bool:
+        """Whether the caller is the known-good password's owner: it presents that password and its
+        connection's stored credentials were accepted (a caller that merely typed it proves nothing)."""
+        return proven and fingerprint == self.known_good
 
     def attempts_left(self, policy: GuardPolicy) -> int:
         """Refused or unanswered sign-ins that may still happen before the guard stops sending any."""
@@ -128,16 +137,21 @@ def decide(
     policy: GuardPolicy,
     automatic: bool,
     confirm: bool,
+    proven: bool,
     lease_id: str,
     lease_until: datetime,
 ) -> Decision:
-    """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds its lease and strike."""
+    """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds its lease and strike.
+
+    `proven`: the caller's connection stores these credentials and Intacct accepted them since they were
+    saved. For a caller that is not proven the decision never depends on which password is the known-good
+    one (tests/unit/sign_in_guard/test_rules.py checks it over random histories)."""
     state = expire_pending(state, now)
     if state.pending is not None:
         return Decision(Verdict.BUSY, state, since=state.pending.until)
 
     confirmation_open = confirm and state.confirmation_available_at(policy, now) <= now
-    room = state.strikes < state.limit_for(fingerprint, policy)
+    room = state.strikes < state.limit_for(fingerprint, policy, proven=proven)
     refused_at = state.refused.get(fingerprint)
     if refused_at is not None:
         if confirmation_open:
@@ -147,7 +161,8 @@ def decide(
         return Decision(Verdict.BUDGET_SPENT, state)
 
     unanswered_at = state.unanswered.get(fingerprint)
-    if automatic and unanswered_at is not None and not (fingerprint == state.known_good and room):
+    owner_may_retry = state.holds_known_good(fingerprint, proven) and room
+    if automatic and unanswered_at is not None and not owner_may_retry:
         return Decision(Verdict.UNCONFIRMED_PASSWORD, state, since=unanswered_at)
 
     if room:

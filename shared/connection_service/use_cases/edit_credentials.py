@@ -70,6 +70,7 @@ class EditCredentials:
             trigger=Trigger.CREDENTIALS_EDIT,
             actor=actor,
             confirm=given.confirm_sign_in_reset,
+            proven=False,  # typed, not stored: typing the right password proves nothing about the typist
             time_limit_seconds=time_limit_seconds,
         )
         with released_unless_settled(admission):

@@ -66,7 +66,9 @@ class HealthCheck:
             login = self._credentials.get(SecretRef.recorded_by(connection))
         except CredentialsUnavailable:
             return None  # disconnected meanwhile
-        admission = self._sign_in.admit_automatic(login, time_limit_seconds=time_limit_seconds)
+        admission = self._sign_in.admit_automatic(
+            login, proven=connection.credentials_proven, time_limit_seconds=time_limit_seconds
+        )
         if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
             return None
         with released_unless_settled(admission):

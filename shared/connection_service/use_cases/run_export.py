@@ -172,6 +172,7 @@ class RunExport:
         credentials = self._credentials.get(SecretRef.recorded_by(call.connection))
         admission = self._sign_in.admit_automatic(
             credentials,
+            proven=call.connection.credentials_proven,
             time_limit_seconds=call.deadline.remaining(),
             wait_seconds=min(wait_seconds, call.deadline.remaining() / 4),
         )

@@ -73,11 +73,14 @@ class SignInPath:
         trigger: Trigger,
         actor: str,
         confirm: bool,
+        proven: bool,
         time_limit_seconds: float,
     ) -> Admission:
         """An admin's edit or verify. Returns a permit, or a block that still makes an answer (a password
         Intacct already refused); raises for the tenant's spent quota (429), the user's spent budget (429,
-        recorded in the connection's history) and a sign-in that stays busy (409)."""
+        recorded in the connection's history and counted against the tenant's quota) and a sign-in that
+        stays busy (409). `proven`: the credentials are the connection's stored ones and Intacct accepted
+        them since they were saved (a verify of a working connection; never typed ones)."""
         wait = self._refusals.retry_after(connection.tenant_id, self._clock())
         if wait is not None:
             raise TooManyRefusedSignIns(wait, self._refusals.per_hour)
@@ -86,6 +89,7 @@ class SignInPath:
             credentials.user_id,
             credentials.password,
             automatic=False,
+            proven=proven,
             confirm=confirm,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
             wait_seconds=ADMIN_WAIT_SECONDS,
@@ -111,18 +115,28 @@ class SignInPath:
                 detail=f"no sign-in sent: {spent}",
             )
         )
+        # The answer is the same for every password, the right one included (rules.py), so it teaches a
+        # guesser nothing; it is counted all the same, so no answer of ours is free to ask for.
+        self._count(connection.tenant_id)
         raise spent
 
     def admit_automatic(
-        self, credentials: ConnectionCredentials, *, time_limit_seconds: float, wait_seconds: float = 0.0
+        self,
+        credentials: ConnectionCredentials,
+        *,
+        proven: bool,
+        time_limit_seconds: float,
+        wait_seconds: float = 0.0,
     ) -> Admission:
-        """A scheduled check or an export: never confirms, never resends an unanswered password; waits
+        """A scheduled check or an export of the connection's stored credentials (`proven` when Intacct
+        accepted them since they were saved): never confirms, never resends an unanswered password; waits
         `wait_seconds` for a running sign-in as the same user (a health check does not wait)."""
         return self._guard.admit(
             credentials.company_id,
             credentials.user_id,
             credentials.password,
             automatic=True,
+            proven=proven,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )
@@ -171,11 +185,13 @@ class SignInPath:
 
     def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
         """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""
-        if not _counts_as_refusal(result):
-            return
+        if _counts_as_refusal(result):
+            self._count(tenant_id)
+
+    def _count(self, tenant_id: str) -> None:
         try:
             self._refusals.record(tenant_id, self._clock())
-        except Exception as error:  # a rate limit must never fail a stored result
+        except Exception as error:  # a rate limit must never fail a stored result or change an answer
             logger.warning("refused sign-in not counted", extra={"error_type": type(error).__name__})
 
     def attempts_left(self, connection: Connection) -> int | None:

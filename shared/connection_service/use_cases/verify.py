@@ -53,6 +53,7 @@ class Verify:
             trigger=Trigger.MANUAL_VERIFY,
             actor=actor,
             confirm=confirm_sign_in_reset,
+            proven=connection.credentials_proven,
             time_limit_seconds=time_limit_seconds,
         )
         with released_unless_settled(admission):

@@ -106,3 +106,29 @@ def test_connected_marks_the_company_as_confirmed_until_it_changes() -> None:
         actor="admin",
     )
     assert not moved.ever_connected
+
+
+def test_stored_credentials_are_proven_by_an_accepted_sign_in_until_refused_or_replaced() -> None:
+    """Only a connection holding credentials Intacct accepted may spend the guard's kept attempt."""
+    accepted = replace(result(Outcome.CONNECTED), sign_in=SignInOutcome.ACCEPTED)
+    proven, _ = apply(saved(Status.AWAITING_CREDENTIALS), accepted)
+    assert proven.credentials_proven
+    unanswered = replace(
+        result(Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE), sign_in=SignInOutcome.UNANSWERED
+    )
+    assert apply(proven, unanswered)[0].credentials_proven  # no news about the password
+    refused = replace(
+        result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS), sign_in=SignInOutcome.REFUSED
+    )
+    assert not apply(proven, refused)[0].credentials_proven
+    edited, _ = transitions.record_credentials(
+        proven,
+        company_id="DEMO-CO",
+        entity_id=None,
+        user_id="ws_expenses",
+        secret_id="arn",
+        secret_version="v2",
+        now=NOW,
+        actor="admin",
+    )
+    assert not edited.credentials_proven  # typed, not yet accepted

@@ -35,13 +35,16 @@ def guard_with(store: InMemoryGuardStore, events: list[GuardEvent] | None = None
 
 
 def admit(guard: SignInGuard, password: str, **options: object) -> Permit | Blocked:
+    options.setdefault("proven", False)
     return guard.admit("DEMO-CO", "ws_expenses", Secret(password), lease_seconds=30, **options)  # type: ignore[arg-type]
 
 
 def test_company_and_user_are_one_identity_whatever_their_case_and_spaces() -> None:
     store = InMemoryGuardStore()
     guard = guard_with(store)
-    permit = guard.admit(" demo-co ", "WS_Expenses ", Secret("wrong"), automatic=False, lease_seconds=30)
+    permit = guard.admit(
+        " demo-co ", "WS_Expenses ", Secret("wrong"), automatic=False, proven=False, lease_seconds=30
+    )
     assert isinstance(permit, Permit)
     permit.settle(SignInOutcome.REFUSED)
     assert set(store.states) == {Identity("demo-co", "ws_expenses")}

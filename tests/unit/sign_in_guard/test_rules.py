@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,6 +25,7 @@ def ask(
     at: datetime = NOW,
     automatic: bool = False,
     confirm: bool = False,
+    proven: bool = False,
     lease: timedelta = timedelta(seconds=30),
 ) -> Decision:
     return decide(
@@ -33,6 +35,7 @@ def ask(
         policy=POLICY,
         automatic=automatic,
         confirm=confirm,
+        proven=proven,
         lease_id=f"lease-{fingerprint}-{at.timestamp()}",
         lease_until=at + lease,
     )
@@ -89,20 +92,74 @@ def test_a_successful_sign_in_re_arms_the_budget_and_forgets_the_refusals() -> N
     assert ask(state, WRONG_1).admitted  # forgotten: the password may have been changed to it since
 
 
-def test_the_last_attempt_is_kept_for_the_known_good_password() -> None:
+def test_the_last_attempt_is_kept_for_the_known_good_password_s_proven_owner() -> None:
     state = attempt(connected(), WRONG_1, SignInOutcome.REFUSED)
     assert ask(state, WRONG_2).verdict is Verdict.BUDGET_SPENT  # others stop one short of the budget
     for automatic in (False, True):
-        assert ask(state, RIGHT, automatic=automatic).admitted
-    healed = attempt(state, RIGHT, SignInOutcome.ACCEPTED, automatic=True)
+        assert ask(state, RIGHT, automatic=automatic, proven=True).admitted
+    healed = attempt(state, RIGHT, SignInOutcome.ACCEPTED, automatic=True, proven=True)
     assert healed.strikes == 0 and ask(healed, WRONG_3).admitted
+
+
+def test_without_proof_the_right_password_gets_the_answer_a_wrong_one_gets() -> None:
+    """Another tenant that types the right password learns nothing a wrong one would not tell it: the
+    attempt kept for the known-good password is only for a caller whose stored credentials Intacct accepted.
+    """
+    state = attempt(connected(), WRONG_1, SignInOutcome.REFUSED)
+    for automatic in (False, True):
+        right = ask(state, RIGHT, automatic=automatic)
+        wrong = ask(state, WRONG_2, automatic=automatic)
+        assert (right.verdict, right.since, right.state) == (wrong.verdict, wrong.since, wrong.state)
+        assert right.verdict is Verdict.BUDGET_SPENT
+    # A proven caller holding another password gets no kept attempt either.
+    assert ask(state, WRONG_2, proven=True).verdict is Verdict.BUDGET_SPENT
 
 
 def test_a_known_good_password_that_went_unanswered_keeps_its_last_attempt() -> None:
     """Intacct was slow once on the owner's check; a hostile tenant cannot take the last attempt away."""
-    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True)
+    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True, proven=True)
     assert ask(state, WRONG_1).verdict is Verdict.BUDGET_SPENT
-    assert ask(state, RIGHT, automatic=True).admitted
+    assert ask(state, RIGHT).verdict is Verdict.BUDGET_SPENT  # typed by anyone: proves nothing
+    assert ask(state, RIGHT, automatic=True, proven=True).admitted
+    # Only its proven owner resends an unanswered password automatically.
+    assert ask(state, RIGHT, automatic=True).verdict is Verdict.UNCONFIRMED_PASSWORD
+
+
+def test_for_an_unproven_caller_no_decision_depends_on_which_password_is_the_known_good_one() -> None:
+    """Over random histories: what the guard answers a caller that is not proven is the same whichever
+    password works, so no answer without a round trip tells a guess from the right password."""
+    rng = random.Random(11)
+    passwords = [RIGHT, WRONG_1, WRONG_2, WRONG_3]
+    outcomes = list(SignInOutcome)
+    compared = 0
+    for _ in range(200):
+        state = GuardState()
+        at = NOW
+        for _ in range(20):
+            at += timedelta(seconds=rng.choice([1, 40, 3600]))
+            options = {"automatic": rng.random() < 0.5, "confirm": rng.random() < 0.2}
+            if state.known_good is not None:
+                for fingerprint in passwords:
+                    for automatic in (False, True):
+                        answers = [
+                            ask(replace(state, known_good=good), fingerprint, at=at, automatic=automatic)
+                            for good in passwords
+                        ]
+                        assert len({(d.verdict, d.since, d.confirmed) for d in answers}) == 1
+                        compared += 1
+            decision = ask(state, rng.choice(passwords), at=at, proven=rng.random() < 0.5, **options)
+            state = decision.state
+            if decision.admitted and rng.random() < 0.9:
+                assert state.pending is not None
+                state = settle(
+                    state,
+                    lease_id=state.pending.lease_id,
+                    fingerprint=state.pending.fingerprint,
+                    outcome=rng.choice(outcomes),
+                    now=at,
+                    policy=POLICY,
+                )
+    assert compared > 1000
 
 
 def test_without_confirmations_strikes_never_exceed_the_budget_whatever_happens() -> None:
@@ -164,8 +221,8 @@ def test_an_unanswered_sign_in_counts_and_is_not_resent_automatically() -> None:
 
 
 def test_an_unanswered_known_good_password_is_retried_automatically_only_within_the_budget() -> None:
-    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True)
-    state = attempt(state, RIGHT, SignInOutcome.UNANSWERED, automatic=True)
+    state = attempt(connected(), RIGHT, SignInOutcome.UNANSWERED, automatic=True, proven=True)
+    state = attempt(state, RIGHT, SignInOutcome.UNANSWERED, automatic=True, proven=True)
     assert state.spent(POLICY)
     assert ask(state, RIGHT, automatic=True).verdict is Verdict.UNCONFIRMED_PASSWORD
     assert ask(state, RIGHT).verdict is Verdict.BUDGET_SPENT  # no bypass for a password gone silent

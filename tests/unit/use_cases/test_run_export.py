@@ -124,7 +124,9 @@ def test_an_unanswered_sign_in_is_busy_and_costs_one_attempt(world: World, conne
 def test_a_sign_in_running_elsewhere_says_retry_shortly_and_sends_nothing(
     world: World, connected: str
 ) -> None:
-    running = world.guard.admit("DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, lease_seconds=30)
+    running = world.guard.admit(
+        "DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, proven=True, lease_seconds=30
+    )
     assert isinstance(running, Permit)  # another worker, or an admin's verification, is signing in
     with pytest.raises(SignInInProgress) as busy:
         world.export(connected)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from connection_service.connections.errors import (
-    TooManyRefusedSignIns,
-)
+from connection_service.connections.errors import SignInBudgetSpent, TooManyRefusedSignIns
 from connection_service.connections.model import Status
-from tests.support.world import World
+from tests.support.world import RIGHT, World
 
 
 def test_a_failure_before_the_sign_in_leaves_gives_the_attempt_back_and_ends_the_lease(world: World) -> None:
@@ -41,3 +41,75 @@ def test_a_tenant_past_its_hourly_quota_is_told_to_wait(world: World) -> None:
     with pytest.raises(TooManyRefusedSignIns) as raised:
         world.edit(connection_id, "other")
     assert raised.value.retry_after_seconds > 0 and world.intacct.sign_ins == ["wrong"]
+
+
+def _answer(world: World, connection_id: str, password: str) -> tuple[str, object]:
+    """What tenant A is told when it saves `password` for the victim's Company ID and User ID."""
+    try:
+        report = world.edit(connection_id, password, tenant="attacker")
+    except (SignInBudgetSpent, TooManyRefusedSignIns) as error:
+        return type(error).__name__, str(error)
+    return "saved", (report.connection.status, report.connection.reason, report.sign_in_attempts_left)
+
+
+def test_another_tenant_cannot_tell_the_right_password_from_a_wrong_one_without_a_round_trip(
+    world: World,
+) -> None:
+    """The issue's steps: V connects with the right password; A saves a wrong one for the same Intacct user
+    (refused by Intacct, one attempt left); from then on A's right password and A's wrong ones get the same
+    answer, sent nowhere, and each one costs A's tenant a place in its hourly quota."""
+    victim = world.connect("victim")
+    assert world.edit(victim, tenant="victim").connection.status is Status.CONNECTED
+    attacker = world.connect("attacker")
+    assert _answer(world, attacker, "Wrong-1") == (
+        "saved",
+        (Status.ACTION_REQUIRED, "INVALID_CREDENTIALS", 1),
+    )
+    sent = list(world.intacct.sign_ins)
+
+    wrong, right = _answer(world, attacker, "Wrong-2"), _answer(world, attacker, RIGHT)
+    assert wrong == right and wrong[0] == "SignInBudgetSpent"
+    assert world.intacct.sign_ins == sent  # neither reached Intacct
+    assert world.quota.counts["attacker"] == 3  # the refusal and both answers
+
+    # Every further guess, right or wrong, is counted until the quota stops the tenant.
+    answers = {_answer(world, attacker, guess)[0] for guess in [f"Guess-{n}" for n in range(10)] + [RIGHT]}
+    assert answers == {"SignInBudgetSpent", "TooManyRefusedSignIns"}
+    assert world.quota.counts["attacker"] == world.quota.per_hour
+    assert world.intacct.sign_ins == sent
+
+
+def test_the_owner_keeps_its_attempt_and_re_arms_the_budget_for_everyone(world: World) -> None:
+    """V's stored password was accepted, so V's own check may spend the attempt kept for it; the success
+    re-arms the budget, which gives A exactly one more guess sent to Intacct, not a free answer."""
+    victim = world.connect("victim")
+    world.edit(victim, tenant="victim")
+    attacker = world.connect("attacker")
+    _answer(world, attacker, "Wrong-1")
+    world.now += timedelta(seconds=1)
+    checked = world.use_cases.verify(
+        "victim", victim, actor="admin", confirm_sign_in_reset=False, time_limit_seconds=5
+    )
+    assert checked.connection.status is Status.CONNECTED and checked.sign_in_attempts_left == 2
+    assert _answer(world, attacker, "Wrong-2") == (
+        "saved",
+        (Status.ACTION_REQUIRED, "INVALID_CREDENTIALS", 1),
+    )
+    assert _answer(world, attacker, "Wrong-3")[0] == "SignInBudgetSpent"
+
+
+def test_typing_the_right_password_proves_nothing_but_a_stored_accepted_one_does(world: World) -> None:
+    """V's admin who retypes the right password while A's refusal stands is answered like A; V's verify
+    (stored credentials Intacct accepted) signs in."""
+    victim = world.connect("victim")
+    world.edit(victim, tenant="victim")
+    assert world.stored(victim, "victim").credentials_proven
+    attacker = world.connect("attacker")
+    _answer(world, attacker, "Wrong-1")
+    with pytest.raises(SignInBudgetSpent):
+        world.edit(victim, tenant="victim")
+    world.now += timedelta(seconds=1)
+    report = world.use_cases.verify(
+        "victim", victim, actor="admin", confirm_sign_in_reset=False, time_limit_seconds=5
+    )
+    assert report.connection.status is Status.CONNECTED
