@@ -218,15 +218,19 @@ class AwsAdapters:
         if self._intacct is not None:
             return self._intacct
         from .adapters.intacct_gateway import IntacctGateway
-        from .intacct.xml import IntacctClient
+        from .intacct.xml import HttpTransport, IntacctClient, Timeouts
 
         config = self._settings
         secrets = self._secretsmanager
+        timeouts = Timeouts(read=config.intacct_read_timeout_seconds)
         return IntacctGateway(
             lambda: load_sender_credentials(secrets, config.sender_secret_id),
             endpoint_url=config.intacct_endpoint_url,
             client_factory=lambda sender, url: IntacctClient(
-                sender, endpoint_url=url, on_attempt=record_intacct_attempt
+                sender,
+                endpoint_url=url,
+                transport=HttpTransport(timeouts=timeouts),
+                on_attempt=record_intacct_attempt,
             ),
         )
 
@@ -257,6 +261,7 @@ class UseCases:
         *,
         schedule: CheckSchedule | None = None,
         company_limit: int = 2,
+        lost_request_seconds: float | None = None,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_connection_id,
         rng: random.Random | None = None,
@@ -264,6 +269,7 @@ class UseCases:
         self.adapters = adapters
         self.schedule = schedule or CheckSchedule()
         self.company_limit = company_limit
+        self.lost_request_seconds = lost_request_seconds
         self._clock = clock
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
@@ -285,7 +291,14 @@ class UseCases:
 
     @built_once
     def _limiter(self) -> CompanyLimiter:
-        return CompanyLimiter(self.adapters.slots, limit=self.company_limit, clock=self._clock)
+        if self.lost_request_seconds is None:
+            return CompanyLimiter(self.adapters.slots, limit=self.company_limit, clock=self._clock)
+        return CompanyLimiter(
+            self.adapters.slots,
+            limit=self.company_limit,
+            clock=self._clock,
+            left_running_for=timedelta(seconds=self.lost_request_seconds),
+        )
 
     @built_once
     def _run(self) -> VerificationRun:
@@ -383,6 +396,7 @@ def build(*, intacct: Intacct | None = None, settings: Settings | None = None) -
         AwsAdapters(config, intacct=intacct),
         schedule=check_schedule(config),
         company_limit=config.company_concurrency_limit,
+        lost_request_seconds=config.intacct_lost_request_seconds,
     )
 
 

@@ -30,6 +30,10 @@ class Settings:
     sign_in_refusal_budget: int = 2
     tenant_refused_sign_ins_per_hour: int = 10
     company_concurrency_limit: int = 2
+    # How long Intacct is taken to keep working on a request we stopped waiting for (it keeps its place in
+    # the company's limit that long), and how long we wait for an answer.
+    intacct_lost_request_seconds: float = 120.0
+    intacct_read_timeout_seconds: float = 20.0
     fingerprint_key_id: str = ""
     secret_recovery_days: int = 7
     health_queue_url: str = ""
@@ -60,6 +64,8 @@ class Settings:
             sign_in_refusal_budget=number.whole("SIGN_IN_REFUSAL_BUDGET", 2),
             tenant_refused_sign_ins_per_hour=number.whole("TENANT_REFUSED_SIGN_INS_PER_HOUR", 10),
             company_concurrency_limit=number.whole("COMPANY_CONCURRENCY_LIMIT", 2),
+            intacct_lost_request_seconds=number.seconds("INTACCT_LOST_REQUEST_SECONDS", 120.0),
+            intacct_read_timeout_seconds=number.seconds("INTACCT_READ_TIMEOUT_SECONDS", 20.0),
             fingerprint_key_id=env["FINGERPRINT_KEY_ID"],
             # Secrets Manager's own bounds for a recovery window.
             secret_recovery_days=number.whole("SECRET_RECOVERY_DAYS", 7, low=7, high=30),

@@ -76,6 +76,14 @@ class ScriptedGateway:
     def request_count(self) -> int:
         return len(self.bodies)
 
+    def settled_request_count(self, at_least: int = 1, *, within: float = 5.0) -> int:
+        """The request count once `at_least` requests arrived (or `within` seconds passed): a client that
+        gave up after a short read timeout can be faster than the server thread on a loaded machine."""
+        give_up_at = time.monotonic() + within
+        while self.request_count < at_least and time.monotonic() < give_up_at:
+            time.sleep(0.01)
+        return self.request_count
+
     def start(self) -> ScriptedGateway:
         self._thread.start()
         return self

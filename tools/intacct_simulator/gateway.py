@@ -131,7 +131,7 @@ class Gateway:
             company = self.state.scenario.companies[company_key]
             admitted = self.state.enter(company_key, company.knobs.concurrency_limit)
             latency_ms = company.knobs.latency_ms
-            rule = next((rule for rule in company.faults if rule.matches(number)), None)
+            rule = next((rule for rule in company.faults if rule.matches(number, entry["auth"])), None)
         if not admitted:
             entry["errorno"] = "GW-0010"
             return rate_limited()

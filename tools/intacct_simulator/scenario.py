@@ -190,8 +190,11 @@ class FaultRule:
     nth: tuple[int, ...] = ()
     always: bool = False
     delay_ms: int = 0
+    auth: str | None = None  # only requests authenticated this way ("login" or "session")
 
-    def matches(self, request_number: int) -> bool:
+    def matches(self, request_number: int, auth: str) -> bool:
+        if self.auth is not None and auth != self.auth:
+            return False
         if self.always or request_number in self.nth:
             return True
         if self.every is not None:
@@ -210,12 +213,14 @@ class FaultRule:
         if self.always:
             out["always"] = True
         out["delay_ms"] = self.delay_ms
+        if self.auth is not None:
+            out["auth"] = self.auth
         return out
 
 
 def parse_fault_rule(value: object, where: str) -> FaultRule:
     raw = _mapping(value, where)
-    _check_keys(raw, ("kind", "every", "offset", "nth", "always", "delay_ms"), where)
+    _check_keys(raw, ("kind", "every", "offset", "nth", "always", "delay_ms", "auth"), where)
     if "kind" not in raw:
         _fail(f"{where}.kind", "is required")
     kind = _choice(raw["kind"], FAULT_KINDS, f"{where}.kind")
@@ -233,7 +238,10 @@ def parse_fault_rule(value: object, where: str) -> FaultRule:
         _fail(where, "needs a trigger: one of `every` (with optional `offset`), `nth` or `always: true`")
     default_delay = DEFAULT_SLOW_DELAY_MS if kind == "slow" else 0
     delay_ms = _int(raw["delay_ms"], f"{where}.delay_ms", minimum=0) if "delay_ms" in raw else default_delay
-    return FaultRule(kind=kind, every=every, offset=offset, nth=nth, always=always, delay_ms=delay_ms)
+    auth = _choice(raw["auth"], ("login", "session"), f"{where}.auth") if "auth" in raw else None
+    return FaultRule(
+        kind=kind, every=every, offset=offset, nth=nth, always=always, delay_ms=delay_ms, auth=auth
+    )
 
 
 def _fault_list(value: object, where: str) -> list[FaultRule]:

@@ -55,6 +55,13 @@ class Slots:
         queued_at = current.waiters[ticket].queued_at if ticket in current.waiters else now
         return replace(current, waiters={**current.waiters, ticket: Waiter(queued_at, now)})
 
+    def held_until(self, ticket: str, until: datetime) -> Slots:
+        """The state with `ticket`'s slot ending at `until` (never later than it was taken for); waiters
+        lose nothing, since a slot only ever ends sooner."""
+        if ticket not in self.holders:
+            return self
+        return replace(self, holders={**self.holders, ticket: min(self.holders[ticket], until)})
+
     def without(self, ticket: str) -> Slots:
         return replace(
             self,

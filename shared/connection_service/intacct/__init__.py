@@ -12,7 +12,7 @@ from ..lazy_exports import exports_on_first_use
 
 if TYPE_CHECKING:
     from .credentials import ConnectionCredentials, LoginCredentials, Secret
-    from .deadline import Deadline
+    from .deadline import Deadline, RequestPlace
     from .errors import Category, ErrorDetail, IntacctError, Level
     from .outcomes import SignInOutcome, sign_in_outcome
 
@@ -20,7 +20,7 @@ __getattr__ = exports_on_first_use(
     __name__,
     {
         "credentials": ("ConnectionCredentials", "LoginCredentials", "Secret"),
-        "deadline": ("Deadline",),
+        "deadline": ("Deadline", "RequestPlace"),
         "errors": ("Category", "ErrorDetail", "IntacctError", "Level"),
         "outcomes": ("SignInOutcome", "sign_in_outcome"),
     },
@@ -34,6 +34,7 @@ __all__ = [
     "IntacctError",
     "Level",
     "LoginCredentials",
+    "RequestPlace",
     "Secret",
     "SignInOutcome",
     "sign_in_outcome",

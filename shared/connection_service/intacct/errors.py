@@ -120,6 +120,8 @@ class IntacctError(Exception):
         self.attempts = attempts
         self.retry_after: float | None = None  # seconds, from a Retry-After header
         self.never_sent = False  # the connection itself failed: the request cannot have been processed
+        # We stopped waiting after the request left (a read timeout, a connection lost after sending).
+        self.stopped_waiting = False
         super().__init__(self._message())
 
     @property
@@ -131,6 +133,13 @@ class IntacctError(Exception):
         """Proof that Intacct did not process the request: no connection was made, the gateway throttled it
         (429 / GW-0010) or refused it as unavailable (503). Only then may a sign-in be repeated."""
         return self.never_sent or self.category is Category.RATE_LIMITED or self.http_status == 503
+
+    @property
+    def may_still_run(self) -> bool:
+        """Intacct may still be working on the request: we stopped waiting for it, or a proxy in front of
+        Intacct did (504, or Cloudflare's 524 "still processing"). Until it finishes it still counts
+        against the company's limit of requests in flight, so it is never sent again meanwhile."""
+        return self.stopped_waiting or self.http_status in (504, 524)
 
     def _message(self) -> str:
         parts = [f"{self.category.value} at {self.level.value} level"]

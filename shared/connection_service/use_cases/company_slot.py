@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 
-from ..company_limit import CompanyLimiter
+from ..company_limit import CompanyLimiter, Slot
 from ..company_limit.limiter import CompanyBusy
 from ..connections.errors import CompanyAtLimit
 from ..sign_in_guard import Blocked, Permit
@@ -24,9 +24,10 @@ BUSY_RETRY_AFTER_SECONDS = 2
 
 def company_slot(
     limiter: CompanyLimiter, company_id: str, *, time_limit_seconds: float, wait_seconds: float
-) -> AbstractContextManager[object]:
+) -> Slot:
     """The slot to hold (a `with` block releases it) for at most the time limit; the caller's Deadline
-    counts the wait. Raises CompanyAtLimit when none came free within `wait_seconds`."""
+    counts the wait, and sends from the slot (`Deadline.holding`) so that a request Intacct may still be
+    running keeps it taken. Raises CompanyAtLimit when none came free within `wait_seconds`."""
     try:
         return limiter.acquire(
             company_id, hold_seconds=time_limit_seconds + SLOT_MARGIN_SECONDS, wait_seconds=wait_seconds
@@ -42,7 +43,7 @@ def slot_for(
     *,
     time_limit_seconds: float,
     wait_seconds: float,
-) -> AbstractContextManager[object]:
+) -> AbstractContextManager[Slot | None]:
     """A slot when the sign-in will be sent; none for a blocked one (its answer needs no request)."""
     if isinstance(admission, Blocked):
         return nullcontext()

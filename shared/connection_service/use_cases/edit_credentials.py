@@ -81,7 +81,7 @@ class EditCredentials:
                 time_limit_seconds=deadline.remaining(),
                 wait_seconds=ADMIN_WAIT_SECONDS,
             )
-            with slot:
+            with slot as place:
                 time_limit_seconds = deadline.remaining()
                 # 1. Take the connection before writing any secret: a racing edit or disconnect loses here,
                 #    with nothing written. The secret's name goes in now, so a disconnect from here on
@@ -123,6 +123,7 @@ class EditCredentials:
                     trigger=Trigger.CREDENTIALS_EDIT,
                     actor=actor,
                     time_limit_seconds=time_limit_seconds,
+                    place=place,
                 )
 
     def _discard_if_disconnected(self, tenant_id: str, connection_id: str, ref: SecretRef) -> None:

@@ -83,7 +83,7 @@ class HealthCheck:
                 )
             except CompanyAtLimit:
                 return None  # the company is busy with admins and exports: checked again after the claim
-            with slot:
+            with slot as place:
                 time_limit_seconds = deadline.remaining()  # the wait for a slot comes off it
                 try:
                     # Taking the connection consumes the claim: a redelivered message is outdated from now on.
@@ -100,4 +100,5 @@ class HealthCheck:
                     trigger=Trigger.HEALTH_CHECK,
                     actor=transitions.SYSTEM_ACTOR,
                     time_limit_seconds=time_limit_seconds,
+                    place=place,
                 )

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..company_limit import CompanyLimiter
+from ..company_limit import CompanyLimiter, Slot
 from ..connections.errors import (
     ConnectionNotFound,
     FieldProblem,
@@ -126,8 +125,9 @@ class RunExport:
         session = self._sessions.get(call.key, self._clock())
         if session is None:
             return self._signing_in(call)
-        with self._slot(call):
-            answer = self._intacct.call(session, functions, deadline=deadline, transaction=transaction)
+        with self._slot(call) as slot:
+            call = call.sending_from(slot)
+            answer = self._intacct.call(session, functions, deadline=call.deadline, transaction=transaction)
             if not session_gone(answer):
                 return self._answered(call, session, answer, opened=False)
             # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in, never
@@ -141,8 +141,8 @@ class RunExport:
         # The guard first, then the company's slot: the order admins' verifications and health checks
         # take them in, so no call holds a slot while it waits for another sign-in as the same user.
         credentials, admission = self._admit(call, wait_seconds=SIGN_IN_WAIT_SECONDS)
-        with released_unless_settled(admission), self._slot(call):
-            return self._sign_in_and_call(call, credentials, admission)
+        with released_unless_settled(admission), self._slot(call) as slot:
+            return self._sign_in_and_call(call.sending_from(slot), credentials, admission)
 
     def _sign_in_and_call(
         self, call: _Call, credentials: ConnectionCredentials, permit: Permit
@@ -153,7 +153,7 @@ class RunExport:
         )
         return self._answered(call, session, answer, opened=True)
 
-    def _slot(self, call: _Call) -> AbstractContextManager[object]:
+    def _slot(self, call: _Call) -> Slot:
         assert call.connection.company_id is not None, "a Connected connection has its company"
         return company_slot(
             self._limiter,
@@ -187,7 +187,10 @@ class RunExport:
         started_at = self._clock()
         self._feed_back(
             call.connection,
-            lambda: self._sign_in.verify(credentials, admission, time_limit_seconds=FEEDBACK_SECONDS),
+            # A block sends nothing: no place needed.
+            lambda: self._sign_in.verify(
+                credentials, admission, time_limit_seconds=FEEDBACK_SECONDS, place=None
+            ),
             started_at,
         )
         raise SignInBlocked(admission.verdict.value)
@@ -195,9 +198,7 @@ class RunExport:
     def _signed_in(self, call: _Call, credentials: ConnectionCredentials, permit: Permit) -> SignedIn:
         """Signs in with the permit; raises a typed error when it opened no session."""
         started_at = self._clock()
-        session = self._sign_in.open_session(
-            credentials, permit, time_limit_seconds=call.deadline.remaining()
-        )
+        session = self._sign_in.open_session(credentials, permit, deadline=call.deadline)
         failure = self._intacct.session_failure(session)
         if failure is None:
             self._resting_until.pop(call.key, None)
@@ -208,7 +209,9 @@ class RunExport:
             self._resting_until[call.key] = self._clock() + SIGN_IN_REST
             raise busy(failure)
         self._feed_back(
-            call.connection, lambda: self._intacct.verify(session, deadline=Deadline(1.0)), started_at
+            call.connection,
+            lambda: self._intacct.verify(session, deadline=call.deadline.within(1.0)),
+            started_at,
         )
         raise SignInFailed(failure.category.value)
 
@@ -217,10 +220,9 @@ class RunExport:
             # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
             # switched off: verify in the same session (one more round trip) and record what the health
             # check would (for a refused right, at most every few minutes).
-            left = call.deadline.remaining()
             self._feed_back(
                 call.connection,
-                lambda: self._intacct.verify(session, deadline=Deadline(min(FEEDBACK_SECONDS, left))),
+                lambda: self._intacct.verify(session, deadline=call.deadline.within(FEEDBACK_SECONDS)),
                 self._clock(),
             )
         if answer.failure is not None:
@@ -273,6 +275,10 @@ class _Call:
     functions: Sequence[WorkerFunction]
     transaction: bool
     deadline: Deadline
+
+    def sending_from(self, slot: Slot) -> _Call:
+        """This call with its requests sent from `slot`, its place in the company's limit."""
+        return replace(self, deadline=self.deadline.holding(slot))
 
     @property
     def key(self) -> SessionKey:

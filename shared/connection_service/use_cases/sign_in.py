@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota, SignedIn
-from ..intacct import ConnectionCredentials, Deadline, SignInOutcome
+from ..intacct import ConnectionCredentials, Deadline, RequestPlace, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -142,9 +142,15 @@ class SignInPath:
         )
 
     def verify(
-        self, credentials: ConnectionCredentials, admission: Admission, *, time_limit_seconds: float
+        self,
+        credentials: ConnectionCredentials,
+        admission: Admission,
+        *,
+        time_limit_seconds: float,
+        place: RequestPlace | None,
     ) -> VerificationResult:
-        """Signs in with the permit and checks every prerequisite, or explains the block."""
+        """Signs in with the permit and checks every prerequisite, or explains the block; requests go from
+        `place`, the company slot the caller holds."""
         if isinstance(admission, Blocked):
             explanation = explain(admission, credentials)
             return self._intacct.explain(
@@ -154,15 +160,16 @@ class SignInPath:
                 message=explanation.message,
                 blocked=admission.verdict.value,
             )
-        deadline = self._deadline(admission, time_limit_seconds)
+        deadline = self._deadline(admission, Deadline(time_limit_seconds, place=place))
         signed_in = self._settled_sign_in(credentials, admission, deadline)
         return self._intacct.verify(signed_in, deadline=deadline)
 
     def open_session(
-        self, credentials: ConnectionCredentials, permit: Permit, *, time_limit_seconds: float
+        self, credentials: ConnectionCredentials, permit: Permit, *, deadline: Deadline
     ) -> SignedIn:
-        """Signs in for an export with the permit, and settles it with what the sign-in told us."""
-        return self._settled_sign_in(credentials, permit, self._deadline(permit, time_limit_seconds))
+        """Signs in for an export with the permit (within `deadline`, from its place), and settles it with
+        what the sign-in told us."""
+        return self._settled_sign_in(credentials, permit, self._deadline(permit, deadline))
 
     def _settled_sign_in(
         self, credentials: ConnectionCredentials, permit: Permit, deadline: Deadline
@@ -177,11 +184,11 @@ class SignInPath:
         permit.settle(signed_in.outcome)
         return signed_in
 
-    def _deadline(self, permit: Permit, time_limit_seconds: float) -> Deadline:
+    def _deadline(self, permit: Permit, deadline: Deadline) -> Deadline:
         # Never send after the permit's lease: the guard would count it as unanswered and could let another
         # sign-in of the same user go ahead meanwhile.
         lease_left = (permit.lease_until - self._clock()).total_seconds() - SIGN_IN_LEASE_CUTOFF_SECONDS
-        return Deadline(max(0.0, min(time_limit_seconds, lease_left)))
+        return deadline.within(max(0.0, lease_left))
 
     def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
         """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..connections.model import Connection, Trigger
-from ..intacct import ConnectionCredentials
+from ..intacct import ConnectionCredentials, RequestPlace
 from ..verification import VerificationResult
 from .sign_in import Admission, SignInPath
 from .verification_lease import VerificationLease, VerificationReport
@@ -33,10 +33,15 @@ class VerificationRun:
         trigger: Trigger,
         actor: str,
         time_limit_seconds: float,
+        place: RequestPlace | None,
     ) -> VerificationReport:
+        """`place`: the company slot the caller holds (None when the guard blocked the sign-in: nothing
+        will be sent)."""
         started_at = self._clock()
         try:
-            result = self._sign_in.verify(login, admission, time_limit_seconds=time_limit_seconds)
+            result = self._sign_in.verify(
+                login, admission, time_limit_seconds=time_limit_seconds, place=place
+            )
         except Exception:
             self._lease.end_early(connection)
             raise

@@ -64,7 +64,7 @@ class Verify:
                 time_limit_seconds=deadline.remaining(),
                 wait_seconds=ADMIN_WAIT_SECONDS,
             )
-            with slot:
+            with slot as place:
                 time_left = deadline.remaining()
                 leased = self._lease.take(connection, time_left, Trigger.MANUAL_VERIFY)
                 return self._run(
@@ -74,4 +74,5 @@ class Verify:
                     trigger=Trigger.MANUAL_VERIFY,
                     actor=actor,
                     time_limit_seconds=time_left,
+                    place=place,
                 )

@@ -66,6 +66,10 @@ class ScriptedIntacct:
         self.denied: set[str] = set()  # control ids of export functions refused for a missing right
         self.next_verifications: list[Answer] = []  # what verifying in an open session finds next
         self.sign_in_failure: Category | None = None  # the next sign-in opens no session, for this reason
+        # The next sign-ins / requests in a session time out on read while Intacct goes on working on
+        # them, as the client reports it: their place stays taken (`Deadline.place.left_running`).
+        self.sign_in_time_outs = 0
+        self.session_time_outs = 0
         self._numbers = count(1)
 
     def prepare(self) -> None:
@@ -75,6 +79,10 @@ class ScriptedIntacct:
         if self.fail_before_sending:
             raise ConnectionError("the sender secret could not be read")
         self.sign_ins.append(credentials.password.reveal())
+        if self.sign_in_time_outs:
+            self.sign_in_time_outs -= 1
+            _leave_running(deadline)
+            return ScriptedSignIn(credentials, UNANSWERED, None, next(self._numbers))
         if self.next_answers:
             answer = self.next_answers.pop(0)
         else:
@@ -106,6 +114,12 @@ class ScriptedIntacct:
     ) -> CallAnswer:
         assert isinstance(signed_in, ScriptedSignIn) and signed_in.outcome is SignInOutcome.ACCEPTED
         self.calls.append((signed_in.number, [function.control_id for function in functions]))
+        if self.session_time_outs:
+            self.session_time_outs -= 1
+            _leave_running(deadline)
+            timed_out = IntacctError(Category.SERVICE_UNAVAILABLE, level=Level.TRANSPORT, detail="timed out")
+            timed_out.stopped_waiting = True
+            return CallAnswer((), timed_out, None)
         if signed_in.number in self.forgotten_sessions:
             return CallAnswer((), IntacctError(Category.SESSION_INVALID, level=Level.AUTHENTICATION), None)
         if self.call_failures:
@@ -123,6 +137,11 @@ class ScriptedIntacct:
         if signed_in.lost is not None:
             raise signed_in.lost
         answer = signed_in.answer
+        if answer.sign_in is SignInOutcome.ACCEPTED and self.session_time_outs:
+            self.session_time_outs -= 1  # the verification's own round trip: the sign-in was answered
+            _leave_running(deadline)
+            timed_out = not_run(Reason.INTACCT_UNAVAILABLE, signed_in.credentials, "ExpenseInMPP")
+            return replace(timed_out, sign_in=SignInOutcome.ACCEPTED, round_trips=2)
         if answer.sign_in is SignInOutcome.ACCEPTED and self.next_verifications:
             answer = self.next_verifications.pop(0)  # checked in the open session: what it finds now
         result = not_run(
@@ -138,3 +157,10 @@ class ScriptedIntacct:
         self, credentials: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
     ) -> VerificationResult:
         return not_run(reason, credentials, "ExpenseInMPP", outcome=outcome, message=message, blocked=blocked)
+
+
+def _leave_running(deadline: Deadline) -> None:
+    """What the client does with a request Intacct may still be running: its place stays taken."""
+    assert deadline.place is not None, "a request sent from no place in the company's limit"
+    assert not deadline.place.occupied, "a request sent from a place still taken by one left running"
+    deadline.place.left_running()

@@ -44,14 +44,36 @@ def test_the_limit_is_held_then_busy_then_free_again() -> None:
     assert store.load(company_key("DEMO-CO")).holders == {}
 
 
-def test_a_crashed_holder_lets_go_at_its_time_limit() -> None:
+def test_a_crashed_holder_lets_go_at_its_time_limit_and_the_time_a_request_may_run_on() -> None:
     store, clock = InMemorySlotStore(), Clock()
     limits = limiter(store, clock, limit=1)
     limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)  # never released: its Lambda died
     with pytest.raises(CompanyBusy):
         limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
-    clock.now += timedelta(seconds=31)
+    clock.now += timedelta(seconds=31) + limits.left_running_for - timedelta(seconds=2)
+    with pytest.raises(CompanyBusy):  # its last request may still be running at Intacct
+        limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    clock.now += timedelta(seconds=2)
     assert limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+
+
+def test_a_slot_whose_request_may_still_be_running_stays_taken_until_it_is_taken_to_have_finished() -> None:
+    store, clock = InMemorySlotStore(), Clock()
+    limits = CompanyLimiter(
+        store, limit=1, clock=clock, left_running_for=timedelta(seconds=60), sleep=lambda _: None
+    )
+    with limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0) as slot:
+        assert not slot.occupied
+        clock.now += timedelta(seconds=20)
+        slot.left_running()  # a read timed out: Intacct may still be working on it
+        assert slot.occupied
+    clock.now += timedelta(seconds=59)
+    with pytest.raises(CompanyBusy):
+        limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
+    clock.now += timedelta(seconds=1)
+    with limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0):
+        pass
+    assert limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)  # an ordinary exit frees it at once
 
 
 def test_waiters_take_their_turn_in_arrival_order() -> None:

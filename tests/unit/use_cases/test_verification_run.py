@@ -19,7 +19,9 @@ def _run(
     use_cases = world.use_cases
     leased = use_cases._lease.take(world.stored(connection_id), 5, trigger)
     admission = use_cases._sign_in.admit_automatic(login, proven=True, time_limit_seconds=5)
-    return use_cases._run(leased, login, admission, trigger=trigger, actor="test", time_limit_seconds=5)
+    return use_cases._run(
+        leased, login, admission, trigger=trigger, actor="test", time_limit_seconds=5, place=None
+    )
 
 
 def _connected(world: World) -> tuple[str, Connection]:

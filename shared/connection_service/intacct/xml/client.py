@@ -99,6 +99,17 @@ class IntacctClient:
         attempt = 0
         while True:
             attempt += 1
+            if deadline.place is not None and deadline.place.occupied:
+                # A request of this work may still be running at Intacct and holds its place in the
+                # company's limit: another one now would be one more than the limit allows.
+                occupied = IntacctError(
+                    Category.SERVICE_UNAVAILABLE,
+                    level=Level.TRANSPORT,
+                    detail="a request of this work may still be running at Intacct",
+                    attempts=attempt - 1,
+                )
+                occupied.never_sent = True
+                raise occupied
             if deadline.remaining() < self.MIN_ATTEMPT_SECONDS:
                 spent = IntacctError(
                     Category.SERVICE_UNAVAILABLE,
@@ -123,6 +134,8 @@ class IntacctClient:
             except IntacctError as error:
                 error.attempts = attempt
                 error.retry_after = retry_after
+                if error.may_still_run and deadline.place is not None:
+                    deadline.place.left_running()
                 self._record(control_id, names, attempt, http_status, started, error.category)
                 pause = self._pause_before_retry(error, attempt, session_auth, deadline, unique)
                 if pause is None:
@@ -147,6 +160,10 @@ class IntacctClient:
     ) -> float | None:
         """How long to wait before the next attempt, or None when the failure must not be retried."""
         if not error.category.retryable or attempt >= self._retry.max_attempts:
+            return None
+        if error.may_still_run:
+            # Intacct may still be working on it: a resend would run beside it, one request more than the
+            # company's limit (and, for a write, possibly twice). The caller decides what comes next.
             return None
         if (not session_auth or unique) and not error.not_processed:
             # The sign-in may have been processed (and refused) before this failure: a repeat could be a

@@ -68,6 +68,7 @@ class HttpTransport:
                 Category.SERVICE_UNAVAILABLE, level=Level.TRANSPORT, detail=f"{kind} ({type(exc).__name__})"
             )
             error.never_sent = _never_connected(exc)
+            error.stopped_waiting = not error.never_sent
             raise error from None
         return HttpAnswer(
             status=response.status_code,
