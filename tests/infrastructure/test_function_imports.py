@@ -21,6 +21,7 @@ HEAVY = (
     "lxml",
     "aws_lambda_powertools.utilities.idempotency",
     "connection_service.intacct.xml.client",
+    "confusable_homoglyphs",  # 900 KB of JSON, read only when an ID beyond ASCII is folded
 )
 # Only these functions talk to Intacct or need the idempotency store.
 NEEDS = {

@@ -19,7 +19,8 @@ from ..intacct.xml import SenderCredentials
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-SAFE_NAME_PART = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
+# Not only dots ("." and ".." read as path steps), whatever the edge let through.
+SAFE_NAME_PART = re.compile(r"(?!\.+\Z)[A-Za-z0-9_+=.@-]{1,128}")
 CURRENT = "AWSCURRENT"
 PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
 PLACEHOLDER = "{}"  # a new secret's current value until the first credentials are recorded

@@ -9,7 +9,8 @@ from typing import Any
 
 from .problems import FORBIDDEN, UNAUTHORIZED
 
-_TENANT_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+# Not only dots: the tenant id is a part of secret names, where "." and ".." would read as path steps.
+_TENANT_PATTERN = re.compile(r"(?!\.+\Z)[A-Za-z0-9_.@-]{1,64}")
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ import hashlib
 import logging
 import random
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 
+from ..intacct import fold_id
 from .ports import SlotConflict, SlotStore
 from .rules import Slots
 
@@ -32,9 +32,8 @@ class CompanyBusy(Exception):
 
 
 def company_key(company_id: str) -> str:
-    """Company IDs compare without case in Intacct: one key for every spelling."""
-    folded = unicodedata.normalize("NFKC", company_id.strip()).upper().casefold()
-    return hashlib.sha256(folded.encode()).hexdigest()
+    """One key for every spelling of a company, by the rule the sign-in guard counts its users by."""
+    return hashlib.sha256(fold_id(company_id).encode()).hexdigest()
 
 
 class Slot:

@@ -1,8 +1,10 @@
 """Input rules for the credentials an admin types in.
 
-IDs are trimmed (a trailing space in the Company ID is a classic cause of refused sign-ins), bounded and
-printable. The password is taken exactly as typed: never trimmed or altered, 1 to 256 characters of anything
-XML can carry (everything but control characters other than tab and line breaks, and lone surrogates).
+IDs are trimmed (a trailing space in the Company ID is a classic cause of refused sign-ins), bounded,
+printable and visible: a character that shows nothing (zero-width, a Hangul or braille filler) makes an ID
+that reads like another, so it is refused rather than guessed at. The password is taken exactly as typed:
+never trimmed or altered, 1 to 256 characters of anything XML can carry (everything but control characters
+other than tab and line breaks, and lone surrogates).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..intacct import ConnectionCredentials, Secret
+from ..intacct import ConnectionCredentials, Secret, contains_invisible
 from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
@@ -68,6 +70,10 @@ def _identifier(
         return None
     if len(trimmed) > ID_MAX_LENGTH:
         problems.append(FieldProblem(name, f"must be at most {ID_MAX_LENGTH} characters"))
+    elif contains_invisible(trimmed):  # before printable: a Hangul filler is a letter to Python
+        problems.append(
+            FieldProblem(name, "must not contain invisible characters (zero-width, filler or blank ones)")
+        )
     elif not trimmed.isprintable():
         problems.append(FieldProblem(name, "must contain printable characters only"))
     return trimmed

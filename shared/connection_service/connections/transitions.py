@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..intacct import SignInOutcome
+from ..intacct import SignInOutcome, fold_id
 from ..verification import Outcome, VerificationResult
 from .errors import CompanyChangeNotConfirmed, ConnectionNotFound, InvalidState
 from .model import Connection, Health, HistoryEntry, Status, Trigger
@@ -31,8 +31,13 @@ def open_connection(
     return connection, entry
 
 
+def _same_id(held: str | None, given: str) -> bool:
+    """The sign-in guard's rule for one Intacct ID: a spelling of the same ID is no change."""
+    return held is not None and fold_id(held) == fold_id(given)
+
+
 def _same_company(connection: Connection, company_id: str) -> bool:
-    return company_id.casefold() == (connection.company_id or "").casefold()
+    return _same_id(connection.company_id, company_id)
 
 
 def require_changeable(connection: Connection | None) -> Connection:
@@ -79,8 +84,7 @@ def record_credentials(
         user_id=user_id,
         # The list is what this user may open in this company: another of either forgets it.
         entities=connection.entities
-        if _same_company(connection, company_id)
-        and user_id.casefold() == (connection.user_id or "").casefold()
+        if _same_company(connection, company_id) and _same_id(connection.user_id, user_id)
         else (),
         secret_id=secret_id,
         secret_version=secret_version,

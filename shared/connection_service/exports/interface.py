@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 MAX_PAYLOAD_BYTES = 5 * 1024 * 1024
 MAX_TIME_LIMIT_SECONDS = 50.0
 SAFETY_MARGIN_SECONDS = 3.0
-_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+# Not only dots: both ids are parts of secret names, where "." and ".." would read as path steps.
+_ID = re.compile(r"(?!\.+\Z)[A-Za-z0-9_.@-]{1,64}")
 _KNOWN = {"tenant_id", "connection_id", "functions", "transaction"}
 
 
@@ -80,7 +81,7 @@ def _parse(event: Any) -> tuple[str, str, list[Any], bool]:
     for name in ("tenant_id", "connection_id"):
         value = event.get(name)
         if not isinstance(value, str) or not _ID.fullmatch(value):
-            problems.append(FieldProblem(name, "must be 1 to 64 letters, digits or _.@-"))
+            problems.append(FieldProblem(name, "must be 1 to 64 letters, digits or _.@-, not only dots"))
         ids[name] = value
     transaction = event.get("transaction", False)
     if not isinstance(transaction, bool):

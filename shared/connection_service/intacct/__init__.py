@@ -1,5 +1,5 @@
 """Sage Intacct, in the words every protocol shares: the credentials a connection holds, failure categories,
-what a sign-in told us, the time limit of one piece of work. No AWS, no domain words.
+what a sign-in told us, the time limit of one piece of work, when two IDs are one. No AWS, no domain words.
 
 The XML gateway protocol is `xml/` (a REST protocol would stand beside it as `rest/`). Names are imported
 from their modules on first use (lazy_exports.py): the guard and the read-only functions use the
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .credentials import ConnectionCredentials, LoginCredentials, Secret
     from .deadline import Deadline, RequestPlace
     from .errors import Category, ErrorDetail, IntacctError, Level
+    from .ids import contains_invisible, fold_id
     from .outcomes import SignInOutcome, sign_in_outcome
 
 __getattr__ = exports_on_first_use(
@@ -22,6 +23,7 @@ __getattr__ = exports_on_first_use(
         "credentials": ("ConnectionCredentials", "LoginCredentials", "Secret"),
         "deadline": ("Deadline", "RequestPlace"),
         "errors": ("Category", "ErrorDetail", "IntacctError", "Level"),
+        "ids": ("contains_invisible", "fold_id"),
         "outcomes": ("SignInOutcome", "sign_in_outcome"),
     },
 )
@@ -37,5 +39,7 @@ __all__ = [
     "RequestPlace",
     "Secret",
     "SignInOutcome",
+    "contains_invisible",
+    "fold_id",
     "sign_in_outcome",
 ]

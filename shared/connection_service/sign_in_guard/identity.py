@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
+
+from ..intacct import fold_id
 
 
 @dataclass(frozen=True)
 class Identity:
-    """Company ID and User ID, trimmed and compared without case: Intacct compares both without regard to
-    case, so `DEMO-CO`/`WS_Expenses` and `demo-co`/`ws_expenses` are one user with one lockout counter.
-    Folding is generous (compatibility forms, then upper and lower case, so a dotless i meets "i"): two
-    spellings Intacct might take for one user must never get two budgets; a false match only shares one."""
+    """Company ID and User ID, folded by the one rule for Intacct IDs (`intacct.ids.fold_id`): Intacct
+    compares both without regard to case, so `DEMO-CO`/`WS_Expenses` and `demo-co`/`ws_expenses` are one
+    user with one lockout counter. Folding is generous (accents, look-alike letters and invisible characters
+    too): two spellings Intacct might take for one user must never get two budgets; a false match only
+    shares one."""
 
     company_id: str
     user_id: str
 
     @classmethod
     def of(cls, company_id: str, user_id: str) -> Identity:
-        return cls(_fold(company_id), _fold(user_id))
+        return cls(fold_id(company_id), fold_id(user_id))
 
     @property
     def key(self) -> str:
@@ -28,7 +30,3 @@ class Identity:
 
     def __str__(self) -> str:
         return f"{self.company_id}/{self.user_id}"
-
-
-def _fold(value: str) -> str:
-    return unicodedata.normalize("NFKC", value.strip()).upper().casefold()

@@ -48,6 +48,18 @@ def test_every_connection_has_its_own_secret(store: CredentialStore) -> None:
         store.secret_name("acme/../globex", "c1")
 
 
+@pytest.mark.parametrize(
+    ("tenant_id", "connection_id"), [(".", "c1"), ("..", "c1"), ("acme", ".."), ("acme", "...")]
+)
+def test_a_name_part_made_only_of_dots_is_refused(
+    store: CredentialStore, tenant_id: str, connection_id: str
+) -> None:
+    """Defence in depth behind the edge: "." and ".." would read as path steps in the secret's name."""
+    with pytest.raises(ValueError, match="safe secret-name parts"):
+        store.secret_name(tenant_id, connection_id)
+    assert store.secret_name("acme.eu", "..c1.").endswith("tenant/acme.eu/connection/..c1.")
+
+
 def test_nothing_is_read_staged_or_promoted_once_deleted(store: CredentialStore) -> None:
     ref = store.stage("acme", "c1", _login("right"))
     store.delete(ref.secret_id)

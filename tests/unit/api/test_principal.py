@@ -30,9 +30,26 @@ def test_a_member_may_read_but_not_change() -> None:
 
 
 @pytest.mark.parametrize(
-    "claims", [None, {}, {"role": "admin"}, {"tenant_id": ""}, {"tenant_id": "a b"}, {"tenant_id": "x" * 65}]
+    "claims",
+    [
+        None,
+        {},
+        {"role": "admin"},
+        {"tenant_id": ""},
+        {"tenant_id": "a b"},
+        {"tenant_id": "x" * 65},
+        # Only dots: the tenant id is a part of secret names, where "." and ".." would be path steps.
+        {"tenant_id": "."},
+        {"tenant_id": ".."},
+        {"tenant_id": "." * 64},
+    ],
 )
 def test_no_usable_tenant_is_unauthorized(claims: dict[str, Any] | None) -> None:
     with pytest.raises(Problem) as refused:
         principal(claims)
     assert refused.value.status == 401 and refused.value.headers == {"WWW-Authenticate": "Bearer"}
+
+
+@pytest.mark.parametrize("tenant", ["acme", "acme.eu", ".acme", "acme..", "a.b@c_d-e"])
+def test_tenants_with_dots_beside_other_characters_are_taken(tenant: str) -> None:
+    assert principal({"tenant_id": tenant, "role": "admin"}).tenant_id == tenant

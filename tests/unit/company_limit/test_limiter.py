@@ -160,3 +160,28 @@ def test_a_failing_store_leaves_no_slot_behind() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         CompanyLimiter(InMemorySlotStore(), limit=0, clock=Clock())
+
+
+@pytest.mark.parametrize(
+    ("spelling", "plain"),
+    [
+        ("demo-co", "DEMO-CO"),
+        (" DEMO-CO ", "DEMO-CO"),
+        ("\uff24\uff25\uff2d\uff2f-CO", "DEMO-CO"),  # fullwidth letters
+        ("D\u00c9MO-CO", "DEMO-CO"),  # an accent
+        ("DEMO-C\u041e", "DEMO-CO"),  # Cyrillic capital o
+        ("DEMO\u200b-CO", "DEMO-CO"),  # an invisible character
+        ("ADM\u0130N", "ADMIN"),  # capital I with dot above
+        ("adm\u0131n", "ADMIN"),  # dotless i
+        ("\u0455ales", "SALES"),  # Cyrillic small dze
+        ("\u1d21est", "WEST"),  # small capital w
+        ("STRA\u00dfE", "STRASSE"),  # sharp s
+    ],
+)
+def test_every_spelling_of_a_company_has_its_one_key(spelling: str, plain: str) -> None:
+    assert company_key(spelling) == company_key(plain)
+
+
+def test_ascii_companies_that_only_look_alike_keep_their_own_keys() -> None:
+    companies = ("l", "I", "1", "O", "0", "DEMO-CO", "DEMO-CO2")
+    assert len({company_key(company) for company in companies}) == len(companies)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
+
 from connection_service.connections import transitions
+from connection_service.connections.errors import CompanyChangeNotConfirmed
 from connection_service.connections.model import Connection, Health, Status, Trigger
 from connection_service.intacct import SignInOutcome
-from connection_service.verification import Outcome, Reason, VerificationResult
+from connection_service.verification import Entity, Outcome, Reason, VerificationResult
 from tests.support.connections import NOW, SCHEDULE, result, saved
 
 
@@ -108,6 +111,37 @@ def test_connected_marks_the_company_as_confirmed_until_it_changes() -> None:
     assert not moved.ever_connected
 
 
+def _record(connection: Connection, company_id: str, user_id: str = "ws_expenses") -> Connection:
+    changed, _ = transitions.record_credentials(
+        connection,
+        company_id=company_id,
+        entity_id=None,
+        user_id=user_id,
+        secret_id="arn",
+        secret_version="v2",
+        now=NOW,
+        actor="admin",
+    )
+    return changed
+
+
+def test_another_spelling_of_the_company_is_the_same_company() -> None:
+    """One rule for "same Intacct ID", the sign-in guard's fold: no confirmation asked, nothing forgotten."""
+    connected = saved(ever_connected=True, entities=(Entity("US", "United States"),))
+    for spelling in ("demo-co", "D\u00c9MO-CO", "DEMO-C\u041e", "\uff24\uff25\uff2d\uff2f-CO"):
+        transitions.require_company_change_confirmed(connected, spelling, confirmed=False)
+        kept = _record(connected, spelling, user_id="WS_EXPEN\u0405E\u0455")
+        assert kept.ever_connected and kept.entities == connected.entities
+
+
+def test_a_company_that_only_looks_alike_in_ascii_is_another_company() -> None:
+    connected = saved(company_id="DEMO-C0", ever_connected=True, entities=(Entity("US", "United States"),))
+    with pytest.raises(CompanyChangeNotConfirmed):
+        transitions.require_company_change_confirmed(connected, "DEMO-CO", confirmed=False)
+    moved = _record(connected, "DEMO-CO")
+    assert not moved.ever_connected and moved.entities == ()
+
+
 def test_stored_credentials_are_proven_by_an_accepted_sign_in_until_refused_or_replaced() -> None:
     """Only a connection holding credentials Intacct accepted may spend the guard's kept attempt."""
     accepted = replace(result(Outcome.CONNECTED), sign_in=SignInOutcome.ACCEPTED)
@@ -121,14 +155,4 @@ def test_stored_credentials_are_proven_by_an_accepted_sign_in_until_refused_or_r
         result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS), sign_in=SignInOutcome.REFUSED
     )
     assert not apply(proven, refused)[0].credentials_proven
-    edited, _ = transitions.record_credentials(
-        proven,
-        company_id="DEMO-CO",
-        entity_id=None,
-        user_id="ws_expenses",
-        secret_id="arn",
-        secret_version="v2",
-        now=NOW,
-        actor="admin",
-    )
-    assert not edited.credentials_proven  # typed, not yet accepted
+    assert not _record(proven, "DEMO-CO").credentials_proven  # typed, not yet accepted

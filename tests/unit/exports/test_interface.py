@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 from typing import Any
 
+import pytest
+
 from connection_service.exports.interface import MAX_PAYLOAD_BYTES, handle_export
 from tests.support.world import World
 
@@ -56,4 +58,24 @@ def test_functions_each_within_their_limit_still_count_against_the_payloads() ->
     functions = [{"control_id": f"b{n}", "xml": _bill(memo)} for n in (1, 2)]
     answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "functions": functions})
     assert [p["field"] for p in answer["error"]["errors"]] == ["payload"]
+    assert world.intacct.calls == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tenant_id", "."), ("tenant_id", ".."), ("connection_id", "."), ("connection_id", "...")],
+)
+def test_ids_made_only_of_dots_are_refused(field: str, value: str) -> None:
+    """Both ids become parts of a secret's name, where "." and ".." would be path steps."""
+    world = World()
+    connection_id = world.connect()
+    world.edit(connection_id)
+    event = {
+        "tenant_id": "acme",
+        "connection_id": connection_id,
+        "functions": [{"control_id": "b1", "xml": _bill("m")}],
+    }
+    answer = _export(world, {**event, field: value})
+    assert answer["error"]["type"] == "/problems/invalid-input"
+    assert [p["field"] for p in answer["error"]["errors"]] == [field]
     assert world.intacct.calls == []
