@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .intacct.xml.endpoint import DEFAULT_ENDPOINT, validate_endpoint
+from .intacct.xml.writable_objects import EXPENSE_PLATFORM, WritableObjects
 
 
 class ConfigurationError(Exception):
@@ -38,6 +39,7 @@ class Settings:
     secret_recovery_days: int = 7
     health_queue_url: str = ""
     max_body_bytes: int = 16_384
+    export_writable_objects: WritableObjects = EXPENSE_PLATFORM
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +73,7 @@ class Settings:
             secret_recovery_days=number.whole("SECRET_RECOVERY_DAYS", 7, low=7, high=30),
             health_queue_url=env.get("HEALTH_QUEUE_URL", ""),
             max_body_bytes=number.whole("MAX_BODY_BYTES", 16_384),
+            export_writable_objects=_writable_objects(env.get("EXPORT_WRITABLE_OBJECTS", "")),
         )
 
 
@@ -79,6 +82,16 @@ def _endpoint(url: str) -> str:
         return validate_endpoint(url)
     except ValueError as error:
         raise ConfigurationError(f"INTACCT_ENDPOINT_URL: {error}") from None
+
+
+def _writable_objects(text: str) -> WritableObjects:
+    """An empty value takes the default, as for the numbers below."""
+    if not text.strip():
+        return EXPENSE_PLATFORM
+    try:
+        return WritableObjects.listed(text)
+    except ValueError as error:
+        raise ConfigurationError(f"EXPORT_WRITABLE_OBJECTS {error}") from None
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,36 @@ def test_bad_calls_get_a_typed_error_and_send_nothing(
     assert len(stack.simulator.requests("DEMO-CO")) == sent
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "<create><LOCATIONENTITY><LOCATIONID>E9</LOCATIONID><NAME>Shadow</NAME></LOCATIONENTITY></create>",
+        "<update><GLACCOUNT><ACCOUNTNO>6000</ACCOUNTNO><TITLE>Renamed</TITLE></GLACCOUNT></update>",
+        "<delete><object>VEN<!--split-->DOR</object><keys>V200</keys></delete>",
+    ],
+)
+def test_a_write_of_an_object_not_listed_sends_nothing(stack: Stack, invoke: Invoke, refused: str) -> None:
+    sent = len(stack.simulator.requests("DEMO-CO"))
+    answer = invoke(("bill-1", BILL), ("refused", refused))
+    assert answer["error"]["type"] == "/problems/invalid-input"
+    [problem] = answer["error"]["errors"]
+    assert problem["field"] == "functions[1]"
+    assert any(name in problem["message"] for name in ("LOCATIONENTITY", "GLACCOUNT", "VENDOR"))
+    assert len(stack.simulator.requests("DEMO-CO")) == sent  # not even a sign-in
+
+
+def test_a_deployment_that_lists_an_object_sends_its_writes(
+    stack: Stack, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vendor = "<create><VENDOR><VENDORID>V900</VENDORID><NAME>New vendor</NAME></VENDOR></create>"
+    assert invoke(("vendor-1", vendor))["error"]["type"] == "/problems/invalid-input"
+    monkeypatch.setenv("EXPORT_WRITABLE_OBJECTS", "APBILL,GLBATCH,CCTRANSACTION,SUPDOC,SUPDOCFOLDER,VENDOR")
+    bootstrap.reset()  # a new cold start reads the new list
+    answer = invoke(("vendor-2", vendor))
+    assert answer["ok"] and answer["results"][0]["function"] == "create"
+    assert stack.simulator.requests("DEMO-CO")[-1]["functions"] == ["create"]
+
+
 def test_a_disconnected_connection_exports_nothing(stack: Stack, invoke: Invoke, connection_id: str) -> None:
     assert stack.call("DELETE", f"/connections/{connection_id}").status == 204
     answer = invoke(("q", QUERY))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connection_service.config import ConfigurationError, Settings
+from connection_service.intacct.xml.writable_objects import EXPENSE_PLATFORM
 from tests.support.settings import REQUIRED_ENV as REQUIRED
 
 
@@ -13,6 +14,7 @@ def test_the_defaults_are_the_templates() -> None:
     settings = Settings.from_env(REQUIRED)
     assert (settings.sign_in_refusal_budget, settings.company_concurrency_limit) == (2, 2)
     assert settings.intacct_endpoint_url == "https://api.intacct.com/ia/xml/xmlgw.phtml"
+    assert settings.export_writable_objects == EXPENSE_PLATFORM
 
 
 def test_every_missing_variable_is_named_at_once() -> None:
@@ -32,6 +34,8 @@ def test_every_missing_variable_is_named_at_once() -> None:
         ("SECRET_RECOVERY_DAYS", "3"),
         ("MAX_BODY_BYTES", "big"),
         ("SIGN_IN_REFUSAL_BUDGET", "\u00b2"),  # a digit to str.isdigit, not to int()
+        ("EXPORT_WRITABLE_OBJECTS", "APBILL,,GLBATCH"),
+        ("EXPORT_WRITABLE_OBJECTS", "APBILL VENDOR"),
     ],
 )
 def test_a_value_out_of_range_names_its_variable(name: str, value: str) -> None:
@@ -46,3 +50,11 @@ def test_an_endpoint_that_is_not_intacct_or_loopback_is_refused_at_start() -> No
         {**REQUIRED, "INTACCT_ENDPOINT_URL": "http://127.0.0.1:8090/ia/xml/xmlgw.phtml"}
     )
     assert local.intacct_endpoint_url.startswith("http://127.0.0.1")
+
+
+def test_the_objects_exports_may_write_are_read_without_case() -> None:
+    settings = Settings.from_env({**REQUIRED, "EXPORT_WRITABLE_OBJECTS": "apbill,Vendor"})
+    assert settings.export_writable_objects.names == frozenset({"APBILL", "VENDOR"})
+    assert Settings.from_env({**REQUIRED, "EXPORT_WRITABLE_OBJECTS": " "}).export_writable_objects == (
+        EXPENSE_PLATFORM
+    )

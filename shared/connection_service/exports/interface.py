@@ -28,6 +28,7 @@ from .client import compact_json
 
 if TYPE_CHECKING:
     from ..bootstrap import Environment
+    from ..intacct.xml.writable_objects import WritableObjects
 
 # Lambda takes at most 6 MB in a synchronous invocation; attachments travel base64 inside the functions.
 MAX_PAYLOAD_BYTES = 5 * 1024 * 1024
@@ -40,7 +41,9 @@ _KNOWN = {"tenant_id", "connection_id", "functions", "transaction"}
 
 def handle_export(environment: Environment, event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
-        tenant_id, connection_id, functions, transaction = _parse(event)
+        tenant_id, connection_id, functions, transaction = _parse(
+            event, environment.settings.export_writable_objects
+        )
         time_limit = min(
             MAX_TIME_LIMIT_SECONDS, context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
         )
@@ -68,7 +71,7 @@ def payload_bytes(payload: Any) -> int:
     return len(compact_json(payload).encode("utf-8", errors="surrogatepass"))
 
 
-def _parse(event: Any) -> tuple[str, str, list[Any], bool]:
+def _parse(event: Any, writable: WritableObjects) -> tuple[str, str, list[Any], bool]:
     """The payload, checked field by field; every problem is reported at once."""
     from ..intacct.xml.worker_functions import InvalidFunction, WorkerFunction  # lxml: exports only
 
@@ -100,9 +103,13 @@ def _parse(event: Any) -> tuple[str, str, list[Any], bool]:
             problems.append(FieldProblem(where, "control_id and xml must be strings"))
             continue
         try:
-            functions.append(WorkerFunction.parse(item["xml"], item["control_id"]))
+            function = WorkerFunction.parse(item["xml"], item["control_id"])
         except InvalidFunction as error:
             problems.append(FieldProblem(where, str(error)))
+            continue
+        refused = (writable.refusal(name) for name in dict.fromkeys(function.objects_written))
+        problems.extend(FieldProblem(where, refusal) for refusal in refused if refusal)
+        functions.append(function)
     if problems:
         raise InvalidInput(problems)
     return str(ids["tenant_id"]), str(ids["connection_id"]), functions, transaction

@@ -1,4 +1,5 @@
-"""The export interface's edge: the payload's size is counted in the bytes a worker sends."""
+"""The export interface's edge: the payload's size is counted in the bytes a worker sends, and a write
+reaches Intacct only if the deployment lets exports write its object."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from typing import Any
 
 import pytest
 
+from connection_service.config import Settings
 from connection_service.exports.interface import MAX_PAYLOAD_BYTES, handle_export
+from tests.support.settings import REQUIRED_ENV
 from tests.support.world import World
 
 
-def _export(world: World, event: dict[str, Any]) -> dict[str, Any]:
-    environment = types.SimpleNamespace(use_cases=world.use_cases)
+def _export(world: World, event: dict[str, Any], **env: str) -> dict[str, Any]:
+    settings = Settings.from_env({**REQUIRED_ENV, **env})
+    environment = types.SimpleNamespace(settings=settings, use_cases=world.use_cases)
     context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 60_000)
     return handle_export(environment, event, context)  # type: ignore[arg-type]
 
@@ -78,4 +82,95 @@ def test_ids_made_only_of_dots_are_refused(field: str, value: str) -> None:
     answer = _export(world, {**event, field: value})
     assert answer["error"]["type"] == "/problems/invalid-input"
     assert [p["field"] for p in answer["error"]["errors"]] == [field]
+
+
+def _connected(world: World) -> str:
+    connection_id = world.connect()
+    world.edit(connection_id)
+    return connection_id
+
+
+def _call(connection_id: str, *xml: str) -> dict[str, Any]:
+    functions = [{"control_id": f"f{index}", "xml": text} for index, text in enumerate(xml)]
+    return {"tenant_id": "acme", "connection_id": connection_id, "functions": functions}
+
+
+ENTITY = "<create><LOCATIONENTITY><LOCATIONID>E9</LOCATIONID></LOCATIONENTITY></create>"
+VENDOR = "<update><VENDOR><VENDORID>V100</VENDORID><ONHOLD>true</ONHOLD></VENDOR></update>"
+
+
+@pytest.mark.parametrize(
+    ("xml", "refused"),
+    [
+        (ENTITY, "LOCATIONENTITY"),
+        (VENDOR, "VENDOR"),
+        ("<delete><object>GLACCOUNT</object><keys>6000</keys></delete>", "GLACCOUNT"),
+        ("<delete><object>GL<!--split-->ACCOUNT</object><keys>6000</keys></delete>", "GLACCOUNT"),
+        ("<create><APBILL/><COMPANYPREF/></create>", "COMPANYPREF"),
+    ],
+)
+def test_a_write_of_an_object_not_listed_is_refused_and_nothing_is_sent(xml: str, refused: str) -> None:
+    world = World()
+    connection_id = _connected(world)
+    answer = _export(world, _call(connection_id, _bill("fine"), xml))
+    assert answer["error"]["type"] == "/problems/invalid-input"
+    [problem] = answer["error"]["errors"]
+    assert problem["field"] == "functions[1]" and refused in problem["message"]
+    assert world.intacct.calls == []
+
+
+def test_what_an_expense_platform_posts_is_written_by_default() -> None:
+    world = World()
+    connection_id = _connected(world)
+    answer = _export(
+        world,
+        _call(
+            connection_id,
+            _bill("taxi"),
+            "<create_bill><vendorid>V100</vendorid></create_bill>",
+            "<create><GLBATCH><JOURNAL>GJ</JOURNAL></GLBATCH></create>",
+            "<record_cctransaction><chargecardid>C1</chargecardid></record_cctransaction>",
+            "<create_supdocfolder><supdocfoldername>Receipts</supdocfoldername></create_supdocfolder>",
+            "<update_supdoc><supdocid>R1</supdocid></update_supdoc>",
+            "<delete><object>supdoc</object><keys>7</keys></delete>",
+        ),
+    )
+    assert answer["ok"], answer
+    assert [result["status"] for result in answer["results"]] == ["success"] * 7
+
+
+def test_reads_of_any_object_stay_allowed() -> None:
+    world = World()
+    connection_id = _connected(world)
+    reads = (
+        "<readByQuery><object>LOCATIONENTITY</object><query/></readByQuery>",
+        "<read><object>USERINFO</object><keys>1</keys></read>",
+        "<inspect><object>GLACCOUNT</object></inspect>",
+        "<lookup><object>VENDOR</object></lookup>",
+    )
+    answer = _export(world, _call(connection_id, *reads))
+    assert answer["ok"], answer
+
+
+def test_a_deployment_that_lists_an_object_lets_exports_write_it() -> None:
+    world = World()
+    connection_id = _connected(world)
+    env = {"EXPORT_WRITABLE_OBJECTS": "APBILL,vendor"}
+    assert _export(world, _call(connection_id, VENDOR), **env)["ok"]
+    refused = _export(world, _call(connection_id, ENTITY), **env)
+    assert refused["error"]["errors"][0]["field"] == "functions[0]"
+    # Listing them does not let exports change who may sign in.
+    listed = {"EXPORT_WRITABLE_OBJECTS": "APBILL,USERINFO"}
+    user = "<create><USERINFO><LOGINID>backdoor</LOGINID></USERINFO></create>"
+    answer = _export(world, _call(connection_id, user), **listed)
+    assert "users and their rights" in answer["error"]["errors"][0]["message"]
+
+
+def test_every_refused_object_of_a_function_is_named_once() -> None:
+    world = World()
+    connection_id = _connected(world)
+    xml = "<create><VENDOR/><GLACCOUNT/><VENDOR/><APBILL/></create>"
+    answer = _export(world, _call(connection_id, xml))
+    messages = [problem["message"] for problem in answer["error"]["errors"]]
+    assert len(messages) == 2 and "VENDOR" in messages[0] and "GLACCOUNT" in messages[1]
     assert world.intacct.calls == []

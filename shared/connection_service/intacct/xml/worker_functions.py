@@ -12,39 +12,25 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .writable_objects import protected_refusal
+
 # Reads and writes of the 3.0 generic API, and the 2.1-style writes the official SDKs still send (bills,
 # credit-card transactions, journal entries, attachments and their folders).
 READ_FUNCTIONS = frozenset(
     {"query", "readByQuery", "readMore", "read", "readByName", "inspect", "lookup", "get_list"}
 )
-WRITE_FUNCTIONS = frozenset(
-    {
-        "create",
-        "update",
-        "delete",
-        "create_bill",
-        "record_cctransaction",
-        "create_gltransaction",
-        "create_supdocfolder",
-        "create_supdoc",
-        "update_supdoc",
-        "delete_supdoc",
-    }
-)
-# Who may sign in and what they may do, the Web Services user's own included: no export writes them.
-PROTECTED_OBJECTS = frozenset(
-    {
-        "USERINFO",
-        "USERROLES",
-        "ROLES",
-        "ROLEPOLICYASSIGNMENT",
-        "ROLEASSIGNMENT",
-        "MEMBERUSERGROUP",
-        "USERGROUP",
-        "USERRIGHTS",
-        "USERRESTRICTION",
-    }
-)
+GENERIC_WRITE_FUNCTIONS = frozenset({"create", "update", "delete"})
+# A 2.1-style write names no object: each always writes the same one, checked by the generic name.
+LEGACY_WRITE_OBJECTS = {
+    "create_bill": "APBILL",
+    "record_cctransaction": "CCTRANSACTION",
+    "create_gltransaction": "GLBATCH",
+    "create_supdocfolder": "SUPDOCFOLDER",
+    "create_supdoc": "SUPDOC",
+    "update_supdoc": "SUPDOC",
+    "delete_supdoc": "SUPDOC",
+}
+WRITE_FUNCTIONS = GENERIC_WRITE_FUNCTIONS | frozenset(LEGACY_WRITE_OBJECTS)
 # Big enough for a few attachments (base64) in one function; the interface limits the whole call too.
 MAX_FUNCTION_BYTES = 4 * 1024 * 1024
 MAX_CONTROL_ID_LENGTH = 256
@@ -74,6 +60,12 @@ class WorkerFunction:
     def writes(self) -> bool:
         return self.name in WRITE_FUNCTIONS
 
+    @property
+    def objects_written(self) -> tuple[str, ...]:
+        """Every object this function creates, updates or deletes, as the worker spelled it (none for a
+        read): what the deployment's list of writable objects is checked against."""
+        return _objects_written(self.element)
+
     def render(self) -> etree._Element:
         return copy.deepcopy(self.element)
 
@@ -100,12 +92,16 @@ class WorkerFunction:
         if any(_namespaced(node) for node in root.iter(etree.Element)):
             raise InvalidFunction("a function is elements without a namespace")
         for written in _objects_written(root):
-            if written.upper() in PROTECTED_OBJECTS:
-                raise InvalidFunction(f"exports may not change {written} (users and their rights)")
+            refusal = protected_refusal(written)
+            if refusal:
+                raise InvalidFunction(refusal)
         if any(isinstance(node, etree._Entity) for node in root.iter()):
             raise InvalidFunction("a function may not use entities")
         if root.tag not in READ_FUNCTIONS | WRITE_FUNCTIONS:
             raise InvalidFunction(f"unknown function <{root.tag}>")
+        if root.tag in WRITE_FUNCTIONS and not _objects_written(root):
+            # A write whose object cannot be named cannot be checked against the deployment's list.
+            raise InvalidFunction(f"<{root.tag}> names no object to write")
         if root.tail and root.tail.strip():
             raise InvalidFunction("a function is one element")
         root.tail = None
@@ -126,12 +122,14 @@ def _namespaced(node: etree._Element) -> bool:
     )
 
 
-def _objects_written(root: etree._Element) -> list[str]:
-    """The objects a 3.0 write names: `<create>`/`<update>` hold one element per record, `<delete>` names its
-    object in the text of `<object>`."""
+def _objects_written(root: etree._Element) -> tuple[str, ...]:
+    """The objects a write names: `<create>`/`<update>` hold one element per record, `<delete>` names its
+    object in the text of `<object>`, a 2.1-style write always writes the same object."""
     if root.tag == "delete":
-        # Every <object>, its text read whole: a comment or a processing instruction may split it.
-        return ["".join(str(text) for text in name.itertext()).strip() for name in root.iterfind("object")]
+        # Every <object>, however deep, its text read whole: a comment or a processing instruction may
+        # split it.
+        return tuple("".join(str(text) for text in name.itertext()).strip() for name in root.iter("object"))
     if root.tag in ("create", "update"):
-        return [str(written.tag) for written in root if isinstance(written.tag, str)]
-    return []
+        return tuple(str(written.tag) for written in root if isinstance(written.tag, str))
+    legacy = LEGACY_WRITE_OBJECTS.get(str(root.tag))
+    return (legacy,) if legacy else ()

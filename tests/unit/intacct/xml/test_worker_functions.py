@@ -67,6 +67,43 @@ def test_a_delete_of_an_ordinary_object_is_a_write() -> None:
     assert (function.name, function.writes) == ("delete", True)
 
 
+@pytest.mark.parametrize(
+    ("xml", "written"),
+    [
+        (BILL, ("APBILL",)),
+        ("<update><GLBATCH/><glbatch/></update>", ("GLBATCH", "glbatch")),
+        ("<delete><object>SUPDOC</object><keys>1</keys></delete>", ("SUPDOC",)),
+        # The legacy writes name no object: each writes one, always the same.
+        ("<create_bill><vendorid>V1</vendorid></create_bill>", ("APBILL",)),
+        ("<record_cctransaction><chargecardid>C1</chargecardid></record_cctransaction>", ("CCTRANSACTION",)),
+        ("<create_gltransaction><journalid>GJ</journalid></create_gltransaction>", ("GLBATCH",)),
+        ("<create_supdoc><supdocid>S1</supdocid></create_supdoc>", ("SUPDOC",)),
+        ("<update_supdoc><supdocid>S1</supdocid></update_supdoc>", ("SUPDOC",)),
+        ("<delete_supdoc><key>S1</key></delete_supdoc>", ("SUPDOC",)),
+        ("<create_supdocfolder><supdocfoldername/></create_supdocfolder>", ("SUPDOCFOLDER",)),
+        # Reads write nothing, whatever they name.
+        ("<readByQuery><object>USERINFO</object></readByQuery>", ()),
+        ("<read><object>LOCATIONENTITY</object><keys>1</keys></read>", ()),
+    ],
+)
+def test_every_object_a_function_writes_is_named(xml: str, written: tuple[str, ...]) -> None:
+    assert WorkerFunction.parse(xml, "c1").objects_written == written
+
+
+def test_a_deletes_objects_are_read_whole_wherever_they_are() -> None:
+    """Comments and processing instructions cannot split a name, nor nesting hide one, from the check."""
+    function = WorkerFunction.parse(
+        "<delete><object>GL<!--x-->ACC<?p?>OUNT</object><keys><object>VENDOR</object></keys></delete>", "d1"
+    )
+    assert function.objects_written == ("GLACCOUNT", "VENDOR")
+
+
+@pytest.mark.parametrize("xml", ["<create/>", "<update>APBILL</update>", "<delete><keys>1</keys></delete>"])
+def test_a_write_that_names_no_object_is_refused(xml: str) -> None:
+    with pytest.raises(InvalidFunction, match="names no object"):
+        WorkerFunction.parse(xml, "c1")
+
+
 @pytest.mark.parametrize("control_id", ["", "x" * 257, "tab\there"])
 def test_a_control_id_is_required_and_printable(control_id: str) -> None:
     with pytest.raises(InvalidFunction, match="control_id"):
