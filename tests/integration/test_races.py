@@ -66,3 +66,27 @@ def test_concurrent_changes_leave_one_consistent_connection(stack: Stack, run: i
     assert len(saved) == 1 + len(edits)  # each successful edit recorded once, the refused ones never
     assert len({h["at"] for h in history}) == len(history)
     assert_every_secret_belongs_to_a_live_connection()
+
+
+def test_many_verifies_of_one_connection_at_once_each_say_when_to_look_again(stack: Stack) -> None:
+    """Parallel verifies of one connection: each is verified, or told another verification or sign-in is
+    running (409 with Retry-After) or the company is busy (429 with Retry-After); none is answered with a
+    bare concurrent-modification, which says neither what happened nor when to try again."""
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"
+
+    def verify(_: int) -> tuple[int, str | None, str | None]:
+        reply = stack.call("POST", f"/connections/{connection_id}/verify")
+        kind = None if reply.status == 200 else reply.json["type"]
+        return reply.status, kind, reply.headers.get("retry-after")
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(verify, range(48)))
+    assert any(status == 200 for status, _, _ in answers)
+    refused = [(kind, retry_after) for status, kind, retry_after in answers if status != 200]
+    assert {kind for kind, _ in refused} <= {
+        "/problems/verification-in-progress",
+        "/problems/sign-in-in-progress",
+        "/problems/company-busy",
+    }, refused
+    assert all(retry_after is not None and int(retry_after) > 0 for _, retry_after in refused), refused

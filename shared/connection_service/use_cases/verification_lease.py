@@ -83,18 +83,25 @@ class VerificationLease:
             raise VerificationInProgress(max(1, min(left, TYPICAL_VERIFICATION_SECONDS)))
 
     def take(self, connection: Connection, time_limit_seconds: float, by: Trigger) -> Connection:
-        """Stores the lease (`begin`) if the connection is still the one read. Losing that race to another
-        admin's verification is reported as such (409 verification-in-progress, with when to look again),
-        not as a bare concurrent modification."""
-        try:
-            return self._repository.save(
-                self.begin(connection, time_limit_seconds, by), expected_version=connection.version
-            )
-        except ConcurrentModification:
-            current = self._repository.get(connection.tenant_id, connection.id)
-            if current is not None:
+        """Stores the lease (`begin`) on the connection as read, or as it is now if only verifications
+        changed it meanwhile (a request that waited for the guard or a slot while another admin's
+        verification ran and finished). Losing the race to a running admin's verification is reported as
+        such (409 verification-in-progress, with when to look again); only a change of what the caller
+        read (an edit, a disconnect) is a concurrent modification."""
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                return self._repository.save(
+                    self.begin(connection, time_limit_seconds, by), expected_version=connection.version
+                )
+            except ConcurrentModification:
+                current = self._repository.get(connection.tenant_id, connection.id)
+                if current is None:
+                    raise
                 self.check_not_verifying(current)
-            raise
+                if not _same_credentials(current, connection):
+                    raise
+                connection = current
+        raise ConcurrentModification()
 
     def begin(self, connection: Connection, time_limit_seconds: float, by: Trigger) -> Connection:
         """The connection taken for one verification (not stored yet: the caller saves it)."""
@@ -196,4 +203,13 @@ def _outdated_by(fresh: Connection, verified: Connection, started_at: datetime) 
         or fresh.credentials_version != verified.credentials_version
         or (fresh.last_check_started_at is not None and fresh.last_check_started_at > started_at)
         or taken_by_an_admin
+    )
+
+
+def _same_credentials(current: Connection, read: Connection) -> bool:
+    """The connection still holds the credentials the caller read (and is not disconnected)."""
+    return (
+        current.status is not Status.DISCONNECTED
+        and current.credentials_version == read.credentials_version
+        and current.secret_version == read.secret_version
     )

@@ -58,7 +58,16 @@ def test_a_conflict_storing_the_result_is_read_again_and_applied(world: World) -
 
 def test_a_conflict_taking_the_connection_writes_no_secret_and_costs_no_attempt(world: World) -> None:
     connection_id = world.connect()
-    world.repository.before_save = _conflict_on(world, save=1)
+
+    def another_admins_edit_lands_first(number: int, _: Connection) -> None:
+        if number == 1:
+            world.repository.before_save = None
+            current = world.stored(connection_id)
+            world.repository.connections[("acme", connection_id)] = replace(
+                current, credentials_version=current.credentials_version + 1, version=current.version + 1
+            )
+
+    world.repository.before_save = another_admins_edit_lands_first
     with pytest.raises(ConcurrentModification):
         world.edit(connection_id)
     assert world.secrets.secrets == {} and world.intacct.sign_ins == []

@@ -122,3 +122,30 @@ def test_ending_early_frees_the_connection_and_never_raises(world: World) -> Non
     assert world.stored(leased.id).verifying_until == world.now
     lease.check_not_verifying(world.stored(leased.id))
     lease.end_early(leased)  # an outdated version now: logged, not raised
+
+
+def test_a_verify_that_waited_while_another_finished_takes_the_fresh_connection(world: World) -> None:
+    """200 verifies at once: one that read the connection, then waited for the guard while another
+    admin's verification ran and stored its result, takes the connection as it is now (same credentials)
+    instead of answering a bare concurrent-modification."""
+    connection_id = world.connect()
+    world.edit(connection_id)
+    read = world.stored(connection_id)
+    _meanwhile(world, lambda c: replace(c, last_checked_at=world.now))  # another verification's result
+    lease: VerificationLease = world.use_cases._lease
+    leased = lease.take(read, 5, Trigger.MANUAL_VERIFY)
+    assert leased.verifying(world.now) and leased.version == read.version + 2
+
+
+@pytest.mark.parametrize("change", ["edited", "disconnected"])
+def test_a_take_that_lost_to_an_edit_or_a_disconnect_is_a_conflict(world: World, change: str) -> None:
+    """The caller read credentials that are no longer the connection's: what it would verify is stale."""
+    connection_id = world.connect()
+    world.edit(connection_id)
+    read = world.stored(connection_id)
+    if change == "edited":
+        _meanwhile(world, lambda c: replace(c, credentials_version=c.credentials_version + 1))
+    else:
+        _meanwhile(world, lambda c: replace(c, status=Status.DISCONNECTED))
+    with pytest.raises(ConcurrentModification):
+        world.use_cases._lease.take(read, 5, Trigger.MANUAL_VERIFY)
