@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator, ScenarioError
-from intacct_simulator.scenario import FaultRule, load_scenario, load_scenario_file
+from intacct_simulator.scenario import FaultRule, load_scenario, load_scenario_file, parse_fault_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,3 +169,11 @@ def test_cli_port_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _default_port() == 18123
     monkeypatch.delenv("INTACCT_SIM_PORT")
     assert _default_port() == 8090
+
+
+def test_a_fault_rule_may_be_limited_to_sign_ins_or_to_requests_in_a_session() -> None:
+    rule = parse_fault_rule({"kind": "slow", "always": True, "auth": "session"}, "faults[0]")
+    assert rule.matches(1, "session") and not rule.matches(1, "login")
+    assert rule.to_dict()["auth"] == "session"
+    with pytest.raises(ScenarioError):
+        parse_fault_rule({"kind": "slow", "always": True, "auth": "oauth"}, "faults[0]")
