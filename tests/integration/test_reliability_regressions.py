@@ -74,9 +74,18 @@ def test_a_transaction_conflict_when_storing_a_result_is_retried_not_a_500(stack
     assert stack.call("GET", f"/connections/{connection_id}").json["status"] == "CONNECTED"
 
 
-def test_a_transaction_conflict_on_a_request_write_is_a_409(stack: Stack) -> None:
+def test_a_transaction_conflict_taking_the_connection_is_retried_on_the_fresh_item(stack: Stack) -> None:
+    """Nothing the request read changed (no edit, no disconnect): it takes the connection as it is now."""
     connection_id = stack.connect()["id"]
-    with conflicting_transactions({1}):
+    with conflicting_transactions({1}) as client:
+        reply = stack.edit(connection_id)
+    assert reply.status == 200 and reply.json["status"] == "CONNECTED", reply.text
+    assert client.calls == 4  # the lease twice, the record, the result
+
+
+def test_a_transaction_conflict_on_a_request_write_that_never_ends_is_a_409(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    with conflicting_transactions({1, 2, 3}):
         reply = stack.edit(connection_id)
     assert reply.status == 409 and reply.json["type"] == "/problems/concurrent-modification"
     assert stack.edit(connection_id).json["status"] == "CONNECTED"  # nothing half-done stands in the way
