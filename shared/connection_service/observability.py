@@ -24,7 +24,7 @@ from .verification.result import Outcome
 if TYPE_CHECKING:  # annotations only: every function imports this module, few use the service behind them
     from .intacct.xml.client import Attempt
     from .sign_in_guard.guard import GuardEvent
-    from .use_cases.verification_lease import VerificationReport
+    from .use_cases.verification_report import VerificationReport
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "intacct-connections")
 

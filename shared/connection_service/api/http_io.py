@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from ..config import Settings
 from ..connections.model import Trigger
 from ..observability import record_report
-from ..use_cases.verification_lease import VerificationReport
+from ..use_cases.verification_report import VerificationReport
 from .principal import Principal, principal_from_claims
 from .problems import BAD_REQUEST, PAYLOAD_TOO_LARGE
 from .serialization import report_json

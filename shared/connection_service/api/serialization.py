@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import cast
 
 from ..connections.model import Connection, HistoryEntry
-from ..use_cases.verification_lease import VerificationReport
+from ..use_cases.verification_report import VerificationReport
 from ..verification.result import CheckItem
 from .contract import (
     CheckJson,

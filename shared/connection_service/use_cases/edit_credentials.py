@@ -16,7 +16,8 @@ from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
 from ..intacct import Deadline
 from .company_slot import ADMIN_WAIT_SECONDS, slot_for
 from .sign_in import SignInPath, released_unless_settled
-from .verification_lease import VerificationLease, VerificationReport
+from .verification_lease import VerificationLease
+from .verification_report import VerificationReport
 from .verification_run import VerificationRun
 
 logger = logging.getLogger(__name__)

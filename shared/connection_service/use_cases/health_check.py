@@ -16,7 +16,8 @@ from ..intacct import Deadline
 from ..sign_in_guard import Blocked, Verdict
 from .company_slot import slot_for
 from .sign_in import SignInPath, released_unless_settled
-from .verification_lease import VerificationLease, VerificationReport
+from .verification_lease import VerificationLease
+from .verification_report import VerificationReport
 from .verification_run import VerificationRun
 
 # A check waits this long for a slot of its company's limit (exports and admins may hold them), then

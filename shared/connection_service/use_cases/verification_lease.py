@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..connections import transitions
@@ -20,8 +20,9 @@ from ..connections.errors import ConcurrentModification, VerificationInProgress
 from ..connections.model import Connection, Status, Trigger
 from ..connections.policy import CheckSchedule
 from ..connections.ports import ConnectionRepository
-from ..verification import Outcome, VerificationResult
+from ..verification import VerificationResult
 from .outbox import StatusEventOutbox
+from .verification_report import VerificationReport
 
 logger = logging.getLogger(__name__)
 
@@ -31,33 +32,6 @@ VERIFICATION_LEASE_MARGIN = timedelta(seconds=15)
 # What an admin is told to wait when another admin's verification holds the connection: verifications take
 # about a second, so the lease's end (its worst case) would say a wait ten times too long.
 TYPICAL_VERIFICATION_SECONDS = 3
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    """A connection after a verification, and whether that verification could complete."""
-
-    connection: Connection
-    result: VerificationResult | None
-    applied: bool = True  # False when newer credentials or a newer verification won and this was dropped
-    previous_status: Status | None = None
-    event_published: bool = True  # False when the status changed but the event could not be published
-    sign_in_attempts_left: int | None = None  # after this verification (admins' answers only)
-
-    def with_attempts_left(self, attempts_left: int | None) -> VerificationReport:
-        return replace(self, sign_in_attempts_left=attempts_left)
-
-    @property
-    def status_changed(self) -> bool:
-        return (
-            self.applied
-            and self.previous_status is not None
-            and self.previous_status is not self.connection.status
-        )
-
-    @property
-    def completed(self) -> bool:
-        return self.result is not None and self.result.outcome is not Outcome.INCOMPLETE
 
 
 class VerificationLease:

@@ -11,7 +11,8 @@ from ..connections.model import Connection, Trigger
 from ..intacct import ConnectionCredentials, RequestPlace
 from ..verification import VerificationResult
 from .sign_in import Admission, SignInPath
-from .verification_lease import VerificationLease, VerificationReport
+from .verification_lease import VerificationLease
+from .verification_report import VerificationReport
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 
 from connection_service.connections.model import Connection, Status, Trigger
 from connection_service.intacct import ConnectionCredentials
-from connection_service.use_cases.verification_lease import VerificationReport
+from connection_service.use_cases.verification_report import VerificationReport
 from tests.support.demo import LOGIN
 from tests.support.world import World
 

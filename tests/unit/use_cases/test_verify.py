@@ -16,7 +16,7 @@ from connection_service.connections.errors import (
     VerificationInProgress,
 )
 from connection_service.connections.model import Status, Trigger
-from connection_service.use_cases.verification_lease import VerificationReport
+from connection_service.use_cases.verification_report import VerificationReport
 from tests.support.world import RIGHT, World
 
 _BODY = {"company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": "not-recorded-yet"}
