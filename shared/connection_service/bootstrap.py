@@ -49,8 +49,8 @@ from .use_cases.read import ReadConnections
 from .use_cases.run_export import RunExport
 from .use_cases.session_cache import SessionCache
 from .use_cases.sign_in import SignInPath
+from .use_cases.verification_flow import VerificationFlow
 from .use_cases.verification_lease import VerificationLease
-from .use_cases.verification_run import VerificationRun
 from .use_cases.verify import Verify
 
 if TYPE_CHECKING:
@@ -301,8 +301,8 @@ class UseCases:
         )
 
     @built_once
-    def _run(self) -> VerificationRun:
-        return VerificationRun(self._sign_in, self._lease, clock=self._clock)
+    def _flow(self) -> VerificationFlow:
+        return VerificationFlow(self._sign_in, self._lease, self._limiter, clock=self._clock)
 
     @built_once
     def connect(self) -> Connect:
@@ -311,20 +311,12 @@ class UseCases:
     @built_once
     def edit_credentials(self) -> EditCredentials:
         a = self.adapters
-        return EditCredentials(
-            a.repository,
-            a.credentials,
-            self._sign_in,
-            self._lease,
-            self._run,
-            self._limiter,
-            clock=self._clock,
-        )
+        return EditCredentials(a.repository, a.credentials, self._lease, self._flow, clock=self._clock)
 
     @built_once
     def verify(self) -> Verify:
         a = self.adapters
-        return Verify(a.repository, a.credentials, self._sign_in, self._lease, self._run, self._limiter)
+        return Verify(a.repository, a.credentials, self._lease, self._flow)
 
     @built_once
     def read(self) -> ReadConnections:
@@ -341,10 +333,7 @@ class UseCases:
         return HealthCheck(
             a.repository,
             a.credentials,
-            self._sign_in,
-            self._lease,
-            self._run,
-            self._limiter,
+            self._flow,
             self.schedule,
             clock=self._clock,
             rng=self._rng,

@@ -32,8 +32,9 @@ class World:
         self.secrets = InMemoryCredentialStore()
         self.events = RecordingEventPublisher()
         self.intacct = ScriptedIntacct(RIGHT)
+        self.guard_store = InMemoryGuardStore()
         self.guard = SignInGuard(
-            InMemoryGuardStore(),
+            self.guard_store,
             HmacFingerprinter(),
             policy=GuardPolicy(budget=2),
             clock=self.clock,

@@ -58,7 +58,8 @@ class Blocked:
 class Permit:
     """One admitted sign-in, valid until `lease_until` (a sign-in must not be sent after it: the guard then
     counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
-    counts, later ones are ignored."""
+    counts, later ones are ignored. Once settled, `attempts_left` is the identity's, as settling left it
+    (None if the outcome could not be recorded)."""
 
     def __init__(
         self,
@@ -77,12 +78,13 @@ class Permit:
         self.lease_until = lease_until
         self.confirmed = confirmed
         self.outcome: SignInOutcome | None = None
+        self.attempts_left: int | None = None
 
     def settle(self, outcome: SignInOutcome) -> None:
         if self.outcome is not None:
             return
         self.outcome = outcome
-        self._guard.settle(self.identity, self._fingerprint, self._lease_id, outcome)
+        self.attempts_left = self._guard.settle(self.identity, self._fingerprint, self._lease_id, outcome)
 
     def __repr__(self) -> str:
         return f"Permit({self.identity}, outcome={self.outcome})"
@@ -183,8 +185,11 @@ class SignInGuard(GuardReader):
                 continue
             return self._blocked(decision.verdict, identity, stored, now, decision.since)
 
-    def settle(self, identity: Identity, fingerprint: str, lease_id: str, outcome: SignInOutcome) -> None:
-        """Records a sign-in's outcome. Never raises: a lost settle leaves the strike counted (cautious)."""
+    def settle(
+        self, identity: Identity, fingerprint: str, lease_id: str, outcome: SignInOutcome
+    ) -> int | None:
+        """Records a sign-in's outcome and returns the identity's attempts left after it (None when it could
+        not be recorded). Never raises: a lost settle leaves the strike counted (cautious)."""
         if outcome is SignInOutcome.REFUSED:
             self._emit(GuardEvent("refused", identity))
         elif outcome is SignInOutcome.UNANSWERED:
@@ -215,14 +220,15 @@ class SignInGuard(GuardReader):
                     "sign-in outcome not recorded; the attempt stays counted",
                     extra={"outcome": outcome.value, "error_type": type(error).__name__},
                 )
-                return
+                return None
             counted = outcome in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED)
             if counted and settled.strikes == settled.allowance(self.policy):
                 self._emit(GuardEvent("budget_spent", identity))  # this attempt was the identity's last
-            return
+            return settled.attempts_left(self.policy)
         logger.error(
             "sign-in outcome not recorded after repeated conflicts", extra={"outcome": outcome.value}
         )
+        return None
 
     def _written_anyway(self, identity: Identity, lease_id: str) -> bool:
         """A conflict can be our own write whose answer was lost (botocore retried it and then found its

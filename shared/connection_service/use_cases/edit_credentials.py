@@ -8,17 +8,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from ..company_limit import CompanyLimiter
 from ..connections import transitions
 from ..connections.credentials_input import CredentialsInput
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
-from ..intacct import Deadline
-from .company_slot import ADMIN_WAIT_SECONDS, slot_for
-from .sign_in import SignInPath, released_unless_settled
+from .verification_flow import VerificationFlow
 from .verification_lease import VerificationLease
 from .verification_report import VerificationReport
-from .verification_run import VerificationRun
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +24,15 @@ class EditCredentials:
         self,
         repository: ConnectionRepository,
         credentials: CredentialStore,
-        sign_in: SignInPath,
         lease: VerificationLease,
-        run: VerificationRun,
-        limiter: CompanyLimiter,
+        flow: VerificationFlow,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
         self._credentials = credentials
-        self._sign_in = sign_in
         self._lease = lease
-        self._run = run
-        self._limiter = limiter
+        self._flow = flow
         self._clock = clock
 
     def __call__(
@@ -62,70 +54,46 @@ class EditCredentials:
             connection, given.company_id, confirmed=given.confirm_company_change
         )
         self._lease.check_not_verifying(connection)
-        self._sign_in.prepare()
         login = given.login()
-        deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
-        admission = self._sign_in.admit_admin(
+
+        def save_credentials(leased: Connection, time_left: float) -> Connection:
+            """With the connection taken (a racing edit or disconnect lost there, with nothing written):
+            stage the new value (not current yet), record it, make it current."""
+            ref = self._credentials.stage(tenant_id, connection_id, login)
+            changed, entry = transitions.record_credentials(
+                leased,
+                company_id=given.company_id,
+                entity_id=given.entity_id,
+                user_id=given.user_id,
+                secret_id=ref.secret_id,
+                secret_version=ref.version,
+                now=self._clock(),
+                actor=actor,
+            )
+            changed = self._lease.begin(changed, time_left, Trigger.CREDENTIALS_EDIT)
+            try:
+                stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
+            except Exception:
+                self._discard_if_disconnected(tenant_id, connection_id, ref)
+                raise
+            self._promote(stored, ref)
+            return stored
+
+        # The secret's name goes in with the lease, so a disconnect from then on deletes it.
+        named = replace(
             connection,
+            secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
+        )
+        return self._flow(
+            named,
             login,
             trigger=Trigger.CREDENTIALS_EDIT,
             actor=actor,
+            time_limit_seconds=time_limit_seconds,
             confirm=given.confirm_sign_in_reset,
             proven=False,  # typed, not stored: typing the right password proves nothing about the typist
-            time_limit_seconds=time_limit_seconds,
+            with_lease=save_credentials,
         )
-        with released_unless_settled(admission):
-            slot = slot_for(
-                self._limiter,
-                admission,
-                login.company_id,
-                time_limit_seconds=deadline.remaining(),
-                wait_seconds=ADMIN_WAIT_SECONDS,
-            )
-            with slot as place:
-                time_limit_seconds = deadline.remaining()
-                # 1. Take the connection before writing any secret: a racing edit or disconnect loses here,
-                #    with nothing written. The secret's name goes in now, so a disconnect from here on
-                #    deletes it.
-                named = replace(
-                    connection,
-                    secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
-                )
-                leased = self._lease.take(named, time_limit_seconds, Trigger.CREDENTIALS_EDIT)
-                # 2. Stage the new value (not current yet), 3. record it, 4. make it current.
-                try:
-                    ref = self._credentials.stage(tenant_id, connection_id, login)
-                    changed, entry = transitions.record_credentials(
-                        leased,
-                        company_id=given.company_id,
-                        entity_id=given.entity_id,
-                        user_id=given.user_id,
-                        secret_id=ref.secret_id,
-                        secret_version=ref.version,
-                        now=self._clock(),
-                        actor=actor,
-                    )
-                    changed = self._lease.begin(changed, time_limit_seconds, Trigger.CREDENTIALS_EDIT)
-                    try:
-                        stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
-                    except Exception:
-                        self._discard_if_disconnected(tenant_id, connection_id, ref)
-                        raise
-                except Exception:
-                    # Nothing recorded (Secrets Manager or the table failed): the connection is as it was, and
-                    # its lease ends now rather than keeping admins out for the rest of it.
-                    self._lease.end_early(leased)
-                    raise
-                self._promote(stored, ref)
-                return self._run(
-                    stored,
-                    login,
-                    admission,
-                    trigger=Trigger.CREDENTIALS_EDIT,
-                    actor=actor,
-                    time_limit_seconds=time_limit_seconds,
-                    place=place,
-                )
 
     def _discard_if_disconnected(self, tenant_id: str, connection_id: str, ref: SecretRef) -> None:
         """After a staged value could not be recorded: a disconnect that won the race leaves the secret to

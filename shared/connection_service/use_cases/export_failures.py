@@ -8,7 +8,7 @@ from ..connections.ports import CallAnswer
 from ..intacct import Category, IntacctError
 
 # Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
-BUSY_RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 def session_gone(answer: CallAnswer) -> bool:
@@ -61,7 +61,7 @@ def transient(error: IntacctError) -> bool:
 
 
 def busy(error: IntacctError) -> IntacctBusy:
-    wait = int(error.retry_after) if error.retry_after else BUSY_RETRY_AFTER_SECONDS
+    wait = int(error.retry_after) if error.retry_after else UNAVAILABLE_RETRY_AFTER_SECONDS
     return IntacctBusy(max(1, wait), error.category.value)
 
 

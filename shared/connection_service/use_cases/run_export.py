@@ -36,7 +36,6 @@ from ..connections.ports import (
 from ..intacct import ConnectionCredentials, Deadline
 from ..sign_in_guard import Permit, Verdict
 from ..verification import VerificationResult
-from .company_slot import company_slot
 from .export_failures import (
     SIGN_IN_REFUSALS,
     busy,
@@ -47,6 +46,7 @@ from .export_failures import (
 )
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
+from .verification_flow import company_slot
 from .verification_lease import VerificationLease
 
 if TYPE_CHECKING:

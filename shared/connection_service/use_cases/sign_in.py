@@ -29,7 +29,7 @@ SIGN_IN_LEASE_MARGIN_SECONDS = 10.0
 # A sign-in is not started this close to the end of its sign-in lease.
 SIGN_IN_LEASE_CUTOFF_SECONDS = 2.0
 # How long an admin's request waits for another sign-in as the same user to finish before answering 409.
-ADMIN_WAIT_SECONDS = 4.0
+ADMIN_SIGN_IN_WAIT_SECONDS = 4.0
 # Retry-After for that 409: sign-ins take about a second; the lease's end is only the worst case.
 SIGN_IN_RETRY_AFTER_SECONDS = 2
 
@@ -92,7 +92,7 @@ class SignInPath:
             proven=proven,
             confirm=confirm,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
-            wait_seconds=ADMIN_WAIT_SECONDS,
+            wait_seconds=ADMIN_SIGN_IN_WAIT_SECONDS,
         )
         if isinstance(admission, Permit) or admission.verdict is Verdict.REFUSED_PASSWORD:
             return admission

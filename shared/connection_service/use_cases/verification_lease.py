@@ -61,7 +61,8 @@ class VerificationLease:
         changed it meanwhile (a request that waited for the guard or a slot while another admin's
         verification ran and finished). Losing the race to a running admin's verification is reported as
         such (409 verification-in-progress, with when to look again); only a change of what the caller
-        read (an edit, a disconnect) is a concurrent modification."""
+        read (an edit, a disconnect) is a concurrent modification. A health check never takes the fresh
+        connection: any change since its claim was read makes its claim outdated."""
         for _ in range(SAVE_ATTEMPTS):
             try:
                 return self._repository.save(
@@ -72,7 +73,7 @@ class VerificationLease:
                 if current is None:
                     raise
                 self.check_not_verifying(current)
-                if not _same_credentials(current, connection):
+                if by is Trigger.HEALTH_CHECK or not _same_credentials(current, connection):
                     raise
                 connection = current
         raise ConcurrentModification()

@@ -18,11 +18,13 @@ class InMemoryGuardStore:
         self.conflicts = 0
         self.broken = False
         self.saves = 0
+        self.loads = 0
         self._lock = threading.Lock()
 
     def load(self, identity: Identity) -> GuardState:
         with self._lock:
             self._check()
+            self.loads += 1
             return self.states.get(identity, GuardState())
 
     def save(self, identity: Identity, state: GuardState, *, expected_version: int) -> GuardState:

@@ -1,5 +1,8 @@
-"""A slot of the company's limit, taken before anything is written or sent: none for a blocked sign-in,
-and a typed busy answer with when to retry once the wait is over."""
+"""One verification in the one order (admit, slot, lease, sign in, settle, verify, store): a slot of the
+company's limit taken before anything is written or sent (none for a blocked sign-in, a typed busy answer
+once the wait is over, kept while a request Intacct may still be running holds it); an admin's answer
+carries the attempts left as settling left them and counts against the tenant's quota, a health check's
+does neither; a failure ends the lease at once."""
 
 from __future__ import annotations
 
@@ -10,8 +13,12 @@ import pytest
 from connection_service.bootstrap import UseCases
 from connection_service.company_limit import CompanyLimiter
 from connection_service.connections.errors import CompanyAtLimit, IntacctBusy
-from connection_service.sign_in_guard import Blocked, Identity, Verdict
-from connection_service.use_cases.company_slot import BUSY_RETRY_AFTER_SECONDS, company_slot, slot_for
+from connection_service.connections.model import Connection, Status, Trigger
+from connection_service.intacct import ConnectionCredentials
+from connection_service.sign_in_guard import Verdict
+from connection_service.use_cases.verification_flow import COMPANY_BUSY_RETRY_AFTER_SECONDS, company_slot
+from connection_service.use_cases.verification_report import VerificationReport
+from tests.support.demo import LOGIN
 from tests.support.fakes import InMemorySlotStore
 from tests.support.world import World
 
@@ -27,19 +34,21 @@ def test_a_company_at_its_limit_answers_busy_with_when_to_retry() -> None:
     with company_slot(limiter, "DEMO-CO", time_limit_seconds=5, wait_seconds=0):
         with pytest.raises(CompanyAtLimit) as raised:
             company_slot(limiter, "DEMO-CO", time_limit_seconds=5, wait_seconds=0.05)
-        assert raised.value.retry_after_seconds == BUSY_RETRY_AFTER_SECONDS
+        assert raised.value.retry_after_seconds == COMPANY_BUSY_RETRY_AFTER_SECONDS
         with company_slot(limiter, "OTHER-CO", time_limit_seconds=5, wait_seconds=0):
             pass  # another company has its own limit
     with company_slot(limiter, "DEMO-CO", time_limit_seconds=5, wait_seconds=0):
         pass  # given back when the block ended
 
 
-def test_a_blocked_sign_in_takes_no_slot() -> None:
-    store = InMemorySlotStore()
-    limiter = _limiter(store)
-    blocked = Blocked(Verdict.BUDGET_SPENT, Identity.of("DEMO-CO", "ws_expenses"), None, 0, NOW)
-    with slot_for(limiter, blocked, "DEMO-CO", time_limit_seconds=5, wait_seconds=0):
-        assert store.saves == 0
+def test_a_blocked_sign_in_takes_no_slot(world: World) -> None:
+    """A password Intacct refused is answered by the guard alone: no request, so no slot either."""
+    connection_id = world.connect()
+    world.edit(connection_id, "wrong")
+    saves = world.use_cases.adapters.slots.saves
+    report = world.edit(connection_id, "wrong")
+    assert report.result is not None and report.result.blocked == Verdict.REFUSED_PASSWORD.value
+    assert world.use_cases.adapters.slots.saves == saves
 
 
 @pytest.fixture
@@ -108,3 +117,48 @@ def test_a_health_check_whose_request_timed_out_keeps_its_slot(slow_company: Wor
     )
     assert report is not None and report.connection.health_reason == "INTACCT_UNAVAILABLE"
     assert _busy(world)
+
+
+def _run(
+    world: World, connection_id: str, trigger: Trigger, login: ConnectionCredentials
+) -> VerificationReport:
+    return world.use_cases._flow(
+        world.stored(connection_id), login, trigger=trigger, actor="test", time_limit_seconds=5
+    )
+
+
+def _connected(world: World) -> tuple[str, Connection]:
+    connection_id = world.connect()
+    world.edit(connection_id)
+    return connection_id, world.stored(connection_id)
+
+
+def test_a_health_checks_refusal_neither_counts_against_the_tenant_nor_says_attempts_left(
+    world: World,
+) -> None:
+    connection_id, connected = _connected(world)
+    stored_login = world.secrets.current(connected.secret_id or "")
+    assert stored_login is not None
+    world.intacct.right_password = "changed-in-intacct"
+    report = _run(world, connection_id, Trigger.HEALTH_CHECK, stored_login)
+    assert report.connection.status is Status.ACTION_REQUIRED and report.sign_in_attempts_left is None
+    assert world.quota.counts == {}
+
+
+def test_a_failure_while_signing_in_ends_the_lease_at_once(world: World) -> None:
+    connection_id, _ = _connected(world)
+    world.intacct.lose_answers = True  # an error of ours after the request left
+    with pytest.raises(RuntimeError):
+        _run(world, connection_id, Trigger.MANUAL_VERIFY, LOGIN)
+    stored = world.stored(connection_id)
+    assert stored.verifying_until == world.now  # ended, not held for the rest of the time limit
+
+
+def test_an_admins_answer_takes_the_attempts_left_from_settling_the_guard_without_reading_it_again(
+    world: World,
+) -> None:
+    connection_id = world.connect()
+    loads = world.guard_store.loads
+    report = world.edit(connection_id, "wrong")
+    assert report.sign_in_attempts_left == 1
+    assert world.guard_store.loads - loads == 2  # admitting and settling: no third read for the answer

@@ -1,0 +1,191 @@
+"""One verification of a connection, in the one order every caller takes.
+
+1. admit the sign-in on the sign-in path (the tenant's quota, then the sign-in guard);
+2. take a slot of the company's limit of requests in flight (none for a sign-in the guard blocked: its
+   answer needs no request);
+3. take the connection's verification lease;
+4. the caller's own step, if any, with the lease held (an edit stages, records and promotes its secret);
+5. sign in, settle the guard with what the sign-in told us, verify in the session;
+6. store the result through the lease, count a refused sign-in against the tenant's quota, and answer with
+   the attempts left as settling the guard left them.
+
+Every hold ends early on failure: the guard's permit gives its strike back if nothing was sent, the slot is
+released (or kept while a request Intacct may still be running holds it), the lease ends at once.
+
+Edit Credentials, Verify and the health check ask this flow; exports take a slot the same way
+(`company_slot`) and keep their session reuse (run_export.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
+
+from ..company_limit import CompanyLimiter, Slot
+from ..company_limit.limiter import CompanyBusy
+from ..connections.errors import CompanyAtLimit, SignInInProgress
+from ..connections.model import Connection, Status, Trigger
+from ..intacct import ConnectionCredentials, Deadline
+from ..sign_in_guard import Blocked, Verdict
+from ..verification import VerificationResult
+from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, Admission, SignInPath, released_unless_settled
+from .verification_lease import VerificationLease
+from .verification_report import VerificationReport
+
+logger = logging.getLogger(__name__)
+
+# A slot outlives the call's time limit by this much: storing the result, a crash's margin.
+SLOT_MARGIN_SECONDS = 10.0
+# How long an admin's request waits for a slot before answering 429 company-busy; a health check waits
+# less and leaves the connection to its next run.
+ADMIN_SLOT_WAIT_SECONDS = 4.0
+CHECK_SLOT_WAIT_SECONDS = 2.0
+# Retry-After for company-busy: calls at Intacct take about a second.
+COMPANY_BUSY_RETRY_AFTER_SECONDS = 2
+
+# The caller's own step with the lease held: given the leased connection and the time left, it returns the
+# connection as stored after it (an edit: the new credentials recorded).
+LeasedStep = Callable[[Connection, float], Connection]
+
+
+class VerificationFlow:
+    def __init__(
+        self,
+        sign_in: SignInPath,
+        lease: VerificationLease,
+        limiter: CompanyLimiter,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sign_in = sign_in
+        self._lease = lease
+        self._limiter = limiter
+        self._clock = clock
+
+    def __call__(
+        self,
+        connection: Connection,
+        login: ConnectionCredentials,
+        *,
+        trigger: Trigger,
+        actor: str,
+        time_limit_seconds: float,
+        confirm: bool = False,
+        proven: bool | None = None,
+        with_lease: LeasedStep | None = None,
+    ) -> VerificationReport:
+        """Verifies `login` for `connection` (see the module's order). `proven`: whether `login` is the
+        connection's stored credentials that Intacct accepted (default: as the connection records it).
+
+        Raises for the answers that send nothing: an admin's TooManyRefusedSignIns, SignInBudgetSpent,
+        SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification; a health check
+        gets SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification (it leaves
+        the connection to its next run)."""
+        deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
+        admission = self._admit(connection, login, trigger, actor, confirm, proven, time_limit_seconds)
+        with released_unless_settled(admission):
+            wait = CHECK_SLOT_WAIT_SECONDS if trigger is Trigger.HEALTH_CHECK else ADMIN_SLOT_WAIT_SECONDS
+            with self._slot_for(admission, login.company_id, deadline, wait) as place:
+                leased = self._lease.take(connection, deadline.remaining(), trigger)
+                started_at = self._clock()
+                try:
+                    if with_lease is not None:
+                        leased = with_lease(leased, deadline.remaining())
+                    result = self._sign_in.verify(
+                        login, admission, time_limit_seconds=deadline.remaining(), place=place
+                    )
+                    _log(leased, trigger, result)
+                    report = self._lease.store_result(leased, result, trigger, actor, started_at)
+                except Exception:
+                    # Nothing stored (Intacct, Secrets Manager or the table failed): admins are not kept
+                    # out for the rest of the lease, and the health check still looks at these credentials.
+                    self._lease.end_early(leased)
+                    raise
+        if trigger is Trigger.HEALTH_CHECK:
+            return report  # nobody reads its attempts left, and the quota counts admins only
+        self._sign_in.count_refusal(connection.tenant_id, result)
+        return report.with_attempts_left(self._attempts_left(report.connection, admission))
+
+    def _admit(
+        self,
+        connection: Connection,
+        login: ConnectionCredentials,
+        trigger: Trigger,
+        actor: str,
+        confirm: bool,
+        proven: bool | None,
+        time_limit_seconds: float,
+    ) -> Admission:
+        self._sign_in.prepare()
+        holds = connection.credentials_proven if proven is None else proven
+        if not trigger.automatic:
+            return self._sign_in.admit_admin(
+                connection,
+                login,
+                trigger=trigger,
+                actor=actor,
+                confirm=confirm,
+                proven=holds,
+                time_limit_seconds=time_limit_seconds,
+            )
+        admission = self._sign_in.admit_automatic(login, proven=holds, time_limit_seconds=time_limit_seconds)
+        if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
+            raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
+        return admission
+
+    def _slot_for(
+        self, admission: Admission, company_id: str, deadline: Deadline, wait_seconds: float
+    ) -> AbstractContextManager[Slot | None]:
+        """A slot when the sign-in will be sent; none for a blocked one (its answer needs no request)."""
+        if isinstance(admission, Blocked):
+            return nullcontext()
+        return company_slot(
+            self._limiter, company_id, time_limit_seconds=deadline.remaining(), wait_seconds=wait_seconds
+        )
+
+    def _attempts_left(self, connection: Connection, admission: Admission) -> int | None:
+        """As settling the guard left them (no second read), or as the guard's block found them."""
+        if (
+            connection.status is Status.DISCONNECTED
+            or connection.company_id is None
+            or not connection.user_id
+        ):
+            return None
+        settled = admission.attempts_left
+        if settled is None:  # the outcome could not be recorded: ask the guard
+            return self._sign_in.attempts_left(connection)
+        return settled
+
+
+def company_slot(
+    limiter: CompanyLimiter, company_id: str, *, time_limit_seconds: float, wait_seconds: float
+) -> Slot:
+    """A slot of the company's limit of requests in flight, for every path (an admin's verification, a
+    health check, an export call) and the whole of its sequential requests, taken before anything is
+    written or sent (a busy company costs nothing). A `with` block releases it; the caller's Deadline counts
+    the wait and sends from it (`Deadline.holding`), so that a request Intacct may still be running keeps
+    it taken. Raises CompanyAtLimit when none came free within `wait_seconds`."""
+    try:
+        return limiter.acquire(
+            company_id, hold_seconds=time_limit_seconds + SLOT_MARGIN_SECONDS, wait_seconds=wait_seconds
+        )
+    except CompanyBusy:
+        raise CompanyAtLimit(COMPANY_BUSY_RETRY_AFTER_SECONDS, limiter.limit) from None
+
+
+def _log(connection: Connection, trigger: Trigger, result: VerificationResult) -> None:
+    logger.info(
+        "verification finished",
+        extra={
+            "connection_id": connection.id,
+            "trigger": trigger.value,
+            "outcome": result.outcome.value,
+            "reason": result.reason.value if result.reason else None,
+            "round_trips": result.round_trips,
+            "sign_in": result.sign_in.value if result.sign_in else None,
+            "blocked": result.blocked,
+            "support_ids": list(result.support_ids),
+        },
+    )
