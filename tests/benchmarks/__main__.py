@@ -1,6 +1,6 @@
 """`make bench` (or `make bench QUICK=1`): every cost as a ratio against a baseline measured in the same run.
 
-Writes bench/results.json and prints a Markdown table (the README's Performance section shows the latest).
+Writes bench/results.json and prints a Markdown table (docs/performance.md shows the latest).
 Never part of `make test`: figures are reported, not asserted. Sections:
   cold start   fresh Python 3.13 processes on the built layer (cold_start.py)
   warm         the handler against its unavoidable AWS and Intacct calls (warm_path.py)
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     missed = [row.name for row in rows if row.goal_met is False]
     print(f"\n{len(rows)} figures in {results['seconds']} s; written to {RESULTS.relative_to(ROOT)}")
     if missed:
-        print(f"goals missed: {len(missed)} (see the README's Performance section for why)")
+        print(f"goals missed: {len(missed)} (see docs/performance.md for why)")
     return 0
 
 

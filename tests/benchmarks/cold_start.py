@@ -30,7 +30,7 @@ BUILD = ROOT / "bench" / ".build"
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 BASELINE_CODE = "import boto3; boto3.client('dynamodb')"
 GOAL = "≤ 1.5"
-# The alternative the redesign weighed (README, Architecture): Powertools' event handler validating the body
+# The alternative the redesign weighed (docs/architecture.md): Powertools' event handler validating the body
 # with Pydantic (`enable_validation=True`), measured as what it would add to the credentials function's cold
 # start: pydantic in the layer, the resolver with validation on, and the request model built once.
 VALIDATION_PACKAGES = (
@@ -189,7 +189,7 @@ def run(runs: int, python: str = sys.executable) -> list[Row]:
         Sample.of(validated[1:]),
         base,
         goal=GOAL,
-        note="what validating the body with Pydantic at the edge would cost; the README weighs it",
+        note="what validating the body with Pydantic at the edge would cost; docs/architecture.md weighs it",
     )
     return [
         alternative,

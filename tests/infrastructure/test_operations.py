@@ -74,19 +74,19 @@ def test_the_expected_alarms_exist(template: Template) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED_ALARMS | {"HealthDispatcherFailing"}))
 def test_alarm_names_its_runbook_section_and_notifies_the_topic(template: Template, name: str) -> None:
     properties = _alarms(template)[name]["Properties"]
-    assert f"README > Runbook > {name}" in properties["AlarmDescription"]
+    assert f"docs/operations.md > Runbook > {name}" in properties["AlarmDescription"]
     assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     assert properties["TreatMissingData"] == "notBreaching"
 
 
 def test_every_alarm_mentions_the_runbook(template: Template) -> None:
     for name, alarm in _alarms(template).items():
-        assert "README > Runbook > " in alarm["Properties"].get("AlarmDescription", ""), name
+        assert "docs/operations.md > Runbook > " in alarm["Properties"].get("AlarmDescription", ""), name
 
 
-def test_every_alarm_has_its_runbook_section_in_the_readme(template: Template) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    runbook = readme.split("### Runbook", 1)[1].split("\n## ", 1)[0]
+def test_every_alarm_has_its_runbook_section_in_the_operations_page(template: Template) -> None:
+    page = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    runbook = page.split("## Runbook", 1)[1].split("\n## ", 1)[0]
     for name in _alarms(template):
         assert f"- **{name}**" in runbook, name
 

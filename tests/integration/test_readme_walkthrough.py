@@ -1,4 +1,5 @@
-"""Runs the README's walkthrough, as printed, against the local stack started the way `make run` does."""
+"""Runs the README's walkthrough and the export example (docs/export-interface.md), as printed, against the
+local stack started the way `make run` does."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ def walkthrough() -> str:
 
 
 def export_example() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "export-interface.md").read_text(encoding="utf-8")
     found = re.search(
-        r"<!-- export-example:start -->\s*```bash\n(.*?)```\s*<!-- export-example:end -->", readme, re.S
+        r"<!-- export-example:start -->\s*```bash\n(.*?)```\s*<!-- export-example:end -->", page, re.S
     )
-    assert found, "README.md has no export example block"
+    assert found, "docs/export-interface.md has no export example block"
     return found.group(1)
 
 
