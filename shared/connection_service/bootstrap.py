@@ -352,7 +352,7 @@ class UseCases:
             self._sign_in,
             a.intacct,
             self._lease,
-            self._limiter,
+            self._flow,
             self._sessions,
             clock=self._clock,
         )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..company_limit import CompanyLimiter, Slot
+from ..company_limit import Slot
 from ..connections.errors import (
     ConnectionNotFound,
     FieldProblem,
@@ -21,7 +22,6 @@ from ..connections.errors import (
     NotConnected,
     SignInBlocked,
     SignInFailed,
-    SignInInProgress,
 )
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import (
@@ -34,7 +34,7 @@ from ..connections.ports import (
     SignedIn,
 )
 from ..intacct import ConnectionCredentials, Deadline
-from ..sign_in_guard import Permit, Verdict
+from ..sign_in_guard import Permit
 from ..verification import VerificationResult
 from .export_failures import (
     SIGN_IN_REFUSALS,
@@ -45,8 +45,8 @@ from .export_failures import (
     session_gone,
 )
 from .session_cache import SessionCache, SessionKey
-from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, SignInPath, released_unless_settled
-from .verification_flow import company_slot
+from .sign_in import SignInPath, released_unless_settled
+from .verification_flow import VerificationFlow
 from .verification_lease import VerificationLease
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class RunExport:
         sign_in: SignInPath,
         intacct: Intacct,
         lease: VerificationLease,
-        limiter: CompanyLimiter,
+        flow: VerificationFlow,
         sessions: SessionCache,
         *,
         clock: Callable[[], datetime],
@@ -96,7 +96,7 @@ class RunExport:
         self._sign_in = sign_in
         self._intacct = intacct
         self._lease = lease
-        self._limiter = limiter
+        self._flow = flow
         self._sessions = sessions
         # Connections whose last sign-in Intacct failed without an answer, and until when none is sent.
         self._resting_until: dict[SessionKey, datetime] = {}
@@ -153,12 +153,11 @@ class RunExport:
         )
         return self._answered(call, session, answer, opened=True)
 
-    def _slot(self, call: _Call) -> Slot:
+    def _slot(self, call: _Call) -> AbstractContextManager[Slot | None]:
         assert call.connection.company_id is not None, "a Connected connection has its company"
-        return company_slot(
-            self._limiter,
+        return self._flow.slot(
             call.connection.company_id,
-            time_limit_seconds=call.deadline.remaining(),
+            deadline=call.deadline,
             wait_seconds=min(EXPORT_WAIT_SECONDS, call.deadline.remaining() / 2),
         )
 
@@ -168,20 +167,19 @@ class RunExport:
         if resting is not None and self._clock() < resting:
             # Intacct failed our last sign-in without an answer: do not spend another attempt yet.
             raise IntacctBusy(max(1, int((resting - self._clock()).total_seconds())), "sign_in_resting")
-        self._sign_in.prepare()
         credentials = self._credentials.get(SecretRef.recorded_by(call.connection))
-        admission = self._sign_in.admit_automatic(
+        # Another sign-in as this user running (another worker, a verification) raises SignInInProgress:
+        # its session or its answer will do; the worker retries shortly.
+        admission = self._flow.admit(
+            call.connection,
             credentials,
-            proven=call.connection.credentials_proven,
+            trigger=Trigger.EXPORT,
+            actor=EXPORT_ACTOR,
             time_limit_seconds=call.deadline.remaining(),
             wait_seconds=min(wait_seconds, call.deadline.remaining() / 4),
         )
         if isinstance(admission, Permit):
             return credentials, admission
-        if admission.verdict is Verdict.BUSY:
-            # Another sign-in as this user is running (another worker, a verification): its session or
-            # its answer will do; the worker retries shortly.
-            raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
         # A password Intacct refused, or left unanswered: show on the connection what the guard says, as
         # the health check does, and send nothing.
         started_at = self._clock()
@@ -276,7 +274,7 @@ class _Call:
     transaction: bool
     deadline: Deadline
 
-    def sending_from(self, slot: Slot) -> _Call:
+    def sending_from(self, slot: Slot | None) -> _Call:
         """This call with its requests sent from `slot`, its place in the company's limit."""
         return replace(self, deadline=self.deadline.holding(slot))
 

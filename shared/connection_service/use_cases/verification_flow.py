@@ -84,10 +84,20 @@ class VerificationFlow:
         gets SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification (it leaves
         the connection to its next run)."""
         deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
-        admission = self._admit(connection, login, trigger, actor, confirm, proven, time_limit_seconds)
+        admission = self.admit(
+            connection,
+            login,
+            trigger=trigger,
+            actor=actor,
+            confirm=confirm,
+            proven=proven,
+            time_limit_seconds=time_limit_seconds,
+        )
         with released_unless_settled(admission):
             wait = CHECK_SLOT_WAIT_SECONDS if trigger is Trigger.HEALTH_CHECK else ADMIN_SLOT_WAIT_SECONDS
-            with self._slot_for(admission, login.company_id, deadline, wait) as place:
+            with self.slot(
+                login.company_id, deadline=deadline, wait_seconds=wait, admission=admission
+            ) as place:
                 leased = self._lease.take(connection, deadline.remaining(), trigger)
                 started_at = self._clock()
                 try:
@@ -108,16 +118,22 @@ class VerificationFlow:
         self._sign_in.count_refusal(connection.tenant_id, result)
         return report.with_attempts_left(self._attempts_left(report.connection, admission))
 
-    def _admit(
+    def admit(
         self,
         connection: Connection,
         login: ConnectionCredentials,
+        *,
         trigger: Trigger,
         actor: str,
-        confirm: bool,
-        proven: bool | None,
         time_limit_seconds: float,
+        confirm: bool = False,
+        proven: bool | None = None,
+        wait_seconds: float = 0.0,
     ) -> Admission:
+        """Step 1: what the sign-in path says of a sign-in with `login`, before anything is written or
+        sent. An admin's request waits a little for another sign-in as the same user (then 409); an
+        automatic one waits `wait_seconds` (an export a little, a health check not at all), then raises
+        SignInInProgress."""
         self._sign_in.prepare()
         holds = connection.credentials_proven if proven is None else proven
         if not trigger.automatic:
@@ -130,15 +146,23 @@ class VerificationFlow:
                 proven=holds,
                 time_limit_seconds=time_limit_seconds,
             )
-        admission = self._sign_in.admit_automatic(login, proven=holds, time_limit_seconds=time_limit_seconds)
+        admission = self._sign_in.admit_automatic(
+            login, proven=holds, time_limit_seconds=time_limit_seconds, wait_seconds=wait_seconds
+        )
         if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
             raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
         return admission
 
-    def _slot_for(
-        self, admission: Admission, company_id: str, deadline: Deadline, wait_seconds: float
+    def slot(
+        self,
+        company_id: str,
+        *,
+        deadline: Deadline,
+        wait_seconds: float,
+        admission: Admission | None = None,
     ) -> AbstractContextManager[Slot | None]:
-        """A slot when the sign-in will be sent; none for a blocked one (its answer needs no request)."""
+        """Step 2: a slot of the company's limit for the rest of `deadline` when a request will be sent;
+        none for a sign-in the guard blocked (its answer needs no request)."""
         if isinstance(admission, Blocked):
             return nullcontext()
         return company_slot(
