@@ -311,12 +311,12 @@ class UseCases:
     @built_once
     def edit_credentials(self) -> EditCredentials:
         a = self.adapters
-        return EditCredentials(a.repository, a.credentials, self._lease, self._flow, clock=self._clock)
+        return EditCredentials(a.repository, a.credentials, self._flow, clock=self._clock)
 
     @built_once
     def verify(self) -> Verify:
         a = self.adapters
-        return Verify(a.repository, a.credentials, self._lease, self._flow)
+        return Verify(a.repository, a.credentials, self._flow)
 
     @built_once
     def read(self) -> ReadConnections:

@@ -12,8 +12,7 @@ from ..connections import transitions
 from ..connections.credentials_input import CredentialsInput
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
-from .verification_flow import VerificationFlow
-from .verification_lease import VerificationLease
+from .verification_flow import Renewal, VerificationFlow
 from .verification_report import VerificationReport
 
 logger = logging.getLogger(__name__)
@@ -24,14 +23,12 @@ class EditCredentials:
         self,
         repository: ConnectionRepository,
         credentials: CredentialStore,
-        lease: VerificationLease,
         flow: VerificationFlow,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
         self._credentials = credentials
-        self._lease = lease
         self._flow = flow
         self._clock = clock
 
@@ -53,10 +50,9 @@ class EditCredentials:
         transitions.require_company_change_confirmed(
             connection, given.company_id, confirmed=given.confirm_company_change
         )
-        self._lease.check_not_verifying(connection)
         login = given.login()
 
-        def save_credentials(leased: Connection, time_left: float) -> Connection:
+        def save_credentials(leased: Connection, renew_lease: Renewal) -> Connection:
             """With the connection taken (a racing edit or disconnect lost there, with nothing written):
             stage the new value (not current yet), record it, make it current."""
             ref = self._credentials.stage(tenant_id, connection_id, login)
@@ -70,7 +66,7 @@ class EditCredentials:
                 now=self._clock(),
                 actor=actor,
             )
-            changed = self._lease.begin(changed, time_left, Trigger.CREDENTIALS_EDIT)
+            changed = renew_lease(changed)  # now with credentials: checked by the health check if we crash
             try:
                 stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
             except Exception:

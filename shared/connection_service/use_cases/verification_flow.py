@@ -45,9 +45,11 @@ CHECK_SLOT_WAIT_SECONDS = 2.0
 # Retry-After for company-busy: calls at Intacct take about a second.
 COMPANY_BUSY_RETRY_AFTER_SECONDS = 2
 
-# The caller's own step with the lease held: given the leased connection and the time left, it returns the
-# connection as stored after it (an edit: the new credentials recorded).
-LeasedStep = Callable[[Connection, float], Connection]
+# The caller's own step with the lease held: given the leased connection and how to renew the lease on a
+# connection it changed (before storing it), it returns the connection as stored after it (an edit: the
+# new credentials recorded).
+Renewal = Callable[[Connection], Connection]
+LeasedStep = Callable[[Connection, Renewal], Connection]
 
 
 class VerificationFlow:
@@ -83,6 +85,8 @@ class VerificationFlow:
         SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification; a health check
         gets SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification (it leaves
         the connection to its next run)."""
+        if not trigger.automatic:
+            self._lease.check_not_verifying(connection)  # another admin's verification: 409, nothing spent
         deadline = Deadline(time_limit_seconds)  # waits for a sign-in or a slot come off it
         admission = self.admit(
             connection,
@@ -102,7 +106,9 @@ class VerificationFlow:
                 started_at = self._clock()
                 try:
                     if with_lease is not None:
-                        leased = with_lease(leased, deadline.remaining())
+                        leased = with_lease(
+                            leased, lambda changed: self._lease.begin(changed, deadline.remaining(), trigger)
+                        )
                     result = self._sign_in.verify(
                         login, admission, time_limit_seconds=deadline.remaining(), place=place
                     )

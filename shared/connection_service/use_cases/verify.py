@@ -7,7 +7,6 @@ from ..connections.errors import InvalidState
 from ..connections.model import Trigger
 from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
 from .verification_flow import VerificationFlow
-from .verification_lease import VerificationLease
 from .verification_report import VerificationReport
 
 
@@ -16,12 +15,10 @@ class Verify:
         self,
         repository: ConnectionRepository,
         credentials: CredentialStore,
-        lease: VerificationLease,
         flow: VerificationFlow,
     ) -> None:
         self._repository = repository
         self._credentials = credentials
-        self._lease = lease
         self._flow = flow
 
     def __call__(
@@ -36,7 +33,6 @@ class Verify:
         connection = transitions.require_changeable(self._repository.get(tenant_id, connection_id))
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
-        self._lease.check_not_verifying(connection)
         login = self._credentials.get(SecretRef.recorded_by(connection))
         return self._flow(
             connection,
