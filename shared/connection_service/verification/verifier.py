@@ -113,10 +113,6 @@ class ConnectionVerifier:
         checks.set_prerequisites(CheckStatus.OK)
         return replace(self._judge_permissions(run, checks, login), entities=entities)
 
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-        """Both round trips, for callers with no sign-in guard to settle in between."""
-        return self.check(self.sign_in(login, deadline=deadline), deadline=deadline)
-
     def _probes(self, user_id: str) -> list[GatewayFunction]:
         functions: list[GatewayFunction] = [
             Query(permission.probe_object, control_id=_view_control_id(permission))

@@ -16,13 +16,14 @@ from connection_service.verification import (
     VerificationResult,
 )
 from tests.support.fake_xml_client import Company, FakeXmlClient
+from tests.support.signing_in import verify as verify_with
 
 LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("Right-Password-1"), entity_id="US")
 
 
 def verify(company: Company, login: LoginCredentials = LOGIN) -> tuple[FakeXmlClient, VerificationResult]:
     client = FakeXmlClient(company)
-    result = ConnectionVerifier(client).verify(login, deadline=Deadline(5))  # type: ignore[arg-type]
+    result = verify_with(client, login, deadline=Deadline(5))  # type: ignore[arg-type]
     return client, result
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
     from .response import Authentication, FunctionResult, GatewayResponse, parse_response
     from .retry import RetryPolicy
-    from .session import SessionRun, Stage, call_in_session, run_in_session, sign_in
+    from .session import SessionRun, Stage, call_in_session, sign_in
     from .transport import HttpTransport, Timeouts
 
 __getattr__ = exports_on_first_use(
@@ -31,7 +31,7 @@ __getattr__ = exports_on_first_use(
         "functions": ("GatewayFunction", "GetAPISession", "GetUserPermissions", "Query", "ReadByQuery"),
         "response": ("Authentication", "FunctionResult", "GatewayResponse", "parse_response"),
         "retry": ("RetryPolicy",),
-        "session": ("SessionRun", "Stage", "call_in_session", "run_in_session", "sign_in"),
+        "session": ("SessionRun", "Stage", "call_in_session", "sign_in"),
         "transport": ("HttpTransport", "Timeouts"),
     },
 )
@@ -59,7 +59,6 @@ __all__ = [
     "call_in_session",
     "classify",
     "parse_response",
-    "run_in_session",
     "sign_in",
     "validate_endpoint",
 ]

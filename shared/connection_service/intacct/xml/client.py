@@ -202,21 +202,6 @@ class IntacctClient:
         if self._on_attempt is not None:
             self._on_attempt(record)
 
-    def open_session(
-        self, login: LoginCredentials, *, deadline: Deadline, entity_id: str | None = None
-    ) -> tuple[SessionCredentials, int]:
-        """Signs in (always at the top level) and asks getAPISession for a session, at `entity_id` if given.
-
-        Signing in without login/locationid proves the user's credentials alone, so a wrong Entity ID shows up
-        as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
-        Returns the session and the number of HTTP attempts spent.
-        """
-        signed_in = self.sign_in(login, deadline=deadline, entity_id=entity_id)
-        if signed_in.session is None:
-            assert signed_in.failure is not None
-            raise signed_in.failure
-        return signed_in.session, signed_in.exchange.attempts
-
     def sign_in(
         self,
         login: LoginCredentials,
@@ -227,6 +212,8 @@ class IntacctClient:
     ) -> SignIn:
         """One top-level sign-in asking getAPISession for a session, with `also` run in the same request at
         the top level (their results come back even when the session is refused, e.g. for a wrong Entity ID).
+        Signing in without login/locationid proves the user's credentials alone, so a wrong Entity ID shows up
+        as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
 
         Raises when Intacct refused the request or the sign-in itself; a refused session is `failure`.
         """

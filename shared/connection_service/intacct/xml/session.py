@@ -101,16 +101,3 @@ def call_in_session(
         round_trips=signed_in.round_trips + 1,
         attempts=signed_in.attempts + exchange.attempts,
     )
-
-
-def run_in_session(
-    client: IntacctClient,
-    login: LoginCredentials,
-    functions: Sequence[GatewayFunction],
-    *,
-    deadline: Deadline,
-    at_sign_in: Sequence[GatewayFunction] = (),
-) -> SessionRun:
-    """`sign_in`, then `call_in_session`: for callers with no sign-in guard to settle in between."""
-    signed_in = sign_in(client, login, deadline=deadline, at_sign_in=at_sign_in)
-    return call_in_session(client, signed_in, functions, deadline=deadline)
