@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from connection_service.intacct import Deadline, LoginCredentials
+from connection_service.adapters.intacct_gateway import IntacctGateway
+from connection_service.intacct import Deadline, IntacctError, LoginCredentials, SignIn
 from connection_service.intacct.xml import (
+    Exchange,
     GatewayFunction,
     IntacctClient,
     SessionCredentials,
-    SessionRun,
-    call_in_session,
+    XmlSession,
     sign_in,
 )
-from connection_service.verification import ConnectionVerifier, VerificationResult
+from connection_service.verification import VerificationResult
 
 
 def open_session(
@@ -22,11 +23,27 @@ def open_session(
 ) -> tuple[SessionCredentials, int]:
     """The session a sign-in at the login's entity opened and the HTTP attempts it took; raises why none
     opened."""
-    signed_in = client.sign_in(login, deadline=deadline, entity_id=login.entity_id)
-    if signed_in.session is None:
-        assert signed_in.failure is not None
+    signed_in = sign_in(client, login, deadline=deadline)
+    if signed_in.lost is not None:
+        raise signed_in.lost
+    if signed_in.failure is not None:
         raise signed_in.failure
-    return signed_in.session, signed_in.exchange.attempts
+    return _session_of(signed_in), signed_in.attempts
+
+
+def call_in_session(
+    signed_in: SignIn, functions: Sequence[GatewayFunction], *, deadline: Deadline
+) -> Exchange | IntacctError | None:
+    """Runs `functions` in the session `signed_in` opened (one more round trip) and returns the answer or
+    why the request failed; None, sending nothing, when the sign-in opened no session."""
+    if signed_in.failure is not None or signed_in.lost is not None:
+        return None
+    session = signed_in.session
+    assert isinstance(session, XmlSession)
+    try:
+        return session.client.execute(_session_of(signed_in), functions, deadline=deadline)
+    except IntacctError as error:
+        return error
 
 
 def sign_in_and_call(
@@ -35,12 +52,26 @@ def sign_in_and_call(
     functions: Sequence[GatewayFunction],
     *,
     deadline: Deadline,
-) -> SessionRun:
+) -> tuple[SignIn, Exchange | IntacctError | None]:
     """Signs in, then runs `functions` in the new session (when one opened)."""
-    return call_in_session(client, sign_in(client, login, deadline=deadline), functions, deadline=deadline)
+    signed_in = sign_in(client, login, deadline=deadline)
+    return signed_in, call_in_session(signed_in, functions, deadline=deadline)
+
+
+def gateway_over(client: IntacctClient) -> IntacctGateway:
+    """The Intacct port over `client` (its sender and endpoint): what verifies in the service."""
+    return IntacctGateway(
+        lambda: client.sender, endpoint_url=client.endpoint_url, client_factory=lambda sender, url: client
+    )
 
 
 def verify(client: IntacctClient, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
     """A whole verification, its sign-in and its check in one go."""
-    verifier = ConnectionVerifier(client)
-    return verifier.check(verifier.sign_in(login, deadline=deadline), deadline=deadline)
+    intacct = gateway_over(client)
+    return intacct.verify(intacct.sign_in(login, deadline=deadline), deadline=deadline)
+
+
+def _session_of(signed_in: SignIn) -> SessionCredentials:
+    session = signed_in.session
+    assert isinstance(session, XmlSession) and session.credentials is not None, "no session opened"
+    return session.credentials
