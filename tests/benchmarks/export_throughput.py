@@ -18,9 +18,10 @@ from connection_service.bootstrap import UseCases
 from connection_service.connections.errors import RetryLater
 from connection_service.connections.model import Connection
 from connection_service.intacct import Deadline, LoginCredentials, Secret
-from connection_service.intacct.xml import IntacctClient, sign_in
+from connection_service.intacct.xml import IntacctClient
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from tests.support.demo import DEMO_PASSWORD, SENDER
+from tests.support.signing_in import open_session
 
 from .measure import Row, Sample
 from .simulated_companies import Fleet, RunningSimulator, run_workers, simulator_process
@@ -101,8 +102,7 @@ def interface_overhead(runs: int) -> Row:
         _call(service, connection, "warm")  # the session is open and cached from here on
         client = IntacctClient(SENDER, endpoint_url=sim.gateway_url)
         login = LoginCredentials("OVERHEAD-CO", "ws_expenses", Secret(DEMO_PASSWORD))
-        session = sign_in(client, login, deadline=Deadline(20)).session
-        assert session is not None
+        session, _ = open_session(client, login, deadline=Deadline(20))
         through, straight = [], []
         for n in range(runs):  # interleaved, so that drift hits both alike
             started = time.perf_counter()

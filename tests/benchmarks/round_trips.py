@@ -8,9 +8,10 @@ import contextlib
 
 from connection_service.intacct import Deadline, IntacctError, LoginCredentials, Secret
 from connection_service.intacct.xml import GetUserPermissions, IntacctClient, Query, RetryPolicy
-from connection_service.verification import REQUIRED_PERMISSIONS, ConnectionVerifier
+from connection_service.verification import REQUIRED_PERMISSIONS
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from tests.support.demo import DEMO_PASSWORD, SENDER
+from tests.support.signing_in import open_session, verify
 
 from .measure import Row, Sample
 
@@ -33,7 +34,7 @@ def typical_client(client: IntacctClient, login: LoginCredentials) -> None:
     """What a client without batching does for the same checks."""
     deadline = Deadline(30)
     try:
-        session, _ = client.open_session(login, deadline=deadline, entity_id=login.entity_id)
+        session, _ = open_session(client, login, deadline=deadline)
     except IntacctError:
         return
     for permission in REQUIRED_PERMISSIONS:
@@ -52,7 +53,7 @@ def run() -> list[Row]:
         for case, company, user, password, entity in CASES:
             login = LoginCredentials(company, user, Secret(password), entity)
             simulator.reset()  # a fresh lockout counter and log for each case
-            ConnectionVerifier(client).verify(login, deadline=Deadline(30))
+            verify(client, login, deadline=Deadline(30))
             ours = len(simulator.requests(company))
             simulator.reset()
             typical_client(client, login)

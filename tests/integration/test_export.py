@@ -215,7 +215,7 @@ def test_neither_the_password_nor_the_session_id_leaves_the_service(
     answers = [invoke(("q1", QUERY)), invoke(("bill-9", BILL)), invoke(("x", "<create>"))]
     cache = bootstrap.environment().use_cases._sessions
     [(opened, _)] = cache._sessions.values()
-    session_id = opened.signed_in.run.session.session_id.reveal()
+    session_id = opened.session.credentials.session_id.reveal()
     captured = capfd.readouterr()
     for text in (str(answers), captured.out, captured.err, repr(opened)):
         assert DEMO_PASSWORD not in text and session_id not in text

@@ -16,9 +16,8 @@ import pytest
 from connection_service import bootstrap
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import HistoryEntry, Status, Trigger
-from connection_service.connections.ports import SignedIn
 from connection_service.health.runner import run_dispatcher
-from connection_service.intacct import Deadline
+from connection_service.intacct import Deadline, SignIn
 from connection_service.verification import VerificationResult
 from local_stack.api_gateway import LambdaContext, load_handler
 from local_stack.health_loop import WORKER, sqs_event
@@ -271,7 +270,7 @@ class MeanwhileIntacct:
         self.prepare = self.real.prepare
         self.sign_in = self.real.sign_in
 
-    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
+    def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         result = self.real.verify(signed_in, deadline=deadline)
         self.meanwhile()
         return result

@@ -14,18 +14,17 @@ from connection_service.intacct.xml import (
     Query,
     RetryPolicy,
     Timeouts,
-    run_in_session,
 )
 from connection_service.verification import (
     REQUIRED_PERMISSIONS,
     ROUND_TRIPS_ON_SUCCESS,
     CheckStatus,
-    ConnectionVerifier,
     Outcome,
     Reason,
 )
 from intacct_simulator import IntacctSimulator
 from tests.support.demo import DEMO_PASSWORD, SENDER
+from tests.support.signing_in import sign_in_and_call, verify
 
 
 def client_for(simulator: IntacctSimulator) -> IntacctClient:
@@ -109,8 +108,10 @@ def test_demo_case(
     round_trips: int,
     failed_sign_ins: int,
 ) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials(company, user, Secret(password), entity), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials(company, user, Secret(password), entity),
+        deadline=Deadline(20),
     )
     assert (result.outcome, result.reason) == (outcome, reason)
     assert result.round_trips == round_trips
@@ -130,8 +131,10 @@ def test_demo_case(
 
 def test_round_trips_on_the_success_path_are_as_documented(simulator: IntacctSimulator) -> None:
     assert ROUND_TRIPS_ON_SUCCESS == 2
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-EAST"), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-EAST"),
+        deadline=Deadline(20),
     )
     assert result.round_trips == ROUND_TRIPS_ON_SUCCESS
     second = simulator.requests("DEMO-CO")[1]
@@ -142,8 +145,10 @@ def test_round_trips_on_the_success_path_are_as_documented(simulator: IntacctSim
 
 
 def test_flaky_company_costs_retries_not_round_trips(simulator: IntacctSimulator) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("FLAKY-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("FLAKY-CO", "ws_expenses", Secret(DEMO_PASSWORD)),
+        deadline=Deadline(20),
     )
     assert result.outcome is Outcome.CONNECTED
     assert (result.round_trips, result.attempts) == (2, 4)
@@ -151,7 +156,7 @@ def test_flaky_company_costs_retries_not_round_trips(simulator: IntacctSimulator
 
 
 def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: IntacctSimulator) -> None:
-    verifier = ConnectionVerifier(client_for(simulator))
+    client = client_for(simulator)
     login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD))
     grant = {"application": "Cash Management", "activity": "Credit Card Transactions", "permission": "Add"}
     control = requests.Session()
@@ -159,7 +164,7 @@ def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: Intacc
     control.post(
         f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/revoke", json=grant, timeout=5
     )
-    broken = verifier.verify(login, deadline=Deadline(20))
+    broken = verify(client, login, deadline=Deadline(20))
     assert broken.reason is Reason.MISSING_PERMISSIONS
     assert [p.label for p in broken.missing_permissions] == [
         "Cash Management / Credit Card Transactions / Add"
@@ -167,15 +172,15 @@ def test_a_revoked_permission_is_found_and_its_restoration_too(simulator: Intacc
     control.post(
         f"{simulator.base_url}/_sim/companies/DEMO-CO/users/ws_expenses/grant", json=grant, timeout=5
     )
-    assert verifier.verify(login, deadline=Deadline(20)).outcome is Outcome.CONNECTED
+    assert verify(client, login, deadline=Deadline(20)).outcome is Outcome.CONNECTED
 
 
 def test_every_verification_signs_in_so_a_changed_password_is_seen_at_once(
     simulator: IntacctSimulator,
 ) -> None:
-    verifier = ConnectionVerifier(client_for(simulator))
+    client = client_for(simulator)
     login = LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD))
-    first = verifier.verify(login, deadline=Deadline(20))
+    first = verify(client, login, deadline=Deadline(20))
     assert (first.outcome, first.round_trips, first.sign_ins) == (Outcome.CONNECTED, 2, 1)
 
     control = requests.Session()
@@ -185,7 +190,7 @@ def test_every_verification_signs_in_so_a_changed_password_is_seen_at_once(
         json={"password": "Rotated-1!"},
         timeout=5,
     )
-    changed = verifier.verify(login, deadline=Deadline(20))
+    changed = verify(client, login, deadline=Deadline(20))
     assert (changed.reason, changed.sign_ins, changed.round_trips) == (Reason.INVALID_CREDENTIALS, 1, 1)
 
 
@@ -194,9 +199,9 @@ def test_many_wrong_passwords_do_lock_the_simulated_user(simulator: IntacctSimul
     client = client_for(simulator)
     wrong = LoginCredentials("DEMO-CO", "ws_limited", Secret("nope"))
     for _ in range(5):
-        run_in_session(client, wrong, [Query("CLASS")], deadline=Deadline(5))
+        sign_in_and_call(client, wrong, [Query("CLASS")], deadline=Deadline(5))
     right = LoginCredentials("DEMO-CO", "ws_limited", Secret(DEMO_PASSWORD))
-    assert ConnectionVerifier(client).verify(right, deadline=Deadline(5)).reason is Reason.INVALID_CREDENTIALS
+    assert verify(client, right, deadline=Deadline(5)).reason is Reason.INVALID_CREDENTIALS
 
 
 def test_a_sign_in_that_times_out_is_not_repeated(simulator: IntacctSimulator) -> None:
@@ -214,8 +219,8 @@ def test_a_sign_in_that_times_out_is_not_repeated(simulator: IntacctSimulator) -
         transport=HttpTransport(timeouts=Timeouts(connect=1.0, read=0.4)),
         retry=RetryPolicy(base_delay=0.01),
     )
-    result = ConnectionVerifier(client).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(10)
+    result = verify(
+        client, LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(10)
     )
     assert (result.outcome, result.reason) == (Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE)
     time.sleep(1.5)  # let the slow request finish on the simulator's side
@@ -224,8 +229,10 @@ def test_a_sign_in_that_times_out_is_not_repeated(simulator: IntacctSimulator) -
 
 
 def test_the_entities_the_user_may_open_come_with_the_sign_in(simulator: IntacctSimulator) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD)),
+        deadline=Deadline(20),
     )
     assert result.outcome is Outcome.CONNECTED and result.round_trips == 2
     assert [(e.entity_id, e.name) for e in result.entities or ()] == [
@@ -237,8 +244,10 @@ def test_the_entities_the_user_may_open_come_with_the_sign_in(simulator: Intacct
 
 
 def test_a_wrong_entity_is_answered_with_the_entities_the_user_can_open(simulator: IntacctSimulator) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-NORTH"), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret(DEMO_PASSWORD), "US-NORTH"),
+        deadline=Deadline(20),
     )
     assert (result.reason, result.round_trips, result.sign_ins) == (Reason.ENTITY_INVALID, 1, 1)
     assert "US-EAST (US East), US-WEST (US West)" in result.message
@@ -246,15 +255,19 @@ def test_a_wrong_entity_is_answered_with_the_entities_the_user_can_open(simulato
 
 
 def test_a_refused_sign_in_reads_no_entities(simulator: IntacctSimulator) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("DEMO-CO", "ws_expenses", Secret("Wrong-Passw0rd!")),
+        deadline=Deadline(20),
     )
     assert result.reason is Reason.INVALID_CREDENTIALS and result.entities is None
 
 
 def test_a_module_the_company_does_not_subscribe_to_is_its_own_finding(simulator: IntacctSimulator) -> None:
-    result = ConnectionVerifier(client_for(simulator)).verify(
-        LoginCredentials("NOPROJECTS-CO", "ws_expenses", Secret(DEMO_PASSWORD)), deadline=Deadline(20)
+    result = verify(
+        client_for(simulator),
+        LoginCredentials("NOPROJECTS-CO", "ws_expenses", Secret(DEMO_PASSWORD)),
+        deadline=Deadline(20),
     )
     assert (result.outcome, result.reason) == (Outcome.ACTION_REQUIRED, Reason.MODULE_NOT_SUBSCRIBED)
     assert result.round_trips == 2 and result.missing_permissions == ()

@@ -23,12 +23,12 @@ from connection_service.intacct.xml import (
     FunctionResult,
     GatewayFunction,
     GatewayResponse,
+    GetAPISession,
     GetUserPermissions,
     Query,
     SenderCredentials,
     SessionCredentials,
 )
-from connection_service.intacct.xml.client import SignIn
 from connection_service.verification import REQUIRED_PERMISSIONS
 
 SENDER = SenderCredentials("ExpenseInMPP", Secret("sender-password"))
@@ -58,37 +58,13 @@ class Company:
 
 
 class FakeXmlClient:
-    """Duck-types IntacctClient's sign_in and execute; records the functions each request carried."""
+    """Duck-types IntacctClient's execute; records the functions each request carried."""
 
     def __init__(self, company: Company) -> None:
         self.company = company
         self.sender = SENDER
+        self.endpoint_url = "http://127.0.0.1:9/"  # never reached
         self.requests: list[list[str]] = []
-
-    def sign_in(
-        self,
-        login: LoginCredentials,
-        *,
-        deadline: Deadline,
-        entity_id: str | None = None,
-        also: Sequence[GatewayFunction] = (),
-    ) -> SignIn:
-        self.requests.append(["getAPISession", *(f.name for f in also)])
-        refused = self.company.sign_in_refused_with
-        if refused is not None:
-            raise IntacctError(
-                refused, level=Level.AUTHENTICATION, errors=[ErrorDetail("XL03000006", "refused")]
-            )
-        companions = tuple(self._entities(f) for f in also if isinstance(f, Query))
-        exchange = Exchange(GatewayResponse(200, "c", Authentication("success"), companions), attempts=1)
-        known = {entity for entity, _ in self.company.entities}
-        if entity_id and entity_id not in known:
-            failure = IntacctError(Category.ENTITY_INVALID, level=Level.RESULT)
-            return SignIn(exchange, None, failure, companions)
-        session = SessionCredentials(
-            Secret("session-id"), "http://127.0.0.1:9/", login.company_id, login.user_id, entity_id
-        )
-        return SignIn(exchange, session, None, companions)
 
     def execute(
         self,
@@ -97,10 +73,37 @@ class FakeXmlClient:
         *,
         deadline: Deadline,
         transaction: bool = False,
+        unique: bool = False,
     ) -> Exchange:
         self.requests.append([f.name for f in functions])
-        results = tuple(self._answer(f) for f in functions)
+        if isinstance(auth, LoginCredentials):
+            results = self._sign_in(functions)
+        else:
+            results = tuple(self._answer(f) for f in functions)
         return Exchange(GatewayResponse(200, "c", Authentication("success"), results), attempts=1)
+
+    def _sign_in(self, functions: Sequence[GatewayFunction]) -> tuple[FunctionResult, ...]:
+        refused = self.company.sign_in_refused_with
+        if refused is not None:
+            raise IntacctError(
+                refused, level=Level.AUTHENTICATION, errors=[ErrorDetail("XL03000006", "refused")]
+            )
+        return tuple(
+            self._session(f) if isinstance(f, GetAPISession) else self._entities(f)
+            for f in functions
+            if isinstance(f, GetAPISession | Query)
+        )
+
+    def _session(self, function: GetAPISession) -> FunctionResult:
+        known = {entity for entity, _ in self.company.entities}
+        if function.entity_id and function.entity_id not in known:
+            return FunctionResult("failure", function.name, function.control_id)  # read as a wrong entity
+        data = etree.Element("data")
+        api = etree.SubElement(data, "api")
+        etree.SubElement(api, "sessionid").text = "session-id"
+        etree.SubElement(api, "endpoint").text = self.endpoint_url
+        etree.SubElement(api, "locationid").text = function.entity_id or ""
+        return FunctionResult("success", function.name, function.control_id, data)
 
     def _entities(self, query: Query) -> FunctionResult:
         data = etree.Element("data")

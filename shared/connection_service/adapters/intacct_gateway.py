@@ -1,5 +1,5 @@
 """The Intacct port over the XML gateway: our sender credentials (cached for a few minutes), one pooled
-client, and the connection verifier."""
+client, and the verifier's questions sent with it."""
 
 from __future__ import annotations
 
@@ -7,48 +7,18 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from lxml import etree
 
-from ..connections.ports import CallAnswer, FunctionAnswer, SignedIn
-from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError, Level, SignInOutcome
-from ..intacct.xml import FunctionResult, IntacctClient, SenderCredentials
+from ..connections.ports import CallAnswer, FunctionAnswer
+from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError, Level, SignIn, SignInOutcome
+from ..intacct.xml import Exchange, FunctionResult, IntacctClient, SenderCredentials, XmlSession, sign_in
 from ..intacct.xml.worker_functions import WorkerFunction
-from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, VerifierSignIn, not_run
+from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, not_run
 from .secrets_store import SenderNotConfigured
 
 SENDER_CACHE_SECONDS = 300.0
 NOT_CONFIGURED = "(not configured)"
-
-
-@dataclass(frozen=True)
-class _NotSent:
-    """A sign-in that never left: our sender secret is missing (our side, never the customer's)."""
-
-    credentials: ConnectionCredentials
-    outcome: SignInOutcome = SignInOutcome.NOT_SENT
-
-
-@dataclass(frozen=True)
-class _Lost:
-    """A sign-in that left, then an error of ours while its answer was read: Intacct may have judged the
-    password, so it counts as unanswered, and the error is raised once the guard has been told."""
-
-    error: Exception
-    outcome: SignInOutcome = SignInOutcome.UNANSWERED
-
-
-@dataclass(frozen=True)
-class _Opened:
-    """A sign-in that was answered, with the verifier (and so the client and sender) its check must use."""
-
-    verifier: ConnectionVerifier
-    signed_in: VerifierSignIn
-
-    @property
-    def outcome(self) -> SignInOutcome:
-        return self.signed_in.outcome
 
 
 class IntacctGateway:
@@ -71,6 +41,7 @@ class IntacctGateway:
         self._lock = threading.Lock()
         self._client: IntacctClient | None = None
         self._loaded_at = 0.0
+        self._verifier = ConnectionVerifier()
 
     def _current_client(self) -> IntacctClient:
         with self._lock:
@@ -86,63 +57,70 @@ class IntacctGateway:
         with contextlib.suppress(SenderNotConfigured):
             self._current_client()
 
-    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
+    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
         try:
             client = self._current_client()  # may raise (AWS busy): nothing has been sent
         except SenderNotConfigured:
-            return _NotSent(credentials)
-        verifier = ConnectionVerifier(client)
-        try:
-            return _Opened(verifier, verifier.sign_in(credentials, deadline=deadline))
-        except Exception as error:  # the request may have left: see _Lost
-            return _Lost(error)
-
-    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
-        if isinstance(signed_in, _Lost):
-            raise signed_in.error
-        if isinstance(signed_in, _NotSent):
-            return IntacctError(
+            # Our side, never the customer's: no XML side, so `verify` explains it without Intacct.
+            not_configured = IntacctError(
                 Category.SENDER_CREDENTIALS_INVALID,
                 level=Level.TRANSPORT,
                 detail="our sender is not configured",
             )
-        assert isinstance(signed_in, _Opened), "a sign-in this gateway did not make"
-        run = signed_in.signed_in.run
-        if run.session is None:
-            return run.failure or IntacctError(Category.UNKNOWN, level=Level.RESULT)
-        return None
+            return SignIn(credentials, SignInOutcome.NOT_SENT, not_configured)
+        # Every sign-in asks for what a verification needs with it: an export's may be verified later.
+        return sign_in(client, credentials, deadline=deadline, at_sign_in=self._verifier.asked_at_sign_in())
+
+    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
+        if signed_in.lost is not None:
+            raise signed_in.lost
+        return signed_in.failure
 
     def call(
         self,
-        signed_in: SignedIn,
+        signed_in: SignIn,
         functions: Sequence[WorkerFunction],
         *,
         deadline: Deadline,
         transaction: bool,
     ) -> CallAnswer:
-        assert isinstance(signed_in, _Opened) and signed_in.signed_in.run.session is not None, "no session"
-        session = signed_in.signed_in.run.session
+        session = signed_in.session
+        assert isinstance(session, XmlSession) and session.credentials is not None, "no session"
+        opened = session.credentials
         writes = any(function.writes for function in functions)
         try:
-            exchange = signed_in.verifier.client.execute(
-                session, functions, deadline=deadline, transaction=transaction, unique=writes
+            exchange = session.client.execute(
+                opened, functions, deadline=deadline, transaction=transaction, unique=writes
             )
         except IntacctError as error:
-            return CallAnswer((), error, session.expires_at)
+            return CallAnswer((), error, opened.expires_at)
         response = exchange.response
         return CallAnswer(
             tuple(_answer(result, unique=writes) for result in response.results),
             None,
-            response.authentication.session_timeout or session.expires_at,
+            response.authentication.session_timeout or opened.expires_at,
         )
 
-    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
-        if isinstance(signed_in, _Lost):
-            raise signed_in.error
-        if isinstance(signed_in, _NotSent):
+    def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
+        if signed_in.lost is not None:
+            raise signed_in.lost
+        session = signed_in.session
+        if session is None:  # our sender secret is missing: nothing was sent
             return not_run(Reason.PLATFORM_CREDENTIALS_INVALID, signed_in.credentials, NOT_CONFIGURED)
-        assert isinstance(signed_in, _Opened), "a sign-in this gateway did not make"
-        result = signed_in.verifier.check(signed_in.signed_in, deadline=deadline)
+        assert isinstance(session, XmlSession), "a sign-in this gateway did not make"
+        probed: Exchange | IntacctError | None = None
+        if session.credentials is not None:
+            probes = self._verifier.probes(signed_in.credentials.user_id)
+            try:
+                probed = session.client.execute(session.credentials, probes, deadline=deadline)
+            except IntacctError as error:
+                probed = error
+        result = self._verifier.judge(
+            signed_in,
+            sender_id=session.client.sender.sender_id,
+            at_sign_in=session.at_sign_in,
+            probed=probed,
+        )
         if result.reason is Reason.PLATFORM_CREDENTIALS_INVALID:
             with self._lock:
                 self._loaded_at = 0.0  # re-read the secret next time: operations may have fixed it

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from ..intacct import Category, ConnectionCredentials, Deadline, ErrorDetail, IntacctError, SignInOutcome
+from ..intacct import Category, ConnectionCredentials, Deadline, ErrorDetail, IntacctError, SignIn
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status, Trigger
@@ -143,14 +143,6 @@ class EventPublisher(Protocol):
     def publish_status_changed(self, event: StatusChanged) -> None: ...
 
 
-class SignedIn(Protocol):
-    """One sign-in, answered, as the Intacct adapter keeps it until the next call (a session inside it
-    never leaves the adapter)."""
-
-    @property
-    def outcome(self) -> SignInOutcome: ...
-
-
 @dataclass(frozen=True)
 class FunctionAnswer:
     """What Intacct answered to one of an export worker's functions: `status` is success, failure, aborted
@@ -184,18 +176,18 @@ class Intacct(Protocol):
         """Loads what signing in needs beforehand (our sender credentials), so that AWS being busy fails
         the request before anything is written; a missing configuration is reported by `verify`."""
 
-    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignedIn:
+    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
         """Sends one sign-in (one round trip, a session at the credentials' entity), for a verification
         or an export. Raises only before it leaves (nothing was sent); once it has left, whatever happens
         comes back as the answer's `outcome` (an error of ours while reading the answer counts as
         unanswered, and the next call raises it)."""
 
-    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
+    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
         """Why a sign-in opened no session (refused, entity refused, Intacct unavailable), or None."""
 
     def call(
         self,
-        signed_in: SignedIn,
+        signed_in: SignIn,
         functions: Sequence[WorkerFunction],
         *,
         deadline: Deadline,
@@ -204,7 +196,7 @@ class Intacct(Protocol):
         """Runs the functions in the session `sign_in` opened, in one request (sent with `uniqueid`
         true when they write). Never signs in."""
 
-    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
+    def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         """Checks every prerequisite and permission in the session `sign_in` opened (or judges why the
         sign-in failed, without another request)."""
 

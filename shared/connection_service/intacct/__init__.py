@@ -1,5 +1,6 @@
 """Sage Intacct, in the words every protocol shares: the credentials a connection holds, failure categories,
-what a sign-in told us, the time limit of one piece of work, when two IDs are one. No AWS, no domain words.
+one sign-in and what it told us, the time limit of one piece of work, when two IDs are one. No AWS, no
+domain words.
 
 The XML gateway protocol is `xml/` (a REST protocol would stand beside it as `rest/`). Names are imported
 from their modules on first use (lazy_exports.py): the guard and the read-only functions use the
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .errors import Category, ErrorDetail, IntacctError, Level
     from .ids import contains_invisible, fold_id
     from .outcomes import SignInOutcome, sign_in_outcome
+    from .sign_in import SignIn
 
 __getattr__ = exports_on_first_use(
     __name__,
@@ -25,6 +27,7 @@ __getattr__ = exports_on_first_use(
         "errors": ("Category", "ErrorDetail", "IntacctError", "Level"),
         "ids": ("contains_invisible", "fold_id"),
         "outcomes": ("SignInOutcome", "sign_in_outcome"),
+        "sign_in": ("SignIn",),
     },
 )
 
@@ -38,6 +41,7 @@ __all__ = [
     "LoginCredentials",
     "RequestPlace",
     "Secret",
+    "SignIn",
     "SignInOutcome",
     "contains_invisible",
     "fold_id",

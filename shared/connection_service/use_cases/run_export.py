@@ -31,9 +31,8 @@ from ..connections.ports import (
     FunctionAnswer,
     Intacct,
     SecretRef,
-    SignedIn,
 )
-from ..intacct import ConnectionCredentials, Deadline
+from ..intacct import ConnectionCredentials, Deadline, SignIn
 from ..sign_in_guard import Permit
 from ..verification import VerificationResult
 from .export_failures import (
@@ -193,7 +192,7 @@ class RunExport:
         )
         raise SignInBlocked(admission.verdict.value)
 
-    def _signed_in(self, call: _Call, credentials: ConnectionCredentials, permit: Permit) -> SignedIn:
+    def _signed_in(self, call: _Call, credentials: ConnectionCredentials, permit: Permit) -> SignIn:
         """Signs in with the permit; raises a typed error when it opened no session."""
         started_at = self._clock()
         session = self._sign_in.open_session(credentials, permit, deadline=call.deadline)
@@ -213,7 +212,7 @@ class RunExport:
         )
         raise SignInFailed(failure.category.value)
 
-    def _answered(self, call: _Call, session: SignedIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
+    def _answered(self, call: _Call, session: SignIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
         if says_setup_changed(answer) and self._check_due(call, answer):
             # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
             # switched off: verify in the same session (one more round trip) and record what the health

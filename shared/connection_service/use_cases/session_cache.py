@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..connections.ports import SignedIn
+from ..intacct import SignIn
 
 # Not reused this close to its timeout (a call started now must not outlive the session): 60 s, or a
 # quarter of what is left for a session that times out sooner (companies set their own session length).
@@ -32,11 +32,11 @@ class SessionKey:
 
 class SessionCache:
     def __init__(self, *, max_sessions: int = MAX_SESSIONS) -> None:
-        self._sessions: OrderedDict[SessionKey, tuple[SignedIn, datetime]] = OrderedDict()
+        self._sessions: OrderedDict[SessionKey, tuple[SignIn, datetime]] = OrderedDict()
         self._max = max_sessions
         self._lock = threading.Lock()
 
-    def get(self, key: SessionKey, now: datetime) -> SignedIn | None:
+    def get(self, key: SessionKey, now: datetime) -> SignIn | None:
         with self._lock:
             found = self._sessions.get(key)
             if found is None:
@@ -48,7 +48,7 @@ class SessionCache:
             self._sessions.move_to_end(key)
             return session
 
-    def keep(self, key: SessionKey, session: SignedIn, now: datetime, expires_at: datetime | None) -> None:
+    def keep(self, key: SessionKey, session: SignIn, now: datetime, expires_at: datetime | None) -> None:
         """Keeps (or slides) a session that just answered; `expires_at` is the timeout Intacct gave."""
         ends = expires_at or now + DEFAULT_LIFETIME
         usable_until = ends - min(EXPIRY_MARGIN, max(ends - now, timedelta(0)) / 4)

@@ -16,8 +16,8 @@ from datetime import datetime
 from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
-from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota, SignedIn
-from ..intacct import ConnectionCredentials, Deadline, RequestPlace, SignInOutcome
+from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
+from ..intacct import ConnectionCredentials, Deadline, RequestPlace, SignIn, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -166,14 +166,14 @@ class SignInPath:
 
     def open_session(
         self, credentials: ConnectionCredentials, permit: Permit, *, deadline: Deadline
-    ) -> SignedIn:
+    ) -> SignIn:
         """Signs in for an export with the permit (within `deadline`, from its place), and settles it with
         what the sign-in told us."""
         return self._settled_sign_in(credentials, permit, self._deadline(permit, deadline))
 
     def _settled_sign_in(
         self, credentials: ConnectionCredentials, permit: Permit, deadline: Deadline
-    ) -> SignedIn:
+    ) -> SignIn:
         try:
             signed_in = self._intacct.sign_in(credentials, deadline=deadline)
         except Exception:

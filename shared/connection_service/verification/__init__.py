@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .checklist import not_run
     from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
     from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
-    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier, VerifierSignIn
+    from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier
 
 __getattr__ = exports_on_first_use(
     __name__,
@@ -20,7 +20,7 @@ __getattr__ = exports_on_first_use(
         "requirements": ("REQUIRED_PERMISSIONS", "Prerequisite", "RequiredPermission", "prerequisites"),
         "result": ("CheckItem", "CheckStatus", "Entity", "Outcome", "Reason", "VerificationResult"),
         "checklist": ("not_run",),
-        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier", "VerifierSignIn"),
+        "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier"),
     },
 )
 
@@ -36,7 +36,6 @@ __all__ = [
     "Reason",
     "RequiredPermission",
     "VerificationResult",
-    "VerifierSignIn",
     "not_run",
     "prerequisites",
 ]

@@ -1,4 +1,5 @@
-"""Verifies a customer's Intacct connection and explains, item by item, what is missing.
+"""Verifies a customer's Intacct connection and explains, item by item, what is missing. The verifier says
+what to ask Intacct and judges the answers; the Intacct adapter, which holds the client, sends them.
 
 Round trips (HTTP requests, not counting retries of the same request) for one verification:
   1. sign in at the top level with `getAPISession` (with `locationid` = Entity ID when one is given) and,
@@ -17,17 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..intacct import Category, Deadline, ErrorDetail, IntacctError, LoginCredentials, SignInOutcome
+from ..intacct import Category, ErrorDetail, IntacctError, LoginCredentials, SignIn, SignInOutcome
 from ..intacct.xml import (
+    Exchange,
     FunctionResult,
     GatewayFunction,
+    GatewayResponse,
     GetUserPermissions,
-    IntacctClient,
     Query,
-    SessionRun,
-    Stage,
-    call_in_session,
-    sign_in,
 )
 from . import messages as say
 from .checklist import Checklist
@@ -63,61 +61,30 @@ def _view_control_id(permission: RequiredPermission) -> str:
 
 
 @dataclass(frozen=True)
-class VerifierSignIn:
-    """A verification's sign-in, answered: what it told us about the password, and the session (if one was
-    opened) its check runs in. Held in memory only: the session id is a secret."""
+class _Spent:
+    """What a verification cost, for its result: what its one sign-in told us, round trips and HTTP
+    attempts."""
 
-    login: LoginCredentials
-    run: SessionRun
-
-    @property
-    def outcome(self) -> SignInOutcome:
-        return self.run.sign_in or SignInOutcome.NOT_SENT
+    sign_in: SignInOutcome
+    round_trips: int
+    attempts: int
 
 
 class ConnectionVerifier:
-    def __init__(
-        self,
-        client: IntacctClient,
-        *,
-        permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
-    ) -> None:
-        self._client = client
+    def __init__(self, *, permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS) -> None:
         self._permissions = tuple(permissions)
 
-    @property
-    def client(self) -> IntacctClient:
-        """The client whose session a sign-in opened (an export runs its functions with it)."""
-        return self._client
+    def asked_at_sign_in(self) -> list[GatewayFunction]:
+        """Sent with the sign-in (the first round trip): the entities the user may open. Its outcome is
+        known before anything else is sent (the sign-in guard settles on it)."""
+        return [
+            Query(
+                "LOCATIONENTITY", fields=ENTITY_FIELDS, page_size=MAX_ENTITIES, control_id=ENTITIES_CONTROL_ID
+            )
+        ]
 
-    def sign_in(self, login: LoginCredentials, *, deadline: Deadline) -> VerifierSignIn:
-        """The first round trip: sign in, asking for the user's entities in the same request. Its outcome
-        is known before anything else is sent (the sign-in guard settles on it)."""
-        entities_query = Query(
-            "LOCATIONENTITY", fields=ENTITY_FIELDS, page_size=MAX_ENTITIES, control_id=ENTITIES_CONTROL_ID
-        )
-        return VerifierSignIn(
-            login, sign_in(self._client, login, deadline=deadline, at_sign_in=[entities_query])
-        )
-
-    def check(self, signed_in: VerifierSignIn, *, deadline: Deadline) -> VerificationResult:
-        """The second round trip, in the session the sign-in opened: every permission probed, then judged
-        (or, when the sign-in failed, the failure judged without a second request)."""
-        login = signed_in.login
-        run = call_in_session(self._client, signed_in.run, self._probes(login.user_id), deadline=deadline)
-        checks = Checklist(prerequisites(self._client.sender.sender_id, login.entity_id), self._permissions)
-        entities = _entities(run.at_sign_in)
-        if run.failure is not None:
-            return replace(self._failed(run, run.failure, checks, entities), entities=entities)
-        assert run.exchange is not None
-        checks.set_prerequisites(CheckStatus.OK)
-        return replace(self._judge_permissions(run, checks, login), entities=entities)
-
-    def verify(self, login: LoginCredentials, *, deadline: Deadline) -> VerificationResult:
-        """Both round trips, for callers with no sign-in guard to settle in between."""
-        return self.check(self.sign_in(login, deadline=deadline), deadline=deadline)
-
-    def _probes(self, user_id: str) -> list[GatewayFunction]:
+    def probes(self, user_id: str) -> list[GatewayFunction]:
+        """Sent in the session the sign-in opened (the second round trip): every permission probed."""
         functions: list[GatewayFunction] = [
             Query(permission.probe_object, control_id=_view_control_id(permission))
             for permission in self._permissions
@@ -126,10 +93,46 @@ class ConnectionVerifier:
         functions.append(GetUserPermissions(user_id, control_id=PERMISSIONS_CONTROL_ID))
         return functions
 
-    def _failed(
-        self, run: SessionRun, error: IntacctError, checks: Checklist, entities: tuple[Entity, ...] | None
+    def judge(
+        self,
+        signed_in: SignIn,
+        *,
+        sender_id: str,
+        at_sign_in: Sequence[FunctionResult],
+        probed: Exchange | IntacctError | None,
     ) -> VerificationResult:
-        if run.failed_stage is Stage.CALL or error.category is Category.ENTITY_INVALID:
+        """The verification's result: what the sign-in and the functions sent with it answered and, when it
+        opened a session, what the session answered the probes (`probed`; None when nothing more was sent,
+        so a failed sign-in is judged without a second request)."""
+        login = signed_in.credentials
+        spent = _Spent(signed_in.outcome, signed_in.round_trips, signed_in.attempts)
+        if probed is not None:
+            spent = replace(
+                spent, round_trips=spent.round_trips + 1, attempts=spent.attempts + probed.attempts
+            )
+        checks = Checklist(prerequisites(sender_id, login.entity_id), self._permissions)
+        entities = _entities(at_sign_in)
+        if signed_in.failure is not None:
+            failed = self._failed(spent, signed_in.failure, checks, entities, session_opened=False)
+            return replace(failed, entities=entities)
+        if isinstance(probed, IntacctError):
+            failed = self._failed(spent, probed, checks, entities, session_opened=True)
+            return replace(failed, entities=entities)
+        assert probed is not None, "a session opened, so its probes were sent"
+        checks.set_prerequisites(CheckStatus.OK)
+        return replace(self._judge_permissions(probed.response, spent, checks, login), entities=entities)
+
+    def _failed(
+        self,
+        spent: _Spent,
+        error: IntacctError,
+        checks: Checklist,
+        entities: tuple[Entity, ...] | None,
+        *,
+        session_opened: bool,
+    ) -> VerificationResult:
+        """`session_opened`: the sign-in worked, and the request in its session failed."""
+        if session_opened or error.category is Category.ENTITY_INVALID:
             # The sign-in worked, so everything it depends on is in place.
             checks.set_prerequisites(
                 CheckStatus.OK, unless={"entity"} if error.category is Category.ENTITY_INVALID else set()
@@ -143,18 +146,16 @@ class ConnectionVerifier:
             if reason is Reason.ENTITY_INVALID:
                 message += say.entities_offered(entities)
             return _result(
-                checks, Outcome.ACTION_REQUIRED, reason, message, run, error.category, error.errors
+                checks, Outcome.ACTION_REQUIRED, reason, message, spent, error.category, error.errors
             )
         reason = _INCOMPLETE.get(error.category, Reason.UNEXPECTED_RESPONSE)
         return _result(
-            checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], run, error.category, error.errors
+            checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], spent, error.category, error.errors
         )
 
     def _judge_permissions(
-        self, run: SessionRun, checks: Checklist, login: LoginCredentials
+        self, response: GatewayResponse, spent: _Spent, checks: Checklist, login: LoginCredentials
     ) -> VerificationResult:
-        assert run.exchange is not None
-        response = run.exchange.response
         rights_result = _find(response.results, PERMISSIONS_CONTROL_ID)
         rights = UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None
         transient = [rights_result] if rights_result is not None and _is_transient(rights_result) else []
@@ -183,7 +184,7 @@ class ConnectionVerifier:
                 Outcome.ACTION_REQUIRED,
                 Reason.MISSING_PERMISSIONS,
                 say.missing_permissions(missing) + also,
-                run,
+                spent,
                 Category.PERMISSION_DENIED,
                 _errors_of(response.results),
             )
@@ -193,7 +194,7 @@ class ConnectionVerifier:
                 Outcome.ACTION_REQUIRED,
                 Reason.MODULE_NOT_SUBSCRIBED,
                 say.applications_not_subscribed(applications, unsubscribed),
-                run,
+                spent,
                 Category.MODULE_NOT_SUBSCRIBED,
                 _errors_of(response.results),
             )
@@ -201,10 +202,16 @@ class ConnectionVerifier:
             category = transient[0].category or Category.SERVICE_UNAVAILABLE
             reason = _INCOMPLETE.get(category, Reason.INTACCT_UNAVAILABLE)
             return _result(
-                checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], run, category, _errors_of(transient)
+                checks,
+                Outcome.INCOMPLETE,
+                reason,
+                say.MESSAGES[reason],
+                spent,
+                category,
+                _errors_of(transient),
             )
         message = say.connected(login.company_id, login.entity_id, checks.count(CheckStatus.UNKNOWN))
-        return _result(checks, Outcome.CONNECTED, None, message, run, None, ())
+        return _result(checks, Outcome.CONNECTED, None, message, spent, None, ())
 
 
 def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
@@ -258,7 +265,7 @@ def _result(
     outcome: Outcome,
     reason: Reason | None,
     message: str,
-    run: SessionRun,
+    spent: _Spent,
     category: Category | None,
     errors: tuple[ErrorDetail, ...],
 ) -> VerificationResult:
@@ -267,10 +274,10 @@ def _result(
         reason=reason,
         checks=checks.items(),
         message=message,
-        round_trips=run.round_trips,
-        attempts=run.attempts,
-        sign_ins=run.sign_ins,
-        sign_in=run.sign_in,
+        round_trips=spent.round_trips,
+        attempts=spent.attempts,
+        sign_ins=1,  # a verification always signs in, once
+        sign_in=spent.sign_in,
         category=category,
         errors=errors,
     )

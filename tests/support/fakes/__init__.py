@@ -9,7 +9,7 @@ from .due_source import InMemoryDueSource
 from .event_publisher import RecordingEventPublisher
 from .fingerprinter import HmacFingerprinter
 from .guard_store import InMemoryGuardStore
-from .intacct import CONNECTED, REFUSED, UNANSWERED, Answer, ScriptedIntacct, ScriptedSignIn
+from .intacct import CONNECTED, REFUSED, UNANSWERED, Answer, ScriptedIntacct
 from .refusal_quota import InMemoryRefusalQuota
 from .slot_store import InMemorySlotStore
 
@@ -30,5 +30,4 @@ __all__ = [
     "RecordingCheckQueue",
     "RecordingEventPublisher",
     "ScriptedIntacct",
-    "ScriptedSignIn",
 ]

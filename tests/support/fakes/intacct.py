@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import count
 
-from connection_service.connections.ports import CallAnswer, FunctionAnswer, SignedIn
+from connection_service.connections.ports import CallAnswer, FunctionAnswer
 from connection_service.intacct import (
     Category,
     Deadline,
     IntacctError,
     Level,
     LoginCredentials,
+    SignIn,
     SignInOutcome,
 )
 from connection_service.intacct.xml.worker_functions import WorkerFunction
@@ -38,15 +39,19 @@ UNANSWERED = Answer(Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE, SignInOutcom
 
 
 @dataclass(frozen=True)
-class ScriptedSignIn:
-    credentials: LoginCredentials
-    answer: Answer
-    lost: Exception | None = None  # an error of ours after the request left, raised by the next call
-    number: int = 0  # which sign-in of this fake opened it (sessions numbered from 1)
+class ScriptedSession:
+    """This fake's side of a sign-in (its `SignIn.session`)."""
 
-    @property
-    def outcome(self) -> SignInOutcome:
-        return SignInOutcome.UNANSWERED if self.lost else self.answer.sign_in
+    answer: Answer
+    number: int  # which sign-in of this fake opened it (sessions numbered from 1)
+
+
+# Why a sign-in with this outcome opened no session, as Intacct would have said it (None: one opened).
+_FAILURES = {
+    SignInOutcome.ACCEPTED: None,
+    SignInOutcome.REFUSED: Category.SIGN_IN_REJECTED,
+    SignInOutcome.NOT_JUDGED: Category.SENDER_NOT_AUTHORIZED,
+}
 
 
 class ScriptedIntacct:
@@ -75,52 +80,52 @@ class ScriptedIntacct:
     def prepare(self) -> None:
         return None
 
-    def sign_in(self, credentials: LoginCredentials, *, deadline: Deadline) -> ScriptedSignIn:
+    def sign_in(self, credentials: LoginCredentials, *, deadline: Deadline) -> SignIn:
         if self.fail_before_sending:
             raise ConnectionError("the sender secret could not be read")
         self.sign_ins.append(credentials.password.reveal())
-        if self.sign_in_time_outs:
+        timed_out = self.sign_in_time_outs > 0
+        if timed_out:
             self.sign_in_time_outs -= 1
             _leave_running(deadline)
-            return ScriptedSignIn(credentials, UNANSWERED, None, next(self._numbers))
-        if self.next_answers:
+            answer = UNANSWERED
+        elif self.next_answers:
             answer = self.next_answers.pop(0)
         else:
             answer = CONNECTED if credentials.password.reveal() == self.right_password else REFUSED
-        lost = RuntimeError("the answer could not be read") if self.lose_answers else None
-        return ScriptedSignIn(credentials, answer, lost, next(self._numbers))
+        session = ScriptedSession(answer, next(self._numbers))
+        if self.lose_answers and not timed_out:
+            lost = RuntimeError("the answer could not be read")
+            return SignIn(credentials, SignInOutcome.UNANSWERED, None, session, 1, 1, lost)
+        category = _FAILURES.get(answer.sign_in, Category.SERVICE_UNAVAILABLE)
+        if self.sign_in_failure is not None:
+            category, self.sign_in_failure = self.sign_in_failure, None
+        failure = None if category is None else IntacctError(category, level=Level.AUTHENTICATION)
+        return SignIn(credentials, answer.sign_in, failure, session, round_trips=1, attempts=1)
 
-    def session_failure(self, signed_in: SignedIn) -> IntacctError | None:
-        assert isinstance(signed_in, ScriptedSignIn)
+    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
         if signed_in.lost is not None:
             raise signed_in.lost
-        if self.sign_in_failure is not None:
-            failure, self.sign_in_failure = self.sign_in_failure, None
-            return IntacctError(failure, level=Level.AUTHENTICATION)
-        category = {
-            SignInOutcome.ACCEPTED: None,
-            SignInOutcome.REFUSED: Category.SIGN_IN_REJECTED,
-            SignInOutcome.NOT_JUDGED: Category.SENDER_NOT_AUTHORIZED,
-        }.get(signed_in.outcome, Category.SERVICE_UNAVAILABLE)
-        return None if category is None else IntacctError(category, level=Level.AUTHENTICATION)
+        return signed_in.failure
 
     def call(
         self,
-        signed_in: SignedIn,
+        signed_in: SignIn,
         functions: Sequence[WorkerFunction],
         *,
         deadline: Deadline,
         transaction: bool,
     ) -> CallAnswer:
-        assert isinstance(signed_in, ScriptedSignIn) and signed_in.outcome is SignInOutcome.ACCEPTED
-        self.calls.append((signed_in.number, [function.control_id for function in functions]))
+        session = signed_in.session
+        assert isinstance(session, ScriptedSession) and signed_in.outcome is SignInOutcome.ACCEPTED
+        self.calls.append((session.number, [function.control_id for function in functions]))
         if self.session_time_outs:
             self.session_time_outs -= 1
             _leave_running(deadline)
             timed_out = IntacctError(Category.SERVICE_UNAVAILABLE, level=Level.TRANSPORT, detail="timed out")
             timed_out.stopped_waiting = True
             return CallAnswer((), timed_out, None)
-        if signed_in.number in self.forgotten_sessions:
+        if session.number in self.forgotten_sessions:
             return CallAnswer((), IntacctError(Category.SESSION_INVALID, level=Level.AUTHENTICATION), None)
         if self.call_failures:
             return CallAnswer((), IntacctError(self.call_failures.pop(0), level=Level.CONTROL), None)
@@ -132,11 +137,11 @@ class ScriptedIntacct:
         )
         return CallAnswer(results, None, None)
 
-    def verify(self, signed_in: SignedIn, *, deadline: Deadline) -> VerificationResult:
-        assert isinstance(signed_in, ScriptedSignIn)
+    def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         if signed_in.lost is not None:
             raise signed_in.lost
-        answer = signed_in.answer
+        assert isinstance(signed_in.session, ScriptedSession)
+        answer = signed_in.session.answer
         if answer.sign_in is SignInOutcome.ACCEPTED and self.session_time_outs:
             self.session_time_outs -= 1  # the verification's own round trip: the sign-in was answered
             _leave_running(deadline)

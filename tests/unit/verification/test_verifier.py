@@ -10,19 +10,20 @@ import pytest
 from connection_service.intacct import Category, Deadline, LoginCredentials, Secret, SignInOutcome
 from connection_service.verification import (
     CheckStatus,
-    ConnectionVerifier,
     Outcome,
     Reason,
     VerificationResult,
 )
 from tests.support.fake_xml_client import Company, FakeXmlClient
+from tests.support.signing_in import gateway_over
+from tests.support.signing_in import verify as verify_with
 
 LOGIN = LoginCredentials("DEMO-CO", "ws_expenses", Secret("Right-Password-1"), entity_id="US")
 
 
 def verify(company: Company, login: LoginCredentials = LOGIN) -> tuple[FakeXmlClient, VerificationResult]:
     client = FakeXmlClient(company)
-    result = ConnectionVerifier(client).verify(login, deadline=Deadline(5))  # type: ignore[arg-type]
+    result = verify_with(client, login, deadline=Deadline(5))  # type: ignore[arg-type]
     return client, result
 
 
@@ -117,8 +118,8 @@ def test_unreadable_rights_leave_add_rights_unconfirmed_but_connected() -> None:
 
 def test_the_sign_in_outcome_is_known_before_the_check_is_sent() -> None:
     client = FakeXmlClient(Company())
-    verifier = ConnectionVerifier(client)  # type: ignore[arg-type]
-    signed_in = verifier.sign_in(replace(LOGIN, entity_id=None), deadline=Deadline(5))
+    intacct = gateway_over(client)  # type: ignore[arg-type]
+    signed_in = intacct.sign_in(replace(LOGIN, entity_id=None), deadline=Deadline(5))
     assert signed_in.outcome is SignInOutcome.ACCEPTED and len(client.requests) == 1
-    assert verifier.check(signed_in, deadline=Deadline(5)).outcome is Outcome.CONNECTED
+    assert intacct.verify(signed_in, deadline=Deadline(5)).outcome is Outcome.CONNECTED
     assert len(client.requests) == 2

@@ -1,7 +1,7 @@
 """The Sage Intacct XML gateway, as the official SDKs split it: credentials (our sender, API sessions),
 request building (request.py, functions.py), transport with one retry policy (transport.py, retry.py,
 endpoint.py), response parsing and classification (response.py, classification.py); client.py sends one
-request, session.py signs in and calls in the new session.
+request, session.py signs in (what follows goes in the session it opened).
 
 Names are imported from their modules on first use (lazy_exports.py).
 """
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
     from .response import Authentication, FunctionResult, GatewayResponse, parse_response
     from .retry import RetryPolicy
-    from .session import SessionRun, Stage, call_in_session, run_in_session, sign_in
+    from .session import XmlSession, sign_in
     from .transport import HttpTransport, Timeouts
 
 __getattr__ = exports_on_first_use(
@@ -31,7 +31,7 @@ __getattr__ = exports_on_first_use(
         "functions": ("GatewayFunction", "GetAPISession", "GetUserPermissions", "Query", "ReadByQuery"),
         "response": ("Authentication", "FunctionResult", "GatewayResponse", "parse_response"),
         "retry": ("RetryPolicy",),
-        "session": ("SessionRun", "Stage", "call_in_session", "run_in_session", "sign_in"),
+        "session": ("XmlSession", "sign_in"),
         "transport": ("HttpTransport", "Timeouts"),
     },
 )
@@ -53,13 +53,10 @@ __all__ = [
     "RetryPolicy",
     "SenderCredentials",
     "SessionCredentials",
-    "SessionRun",
-    "Stage",
     "Timeouts",
-    "call_in_session",
+    "XmlSession",
     "classify",
     "parse_response",
-    "run_in_session",
     "sign_in",
     "validate_endpoint",
 ]

@@ -10,17 +10,17 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ..credentials import LoginCredentials, Secret
+from ..credentials import LoginCredentials
 from ..deadline import Deadline
 from ..errors import Category, IntacctError, Level
 from .credentials import SenderCredentials, SessionCredentials
 from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
-from .functions import GatewayFunction, GetAPISession
+from .functions import GatewayFunction
 from .redaction import redact_xml
 from .request import build_request, new_control_id
-from .response import FunctionResult, GatewayResponse, parse_response
+from .response import GatewayResponse, parse_response
 from .retry import RetryPolicy
 from .transport import HttpTransport
 
@@ -202,93 +202,5 @@ class IntacctClient:
         if self._on_attempt is not None:
             self._on_attempt(record)
 
-    def open_session(
-        self, login: LoginCredentials, *, deadline: Deadline, entity_id: str | None = None
-    ) -> tuple[SessionCredentials, int]:
-        """Signs in (always at the top level) and asks getAPISession for a session, at `entity_id` if given.
-
-        Signing in without login/locationid proves the user's credentials alone, so a wrong Entity ID shows up
-        as a failed getAPISession result instead of a second, indistinguishable sign-in failure.
-        Returns the session and the number of HTTP attempts spent.
-        """
-        signed_in = self.sign_in(login, deadline=deadline, entity_id=entity_id)
-        if signed_in.session is None:
-            assert signed_in.failure is not None
-            raise signed_in.failure
-        return signed_in.session, signed_in.exchange.attempts
-
-    def sign_in(
-        self,
-        login: LoginCredentials,
-        *,
-        deadline: Deadline,
-        entity_id: str | None = None,
-        also: Sequence[GatewayFunction] = (),
-    ) -> SignIn:
-        """One top-level sign-in asking getAPISession for a session, with `also` run in the same request at
-        the top level (their results come back even when the session is refused, e.g. for a wrong Entity ID).
-
-        Raises when Intacct refused the request or the sign-in itself; a refused session is `failure`.
-        """
-        top_level = replace(login, entity_id=None)
-        exchange = self.execute(top_level, [GetAPISession(entity_id=entity_id), *also], deadline=deadline)
-        results = exchange.response.results
-        session_result = next((r for r in results if r.function == "getAPISession"), None)
-        companions = tuple(r for r in results if r is not session_result)
-        try:
-            session = _session_from(exchange, entity_id, login.company_id, login.user_id)
-        except IntacctError as refused:
-            return SignIn(exchange, None, refused, companions)
-        return SignIn(exchange, session, None, companions)
-
     def close(self) -> None:
         self._transport.close()
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """A sign-in request's answer: the session, or why getAPISession refused one, and the results of the
-    functions sent with it."""
-
-    exchange: Exchange
-    session: SessionCredentials | None
-    failure: IntacctError | None
-    companions: tuple[FunctionResult, ...] = ()
-
-
-def _session_from(
-    exchange: Exchange, requested_location: str | None, company_id: str, user_id: str
-) -> SessionCredentials:
-    """Reads `data/api` of a getAPISession result into session credentials."""
-    results = exchange.response.results
-    # By function, not position: the other functions of the sign-in request answer beside it.
-    result = next((r for r in results if r.function == "getAPISession"), results[0] if results else None)
-    if result is None:
-        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no result")
-    if not result.ok:
-        category = result.category or Category.UNKNOWN
-        if requested_location and not category.transient:
-            # The sign-in itself succeeded, so a refused entity-level session means the Entity ID is wrong
-            # (or the user may not use that entity).
-            category = Category.ENTITY_INVALID
-        raise IntacctError(category, level=Level.RESULT, errors=result.errors, attempts=exchange.attempts)
-    api = result.data.find("api") if result.data is not None else None
-    if api is None:
-        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no session")
-    session_id = (api.findtext("sessionid") or "").strip()
-    endpoint = (api.findtext("endpoint") or "").strip()
-    if not session_id or not endpoint:
-        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail="getAPISession returned no session")
-    try:
-        endpoint = validate_endpoint(endpoint)
-    except ValueError as exc:
-        raise IntacctError(Category.UNKNOWN, level=Level.RESULT, detail=str(exc)) from None
-    authentication = exchange.response.authentication
-    return SessionCredentials(
-        session_id=Secret(session_id),
-        endpoint=endpoint,
-        company_id=authentication.company_id or company_id,
-        user_id=authentication.user_id or user_id,
-        entity_id=(api.findtext("locationid") or "").strip() or None,
-        expires_at=authentication.session_timeout,
-    )

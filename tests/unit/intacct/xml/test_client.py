@@ -6,6 +6,7 @@ import random
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -29,6 +30,7 @@ from tests.support.intacct_xml import (
     session_result,
 )
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
+from tests.support.signing_in import open_session
 
 OK = ok_response(result_xml("query", "q", data="<x/>"))
 
@@ -242,16 +244,14 @@ def test_a_spent_budget_sends_nothing(gateway: ScriptedGateway) -> None:
 def test_a_session_endpoint_elsewhere_is_refused(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint="https://attacker.example/xmlgw"))))
     with pytest.raises(IntacctError, match="refusing") as caught:
-        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5))
+        open_session(make_client(gateway.url), LOGIN, deadline=Deadline(5))
     assert caught.value.category is Category.UNKNOWN
 
 
 def test_open_session_signs_in_at_top_level_and_asks_for_the_entity(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url, locationid="US-EAST"))))
     login = LoginCredentials("DEMO-CO", "ws_expenses", Secret("pw"), entity_id="US-EAST")
-    session, attempts = make_client(gateway.url).open_session(
-        login, deadline=Deadline(5), entity_id="US-EAST"
-    )
+    session, attempts = open_session(make_client(gateway.url), login, deadline=Deadline(5))
     assert attempts == 1 and session.entity_id == "US-EAST" and session.endpoint == gateway.url
     assert session.expires_at is not None
     sent = gateway.bodies[0]
@@ -271,5 +271,5 @@ def test_a_refused_entity_session_means_the_entity_is_invalid(gateway: ScriptedG
     )
     gateway.script(Reply(200, ok_response(failed)))
     with pytest.raises(IntacctError) as caught:
-        make_client(gateway.url).open_session(LOGIN, deadline=Deadline(5), entity_id="NOPE")
+        open_session(make_client(gateway.url), replace(LOGIN, entity_id="NOPE"), deadline=Deadline(5))
     assert caught.value.category is Category.ENTITY_INVALID

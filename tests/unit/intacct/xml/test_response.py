@@ -152,10 +152,8 @@ def test_a_control_block_without_status_is_unknown_and_counted_as_unanswered() -
 
 
 def test_the_session_is_found_by_function_not_by_position() -> None:
-    from connection_service.intacct.xml.client import (
-        Exchange,
-        _session_from,  # the reader the sign-in uses
-    )
+    from connection_service.intacct.xml.client import Exchange
+    from connection_service.intacct.xml.session import _session_from  # the reader the sign-in uses
 
     api = (
         "<data><api><sessionid>s-1</sessionid><endpoint>https://api.intacct.com/ia/xml/xmlgw.phtml"

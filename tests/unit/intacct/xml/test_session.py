@@ -1,4 +1,5 @@
-"""Running functions in a fresh session, and what each sign-in told us of the password (the guard's input)."""
+"""Signing in, then running functions in the fresh session, and what each sign-in told us of the password
+(the guard's input)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from connection_service.intacct import Category, Deadline, SignInOutcome
+from connection_service.intacct import Category, Deadline, IntacctError, SignInOutcome
 from connection_service.intacct.xml import (
+    Exchange,
     IntacctClient,
     Query,
     RetryPolicy,
-    Stage,
     Timeouts,
-    call_in_session,
-    run_in_session,
     sign_in,
 )
 from connection_service.intacct.xml.transport import HttpTransport
@@ -30,6 +29,7 @@ from tests.support.intacct_xml import (
     session_result,
 )
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
+from tests.support.signing_in import call_in_session, sign_in_and_call
 
 QUERY_OK = ok_response(
     result_xml("query", "q", data="<x/>"), auth=auth_xml(timeout="2026-11-24T12:00:00+00:00")
@@ -54,9 +54,11 @@ def client_for(gateway: ScriptedGateway, read_timeout: float = 20.0) -> IntacctC
 
 def test_a_run_signs_in_then_calls_two_round_trips(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5))
-    assert run.failure is None and (run.round_trips, run.sign_ins) == (2, 1)
-    assert run.sign_in is SignInOutcome.ACCEPTED
+    signed_in, answer = sign_in_and_call(
+        client_for(gateway), LOGIN, [Query("CLASS", control_id="q")], deadline=Deadline(5)
+    )
+    assert signed_in.failure is None and isinstance(answer, Exchange) and signed_in.round_trips == 1
+    assert signed_in.outcome is SignInOutcome.ACCEPTED and gateway.request_count == 2
     assert b"<login>" in gateway.bodies[0] and b"<sessionid>" in gateway.bodies[1]
 
 
@@ -64,18 +66,18 @@ def test_the_outcome_is_known_before_the_second_round_trip(gateway: ScriptedGate
     gateway.script(Reply(200, ok_response(session_result(endpoint=gateway.url))), Reply(200, QUERY_OK))
     client = client_for(gateway)
     signed_in = sign_in(client, LOGIN, deadline=Deadline(5))
-    assert signed_in.sign_in is SignInOutcome.ACCEPTED and gateway.request_count == 1
-    assert signed_in.session is not None and signed_in.round_trips == 1
-    run = call_in_session(client, signed_in, [Query("CLASS", control_id="q")], deadline=Deadline(5))
-    assert run.failure is None and (run.round_trips, gateway.request_count) == (2, 2)
+    assert signed_in.outcome is SignInOutcome.ACCEPTED and gateway.request_count == 1
+    assert signed_in.failure is None and signed_in.round_trips == 1
+    answer = call_in_session(signed_in, [Query("CLASS", control_id="q")], deadline=Deadline(5))
+    assert isinstance(answer, Exchange) and gateway.request_count == 2
 
 
 def test_a_failed_sign_in_is_not_followed_by_a_call(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(401, SIGN_IN_401))
     client = client_for(gateway)
     signed_in = sign_in(client, LOGIN, deadline=Deadline(5))
-    assert signed_in.sign_in is SignInOutcome.REFUSED
-    assert call_in_session(client, signed_in, [Query("CLASS")], deadline=Deadline(5)) is signed_in
+    assert signed_in.outcome is SignInOutcome.REFUSED
+    assert call_in_session(signed_in, [Query("CLASS")], deadline=Deadline(5)) is None
     assert gateway.request_count == 1
 
 
@@ -84,17 +86,17 @@ def test_a_session_refused_after_a_good_sign_in_is_not_signed_in_again(gateway: 
         Reply(200, ok_response(session_result(endpoint=gateway.url))),
         Reply(200, auth_failure(error_xml("XL03000006", "Invalid session"))),
     )
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
-    assert run.failure is not None and run.failure.category is Category.SESSION_INVALID
-    assert run.failed_stage is Stage.CALL and run.sign_ins == 1 and gateway.request_count == 2
-    assert run.sign_in is SignInOutcome.ACCEPTED
+    signed_in, answer = sign_in_and_call(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert isinstance(answer, IntacctError) and answer.category is Category.SESSION_INVALID
+    assert signed_in.failure is None and gateway.request_count == 2
+    assert signed_in.outcome is SignInOutcome.ACCEPTED
 
 
 def test_a_failed_sign_in_is_reported_with_its_stage(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(401, SIGN_IN_401))
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
-    assert run.failed_stage is Stage.SIGN_IN and run.round_trips == 1 and run.exchange is None
-    assert run.failure is not None and run.failure.category is Category.SIGN_IN_REJECTED
+    signed_in, answer = sign_in_and_call(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert answer is None and signed_in.round_trips == 1 and gateway.request_count == 1
+    assert signed_in.failure is not None and signed_in.failure.category is Category.SIGN_IN_REJECTED
 
 
 SENDER_NOT_AUTHORIZED = auth_failure(
@@ -137,16 +139,18 @@ def test_each_sign_in_answer_tells_the_guard_what_happened(
     gateway: ScriptedGateway, replies: list[Reply], outcome: SignInOutcome
 ) -> None:
     gateway.script(*replies)
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
-    assert run.sign_in is outcome
+    signed_in, _ = sign_in_and_call(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert signed_in.outcome is outcome
     if outcome is not SignInOutcome.NOT_SENT:
         assert gateway.request_count == 1  # a sign-in Intacct may have seen is never repeated
 
 
 def test_a_sign_in_answered_after_the_read_timeout_is_unanswered(gateway: ScriptedGateway) -> None:
     gateway.script(Reply(401, SIGN_IN_401, delay=0.5))
-    run = run_in_session(client_for(gateway, read_timeout=0.1), LOGIN, [Query("CLASS")], deadline=Deadline(5))
-    assert run.sign_in is SignInOutcome.UNANSWERED and gateway.settled_request_count() == 1
+    signed_in, _ = sign_in_and_call(
+        client_for(gateway, read_timeout=0.1), LOGIN, [Query("CLASS")], deadline=Deadline(5)
+    )
+    assert signed_in.outcome is SignInOutcome.UNANSWERED and gateway.settled_request_count() == 1
 
 
 def test_no_connection_at_all_is_not_sent() -> None:
@@ -156,10 +160,10 @@ def test_no_connection_at_all_is_not_sent() -> None:
         retry=RetryPolicy(max_attempts=2, base_delay=0.01),
         sleep=lambda _: None,
     )
-    run = run_in_session(client, LOGIN, [Query("CLASS")], deadline=Deadline(5))
-    assert run.sign_in is SignInOutcome.NOT_SENT
+    signed_in, _ = sign_in_and_call(client, LOGIN, [Query("CLASS")], deadline=Deadline(5))
+    assert signed_in.outcome is SignInOutcome.NOT_SENT
 
 
 def test_no_time_left_to_send_is_not_sent(gateway: ScriptedGateway) -> None:
-    run = run_in_session(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(0.1))
-    assert run.sign_in is SignInOutcome.NOT_SENT and gateway.request_count == 0
+    signed_in, _ = sign_in_and_call(client_for(gateway), LOGIN, [Query("CLASS")], deadline=Deadline(0.1))
+    assert signed_in.outcome is SignInOutcome.NOT_SENT and gateway.request_count == 0
