@@ -16,6 +16,7 @@ import functools
 import importlib
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from .adapters.kms_fingerprinter import KmsFingerprinter
 from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
 from .adapters.sqs_queue import SqsCheckQueue
 from .company_limit import CompanyLimiter, SlotStore
+from .company_limit.limiter import DEFAULT_LEFT_RUNNING
 from .config import Settings
 from .connections.policy import CheckSchedule
 from .observability import record_guard_event, record_intacct_attempt
@@ -263,6 +265,8 @@ class UseCases:
         company_limit: int = 2,
         lost_request_seconds: float | None = None,
         clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         new_id: Callable[[], str] = new_connection_id,
         rng: random.Random | None = None,
     ) -> None:
@@ -271,6 +275,8 @@ class UseCases:
         self.company_limit = company_limit
         self.lost_request_seconds = lost_request_seconds
         self._clock = clock
+        self._monotonic = monotonic  # what waits are measured on, and spent in (tests': a fake clock)
+        self._sleep = sleep
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
 
@@ -291,13 +297,14 @@ class UseCases:
 
     @built_once
     def _limiter(self) -> CompanyLimiter:
-        if self.lost_request_seconds is None:
-            return CompanyLimiter(self.adapters.slots, limit=self.company_limit, clock=self._clock)
+        lost = self.lost_request_seconds
         return CompanyLimiter(
             self.adapters.slots,
             limit=self.company_limit,
             clock=self._clock,
-            left_running_for=timedelta(seconds=self.lost_request_seconds),
+            left_running_for=DEFAULT_LEFT_RUNNING if lost is None else timedelta(seconds=lost),
+            monotonic=self._monotonic,
+            sleep=self._sleep,
         )
 
     @built_once

@@ -10,6 +10,7 @@ from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import GuardPolicy, SignInGuard
+from tests.support.clock import FakeClock
 from tests.support.fakes import (
     FakeAdapters,
     HmacFingerprinter,
@@ -27,7 +28,7 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 class World:
     def __init__(self) -> None:
-        self.now = NOW
+        self.time = FakeClock(NOW)  # waits in the guard and the company limiter take no real time
         self.repository = InMemoryConnectionRepository()
         self.secrets = InMemoryCredentialStore()
         self.events = RecordingEventPublisher()
@@ -36,17 +37,28 @@ class World:
             InMemoryGuardStore(),
             HmacFingerprinter(),
             policy=GuardPolicy(budget=2),
-            clock=self.clock,
-            sleep=lambda _: None,
+            clock=self.time,
+            monotonic=self.time.monotonic,
+            sleep=self.time.sleep,
         )
         self.quota = InMemoryRefusalQuota()
         self.use_cases = UseCases(
             FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.intacct),
-            clock=self.clock,
+            clock=self.time,
+            monotonic=self.time.monotonic,
+            sleep=self.time.sleep,
         )
 
+    @property
+    def now(self) -> datetime:
+        return self.time.now
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        self.time.now = moment
+
     def clock(self) -> datetime:
-        return self.now
+        return self.time.now
 
     def connect(self, tenant: str = "acme") -> str:
         return self.use_cases.connect(tenant, actor="admin").id

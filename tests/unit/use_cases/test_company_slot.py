@@ -12,6 +12,7 @@ from connection_service.company_limit import CompanyLimiter
 from connection_service.connections.errors import CompanyAtLimit, IntacctBusy
 from connection_service.sign_in_guard import Blocked, Identity, Verdict
 from connection_service.use_cases.company_slot import BUSY_RETRY_AFTER_SECONDS, company_slot, slot_for
+from tests.support.clock import FakeClock
 from tests.support.fakes import InMemorySlotStore
 from tests.support.world import World
 
@@ -19,7 +20,8 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
 def _limiter(store: InMemorySlotStore) -> CompanyLimiter:
-    return CompanyLimiter(store, limit=1, clock=lambda: NOW)
+    clock = FakeClock(NOW)
+    return CompanyLimiter(store, limit=1, clock=clock, monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 def test_a_company_at_its_limit_answers_busy_with_when_to_retry() -> None:
@@ -46,7 +48,12 @@ def test_a_blocked_sign_in_takes_no_slot() -> None:
 def slow_company(world: World) -> World:
     """One slot for DEMO-CO, and a connection to it."""
     world.use_cases = UseCases(
-        world.use_cases.adapters, clock=world.clock, company_limit=1, lost_request_seconds=60
+        world.use_cases.adapters,
+        clock=world.time,
+        monotonic=world.time.monotonic,
+        sleep=world.time.sleep,
+        company_limit=1,
+        lost_request_seconds=60,
     )
     return world
 
