@@ -4,6 +4,7 @@ use cases tested in milliseconds, including the failures moto cannot stage."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
@@ -13,10 +14,8 @@ from connection_service.sign_in_guard import GuardPolicy, SignInGuard
 from tests.support.clock import FakeClock
 from tests.support.fakes import (
     FakeAdapters,
-    HmacFingerprinter,
     InMemoryConnectionRepository,
     InMemoryCredentialStore,
-    InMemoryGuardStore,
     InMemoryRefusalQuota,
     RecordingEventPublisher,
     ScriptedIntacct,
@@ -33,21 +32,24 @@ class World:
         self.secrets = InMemoryCredentialStore()
         self.events = RecordingEventPublisher()
         self.intacct = ScriptedIntacct(RIGHT)
-        self.guard = SignInGuard(
-            InMemoryGuardStore(),
-            HmacFingerprinter(),
-            policy=GuardPolicy(budget=2),
-            clock=self.time,
-            monotonic=self.time.monotonic,
-            sleep=self.time.sleep,
-        )
         self.quota = InMemoryRefusalQuota()
-        self.use_cases = UseCases(
-            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.intacct),
+        self.adapters = FakeAdapters(self.repository, self.secrets, self.events, self.quota, self.intacct)
+        self.use_cases = self.build_use_cases()
+
+    def build_use_cases(self, **options: Any) -> UseCases:
+        """The composition root's use cases over this world's fakes and clock (`options`: UseCases')."""
+        return UseCases(
+            self.adapters,
+            guard_policy=GuardPolicy(budget=2),
             clock=self.time,
             monotonic=self.time.monotonic,
             sleep=self.time.sleep,
+            **options,
         )
+
+    @property
+    def guard(self) -> SignInGuard:
+        return self.use_cases._guard
 
     @property
     def now(self) -> datetime:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connection_service.bootstrap import UseCases
 from connection_service.company_limit import CompanyLimiter
 from connection_service.connections.errors import CompanyAtLimit, IntacctBusy
 from connection_service.sign_in_guard import Blocked, Identity, Verdict
@@ -47,14 +46,7 @@ def test_a_blocked_sign_in_takes_no_slot() -> None:
 @pytest.fixture
 def slow_company(world: World) -> World:
     """One slot for DEMO-CO, and a connection to it."""
-    world.use_cases = UseCases(
-        world.use_cases.adapters,
-        clock=world.time,
-        monotonic=world.time.monotonic,
-        sleep=world.time.sleep,
-        company_limit=1,
-        lost_request_seconds=60,
-    )
+    world.use_cases = world.build_use_cases(company_limit=1, lost_request_seconds=60)
     return world
 
 
