@@ -277,7 +277,8 @@ class UseCases:
         self.guard_policy = guard_policy or GuardPolicy()
         self._on_guard_event = on_guard_event  # the guard's metrics
         self._clock = clock
-        self._monotonic = monotonic  # what waits are measured on, and spent in (tests': a fake clock)
+        # The guard's and the limiter's waits are measured on `monotonic` and spent in `sleep`.
+        self._monotonic = monotonic
         self._sleep = sleep
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
