@@ -16,6 +16,7 @@ import functools
 import importlib
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,10 +35,18 @@ from .adapters.kms_fingerprinter import KmsFingerprinter
 from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
 from .adapters.sqs_queue import SqsCheckQueue
 from .company_limit import CompanyLimiter, SlotStore
+from .company_limit.limiter import DEFAULT_LEFT_RUNNING
 from .config import Settings
 from .connections.policy import CheckSchedule
 from .observability import record_guard_event, record_intacct_attempt
-from .sign_in_guard import GuardPolicy, GuardReader, SignInGuard
+from .sign_in_guard import (
+    Fingerprinter,
+    GuardEvent,
+    GuardPolicy,
+    GuardReader,
+    GuardStore,
+    SignInGuard,
+)
 from .use_cases.connect import Connect
 from .use_cases.disconnect import Disconnect
 from .use_cases.dispatch_checks import DispatchDueChecks
@@ -101,9 +110,9 @@ class Adapters(Protocol):
     @property
     def events(self) -> EventPublisher: ...
     @property
-    def guard(self) -> SignInGuard: ...
+    def guard_store(self) -> GuardStore: ...
     @property
-    def guard_reader(self) -> GuardReader: ...
+    def fingerprinter(self) -> Fingerprinter: ...
     @property
     def refusals(self) -> RefusalQuota: ...
     @property
@@ -186,24 +195,15 @@ class AwsAdapters:
     def events(self) -> EventBridgePublisher:
         return EventBridgePublisher(self._client("events"), self._settings.event_bus_name)
 
-    def _guard_policy(self) -> GuardPolicy:
-        return GuardPolicy(budget=self._settings.sign_in_refusal_budget)
+    @built_once
+    def guard_store(self) -> DynamoDBGuardStore:
+        return DynamoDBGuardStore(self._dynamodb, self._settings.table_name)
 
     @built_once
-    def guard_reader(self) -> GuardReader:
-        """The guard's state, read-only (no KMS client: reading never fingerprints a password)."""
-        store = DynamoDBGuardStore(self._dynamodb, self._settings.table_name)
-        return GuardReader(store, policy=self._guard_policy())
-
-    @built_once
-    def guard(self) -> SignInGuard:
-        """The one guard every sign-in of this deployment asks (see sign_in_guard/)."""
-        return SignInGuard(
-            DynamoDBGuardStore(self._dynamodb, self._settings.table_name),
-            KmsFingerprinter(self._client("kms"), self._settings.fingerprint_key_id),
-            policy=self._guard_policy(),
-            on_event=record_guard_event,
-        )
+    def fingerprinter(self) -> KmsFingerprinter:
+        """Only functions that sign in ask for it: reading the guard's state never fingerprints a password,
+        so the read function creates no KMS client."""
+        return KmsFingerprinter(self._client("kms"), self._settings.fingerprint_key_id)
 
     @built_once
     def refusals(self) -> DynamoDBRefusalQuota:
@@ -262,7 +262,11 @@ class UseCases:
         schedule: CheckSchedule | None = None,
         company_limit: int = 2,
         lost_request_seconds: float | None = None,
+        guard_policy: GuardPolicy | None = None,
+        on_guard_event: Callable[[GuardEvent], None] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         new_id: Callable[[], str] = new_connection_id,
         rng: random.Random | None = None,
     ) -> None:
@@ -270,7 +274,12 @@ class UseCases:
         self.schedule = schedule or CheckSchedule()
         self.company_limit = company_limit
         self.lost_request_seconds = lost_request_seconds
+        self.guard_policy = guard_policy or GuardPolicy()
+        self._on_guard_event = on_guard_event  # the guard's metrics
         self._clock = clock
+        # The guard's and the limiter's waits are measured on `monotonic` and spent in `sleep`.
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._new_id = new_id
         self._rng = rng or random.Random()  # noqa: S311 - schedule jitter
 
@@ -285,19 +294,39 @@ class UseCases:
         )
 
     @built_once
+    def _guard_reader(self) -> GuardReader:
+        """The guard's state, read-only: no fingerprinter (and so no KMS client) behind it."""
+        return GuardReader(self.adapters.guard_store, policy=self.guard_policy, clock=self._clock)
+
+    @built_once
+    def _guard(self) -> SignInGuard:
+        """The one guard every sign-in of this environment asks (see sign_in_guard/)."""
+        a = self.adapters
+        return SignInGuard(
+            a.guard_store,
+            a.fingerprinter,
+            policy=self.guard_policy,
+            clock=self._clock,
+            monotonic=self._monotonic,
+            sleep=self._sleep,
+            on_event=self._on_guard_event,
+        )
+
+    @built_once
     def _sign_in(self) -> SignInPath:
         a = self.adapters
-        return SignInPath(a.guard, a.refusals, a.intacct, a.repository, clock=self._clock)
+        return SignInPath(self._guard, a.refusals, a.intacct, a.repository, clock=self._clock)
 
     @built_once
     def _limiter(self) -> CompanyLimiter:
-        if self.lost_request_seconds is None:
-            return CompanyLimiter(self.adapters.slots, limit=self.company_limit, clock=self._clock)
+        lost = self.lost_request_seconds
         return CompanyLimiter(
             self.adapters.slots,
             limit=self.company_limit,
             clock=self._clock,
-            left_running_for=timedelta(seconds=self.lost_request_seconds),
+            left_running_for=DEFAULT_LEFT_RUNNING if lost is None else timedelta(seconds=lost),
+            monotonic=self._monotonic,
+            sleep=self._sleep,
         )
 
     @built_once
@@ -320,7 +349,7 @@ class UseCases:
 
     @built_once
     def read(self) -> ReadConnections:
-        return ReadConnections(self.adapters.repository, self.adapters.guard_reader)
+        return ReadConnections(self.adapters.repository, self._guard_reader)
 
     @built_once
     def disconnect(self) -> Disconnect:
@@ -386,6 +415,8 @@ def build(*, intacct: Intacct | None = None, settings: Settings | None = None) -
         schedule=check_schedule(config),
         company_limit=config.company_concurrency_limit,
         lost_request_seconds=config.intacct_lost_request_seconds,
+        guard_policy=GuardPolicy(budget=config.sign_in_refusal_budget),
+        on_guard_event=record_guard_event,
     )
 
 

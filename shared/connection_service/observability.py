@@ -10,12 +10,14 @@ import logging
 import os
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .connections.model import Status, Trigger
 from .sign_in_guard.rules import Verdict
@@ -90,6 +92,39 @@ def forget_unpublished_metrics() -> None:
     each invocation, or a long-running local stack grows without bound."""
     if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true"):
         metrics.clear_metrics()
+
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+Environment = TypeVar("Environment")
+
+
+def entry_point(
+    run: LambdaHandler, *, correlation_id_path: str | None = None, cold_start_metric: bool = False
+) -> LambdaHandler:
+    """`run` as a function's Lambda handler: every log line carries the invocation's context (and nothing
+    left from the previous one), the trace gets a segment without the response (it can carry data), and
+    the invocation's metrics are flushed at its end (dropped where metrics are disabled)."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=cold_start_metric)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            return run(event, context)
+        finally:
+            forget_unpublished_metrics()
+
+    return cast(LambdaHandler, handler)
+
+
+def event_handler(
+    environment: Callable[[], Environment],
+    run: Callable[[Environment, dict[str, Any], LambdaContext], dict[str, Any]],
+) -> LambdaHandler:
+    """The Lambda handler of a function invoked by an event rather than a route (the health dispatcher and
+    worker, exports), as api/app.py's `api_handler` is for routes: `run` gets the execution environment
+    (`environment()`, built on the first invocation) with the event."""
+    return entry_point(lambda event, context: run(environment(), event, context))
 
 
 def record_intacct_attempt(attempt: Attempt) -> None:

@@ -23,7 +23,7 @@ from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
 from connection_service.intacct import LoginCredentials, Secret
-from connection_service.sign_in_guard import GuardPolicy, SignInGuard
+from connection_service.sign_in_guard import GuardPolicy
 from intacct_simulator import DEMO_DATA_PATH
 from tests.support.demo import DEMO_PASSWORD, SENDER
 from tests.support.fakes import (
@@ -122,12 +122,18 @@ class Fleet:
         self.slots = InMemorySlotStore()
 
     def environment(self) -> UseCases:
-        guard = SignInGuard(self.guard_store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
         intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
         adapters = FakeAdapters(
-            self.repository, self.secrets, self.events, guard, self.quota, intacct, slots=self.slots
+            self.repository,
+            self.secrets,
+            self.events,
+            self.quota,
+            intacct,
+            guard_store=self.guard_store,
+            fingerprinter=HmacFingerprinter(),
+            slots=self.slots,
         )
-        return UseCases(adapters, company_limit=self.company_limit)
+        return UseCases(adapters, company_limit=self.company_limit, guard_policy=GuardPolicy(budget=2))
 
     def connected(self, company: str) -> Connection:
         """One connection made Connected through the use cases (its credentials verified at `company`)."""

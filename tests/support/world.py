@@ -4,18 +4,18 @@ use cases tested in milliseconds, including the failures moto cannot stage."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import GuardPolicy, SignInGuard
+from tests.support.clock import FakeClock
 from tests.support.fakes import (
     FakeAdapters,
-    HmacFingerprinter,
     InMemoryConnectionRepository,
     InMemoryCredentialStore,
-    InMemoryGuardStore,
     InMemoryRefusalQuota,
     RecordingEventPublisher,
     ScriptedIntacct,
@@ -27,27 +27,40 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 class World:
     def __init__(self) -> None:
-        self.now = NOW
+        self.time = FakeClock(NOW)  # waits in the guard and the company limiter take no real time
         self.repository = InMemoryConnectionRepository()
         self.secrets = InMemoryCredentialStore()
         self.events = RecordingEventPublisher()
         self.intacct = ScriptedIntacct(RIGHT)
-        self.guard_store = InMemoryGuardStore()
-        self.guard = SignInGuard(
-            self.guard_store,
-            HmacFingerprinter(),
-            policy=GuardPolicy(budget=2),
-            clock=self.clock,
-            sleep=lambda _: None,
-        )
         self.quota = InMemoryRefusalQuota()
-        self.use_cases = UseCases(
-            FakeAdapters(self.repository, self.secrets, self.events, self.guard, self.quota, self.intacct),
-            clock=self.clock,
+        self.adapters = FakeAdapters(self.repository, self.secrets, self.events, self.quota, self.intacct)
+        self.use_cases = self.build_use_cases()
+
+    def build_use_cases(self, **options: Any) -> UseCases:
+        """The composition root's use cases over this world's fakes and clock (`options`: UseCases')."""
+        return UseCases(
+            self.adapters,
+            guard_policy=GuardPolicy(budget=2),
+            clock=self.time,
+            monotonic=self.time.monotonic,
+            sleep=self.time.sleep,
+            **options,
         )
 
+    @property
+    def guard(self) -> SignInGuard:
+        return self.use_cases._guard
+
+    @property
+    def now(self) -> datetime:
+        return self.time.now
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        self.time.now = moment
+
     def clock(self) -> datetime:
-        return self.now
+        return self.time.now
 
     def connect(self, tenant: str = "acme") -> str:
         return self.use_cases.connect(tenant, actor="admin").id

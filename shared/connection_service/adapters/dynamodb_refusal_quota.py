@@ -5,25 +5,14 @@ pk = TENANT#<tenant>   sk = SIGNIN-REFUSALS#<YYYY-MM-DDTHH>   count, expiration
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..connections.quota_window import WINDOW, until_next_window, window_start
 from .dynamodb_items import from_wire, tenant_pk, to_wire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-WINDOW = timedelta(hours=1)
-
-
-def window_start(now: datetime) -> datetime:
-    """The clock hour a refusal at `now` counts in."""
-    return now.replace(minute=0, second=0, microsecond=0)
-
-
-def until_next_window(now: datetime) -> int:
-    """Seconds a tenant past its quota waits: to the next clock hour, rounded up."""
-    return max(1, int((window_start(now) + WINDOW - now).total_seconds()) + 1)
 
 
 def _key(tenant_id: str, now: datetime) -> dict[str, str]:

@@ -6,21 +6,19 @@ them)."""
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from ..connections.errors import CredentialsUnavailable
 from ..connections.ports import SecretRef
+from ..connections.secret_names import connection_secret_name
 from ..intacct import ConnectionCredentials, Secret
 from ..intacct.xml import SenderCredentials
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-# Not only dots ("." and ".." read as path steps), whatever the edge let through.
-SAFE_NAME_PART = re.compile(r"(?!\.+\Z)[A-Za-z0-9_+=.@-]{1,128}")
 CURRENT = "AWSCURRENT"
 PENDING = "AWSPENDING"  # staged, not current: readers by name do not get it
 PLACEHOLDER = "{}"  # a new secret's current value until the first credentials are recorded
@@ -51,10 +49,7 @@ class SecretsManagerCredentialStore:
         self._tags = tags or {}
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
-        for part in (tenant_id, connection_id):
-            if not SAFE_NAME_PART.fullmatch(part):
-                raise ValueError("tenant and connection ids must be safe secret-name parts")
-        return f"{self._prefix}tenant/{tenant_id}/connection/{connection_id}"
+        return connection_secret_name(tenant_id, connection_id, prefix=self._prefix)
 
     def stage(self, tenant_id: str, connection_id: str, credentials: ConnectionCredentials) -> SecretRef:
         name = self.secret_name(tenant_id, connection_id)

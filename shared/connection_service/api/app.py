@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ..connections.errors import DomainError
-from ..observability import forget_unpublished_metrics, logger, metrics, tracer
+from ..observability import Environment, LambdaHandler, entry_point, logger
 from .problems import INTERNAL_ERROR, NOT_FOUND, TEMPORARILY_UNAVAILABLE, Problem, problem_for
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-Environment = TypeVar("Environment")
-
 
 # AWS answers that say "not now" rather than "never": the request may succeed unchanged in a moment.
 _AWS_BUSY = frozenset(
@@ -128,13 +122,8 @@ def api_handler(
             built[:] = [(current, build_resolver(build_router(current)))]
         return built[0][1]
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        try:
-            return resolver().resolve(event, context)
-        finally:
-            forget_unpublished_metrics()
-
-    return cast(LambdaHandler, handler)
+    return entry_point(
+        lambda event, context: resolver().resolve(event, context),
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+        cold_start_metric=True,
+    )

@@ -118,12 +118,15 @@ class SignInGuard(GuardReader):
         *,
         policy: GuardPolicy | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_event: Callable[[GuardEvent], None] | None = None,
     ) -> None:
         super().__init__(store, policy=policy, clock=clock)
         self._fingerprinter = fingerprinter
+        # Waits are measured on `monotonic` and spent in `sleep` (a test's fake clock takes no real time).
+        self._monotonic = monotonic
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._on_event = on_event
@@ -146,7 +149,7 @@ class SignInGuard(GuardReader):
         known-good password); `confirm` is an admin's word that they reset Intacct's count (see rules.py)."""
         identity = Identity.of(company_id, user_id)
         fingerprint = self._fingerprinter.fingerprint(identity, secret)
-        give_up_at = time.monotonic() + wait_seconds
+        give_up_at = self._monotonic() + wait_seconds
         conflicts = 0
         while True:
             now = self._clock()
@@ -180,7 +183,7 @@ class SignInGuard(GuardReader):
                 return Permit(
                     self, identity, fingerprint, lease_id, lease_until, confirmed=decision.confirmed
                 )
-            if decision.verdict is Verdict.BUSY and time.monotonic() + POLL_SECONDS < give_up_at:
+            if decision.verdict is Verdict.BUSY and self._monotonic() + POLL_SECONDS < give_up_at:
                 self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
                 continue
             return self._blocked(decision.verdict, identity, stored, now, decision.since)

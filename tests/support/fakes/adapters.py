@@ -9,12 +9,14 @@ from connection_service.connections.ports import (
     CheckQueue,
     Intacct,
 )
-from connection_service.sign_in_guard import GuardReader, SignInGuard
+from connection_service.sign_in_guard import Fingerprinter, GuardStore
 
 from .check_queue import NoCheckQueue
 from .connection_repository import InMemoryConnectionRepository
 from .credential_store import InMemoryCredentialStore
 from .event_publisher import RecordingEventPublisher
+from .fingerprinter import HmacFingerprinter
+from .guard_store import InMemoryGuardStore
 from .refusal_quota import InMemoryRefusalQuota
 from .slot_store import InMemorySlotStore
 
@@ -26,16 +28,13 @@ class FakeAdapters:
     repository: InMemoryConnectionRepository
     credentials: InMemoryCredentialStore
     events: RecordingEventPublisher
-    guard: SignInGuard
     refusals: InMemoryRefusalQuota
     intacct: Intacct
+    guard_store: GuardStore = field(default_factory=lambda: InMemoryGuardStore())
+    fingerprinter: Fingerprinter = field(default_factory=lambda: HmacFingerprinter())
     check_queue: CheckQueue = field(default_factory=lambda: NoCheckQueue())
     slots: SlotStore = field(default_factory=lambda: InMemorySlotStore())
 
     @property
     def due_source(self) -> InMemoryConnectionRepository:
         return self.repository
-
-    @property
-    def guard_reader(self) -> GuardReader:
-        return self.guard

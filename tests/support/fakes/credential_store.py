@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from connection_service.adapters.secrets_store import SAFE_NAME_PART
 from connection_service.connections.errors import (
     CredentialsUnavailable,
 )
 from connection_service.connections.ports import (
     SecretRef,
 )
+from connection_service.connections.secret_names import connection_secret_name
 from connection_service.intacct import LoginCredentials
 
 
@@ -27,9 +27,7 @@ class InMemoryCredentialStore:
         self.secrets: dict[str, _Secret] = {}
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
-        if not all(SAFE_NAME_PART.fullmatch(part) for part in (tenant_id, connection_id)):
-            raise ValueError("tenant and connection ids must be safe secret-name parts")
-        return f"tenant/{tenant_id}/connection/{connection_id}"
+        return connection_secret_name(tenant_id, connection_id)
 
     def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
         name = self.secret_name(tenant_id, connection_id)

@@ -1,11 +1,11 @@
 """The RefusalQuota port in memory: the tenant's count of refused sign-ins per clock hour, like the DynamoDB
-adapter's hourly items (its window rule, shared)."""
+adapter's hourly items (the port's window rule, shared)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from connection_service.adapters.dynamodb_refusal_quota import until_next_window, window_start
+from connection_service.connections.quota_window import until_next_window, window_start
 
 
 class InMemoryRefusalQuota:

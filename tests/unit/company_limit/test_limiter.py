@@ -4,29 +4,34 @@ let go of, a clear busy answer past the wait — in milliseconds, over the in-me
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connection_service.company_limit import CompanyLimiter, Slots
-from connection_service.company_limit.limiter import CompanyBusy, company_key
+from connection_service.company_limit.limiter import DEFAULT_LEFT_RUNNING, CompanyBusy, company_key
 from connection_service.company_limit.rules import WAITER_STALE
+from tests.support.clock import FakeClock
 from tests.support.fakes import InMemorySlotStore
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def limiter(store: InMemorySlotStore, clock: Clock | None = None, limit: int = 2) -> CompanyLimiter:
-    return CompanyLimiter(store, limit=limit, clock=clock or Clock(), sleep=lambda _: None)
+def limiter(
+    store: InMemorySlotStore,
+    clock: FakeClock | None = None,
+    limit: int = 2,
+    left_running_for: timedelta = DEFAULT_LEFT_RUNNING,
+) -> CompanyLimiter:
+    clock = clock or FakeClock(NOW)
+    return CompanyLimiter(
+        store,
+        limit=limit,
+        clock=clock,
+        left_running_for=left_running_for,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+    )
 
 
 def test_the_limit_is_held_then_busy_then_free_again() -> None:
@@ -45,7 +50,7 @@ def test_the_limit_is_held_then_busy_then_free_again() -> None:
 
 
 def test_a_crashed_holder_lets_go_at_its_time_limit_and_the_time_a_request_may_run_on() -> None:
-    store, clock = InMemorySlotStore(), Clock()
+    store, clock = InMemorySlotStore(), FakeClock(NOW)
     limits = limiter(store, clock, limit=1)
     limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)  # never released: its Lambda died
     with pytest.raises(CompanyBusy):
@@ -58,10 +63,8 @@ def test_a_crashed_holder_lets_go_at_its_time_limit_and_the_time_a_request_may_r
 
 
 def test_a_slot_whose_request_may_still_be_running_stays_taken_until_it_is_taken_to_have_finished() -> None:
-    store, clock = InMemorySlotStore(), Clock()
-    limits = CompanyLimiter(
-        store, limit=1, clock=clock, left_running_for=timedelta(seconds=60), sleep=lambda _: None
-    )
+    store, clock = InMemorySlotStore(), FakeClock(NOW)
+    limits = limiter(store, clock, limit=1, left_running_for=timedelta(seconds=60))
     with limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0) as slot:
         assert not slot.occupied
         clock.now += timedelta(seconds=20)
@@ -100,8 +103,8 @@ def test_conflicting_writes_are_read_again() -> None:
 
 
 def test_threads_racing_never_hold_more_than_the_limit_and_all_get_a_turn() -> None:
-    store = InMemorySlotStore()
-    limits = CompanyLimiter(store, limit=2, clock=lambda: datetime.now(UTC), sleep=time.sleep)
+    store, clock = InMemorySlotStore(), FakeClock(NOW)
+    limits = limiter(store, clock)
     in_flight, most, served = [0], [0], []
     lock = threading.Lock()
 
@@ -110,7 +113,7 @@ def test_threads_racing_never_hold_more_than_the_limit_and_all_get_a_turn() -> N
             with lock:
                 in_flight[0] += 1
                 most[0] = max(most[0], in_flight[0])
-            time.sleep(0.01)
+            clock.sleep(0.01)  # Intacct answering
             with lock:
                 in_flight[0] -= 1
                 served.append(n)
@@ -125,7 +128,7 @@ def test_threads_racing_never_hold_more_than_the_limit_and_all_get_a_turn() -> N
 
 def test_a_waiter_that_gives_up_leaves_the_queue() -> None:
     store = InMemorySlotStore()
-    clock = Clock()
+    clock = FakeClock(NOW)
     limits = limiter(store, clock, limit=1)
     limits.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)
     with pytest.raises(CompanyBusy) as busy:
@@ -159,7 +162,7 @@ def test_a_failing_store_leaves_no_slot_behind() -> None:
 
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        CompanyLimiter(InMemorySlotStore(), limit=0, clock=Clock())
+        CompanyLimiter(InMemorySlotStore(), limit=0, clock=FakeClock(NOW))
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -21,15 +20,21 @@ from connection_service.sign_in_guard import (
     SignInGuard,
     Verdict,
 )
+from tests.support.clock import FakeClock
 from tests.support.fakes import HmacFingerprinter, InMemoryGuardStore
 
 
-def guard_with(store: InMemoryGuardStore, events: list[GuardEvent] | None = None) -> SignInGuard:
+def guard_with(
+    store: InMemoryGuardStore, events: list[GuardEvent] | None = None, clock: FakeClock | None = None
+) -> SignInGuard:
+    clock = clock or FakeClock()
     return SignInGuard(
         store,
         HmacFingerprinter(),
         policy=GuardPolicy(budget=2),
-        sleep=lambda _: None,
+        clock=clock,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
         on_event=events.append if events is not None else None,
     )
 
@@ -64,18 +69,19 @@ def test_another_user_id_has_a_budget_of_its_own() -> None:
 
 
 def test_twenty_concurrent_wrong_passwords_never_exceed_the_budget() -> None:
-    store = InMemoryGuardStore()
-    guard = SignInGuard(store, HmacFingerprinter(), policy=GuardPolicy(budget=2))  # real sleeps: real waits
+    store, clock = InMemoryGuardStore(), FakeClock()
+    guard = guard_with(store, clock=clock)
     sent: list[str] = []
     lock = threading.Lock()
 
     def one(n: int) -> str:
-        admission = admit(guard, f"wrong-{n}", automatic=n % 2 == 0, wait_seconds=2.0)
+        # Twenty waiters spend one clock: a wait long on it still lets the first settle before they give up.
+        admission = admit(guard, f"wrong-{n}", automatic=n % 2 == 0, wait_seconds=20.0)
         if isinstance(admission, Blocked):
             return admission.verdict.value
         with lock:
             sent.append(f"wrong-{n}")
-        time.sleep(0.01)  # Intacct thinking
+        clock.sleep(0.01)  # Intacct thinking
         admission.settle(SignInOutcome.REFUSED)
         return "sent"
 
@@ -97,11 +103,11 @@ def test_conflicting_writes_are_decided_again_and_endless_ones_answer_busy() -> 
 
 
 def test_a_request_waits_for_a_running_sign_in_of_the_same_user() -> None:
-    store = InMemoryGuardStore()
-    guard = SignInGuard(store, HmacFingerprinter(), policy=GuardPolicy(budget=2))
+    clock = FakeClock()
+    guard = guard_with(InMemoryGuardStore(), clock=clock)
     first = admit(guard, "right", automatic=False)
     assert isinstance(first, Permit)
-    threading.Timer(0.2, first.settle, args=(SignInOutcome.ACCEPTED,)).start()
+    clock.after(0.2, lambda: first.settle(SignInOutcome.ACCEPTED))
     second = admit(guard, "right", automatic=True, wait_seconds=3.0)
     assert isinstance(second, Permit)
     impatient = admit(guard, "right", automatic=True)  # the health check does not wait
@@ -211,7 +217,10 @@ def test_a_store_that_fails_before_admitting_sends_nothing() -> None:
 
 def test_blocked_answers_say_when_a_confirmation_is_possible() -> None:
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)
-    guard = SignInGuard(InMemoryGuardStore(), HmacFingerprinter(), clock=lambda: now, sleep=lambda _: None)
+    clock = FakeClock(now)
+    guard = SignInGuard(
+        InMemoryGuardStore(), HmacFingerprinter(), clock=clock, monotonic=clock.monotonic, sleep=clock.sleep
+    )
     for password in ("w1", "w2"):
         permit = admit(guard, password, automatic=False)
         assert isinstance(permit, Permit)

@@ -15,7 +15,6 @@ from connection_service.connections.errors import (
     VerificationInProgress,
 )
 from connection_service.connections.model import Connection, Status, Trigger
-from connection_service.use_cases import verification_flow
 from tests.support.world import RIGHT, World
 
 
@@ -122,10 +121,7 @@ def _conflict_on(world: World, *, save: int) -> Callable[[int, Connection], None
     return conflict
 
 
-def test_a_company_at_its_limit_answers_busy_before_anything_is_saved(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(verification_flow, "ADMIN_SLOT_WAIT_SECONDS", 0.05)
+def test_a_company_at_its_limit_answers_busy_before_anything_is_saved(world: World) -> None:
     connection_id = world.connect()
     for _ in range(2):  # exports or checks of the same Intacct company hold its two slots
         world.use_cases._limiter.acquire("DEMO-CO", hold_seconds=30, wait_seconds=0)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connection_service.bootstrap import UseCases
 from connection_service.company_limit import CompanyLimiter
 from connection_service.connections.errors import CompanyAtLimit, IntacctBusy
 from connection_service.connections.model import Connection, Status, Trigger
@@ -18,6 +17,7 @@ from connection_service.intacct import ConnectionCredentials
 from connection_service.sign_in_guard import Verdict
 from connection_service.use_cases.verification_flow import COMPANY_BUSY_RETRY_AFTER_SECONDS, company_slot
 from connection_service.use_cases.verification_report import VerificationReport
+from tests.support.clock import FakeClock
 from tests.support.demo import LOGIN
 from tests.support.fakes import InMemorySlotStore
 from tests.support.world import World
@@ -26,7 +26,8 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
 def _limiter(store: InMemorySlotStore) -> CompanyLimiter:
-    return CompanyLimiter(store, limit=1, clock=lambda: NOW)
+    clock = FakeClock(NOW)
+    return CompanyLimiter(store, limit=1, clock=clock, monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 def test_a_company_at_its_limit_answers_busy_with_when_to_retry() -> None:
@@ -54,9 +55,7 @@ def test_a_blocked_sign_in_takes_no_slot(world: World) -> None:
 @pytest.fixture
 def slow_company(world: World) -> World:
     """One slot for DEMO-CO, and a connection to it."""
-    world.use_cases = UseCases(
-        world.use_cases.adapters, clock=world.clock, company_limit=1, lost_request_seconds=60
-    )
+    world.use_cases = world.build_use_cases(company_limit=1, lost_request_seconds=60)
     return world
 
 
@@ -158,7 +157,9 @@ def test_an_admins_answer_takes_the_attempts_left_from_settling_the_guard_withou
     world: World,
 ) -> None:
     connection_id = world.connect()
-    loads = world.guard_store.loads
+    loads = world.adapters.guard_store.loads
     report = world.edit(connection_id, "wrong")
     assert report.sign_in_attempts_left == 1
-    assert world.guard_store.loads - loads == 2  # admitting and settling: no third read for the answer
+    assert (
+        world.adapters.guard_store.loads - loads == 2
+    )  # admitting and settling: no third read for the answer
