@@ -5,6 +5,7 @@ and refuses every other name: nothing leaves the machine."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -28,15 +29,19 @@ if NODE is None or NPM is None:
 
 @pytest.fixture(scope="module")
 def sdk_installed() -> None:
-    if not (SDK_DIR / "node_modules" / "@intacct" / "intacct-sdk").is_dir():
-        installed = subprocess.run(
-            [str(NPM), "ci", "--silent", "--no-audit", "--no-fund"],
-            cwd=SDK_DIR,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert installed.returncode == 0, f"npm ci failed: {installed.stderr[-2000:]}"
+    # Looked for and installed under a lock: two suites run at once from one checkout both ran `npm ci`,
+    # which empties node_modules first, and the other's probe found no SDK there.
+    with (SDK_DIR / "package-lock.json").open("rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held at most as long as the holder's npm ci (its timeout)
+        if not (SDK_DIR / "node_modules" / "@intacct" / "intacct-sdk").is_dir():
+            installed = subprocess.run(
+                [str(NPM), "ci", "--silent", "--no-audit", "--no-fund"],
+                cwd=SDK_DIR,
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+            assert installed.returncode == 0, f"npm ci failed: {installed.stderr[-2000:]}"
 
 
 @pytest.fixture(scope="module")

@@ -142,10 +142,40 @@ def test_cli_serves_and_stops_on_ctrl_c() -> None:
         assert requests.get(base + "/_sim/health", timeout=5).json() == {"ok": True}
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+        assert process.stderr is not None and "Traceback" not in process.stderr.read()
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _run_with_ctrl_c(moment: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with Ctrl-C pressed at an exact moment (tests/support/ctrl_c.py), however busy the machine."""
+    env = _cli_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env["PYTHONPATH"]])
+    return subprocess.run(
+        [sys.executable, "-m", "tests.support.ctrl_c", *moment, "intacct_simulator", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.integration
+def test_cli_ctrl_c_as_the_listening_line_appears_exits_0() -> None:
+    done = _run_with_ctrl_c(["--after-output", "listening on"], "--port", "0")
+    assert done.stdout.startswith("Intacct simulator listening on http://127.0.0.1:")
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("step", ["IntacctSimulator.from_file", "IntacctSimulator.start"])
+def test_cli_ctrl_c_during_startup_exits_0_unannounced(step: str) -> None:
+    done = _run_with_ctrl_c(["--after-call", f"intacct_simulator.server:{step}"], "--port", "0")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 def test_cli_refuses_non_loopback_host() -> None:

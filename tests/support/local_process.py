@@ -115,6 +115,24 @@ def _start(state_dir: Path, extra: dict[str, str]) -> tuple[subprocess.Popen[str
     raise AssertionError("unreachable")
 
 
+def run_local_stack_with_ctrl_c(state_dir: Path, moment: list[str]) -> subprocess.CompletedProcess[str]:
+    """`make run`'s entry point with Ctrl-C pressed at an exact moment (tests/support/ctrl_c.py), run to its
+    end; started again on other ports if one was taken meanwhile."""
+    for start in range(1, STARTS + 1):
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.support.ctrl_c", *moment, "local_stack", "run"],
+            cwd=ROOT,
+            env=stack_env(state_dir),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if not (_port_taken(done.stderr) and start < STARTS):
+            return done
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def running_local_stack(state_dir: Path, **extra: str) -> Iterator[LocalStack]:
     process, env, banner = _start(state_dir, extra)

@@ -24,7 +24,25 @@ def _default_port() -> int:
         return DEFAULT_PORT
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event Ctrl-C (SIGINT) and SIGTERM set, in place of Python's KeyboardInterrupt.
+
+    Installed before anything is loaded, served or printed: KeyboardInterrupt is raised wherever the main
+    thread happens to be, so a Ctrl-C right after the "listening" line (say, still inside that print) would
+    escape every handler and kill the process by SIGINT. Explicit, it also covers a process started in the
+    background, which inherits SIGINT ignored."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
 def main(argv: list[str] | None = None) -> int:
+    stop = _stop_on_signals()
     parser = argparse.ArgumentParser(
         prog="python -m intacct_simulator", description="Sage Intacct XML gateway simulator (loopback only)."
     )
@@ -58,24 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: invalid data file: {exc}", file=sys.stderr)
         return 2
+    if stop.is_set():  # Ctrl-C while the data loaded: nothing to undo
+        return 0
     try:
         sim.start()
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-
-    stop = threading.Event()
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_term)
-    print(f"Intacct simulator listening on {sim.gateway_url} (data: {args.data})", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        if not stop.is_set():  # a Ctrl-C during start() stops it unannounced
+            print(f"Intacct simulator listening on {sim.gateway_url} (data: {args.data})", flush=True)
+            while not stop.wait(0.5):
+                pass
     finally:
         sim.stop()
     return 0
