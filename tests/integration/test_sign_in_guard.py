@@ -200,19 +200,21 @@ def test_the_known_good_password_still_connects_after_others_spent_the_budget(gu
     assert_never_locked(guarded)
 
 
-def test_a_retyped_right_password_after_a_typo_is_answered_like_any_guess_until_confirmed(
+def test_a_typo_then_the_password_the_connection_had_proved_connects_without_a_confirmation(
     guarded: Stack,
 ) -> None:
-    """Typing a password proves nothing about the typist, so after a typo the right password gets the
-    answer a guess would get (nothing sent); the admin's confirmation then buys the attempt."""
+    """The connection proved it holds the right password (Intacct accepted it there), so its admin's
+    retyping spends the attempt kept for it; another tenant typing the same password gets a guess's answer.
+    """
     connection_id = guarded.connect()["id"]
     assert guarded.edit(connection_id).json["status"] == "CONNECTED"
     assert guarded.edit(connection_id, user_password="typo-1").json["reason"] == "INVALID_CREDENTIALS"
-    retyped, guessed = guarded.edit(connection_id), guarded.edit(connection_id, user_password="typo-2")
-    assert is_spent(retyped)
+    other = guarded.connect("other")["id"]
+    right, guess = guarded.edit(other, tenant="other"), guarded.edit(other, tenant="other", user_password="g")
     same = ("type", "detail", "sign_in_attempts_left", "confirmation_refused")
-    assert [retyped.json[key] for key in same] == [guessed.json[key] for key in same]
-    assert guarded.edit(connection_id, confirm_sign_in_reset=True).json["status"] == "CONNECTED"
+    assert is_spent(right) and [right.json[k] for k in same] == [guess.json[k] for k in same]
+    retyped = guarded.edit(connection_id).json
+    assert retyped["status"] == "CONNECTED" and retyped["sign_in_attempts_left"] == BUDGET
     assert_never_locked(guarded)
 
 

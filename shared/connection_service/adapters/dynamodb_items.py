@@ -97,7 +97,7 @@ def connection_to_item(connection: Connection) -> Item:
         "support_ids": list(connection.support_ids),
         "entities": [entity.as_dict() for entity in connection.entities],
         "ever_connected": connection.ever_connected,
-        "credentials_proven": connection.credentials_proven,
+        "accepted_fingerprints": list(connection.accepted_fingerprints),
         "version": connection.version,
     }
     if connection.next_check_at is not None:
@@ -145,8 +145,8 @@ def connection_from_item(item: Item) -> Connection:
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
         entities=tuple(Entity(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
         ever_connected=bool(item.get("ever_connected", False)),
-        # Absent on items stored before it existed: unproven until the next accepted sign-in (cautious).
-        credentials_proven=bool(item.get("credentials_proven", False)),
+        # Absent on items stored before it existed: nothing proved until the next accepted sign-in (cautious).
+        accepted_fingerprints=tuple(str(fp) for fp in item.get("accepted_fingerprints", [])),
         version=int(item.get("version", 0)),
     )
 

@@ -15,6 +15,7 @@ from ..verification.requirements import RequiredPermission
 from ..verification.result import CheckItem, Entity
 
 PROVIDER = "sage_intacct"
+ACCEPTED_REMEMBERED = 8  # accepted credentials a connection remembers (a few users tried in turn)
 
 
 class Status(StrEnum):
@@ -83,9 +84,12 @@ class Connection:
     )
     secret_version: str | None = None  # the exact secret version these credentials live in
     credentials_version: int = 0  # +1 on every credential edit: results verified with older ones are stale
-    # Intacct accepted a sign-in with the stored credentials since they were saved (and refused none since):
-    # only then may the connection's sign-ins spend the attempt the guard keeps for the known-good password.
-    credentials_proven: bool = False
+    # The sign-in guard's keyed fingerprints of the credentials Intacct accepted on this connection, newest
+    # last, at most ACCEPTED_REMEMBERED (never a password; irreversible without the KMS key, like the
+    # guard's own; one per Intacct user and password). A sign-in presenting one of these may spend the
+    # attempt the guard keeps for the known-good password: this connection proved it holds it. Anyone
+    # else's right password gets a wrong one's answer.
+    accepted_fingerprints: tuple[str, ...] = ()
     last_verified_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_check_started_at: datetime | None = None  # when the verification behind the stored result began

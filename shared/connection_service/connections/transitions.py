@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from ..intacct import SignInOutcome, fold_id
 from ..verification import Outcome, VerificationResult
 from .errors import CompanyChangeNotConfirmed, ConnectionNotFound, InvalidState
-from .model import Connection, Health, HistoryEntry, Status, Trigger
+from .model import ACCEPTED_REMEMBERED, Connection, Health, HistoryEntry, Status, Trigger
 from .policy import CheckSchedule
 
 SYSTEM_ACTOR = "system"
@@ -89,7 +89,6 @@ def record_credentials(
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
-        credentials_proven=False,
         ever_connected=connection.ever_connected and _same_company(connection, company_id),
         updated_at=now,
     )
@@ -134,8 +133,10 @@ def apply_verification(
     actor: str,
     schedule: CheckSchedule,
     rng: random.Random,
+    accepted_fingerprint: str | None = None,
 ) -> tuple[Connection, HistoryEntry | None]:
-    """Stores what the verifier found.
+    """Stores what the verifier found (`accepted_fingerprint`: the guard's fingerprint of the credentials
+    whose sign-in this result records, remembered when Intacct accepted them).
 
     A definitive answer sets status and reason. A check that could not complete (outage, rate limit, our own
     configuration) never changes the status: it only marks health DEGRADED and keeps the last known checklist.
@@ -174,8 +175,9 @@ def apply_verification(
         )
     if result.entities is not None:
         changed = replace(changed, entities=tuple(result.entities))
-    if result.sign_in in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
-        changed = replace(changed, credentials_proven=result.sign_in is SignInOutcome.ACCEPTED)
+    if result.sign_in is SignInOutcome.ACCEPTED and accepted_fingerprint is not None:
+        kept = tuple(fp for fp in connection.accepted_fingerprints if fp != accepted_fingerprint)
+        changed = replace(changed, accepted_fingerprints=(*kept, accepted_fingerprint)[-ACCEPTED_REMEMBERED:])
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
     sign_in = _sign_in_note(result)

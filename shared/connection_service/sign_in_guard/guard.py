@@ -8,11 +8,12 @@ little (`wait_seconds`) and is then told to come back.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -59,7 +60,8 @@ class Permit:
     """One admitted sign-in, valid until `lease_until` (a sign-in must not be sent after it: the guard then
     counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
     counts, later ones are ignored. Once settled, `attempts_left` is the identity's, as settling left it
-    (None if the outcome could not be recorded)."""
+    (None if the outcome could not be recorded). `fingerprint` is the keyed fingerprint of the secret it
+    presents: a connection whose sign-in is accepted remembers it (`Connection.accepted_fingerprints`)."""
 
     def __init__(
         self,
@@ -73,7 +75,7 @@ class Permit:
     ) -> None:
         self._guard = guard
         self.identity = identity
-        self._fingerprint = fingerprint
+        self.fingerprint = fingerprint
         self._lease_id = lease_id
         self.lease_until = lease_until
         self.confirmed = confirmed
@@ -84,7 +86,7 @@ class Permit:
         if self.outcome is not None:
             return
         self.outcome = outcome
-        self.attempts_left = self._guard.settle(self.identity, self._fingerprint, self._lease_id, outcome)
+        self.attempts_left = self._guard.settle(self.identity, self.fingerprint, self._lease_id, outcome)
 
     def __repr__(self) -> str:
         return f"Permit({self.identity}, outcome={self.outcome})"
@@ -138,17 +140,19 @@ class SignInGuard(GuardReader):
         secret: Secret,
         *,
         automatic: bool,
-        proven: bool,
+        accepted_fingerprints: Collection[str],
         confirm: bool = False,
         lease_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Permit | Blocked:
         """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
-        exports) never resends an unanswered secret; `proven` says the caller's connection stores this
-        secret and Intacct accepted it since it was saved (only then may it spend the attempt kept for the
-        known-good password); `confirm` is an admin's word that they reset Intacct's count (see rules.py)."""
+        exports) never resends an unanswered secret; `accepted_fingerprints` are those of the credentials
+        Intacct accepted on the caller's connection (only a sign-in presenting one of them may spend the
+        attempt kept for the known-good password); `confirm` is an admin's word that they reset Intacct's
+        count (see rules.py)."""
         identity = Identity.of(company_id, user_id)
         fingerprint = self._fingerprinter.fingerprint(identity, secret)
+        proven = any(hmac.compare_digest(fingerprint, accepted) for accepted in accepted_fingerprints)
         give_up_at = self._monotonic() + wait_seconds
         conflicts = 0
         while True:
@@ -163,7 +167,7 @@ class SignInGuard(GuardReader):
                 policy=self.policy,
                 automatic=automatic,
                 confirm=confirm,
-                proven=proven,
+                proven=proven,  # the caller's connection was accepted with this very secret
                 lease_id=lease_id,
                 lease_until=lease_until,
             )

@@ -87,7 +87,6 @@ class EditCredentials:
             actor=actor,
             time_limit_seconds=time_limit_seconds,
             confirm=given.confirm_sign_in_reset,
-            proven=False,  # typed, not stored: typing the right password proves nothing about the typist
             with_lease=save_credentials,
         )
 

@@ -8,7 +8,7 @@ guard blocks still makes an answer: the verifier's checklist with the guard's re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,14 +73,14 @@ class SignInPath:
         trigger: Trigger,
         actor: str,
         confirm: bool,
-        proven: bool,
+        accepted_fingerprints: Collection[str],
         time_limit_seconds: float,
     ) -> Admission:
         """An admin's edit or verify. Returns a permit, or a block that still makes an answer (a password
         Intacct already refused); raises for the tenant's spent quota (429), the user's spent budget (429,
         recorded in the connection's history and counted against the tenant's quota) and a sign-in that
-        stays busy (409). `proven`: the credentials are the connection's stored ones and Intacct accepted
-        them since they were saved (a verify of a working connection; never typed ones)."""
+        stays busy (409). `accepted_fingerprints`: of the credentials Intacct accepted on this
+        connection (see SignInGuard.admit)."""
         wait = self._refusals.retry_after(connection.tenant_id, self._clock())
         if wait is not None:
             raise TooManyRefusedSignIns(wait, self._refusals.per_hour)
@@ -89,7 +89,7 @@ class SignInPath:
             credentials.user_id,
             credentials.password,
             automatic=False,
-            proven=proven,
+            accepted_fingerprints=accepted_fingerprints,
             confirm=confirm,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
             wait_seconds=ADMIN_SIGN_IN_WAIT_SECONDS,
@@ -124,19 +124,20 @@ class SignInPath:
         self,
         credentials: ConnectionCredentials,
         *,
-        proven: bool,
+        accepted_fingerprints: Collection[str],
         time_limit_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Admission:
-        """A scheduled check or an export of the connection's stored credentials (`proven` when Intacct
-        accepted them since they were saved): never confirms, never resends an unanswered password; waits
-        `wait_seconds` for a running sign-in as the same user (a health check does not wait)."""
+        """A scheduled check or an export of the connection's stored credentials (`accepted_fingerprints`:
+        of the credentials Intacct accepted on the connection): never confirms, never resends an
+        unanswered password; waits `wait_seconds` for a running sign-in as the same user (a health check
+        does not wait)."""
         return self._guard.admit(
             credentials.company_id,
             credentials.user_id,
             credentials.password,
             automatic=True,
-            proven=proven,
+            accepted_fingerprints=accepted_fingerprints,
             lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )

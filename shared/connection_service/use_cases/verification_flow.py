@@ -28,7 +28,7 @@ from ..company_limit.limiter import CompanyBusy
 from ..connections.errors import CompanyAtLimit, SignInInProgress
 from ..connections.model import Connection, Status, Trigger
 from ..intacct import ConnectionCredentials, Deadline
-from ..sign_in_guard import Blocked, Verdict
+from ..sign_in_guard import Blocked, Permit, Verdict
 from ..verification import VerificationResult
 from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, Admission, SignInPath, released_unless_settled
 from .verification_lease import VerificationLease
@@ -75,11 +75,9 @@ class VerificationFlow:
         actor: str,
         time_limit_seconds: float,
         confirm: bool = False,
-        proven: bool | None = None,
         with_lease: LeasedStep | None = None,
     ) -> VerificationReport:
-        """Verifies `login` for `connection` (see the module's order). `proven`: whether `login` is the
-        connection's stored credentials that Intacct accepted (default: as the connection records it).
+        """Verifies `login` for `connection` (see the module's order).
 
         Raises for the answers that send nothing: an admin's TooManyRefusedSignIns, SignInBudgetSpent,
         SignInInProgress, CompanyAtLimit, VerificationInProgress or ConcurrentModification; a health check
@@ -94,7 +92,6 @@ class VerificationFlow:
             trigger=trigger,
             actor=actor,
             confirm=confirm,
-            proven=proven,
             time_limit_seconds=time_limit_seconds,
         )
         with released_unless_settled(admission):
@@ -113,7 +110,9 @@ class VerificationFlow:
                         login, admission, time_limit_seconds=deadline.remaining(), place=place
                     )
                     _log(leased, trigger, result)
-                    report = self._lease.store_result(leased, result, trigger, actor, started_at)
+                    report = self._lease.store_result(
+                        leased, result, trigger, actor, started_at, _fingerprint(admission)
+                    )
                 except Exception:
                     # Nothing stored (Intacct, Secrets Manager or the table failed): admins are not kept
                     # out for the rest of the lease, and the health check still looks at these credentials.
@@ -133,15 +132,15 @@ class VerificationFlow:
         actor: str,
         time_limit_seconds: float,
         confirm: bool = False,
-        proven: bool | None = None,
         wait_seconds: float = 0.0,
     ) -> Admission:
         """Step 1: what the sign-in path says of a sign-in with `login`, before anything is written or
         sent. An admin's request waits a little for another sign-in as the same user (then 409); an
         automatic one waits `wait_seconds` (an export a little, a health check not at all), then raises
-        SignInInProgress."""
+        SignInInProgress. Only `login` equal to the credentials Intacct last accepted for this connection
+        may spend the attempt the guard keeps for the known-good password (typed or stored alike)."""
         self._sign_in.prepare()
-        holds = connection.credentials_proven if proven is None else proven
+        holds = connection.accepted_fingerprints
         if not trigger.automatic:
             return self._sign_in.admit_admin(
                 connection,
@@ -149,11 +148,14 @@ class VerificationFlow:
                 trigger=trigger,
                 actor=actor,
                 confirm=confirm,
-                proven=holds,
+                accepted_fingerprints=holds,
                 time_limit_seconds=time_limit_seconds,
             )
         admission = self._sign_in.admit_automatic(
-            login, proven=holds, time_limit_seconds=time_limit_seconds, wait_seconds=wait_seconds
+            login,
+            accepted_fingerprints=holds,
+            time_limit_seconds=time_limit_seconds,
+            wait_seconds=wait_seconds,
         )
         if isinstance(admission, Blocked) and admission.verdict is Verdict.BUSY:
             raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
@@ -187,6 +189,11 @@ class VerificationFlow:
         if settled is None:  # the outcome could not be recorded: ask the guard
             return self._sign_in.attempts_left(connection)
         return settled
+
+
+def _fingerprint(admission: Admission) -> str | None:
+    """The fingerprint of what a permit's sign-in presented (a blocked one presented nothing)."""
+    return admission.fingerprint if isinstance(admission, Permit) else None
 
 
 def company_slot(

@@ -111,8 +111,10 @@ class VerificationLease:
         trigger: Trigger,
         actor: str,
         started_at: datetime,
+        accepted_fingerprint: str | None = None,
     ) -> VerificationReport:
-        """Applies a result with an optimistic lock.
+        """Applies a result with an optimistic lock (`accepted_fingerprint`: of the credentials whose
+        sign-in the result records, remembered by the connection when Intacct accepted them).
 
         On a conflict the fresh item is re-read. The result is dropped if the credentials changed meanwhile,
         the connection was disconnected, or a verification that started later has already stored its
@@ -130,6 +132,7 @@ class VerificationLease:
                 actor=actor,
                 schedule=self._schedule,
                 rng=self._rng,
+                accepted_fingerprint=accepted_fingerprint,
             )
             if current.verifying_until != verified.verifying_until:
                 # Someone else's verification holds the connection now: its lease is not ours to release.

@@ -9,7 +9,7 @@ import pytest
 
 from connection_service.connections import transitions
 from connection_service.connections.errors import CompanyChangeNotConfirmed
-from connection_service.connections.model import Connection, Health, Status, Trigger
+from connection_service.connections.model import ACCEPTED_REMEMBERED, Connection, Health, Status, Trigger
 from connection_service.intacct import SignInOutcome
 from connection_service.verification import Entity, Outcome, Reason, VerificationResult
 from tests.support.connections import NOW, SCHEDULE, result, saved
@@ -142,17 +142,38 @@ def test_a_company_that_only_looks_alike_in_ascii_is_another_company() -> None:
     assert not moved.ever_connected and moved.entities == ()
 
 
-def test_stored_credentials_are_proven_by_an_accepted_sign_in_until_refused_or_replaced() -> None:
-    """Only a connection holding credentials Intacct accepted may spend the guard's kept attempt."""
+def test_a_connection_remembers_the_fingerprints_of_the_credentials_intacct_accepted() -> None:
+    """What lets its own sign-ins, and only those, spend the guard's kept attempt: one per user tried."""
     accepted = replace(result(Outcome.CONNECTED), sign_in=SignInOutcome.ACCEPTED)
-    proven, _ = apply(saved(Status.AWAITING_CREDENTIALS), accepted)
-    assert proven.credentials_proven
-    unanswered = replace(
-        result(Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE), sign_in=SignInOutcome.UNANSWERED
-    )
-    assert apply(proven, unanswered)[0].credentials_proven  # no news about the password
+    remembered, _ = apply_with(saved(Status.AWAITING_CREDENTIALS), accepted, "fp-expenses")
+    remembered, _ = apply_with(remembered, accepted, "fp-limited")
+    remembered, _ = apply_with(remembered, accepted, "fp-expenses")
+    assert remembered.accepted_fingerprints == ("fp-limited", "fp-expenses")
     refused = replace(
         result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS), sign_in=SignInOutcome.REFUSED
     )
-    assert not apply(proven, refused)[0].credentials_proven
-    assert not _record(proven, "DEMO-CO").credentials_proven  # typed, not yet accepted
+    # A refusal or an edit forgets nothing: the guard itself forgets a known-good password Intacct refused.
+    assert (
+        apply_with(remembered, refused, "fp-typo")[0].accepted_fingerprints
+        == remembered.accepted_fingerprints
+    )
+    assert _record(remembered, "DEMO-CO").accepted_fingerprints == remembered.accepted_fingerprints
+    for n in range(20):
+        remembered, _ = apply_with(remembered, accepted, f"fp-{n}")
+    assert len(remembered.accepted_fingerprints) == ACCEPTED_REMEMBERED
+
+
+def apply_with(
+    connection: Connection, outcome: VerificationResult, fingerprint: str
+) -> tuple[Connection, object]:
+    return transitions.apply_verification(
+        connection,
+        outcome,
+        now=NOW,
+        started_at=NOW,
+        trigger=Trigger.MANUAL_VERIFY,
+        actor="admin",
+        schedule=SCHEDULE,
+        rng=random.Random(1),
+        accepted_fingerprint=fingerprint,
+    )

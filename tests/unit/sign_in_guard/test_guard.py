@@ -40,7 +40,7 @@ def guard_with(
 
 
 def admit(guard: SignInGuard, password: str, **options: object) -> Permit | Blocked:
-    options.setdefault("proven", False)
+    options.setdefault("accepted_fingerprints", ())
     return guard.admit("DEMO-CO", "ws_expenses", Secret(password), lease_seconds=30, **options)  # type: ignore[arg-type]
 
 
@@ -48,7 +48,12 @@ def test_company_and_user_are_one_identity_whatever_their_case_and_spaces() -> N
     store = InMemoryGuardStore()
     guard = guard_with(store)
     permit = guard.admit(
-        " demo-co ", "WS_Expenses ", Secret("wrong"), automatic=False, proven=False, lease_seconds=30
+        " demo-co ",
+        "WS_Expenses ",
+        Secret("wrong"),
+        automatic=False,
+        accepted_fingerprints=(),
+        lease_seconds=30,
     )
     assert isinstance(permit, Permit)
     permit.settle(SignInOutcome.REFUSED)

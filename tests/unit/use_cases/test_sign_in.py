@@ -98,18 +98,16 @@ def test_the_owner_keeps_its_attempt_and_re_arms_the_budget_for_everyone(world: 
     assert _answer(world, attacker, "Wrong-3")[0] == "SignInBudgetSpent"
 
 
-def test_typing_the_right_password_proves_nothing_but_a_stored_accepted_one_does(world: World) -> None:
-    """V's admin who retypes the right password while A's refusal stands is answered like A; V's verify
-    (stored credentials Intacct accepted) signs in."""
+def test_only_a_connection_intacct_accepted_the_password_for_may_spend_the_kept_attempt(world: World) -> None:
+    """V's connection proved it holds the right password (Intacct accepted it there): after a typo of V's
+    own, V's admin retypes it and signs in. A typing the same password learns nothing: a wrong one's answer.
+    """
     victim = world.connect("victim")
     world.edit(victim, tenant="victim")
-    assert world.stored(victim, "victim").credentials_proven
+    assert world.stored(victim, "victim").accepted_fingerprints
+    typo = world.edit(victim, "Typo-1", tenant="victim")  # V's own typo: refused, one attempt left
+    assert typo.connection.reason == "INVALID_CREDENTIALS" and typo.sign_in_attempts_left == 1
     attacker = world.connect("attacker")
-    _answer(world, attacker, "Wrong-1")
-    with pytest.raises(SignInBudgetSpent):
-        world.edit(victim, tenant="victim")
-    world.now += timedelta(seconds=1)
-    report = world.use_cases.verify(
-        "victim", victim, actor="admin", confirm_sign_in_reset=False, time_limit_seconds=5
-    )
-    assert report.connection.status is Status.CONNECTED
+    assert _answer(world, attacker, RIGHT) == _answer(world, attacker, "Wrong-2")  # nothing sent
+    report = world.edit(victim, tenant="victim")  # ...then the password V's connection had proved
+    assert report.connection.status is Status.CONNECTED and report.sign_in_attempts_left == 2
