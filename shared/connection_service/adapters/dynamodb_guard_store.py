@@ -63,7 +63,7 @@ def state_to_item(identity: Identity, state: GuardState) -> Item:
     item.update({key: value for key, value in optional.items() if value is not None})
     if state.pending is not None:
         item["pending"] = {
-            "lease_id": state.pending.lease_id,
+            "lease_id": state.pending.ticket,  # stored under its first name: items stay readable
             "fingerprint": state.pending.fingerprint,
             "started_at": iso(state.pending.started_at),
             "until": iso(state.pending.until),

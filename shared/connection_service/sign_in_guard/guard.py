@@ -51,14 +51,14 @@ class Blocked:
 
     verdict: Verdict
     identity: Identity
-    since: datetime | None  # refused / unanswered at, or when the running sign-in's lease ends
+    since: datetime | None  # refused / unanswered at, or until when the running sign-in stays pending
     attempts_left: int
     confirmation_available_at: datetime  # when an admin's confirmation can buy one more attempt
 
 
 class Permit:
-    """One admitted sign-in, valid until `lease_until` (a sign-in must not be sent after it: the guard then
-    counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
+    """One admitted sign-in, pending until `pending_until` (a sign-in must not be sent after it: the guard
+    then counts it as unanswered and may admit the next one). `settle` records its outcome; the first call
     counts, later ones are ignored. Once settled, `attempts_left` is the identity's, as settling left it
     (None if the outcome could not be recorded). `fingerprint` is the keyed fingerprint of the secret it
     presents: a connection whose sign-in is accepted remembers it (`Connection.accepted_fingerprints`)."""
@@ -68,16 +68,16 @@ class Permit:
         guard: SignInGuard,
         identity: Identity,
         fingerprint: str,
-        lease_id: str,
-        lease_until: datetime,
+        ticket: str,
+        pending_until: datetime,
         *,
         confirmed: bool,
     ) -> None:
         self._guard = guard
         self.identity = identity
         self.fingerprint = fingerprint
-        self._lease_id = lease_id
-        self.lease_until = lease_until
+        self._ticket = ticket
+        self.pending_until = pending_until
         self.confirmed = confirmed
         self.outcome: SignInOutcome | None = None
         self.attempts_left: int | None = None
@@ -86,7 +86,7 @@ class Permit:
         if self.outcome is not None:
             return
         self.outcome = outcome
-        self.attempts_left = self._guard.settle(self.identity, self.fingerprint, self._lease_id, outcome)
+        self.attempts_left = self._guard.settle(self.identity, self.fingerprint, self._ticket, outcome)
 
     def __repr__(self) -> str:
         return f"Permit({self.identity}, outcome={self.outcome})"
@@ -142,7 +142,7 @@ class SignInGuard(GuardReader):
         automatic: bool,
         accepted_fingerprints: Collection[str],
         confirm: bool = False,
-        lease_seconds: float,
+        pending_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Permit | Blocked:
         """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
@@ -157,8 +157,8 @@ class SignInGuard(GuardReader):
         conflicts = 0
         while True:
             now = self._clock()
-            lease_id = uuid.uuid4().hex
-            lease_until = now + timedelta(seconds=lease_seconds)
+            ticket = uuid.uuid4().hex
+            pending_until = now + timedelta(seconds=pending_seconds)
             state = self._store.load(identity)
             decision = rules.decide(
                 state,
@@ -168,15 +168,15 @@ class SignInGuard(GuardReader):
                 automatic=automatic,
                 confirm=confirm,
                 proven=proven,  # the caller's connection was accepted with this very secret
-                lease_id=lease_id,
-                lease_until=lease_until,
+                ticket=ticket,
+                pending_until=pending_until,
             )
             try:
                 stored = self._store_if_changed(identity, state, decision.state)
             except GuardConflict:
-                if decision.admitted and self._written_anyway(identity, lease_id):
+                if decision.admitted and self._written_anyway(identity, ticket):
                     return Permit(
-                        self, identity, fingerprint, lease_id, lease_until, confirmed=decision.confirmed
+                        self, identity, fingerprint, ticket, pending_until, confirmed=decision.confirmed
                     )
                 conflicts += 1
                 if conflicts >= MAX_CONFLICTS:
@@ -185,16 +185,14 @@ class SignInGuard(GuardReader):
                 continue
             if decision.admitted:
                 return Permit(
-                    self, identity, fingerprint, lease_id, lease_until, confirmed=decision.confirmed
+                    self, identity, fingerprint, ticket, pending_until, confirmed=decision.confirmed
                 )
             if decision.verdict is Verdict.BUSY and self._monotonic() + POLL_SECONDS < give_up_at:
                 self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
                 continue
             return self._blocked(decision.verdict, identity, stored, now, decision.since)
 
-    def settle(
-        self, identity: Identity, fingerprint: str, lease_id: str, outcome: SignInOutcome
-    ) -> int | None:
+    def settle(self, identity: Identity, fingerprint: str, ticket: str, outcome: SignInOutcome) -> int | None:
         """Records a sign-in's outcome and returns the identity's attempts left after it (None when it could
         not be recorded). Never raises: a lost settle leaves the strike counted (cautious)."""
         if outcome is SignInOutcome.REFUSED:
@@ -208,7 +206,7 @@ class SignInGuard(GuardReader):
                 state = self._store.load(identity)
                 settled = rules.settle(
                     state,
-                    lease_id=lease_id,
+                    ticket=ticket,
                     fingerprint=fingerprint,
                     outcome=outcome,
                     now=now,
@@ -237,11 +235,11 @@ class SignInGuard(GuardReader):
         )
         return None
 
-    def _written_anyway(self, identity: Identity, lease_id: str) -> bool:
+    def _written_anyway(self, identity: Identity, ticket: str) -> bool:
         """A conflict can be our own write whose answer was lost (botocore retried it and then found its
-        own item): the stored lease tells."""
+        own item): the stored pending sign-in's ticket tells."""
         pending = self._store.load(identity).pending
-        return pending is not None and pending.lease_id == lease_id
+        return pending is not None and pending.ticket == ticket
 
     def _store_if_changed(self, identity: Identity, before: GuardState, after: GuardState) -> GuardState:
         if after == before:

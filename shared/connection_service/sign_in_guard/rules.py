@@ -60,7 +60,7 @@ class GuardPolicy:
 class Pending:
     """A sign-in admitted and not settled yet. Past `until` it counts as unanswered."""
 
-    lease_id: str
+    ticket: str
     fingerprint: str
     started_at: datetime
     until: datetime
@@ -120,7 +120,7 @@ class Decision:
 
 
 def expire_pending(state: GuardState, now: datetime) -> GuardState:
-    """A pending sign-in whose lease ran out was never settled (a crash, a timeout): it stays a strike and
+    """A pending sign-in whose time ran out was never settled (a crash, a timeout): it stays a strike and
     its password counts as unanswered."""
     pending = state.pending
     if pending is None or pending.until > now:
@@ -138,10 +138,11 @@ def decide(
     automatic: bool,
     confirm: bool,
     proven: bool,
-    lease_id: str,
-    lease_until: datetime,
+    ticket: str,
+    pending_until: datetime,
 ) -> Decision:
-    """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds its lease and strike.
+    """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds it as pending (until
+    `pending_until`, under `ticket`) with its strike.
 
     `proven`: the caller's connection stores these credentials and Intacct accepted them since they were
     saved. For a caller that is not proven the decision never depends on which password is the known-good
@@ -155,7 +156,7 @@ def decide(
     refused_at = state.refused.get(fingerprint)
     if refused_at is not None:
         if confirmation_open:
-            return _admit(state, fingerprint, now, lease_id, lease_until, bought=not room)
+            return _admit(state, fingerprint, now, ticket, pending_until, bought=not room)
         if room or automatic:
             return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
         return Decision(Verdict.BUDGET_SPENT, state)
@@ -166,9 +167,9 @@ def decide(
         return Decision(Verdict.UNCONFIRMED_PASSWORD, state, since=unanswered_at)
 
     if room:
-        return _admit(state, fingerprint, now, lease_id, lease_until, bought=False)
+        return _admit(state, fingerprint, now, ticket, pending_until, bought=False)
     if confirmation_open:
-        return _admit(state, fingerprint, now, lease_id, lease_until, bought=True)
+        return _admit(state, fingerprint, now, ticket, pending_until, bought=True)
     return Decision(Verdict.BUDGET_SPENT, state)
 
 
@@ -176,8 +177,8 @@ def _admit(
     state: GuardState,
     fingerprint: str,
     now: datetime,
-    lease_id: str,
-    lease_until: datetime,
+    ticket: str,
+    pending_until: datetime,
     *,
     bought: bool,
 ) -> Decision:
@@ -187,7 +188,7 @@ def _admit(
         strikes=state.strikes + 1,
         extra_attempts=state.extra_attempts + (1 if bought else 0),
         last_confirmation_at=now if bought else state.last_confirmation_at,
-        pending=Pending(lease_id, fingerprint, now, lease_until),
+        pending=Pending(ticket, fingerprint, now, pending_until),
         updated_at=now,
     )
     return Decision(Verdict.ADMITTED, admitted, confirmed=bought)
@@ -196,7 +197,7 @@ def _admit(
 def settle(
     state: GuardState,
     *,
-    lease_id: str,
+    ticket: str,
     fingerprint: str,
     outcome: SignInOutcome,
     now: datetime,
@@ -204,10 +205,10 @@ def settle(
 ) -> GuardState:
     """Records what became of an admitted sign-in.
 
-    If its lease already expired (and was counted as unanswered), a success or a refusal is still
+    If it was pending too long already (and was counted as unanswered), a success or a refusal is still
     information worth keeping; "not sent" can no longer give the strike back, the cautious side.
     """
-    ours = state.pending is not None and state.pending.lease_id == lease_id
+    ours = state.pending is not None and state.pending.ticket == ticket
     if not ours and outcome not in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
         return state
     pending = None if ours else state.pending

@@ -23,14 +23,14 @@ from ..verification import Outcome, Reason, VerificationResult
 
 logger = logging.getLogger(__name__)
 
-# The identity's sign-in lease outlives the verification's time limit by this much (a crashed request's
-# lease then ends, and its attempt counts as unanswered).
-SIGN_IN_LEASE_MARGIN_SECONDS = 10.0
-# A sign-in is not started this close to the end of its sign-in lease.
-SIGN_IN_LEASE_CUTOFF_SECONDS = 2.0
+# A pending sign-in outlives the verification's time limit by this much (a crashed request's sign-in then
+# stops being pending, and its attempt counts as unanswered).
+PENDING_SIGN_IN_MARGIN_SECONDS = 10.0
+# A sign-in is not started this close to the end of its time as pending.
+PENDING_SIGN_IN_CUTOFF_SECONDS = 2.0
 # How long an admin's request waits for another sign-in as the same user to finish before answering 409.
 ADMIN_SIGN_IN_WAIT_SECONDS = 4.0
-# Retry-After for that 409: sign-ins take about a second; the lease's end is only the worst case.
+# Retry-After for that 409: sign-ins take about a second; the pending time's end is only the worst case.
 SIGN_IN_RETRY_AFTER_SECONDS = 2
 
 Admission = Permit | Blocked
@@ -91,7 +91,7 @@ class SignInPath:
             automatic=False,
             accepted_fingerprints=accepted_fingerprints,
             confirm=confirm,
-            lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
+            pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=ADMIN_SIGN_IN_WAIT_SECONDS,
         )
         if isinstance(admission, Permit) or admission.verdict is Verdict.REFUSED_PASSWORD:
@@ -138,7 +138,7 @@ class SignInPath:
             credentials.password,
             automatic=True,
             accepted_fingerprints=accepted_fingerprints,
-            lease_seconds=time_limit_seconds + SIGN_IN_LEASE_MARGIN_SECONDS,
+            pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )
 
@@ -186,10 +186,10 @@ class SignInPath:
         return signed_in
 
     def _deadline(self, permit: Permit, deadline: Deadline) -> Deadline:
-        # Never send after the permit's lease: the guard would count it as unanswered and could let another
-        # sign-in of the same user go ahead meanwhile.
-        lease_left = (permit.lease_until - self._clock()).total_seconds() - SIGN_IN_LEASE_CUTOFF_SECONDS
-        return deadline.within(max(0.0, lease_left))
+        # Never send once the sign-in stopped pending: the guard would count it as unanswered and could let
+        # another sign-in of the same user go ahead meanwhile.
+        pending_left = (permit.pending_until - self._clock()).total_seconds() - PENDING_SIGN_IN_CUTOFF_SECONDS
+        return deadline.within(max(0.0, pending_left))
 
     def count_refusal(self, tenant_id: str, result: VerificationResult) -> None:
         """Counts an admin's refused sign-in against the tenant's hourly quota (best effort)."""

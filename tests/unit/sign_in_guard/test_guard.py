@@ -41,7 +41,7 @@ def guard_with(
 
 def admit(guard: SignInGuard, password: str, **options: object) -> Permit | Blocked:
     options.setdefault("accepted_fingerprints", ())
-    return guard.admit("DEMO-CO", "ws_expenses", Secret(password), lease_seconds=30, **options)  # type: ignore[arg-type]
+    return guard.admit("DEMO-CO", "ws_expenses", Secret(password), pending_seconds=30, **options)  # type: ignore[arg-type]
 
 
 def test_company_and_user_are_one_identity_whatever_their_case_and_spaces() -> None:
@@ -53,7 +53,7 @@ def test_company_and_user_are_one_identity_whatever_their_case_and_spaces() -> N
         Secret("wrong"),
         automatic=False,
         accepted_fingerprints=(),
-        lease_seconds=30,
+        pending_seconds=30,
     )
     assert isinstance(permit, Permit)
     permit.settle(SignInOutcome.REFUSED)

@@ -36,8 +36,8 @@ def ask(
         automatic=automatic,
         confirm=confirm,
         proven=proven,
-        lease_id=f"lease-{fingerprint}-{at.timestamp()}",
-        lease_until=at + lease,
+        ticket=f"lease-{fingerprint}-{at.timestamp()}",
+        pending_until=at + lease,
     )
 
 
@@ -50,7 +50,7 @@ def attempt(
     assert decision.state.pending is not None
     return settle(
         decision.state,
-        lease_id=decision.state.pending.lease_id,
+        ticket=decision.state.pending.ticket,
         fingerprint=fingerprint,
         outcome=outcome,
         now=at,
@@ -153,7 +153,7 @@ def test_for_an_unproven_caller_no_decision_depends_on_which_password_is_the_kno
                 assert state.pending is not None
                 state = settle(
                     state,
-                    lease_id=state.pending.lease_id,
+                    ticket=state.pending.ticket,
                     fingerprint=state.pending.fingerprint,
                     outcome=rng.choice(outcomes),
                     now=at,
@@ -177,7 +177,7 @@ def test_without_confirmations_strikes_never_exceed_the_budget_whatever_happens(
                 assert state.pending is not None
                 state = settle(
                     state,
-                    lease_id=state.pending.lease_id,
+                    ticket=state.pending.ticket,
                     fingerprint=state.pending.fingerprint,
                     outcome=rng.choice(outcomes),
                     now=at,
@@ -251,9 +251,9 @@ def test_a_sign_in_never_settled_counts_as_unanswered_once_its_lease_ends() -> N
 def test_a_late_settle_still_records_a_success_or_a_refusal_but_refunds_nothing() -> None:
     decision = ask(GuardState(), RIGHT)
     assert decision.state.pending is not None
-    lease = decision.state.pending.lease_id
+    lease = decision.state.pending.ticket
     expired = expire_pending(decision.state, NOW + timedelta(minutes=5))
-    late = {"lease_id": lease, "fingerprint": RIGHT, "now": NOW + timedelta(minutes=5), "policy": POLICY}
+    late = {"ticket": lease, "fingerprint": RIGHT, "now": NOW + timedelta(minutes=5), "policy": POLICY}
     assert settle(expired, outcome=SignInOutcome.NOT_SENT, **late) == expired  # type: ignore[arg-type]
     accepted = settle(expired, outcome=SignInOutcome.ACCEPTED, **late)  # type: ignore[arg-type]
     assert (accepted.strikes, accepted.known_good) == (0, RIGHT)
@@ -292,7 +292,7 @@ def test_the_remembered_passwords_are_bounded() -> None:
     for n in range(6):
         state = settle(
             state,
-            lease_id="none",
+            ticket="none",
             fingerprint=f"fp-{n}",
             outcome=SignInOutcome.REFUSED,
             now=NOW + timedelta(seconds=n),

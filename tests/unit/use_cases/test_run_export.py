@@ -125,7 +125,7 @@ def test_a_sign_in_running_elsewhere_says_retry_shortly_and_sends_nothing(
     world: World, connected: str
 ) -> None:
     running = world.guard.admit(
-        "DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, accepted_fingerprints=(), lease_seconds=30
+        "DEMO-CO", "ws_expenses", Secret(RIGHT), automatic=True, accepted_fingerprints=(), pending_seconds=30
     )
     assert isinstance(running, Permit)  # another worker, or an admin's verification, is signing in
     with pytest.raises(SignInInProgress) as busy:
