@@ -32,7 +32,7 @@ from .adapters.dynamodb_repository import DynamoDBConnectionRepository
 from .adapters.dynamodb_slot_store import DynamoDBSlotStore
 from .adapters.event_publisher import EventBridgePublisher
 from .adapters.kms_fingerprinter import KmsFingerprinter
-from .adapters.secrets_store import SecretsManagerCredentialStore, load_sender_credentials
+from .adapters.secrets_store import SecretsManagerSecretStore, load_sender_credentials
 from .adapters.sqs_queue import SqsCheckQueue
 from .company_limit import CompanyLimiter, SlotStore
 from .company_limit.limiter import DEFAULT_LEFT_RUNNING
@@ -66,11 +66,11 @@ if TYPE_CHECKING:
     from .connections.ports import (
         CheckQueue,
         ConnectionRepository,
-        CredentialStore,
         DueSource,
         EventPublisher,
         Intacct,
         RefusalQuota,
+        SecretStore,
     )
 
 
@@ -106,7 +106,7 @@ class Adapters(Protocol):
     @property
     def due_source(self) -> DueSource: ...
     @property
-    def credentials(self) -> CredentialStore: ...
+    def secrets(self) -> SecretStore: ...
     @property
     def events(self) -> EventPublisher: ...
     @property
@@ -177,9 +177,9 @@ class AwsAdapters:
         return self.repository
 
     @built_once
-    def credentials(self) -> SecretsManagerCredentialStore:
+    def secrets(self) -> SecretsManagerSecretStore:
         config = self._settings
-        return SecretsManagerCredentialStore(
+        return SecretsManagerSecretStore(
             self._secretsmanager,
             name_prefix=config.secret_prefix,
             kms_key_id=config.kms_key_id,
@@ -340,12 +340,12 @@ class UseCases:
     @built_once
     def edit_credentials(self) -> EditCredentials:
         a = self.adapters
-        return EditCredentials(a.repository, a.credentials, self._flow, clock=self._clock)
+        return EditCredentials(a.repository, a.secrets, self._flow, clock=self._clock)
 
     @built_once
     def verify(self) -> Verify:
         a = self.adapters
-        return Verify(a.repository, a.credentials, self._flow)
+        return Verify(a.repository, a.secrets, self._flow)
 
     @built_once
     def read(self) -> ReadConnections:
@@ -354,14 +354,14 @@ class UseCases:
     @built_once
     def disconnect(self) -> Disconnect:
         a = self.adapters
-        return Disconnect(a.repository, a.credentials, self._outbox, clock=self._clock)
+        return Disconnect(a.repository, a.secrets, self._outbox, clock=self._clock)
 
     @built_once
     def health_check(self) -> HealthCheck:
         a = self.adapters
         return HealthCheck(
             a.repository,
-            a.credentials,
+            a.secrets,
             self._flow,
             self.schedule,
             clock=self._clock,
@@ -377,7 +377,7 @@ class UseCases:
         a = self.adapters
         return RunExport(
             a.repository,
-            a.credentials,
+            a.secrets,
             self._sign_in,
             a.intacct,
             self._lease,

@@ -30,9 +30,9 @@ from tests.support.fakes import (
     FakeAdapters,
     HmacFingerprinter,
     InMemoryConnectionRepository,
-    InMemoryCredentialStore,
     InMemoryGuardStore,
     InMemoryRefusalQuota,
+    InMemorySecretStore,
     InMemorySlotStore,
     RecordingEventPublisher,
 )
@@ -115,7 +115,7 @@ class Fleet:
         self.gateway_url = gateway_url
         self.company_limit = company_limit
         self.repository = InMemoryConnectionRepository()
-        self.secrets = InMemoryCredentialStore()
+        self.secrets = InMemorySecretStore()
         self.events = RecordingEventPublisher()
         self.guard_store = InMemoryGuardStore()
         self.quota = InMemoryRefusalQuota()

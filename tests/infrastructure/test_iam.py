@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connection_service.adapters.secrets_store import SecretsManagerCredentialStore
+from connection_service.adapters.secrets_store import SecretsManagerSecretStore
 
 from .helpers import (
     Template,
@@ -90,7 +90,7 @@ def test_every_secrets_manager_resource_is_under_the_service_prefix(template: Te
 def test_tenant_secret_names_match_the_iam_pattern(template: Template) -> None:
     prefix = sub_text(template["Globals"]["Function"]["Environment"]["Variables"]["SECRET_PREFIX"])
     assert prefix == "intacct-connections/${Stage}/"
-    store = SecretsManagerCredentialStore(None, name_prefix=prefix.replace("${Stage}", "dev"), kms_key_id="k")  # type: ignore[arg-type]
+    store = SecretsManagerSecretStore(None, name_prefix=prefix.replace("${Stage}", "dev"), kms_key_id="k")  # type: ignore[arg-type]
     name = store.secret_name("acme", "3f2b9c1e8d7a4f60b5e4c3d2a1f09e87")
     assert fnmatch.fnmatchcase(name, TENANT_SECRETS.replace("${Stage}", "dev"))
     resources = {

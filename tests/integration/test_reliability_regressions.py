@@ -19,7 +19,7 @@ import pytest
 
 from connection_service import bootstrap
 from connection_service.connections.model import Trigger
-from connection_service.connections.ports import CredentialStore, SecretRef
+from connection_service.connections.ports import SecretRef, SecretStore
 from connection_service.intacct import LoginCredentials
 from local_stack.tokens import LOCAL_AUDIENCE, LOCAL_ISSUER
 from tests.support.demo import DEMO_PASSWORD
@@ -97,9 +97,9 @@ def assert_no_orphaned_secret(stack: Stack) -> None:
 
 
 class _DisconnectBeforeWriting:
-    """A credential store that lets a DELETE land just before the edit writes its secret."""
+    """A secret store that lets a DELETE land just before the edit writes its secret."""
 
-    def __init__(self, real: CredentialStore, stack: Stack, connection_id: str) -> None:
+    def __init__(self, real: SecretStore, stack: Stack, connection_id: str) -> None:
         self._real = real
         self._stack = stack
         self._connection_id = connection_id
@@ -119,13 +119,13 @@ def test_a_save_racing_a_disconnect_leaves_no_secret_behind(stack: Stack, first_
     if not first_save:
         assert stack.edit(connection_id).json["status"] == "CONNECTED"
     edit = bootstrap.use_cases().edit_credentials
-    real = edit._credentials
+    real = edit._secrets
     racing = _DisconnectBeforeWriting(real, stack, connection_id)
-    edit._credentials = racing  # type: ignore[assignment]
+    edit._secrets = racing  # type: ignore[assignment]
     try:
         reply = stack.edit(connection_id)
     finally:
-        edit._credentials = real
+        edit._secrets = real
     assert racing.deleted == [204] and reply.status == 409, reply.text
     assert stack.call("GET", f"/connections/{connection_id}").json["status"] == "DISCONNECTED"
     assert all(secret.get("DeletedDate") for secret in tenant_secrets())

@@ -15,8 +15,8 @@ from tests.support.clock import FakeClock
 from tests.support.fakes import (
     FakeAdapters,
     InMemoryConnectionRepository,
-    InMemoryCredentialStore,
     InMemoryRefusalQuota,
+    InMemorySecretStore,
     RecordingEventPublisher,
     ScriptedIntacct,
 )
@@ -29,7 +29,7 @@ class World:
     def __init__(self) -> None:
         self.time = FakeClock(NOW)  # waits in the guard and the company limiter take no real time
         self.repository = InMemoryConnectionRepository()
-        self.secrets = InMemoryCredentialStore()
+        self.secrets = InMemorySecretStore()
         self.events = RecordingEventPublisher()
         self.intacct = ScriptedIntacct(RIGHT)
         self.quota = InMemoryRefusalQuota()

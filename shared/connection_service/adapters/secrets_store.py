@@ -32,7 +32,7 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-class SecretsManagerCredentialStore:
+class SecretsManagerSecretStore:
     def __init__(
         self,
         client: SecretsManagerClient,

@@ -71,7 +71,7 @@ class SecretRef:
         return cls(connection.secret_id, connection.secret_version)
 
 
-class CredentialStore(Protocol):
+class SecretStore(Protocol):
     """One secret per connection. Its current version (what anyone reading it by name gets) is always the
     credentials the connection records: a new value is staged first and made current only once the
     connection records it."""

@@ -1,4 +1,4 @@
-"""How a connection's secret is named: the CredentialStore port's rule, so every store (Secrets Manager, the
+"""How a connection's secret is named: the SecretStore port's rule, so every store (Secrets Manager, the
 tests' in memory) accepts and refuses the same ids."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..connections import transitions
 from ..connections.errors import ConcurrentModification
 from ..connections.model import Connection, Status
-from ..connections.ports import ConnectionRepository, CredentialStore
+from ..connections.ports import ConnectionRepository, SecretStore
 from .outbox import StatusEventOutbox
 from .read import existing
 
@@ -21,13 +21,13 @@ class Disconnect:
     def __init__(
         self,
         repository: ConnectionRepository,
-        credentials: CredentialStore,
+        secrets: SecretStore,
         outbox: StatusEventOutbox,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
-        self._credentials = credentials
+        self._secrets = secrets
         self._outbox = outbox
         self._clock = clock
 
@@ -38,12 +38,12 @@ class Disconnect:
             connection = existing(self._repository, tenant_id, connection_id)
             if connection.status is Status.DISCONNECTED:
                 if connection.secret_id is not None:
-                    self._credentials.delete(connection.secret_id)
+                    self._secrets.delete(connection.secret_id)
                 return connection
             # The secret goes first: if the write below then fails, a repeat finishes it, and no secret is
             # ever left behind by a disconnected connection (an edit meanwhile finds it gone: 409).
             if connection.secret_id is not None:
-                self._credentials.delete(connection.secret_id)
+                self._secrets.delete(connection.secret_id)
             changed, entry = transitions.disconnect(connection, now=self._clock(), actor=actor)
             try:
                 stored = self._repository.save(

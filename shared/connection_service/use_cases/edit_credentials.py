@@ -11,7 +11,7 @@ from datetime import datetime
 from ..connections import transitions
 from ..connections.credentials_input import CredentialsInput
 from ..connections.model import Connection, Status, Trigger
-from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
 from .verification_flow import Renewal, VerificationFlow
 from .verification_report import VerificationReport
 
@@ -22,13 +22,13 @@ class EditCredentials:
     def __init__(
         self,
         repository: ConnectionRepository,
-        credentials: CredentialStore,
+        secrets: SecretStore,
         flow: VerificationFlow,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
-        self._credentials = credentials
+        self._secrets = secrets
         self._flow = flow
         self._clock = clock
 
@@ -55,7 +55,7 @@ class EditCredentials:
         def save_credentials(leased: Connection, renew_lease: Renewal) -> Connection:
             """With the connection taken (a racing edit or disconnect lost there, with nothing written):
             stage the new value (not current yet), record it, make it current."""
-            ref = self._credentials.stage(tenant_id, connection_id, login)
+            ref = self._secrets.stage(tenant_id, connection_id, login)
             changed, entry = transitions.record_credentials(
                 leased,
                 company_id=given.company_id,
@@ -78,7 +78,7 @@ class EditCredentials:
         # The secret's name goes in with the lease, so a disconnect from then on deletes it.
         named = replace(
             connection,
-            secret_id=connection.secret_id or self._credentials.secret_name(tenant_id, connection_id),
+            secret_id=connection.secret_id or self._secrets.secret_name(tenant_id, connection_id),
         )
         return self._flow(
             named,
@@ -97,7 +97,7 @@ class EditCredentials:
         try:
             fresh = self._repository.get(tenant_id, connection_id)
             if fresh is None or fresh.status is Status.DISCONNECTED:
-                self._credentials.delete(ref.secret_id)
+                self._secrets.delete(ref.secret_id)
         except Exception as error:
             logger.error(
                 "staged credentials not cleaned up",
@@ -108,7 +108,7 @@ class EditCredentials:
         """Makes the recorded version the secret's current one. The connection holds its lease, so no other
         edit can promote in between; a failure is logged (the verification reads by version id anyway)."""
         try:
-            self._credentials.promote(ref)
+            self._secrets.promote(ref)
         except Exception as error:
             logger.error(
                 "new credentials recorded but not made the secret's current version",

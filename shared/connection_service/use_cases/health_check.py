@@ -16,7 +16,7 @@ from ..connections.errors import (
 )
 from ..connections.model import Trigger
 from ..connections.policy import CheckSchedule
-from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
 from .verification_flow import VerificationFlow
 from .verification_report import VerificationReport
 
@@ -29,7 +29,7 @@ class HealthCheck:
     def __init__(
         self,
         repository: ConnectionRepository,
-        credentials: CredentialStore,
+        secrets: SecretStore,
         flow: VerificationFlow,
         schedule: CheckSchedule,
         *,
@@ -37,7 +37,7 @@ class HealthCheck:
         rng: random.Random,
     ) -> None:
         self._repository = repository
-        self._credentials = credentials
+        self._secrets = secrets
         self._flow = flow
         self._schedule = schedule
         self._clock = clock
@@ -57,7 +57,7 @@ class HealthCheck:
         if connection.verifying(self._clock()):
             return None  # an admin's verification is running; its result will do
         try:
-            login = self._credentials.get(SecretRef.recorded_by(connection))
+            login = self._secrets.get(SecretRef.recorded_by(connection))
         except CredentialsUnavailable:
             return None  # disconnected meanwhile
         try:

@@ -27,10 +27,10 @@ from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import (
     CallAnswer,
     ConnectionRepository,
-    CredentialStore,
     FunctionAnswer,
     Intacct,
     SecretRef,
+    SecretStore,
 )
 from ..intacct import ConnectionCredentials, Deadline, SignIn
 from ..sign_in_guard import Permit
@@ -81,7 +81,7 @@ class RunExport:
     def __init__(
         self,
         repository: ConnectionRepository,
-        credentials: CredentialStore,
+        secrets: SecretStore,
         sign_in: SignInPath,
         intacct: Intacct,
         lease: VerificationLease,
@@ -91,7 +91,7 @@ class RunExport:
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
-        self._credentials = credentials
+        self._secrets = secrets
         self._sign_in = sign_in
         self._intacct = intacct
         self._lease = lease
@@ -166,7 +166,7 @@ class RunExport:
         if resting is not None and self._clock() < resting:
             # Intacct failed our last sign-in without an answer: do not spend another attempt yet.
             raise IntacctBusy(max(1, int((resting - self._clock()).total_seconds())), "sign_in_resting")
-        credentials = self._credentials.get(SecretRef.recorded_by(call.connection))
+        credentials = self._secrets.get(SecretRef.recorded_by(call.connection))
         # Another sign-in as this user running (another worker, a verification) raises SignInInProgress:
         # its session or its answer will do; the worker retries shortly.
         admission = self._flow.admit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..connections import transitions
 from ..connections.errors import InvalidState
 from ..connections.model import Trigger
-from ..connections.ports import ConnectionRepository, CredentialStore, SecretRef
+from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
 from .verification_flow import VerificationFlow
 from .verification_report import VerificationReport
 
@@ -14,11 +14,11 @@ class Verify:
     def __init__(
         self,
         repository: ConnectionRepository,
-        credentials: CredentialStore,
+        secrets: SecretStore,
         flow: VerificationFlow,
     ) -> None:
         self._repository = repository
-        self._credentials = credentials
+        self._secrets = secrets
         self._flow = flow
 
     def __call__(
@@ -33,7 +33,7 @@ class Verify:
         connection = transitions.require_changeable(self._repository.get(tenant_id, connection_id))
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
-        login = self._credentials.get(SecretRef.recorded_by(connection))
+        login = self._secrets.get(SecretRef.recorded_by(connection))
         return self._flow(
             connection,
             login,

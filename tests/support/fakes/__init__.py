@@ -4,13 +4,13 @@ be made to do on demand (a conflict on exactly the third write, a store that fai
 from .adapters import FakeAdapters
 from .check_queue import NoCheckQueue, RecordingCheckQueue
 from .connection_repository import InMemoryConnectionRepository
-from .credential_store import InMemoryCredentialStore
 from .due_source import InMemoryDueSource
 from .event_publisher import RecordingEventPublisher
 from .fingerprinter import HmacFingerprinter
 from .guard_store import InMemoryGuardStore
 from .intacct import CONNECTED, REFUSED, UNANSWERED, Answer, ScriptedIntacct
 from .refusal_quota import InMemoryRefusalQuota
+from .secret_store import InMemorySecretStore
 from .slot_store import InMemorySlotStore
 
 __all__ = [
@@ -21,10 +21,10 @@ __all__ = [
     "FakeAdapters",
     "HmacFingerprinter",
     "InMemoryConnectionRepository",
-    "InMemoryCredentialStore",
     "InMemoryDueSource",
     "InMemoryGuardStore",
     "InMemoryRefusalQuota",
+    "InMemorySecretStore",
     "InMemorySlotStore",
     "NoCheckQueue",
     "RecordingCheckQueue",

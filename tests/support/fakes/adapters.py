@@ -13,11 +13,11 @@ from connection_service.sign_in_guard import Fingerprinter, GuardStore
 
 from .check_queue import NoCheckQueue
 from .connection_repository import InMemoryConnectionRepository
-from .credential_store import InMemoryCredentialStore
 from .event_publisher import RecordingEventPublisher
 from .fingerprinter import HmacFingerprinter
 from .guard_store import InMemoryGuardStore
 from .refusal_quota import InMemoryRefusalQuota
+from .secret_store import InMemorySecretStore
 from .slot_store import InMemorySlotStore
 
 
@@ -26,7 +26,7 @@ class FakeAdapters:
     """Every port of the composition root (bootstrap.Adapters), in memory: `UseCases(FakeAdapters(...))`."""
 
     repository: InMemoryConnectionRepository
-    credentials: InMemoryCredentialStore
+    secrets: InMemorySecretStore
     events: RecordingEventPublisher
     refusals: InMemoryRefusalQuota
     intacct: Intacct

@@ -1,4 +1,4 @@
-"""The CredentialStore port in memory: staged, promoted and deleted secret versions like Secrets Manager."""
+"""The SecretStore port in memory: staged, promoted and deleted secret versions like Secrets Manager."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class _Secret:
     deleted: bool = False
 
 
-class InMemoryCredentialStore:
+class InMemorySecretStore:
     def __init__(self) -> None:
         self.secrets: dict[str, _Secret] = {}
 
