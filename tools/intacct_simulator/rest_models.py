@@ -53,7 +53,7 @@ class RestObject:
     def value(self, row: Record, name: str) -> Scalar:
         """A row's value under a REST field name, as REST answers it."""
         raw = row.get(self.fields[name])
-        if name == "key" and raw is not None:
+        if name in ("key", "id") and raw is not None:  # references are text, whatever the row holds
             return str(raw)
         if name in self.dates and isinstance(raw, str):
             match = _XML_DATE.match(raw)
