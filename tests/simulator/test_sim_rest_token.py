@@ -79,6 +79,9 @@ def test_client_credentials_refusals(
         assert body["ia::meta"] == {"totalCount": 1, "totalSuccess": 0, "totalError": 1}
     entry = rest.sim.requests()[-1]
     assert (entry["api"], entry["auth"], entry["token_outcome"]) == ("rest", "token_request", "refused")
+    # Credentials are a failed sign-in; the company's setup and a malformed username are not.
+    setup = ("NOSENDER-CO", "NOWS-CO", "EXPIRED-CO", "NOPROJECTS-CO")
+    assert entry["sign_in_failed"] is not (code == "GW-0012" or username.endswith(setup))
     assert secret not in repr(rest.sim.requests())
 
 

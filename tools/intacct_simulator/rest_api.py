@@ -19,6 +19,7 @@ from . import responses as r
 from .gateway import COMMITTED_THEN, HttpReply
 from .rest_errors import (
     JSON_CONTENT_TYPE,
+    SIGN_IN_CAUSES,
     Answer,
     RestError,
     RestFailure,
@@ -174,8 +175,9 @@ class RestApi:
             answer = self.tokens.grant(fields)
         except RestFailure as failure:
             entry[OUTCOME] = "refused"
-            # As on the XML side: refused credentials are a failed sign-in, a refused request body is not.
-            entry["sign_in_failed"] = not failure.error.code.startswith(("GW-0012", "GW-003"))
+            # As on the XML side: refused credentials are a failed sign-in; the request's form and the
+            # company's setup (subscription, sender, client-application row) are not.
+            entry["sign_in_failed"] = failure.cause in SIGN_IN_CAUSES
             return self._error(failure.error, entry, self._company(entry))
         entry[OUTCOME] = "issued"
         return answer.reply()

@@ -91,9 +91,10 @@ CAUSES: dict[str, RestError] = {
 class RestFailure(Exception):
     """Raised anywhere in a REST request to answer with one refusal."""
 
-    def __init__(self, error: RestError) -> None:
+    def __init__(self, error: RestError, cause: str | None = None) -> None:
         super().__init__(error.message)
         self.error = error
+        self.cause = cause
 
 
 class _Blank(dict[str, str]):
@@ -117,7 +118,20 @@ def refusal(cause: str, company: Company | None = None, **placeholders: str) -> 
 
 
 def fail(cause: str, company: Company | None = None, **placeholders: str) -> RestFailure:
-    return RestFailure(refusal(cause, company, **placeholders))
+    return RestFailure(refusal(cause, company, **placeholders), cause)
+
+
+# Token refusals that are failed sign-ins, as the XML log counts them (credentials, not the company's setup).
+SIGN_IN_CAUSES = frozenset(
+    {
+        "unknown_client",
+        "wrong_client_secret",
+        "unknown_tenant",
+        "user_invalid",
+        "user_not_linked",
+        "invalid_entity",
+    }
+)
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> HttpReply:
