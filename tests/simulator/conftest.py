@@ -11,6 +11,7 @@ import yaml
 
 from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 from tests.simulator.helpers import GatewayClient
+from tests.simulator.rest_helpers import RestClient
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +50,32 @@ def make_sim(demo_data: dict[str, Any]) -> Iterator[Any]:
         data["companies"][company].update(changes)
         sim = IntacctSimulator(data).start()
         client = GatewayClient(sim)
+        started.append((sim, client))
+        return client
+
+    yield factory
+    for sim, client in started:
+        client.http.close()
+        sim.stop()
+
+
+@pytest.fixture
+def rest(sim: IntacctSimulator) -> Iterator[RestClient]:
+    client = RestClient(sim)
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def make_rest(demo_data: dict[str, Any]) -> Iterator[Any]:
+    """Starts a simulator from the demo data with overrides for one company: make_rest(company, **changes)."""
+    started: list[tuple[IntacctSimulator, RestClient]] = []
+
+    def factory(company: str = "DEMO-CO", **changes: Any) -> RestClient:
+        data = copy.deepcopy(demo_data)
+        data["companies"][company].update(changes)
+        sim = IntacctSimulator(data).start()
+        client = RestClient(sim)
         started.append((sim, client))
         return client
 

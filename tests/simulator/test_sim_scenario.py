@@ -37,6 +37,7 @@ def test_demo_contract() -> None:
         "ws_expenses": "active",
         "ws_limited": "active",
         "ws_locked": "locked",
+        "ws_unlinked": "active",  # for the REST side: every permission, not linked to the client app
     }
     assert all(u.password == "Demo-Passw0rd!" for c in scenario.companies.values() for u in c.users.values())
     assert scenario.companies["nosender-co"].sender_authorizations == {"ExpenseInMPP": "inactive"}

@@ -1,9 +1,10 @@
-"""A faithful Sage Intacct XML gateway simulator for local runs and tests (loopback only).
+"""A faithful Sage Intacct simulator (XML gateway and REST API) for local runs and tests (loopback only).
 
     from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
 
     with IntacctSimulator.from_file(DEMO_DATA_PATH) as sim:
         sim.gateway_url   # http://127.0.0.1:<port>/ia/xml/xmlgw.phtml
+        sim.rest_url      # http://127.0.0.1:<port>/ia/api/v1
         sim.requests("DEMO-CO")
 
 See README.md in this directory for the data-file schema, the error shapes and the control API.

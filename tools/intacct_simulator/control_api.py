@@ -9,7 +9,11 @@ PATCH  /_sim/companies/{company}                      {"web_services_enabled", "
                                                        "demo_expired", or any behaviour knob}
 POST   /_sim/companies/{company}/faults               a fault rule (appended)
 DELETE /_sim/companies/{company}/faults               clears the company's fault rules
-DELETE /_sim/companies/{company}/sessions             ends every session of the company (forced expiry)
+DELETE /_sim/companies/{company}/sessions             ends every session and REST token of the company
+PUT    /_sim/companies/{company}/client-applications/{client}            {"status"?, "users"?}: authorize
+DELETE /_sim/companies/{company}/client-applications/{client}            removes the authorization
+PUT    /_sim/companies/{company}/client-applications/{client}/users/{u}  links a user to the client
+DELETE /_sim/companies/{company}/client-applications/{client}/users/{u}  unlinks it
 GET    /_sim/companies/{company}/users/{user}         user summary (status, failed sign-ins, permissions)
 PATCH  /_sim/companies/{company}/users/{user}         {"password", "status"}
 POST   /_sim/companies/{company}/users/{user}/grant   {"application", "activity", "permission"}
@@ -25,17 +29,21 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .functions import ordered_rights
-from .scenario import USER_STATUSES, Company, ScenarioError, User, apply_knobs, parse_fault_rule
+from .scenario import (
+    AUTHORIZATION_STATUSES,
+    KNOB_KEYS,
+    USER_STATUSES,
+    ClientAuthorization,
+    Company,
+    ScenarioError,
+    User,
+    apply_knobs,
+    parse_fault_rule,
+)
 from .state import SimulatorState
 
 _COMPANY_FLAGS = ("web_services_enabled", "sender_authorized", "demo_expired")
-_KNOBS = (
-    "latency_ms",
-    "lockout_after_failed_sign_ins",
-    "session_timeout_seconds",
-    "concurrency_limit",
-    "sign_in_failure_style",
-)
+_KNOBS = KNOB_KEYS
 
 
 @dataclass
@@ -45,6 +53,11 @@ class JsonReply:
 
     def body(self) -> bytes:
         return json.dumps(self.payload, indent=2, sort_keys=False).encode("utf-8") + b"\n"
+
+
+def _plain(value: Any) -> Any:
+    """A knob's value as JSON (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 class ControlError(Exception):
@@ -131,6 +144,8 @@ class ControlApi:
                 self._method(method, "DELETE")
                 ended = self.state.drop_sessions(target.company_id.casefold())
                 return JsonReply(200, {"ended_sessions": ended})
+            if len(rest) >= 2 and rest[0] == "client-applications":
+                return self._client_application(method, target, rest[1], rest[2:], body)
             if len(rest) >= 2 and rest[0] == "users":
                 user = self._user(target, rest[1])
                 if len(rest) == 2:
@@ -170,7 +185,11 @@ class ControlApi:
             "demo_expired": company.demo_expired,
             "entities": list(company.entities),
             "users": [user.user_id for user in company.users.values()],
-            "knobs": dict(vars(company.knobs)),
+            "knobs": {name: _plain(value) for name, value in vars(company.knobs).items()},
+            "client_authorizations": {
+                client_id: {"status": row.status, "users": list(row.users)}
+                for client_id, row in company.client_authorizations.items()
+            },
             "faults": [rule.to_dict() for rule in company.faults],
         }
 
@@ -195,6 +214,54 @@ class ControlApi:
                 else:
                     company.sender_authorizations.pop(self._first_sender(), None)
         return JsonReply(200, self._company_summary(company))
+
+    def _client_application(
+        self, method: str, company: Company, client_id: str, rest: list[str], body: bytes
+    ) -> JsonReply:
+        """The company's "Authorized client applications" row for one client, and the users linked to it.
+        Deactivating or removing the row, or unlinking a user, revokes the tokens it had minted."""
+        if self.state.scenario.client_application(client_id) is None:
+            raise ControlError(404, f"unknown client application {client_id!r}")
+        company_key = company.company_id.casefold()
+        row = company.client_authorizations.get(client_id)
+        if not rest:
+            self._method(method, "PUT", "DELETE")
+            if method == "DELETE":
+                company.client_authorizations.pop(client_id, None)
+                self.state.drop_tokens(company_key, client_id=client_id)
+                return JsonReply(200, self._company_summary(company))
+            changes = _json_object(body) if body.strip() else {}
+            unknown = sorted(set(changes) - {"status", "users"})
+            if unknown:
+                raise ControlError(400, f"unknown key {unknown[0]!r} (allowed: status, users)")
+            status = changes.get("status", row.status if row else "active")
+            if status not in AUTHORIZATION_STATUSES:
+                raise ControlError(400, f"status must be one of {', '.join(AUTHORIZATION_STATUSES)}")
+            users = changes.get("users", row.users if row else [])
+            if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+                raise ControlError(400, "users must be a list of user IDs")
+            linked = [self._user(company, user_id).user_id for user_id in users]
+            company.client_authorizations[client_id] = ClientAuthorization(status=status, users=linked)
+            if status != "active":
+                self.state.drop_tokens(company_key, client_id=client_id)
+            for user_id in {u.casefold() for u in (row.users if row else [])} - {
+                u.casefold() for u in linked
+            }:
+                self.state.drop_tokens(company_key, user_id, client_id)
+            return JsonReply(200, self._company_summary(company))
+        if len(rest) == 2 and rest[0] == "users":
+            self._method(method, "PUT", "DELETE")
+            user = self._user(company, rest[1])
+            if row is None:
+                raise ControlError(404, f"client application {client_id!r} is not authorized in the company")
+            if method == "PUT":
+                if not row.links(user):
+                    row.users.append(user.user_id)
+            else:
+                row.users = [u for u in row.users if u.casefold() != user.user_id.casefold()]
+                self.state.drop_tokens(company_key, user.user_id.casefold(), client_id)
+            return JsonReply(200, self._company_summary(company))
+        raise ControlError(404, "no such control endpoint")
 
     def _faults(self, method: str, company: Company, body: bytes) -> JsonReply:
         self._method(method, "POST", "DELETE")

@@ -13,6 +13,7 @@ from lxml import etree
 
 from . import request_parser as rp
 from .objects import STANDARD_OBJECTS
+from .permissions import Refusal, refusal
 from .query_language import AGGREGATES, aggregate, compare, filter_predicate, legacy_query, scalar_text
 from .responses import ErrorSpec, leaf, module_not_subscribed, permission_denied
 from .scenario import Company, Record, Scalar, User
@@ -127,7 +128,24 @@ def _sort_key(value: Scalar) -> tuple[int, float, str]:
     return (1, 0.0, scalar_text(value))
 
 
-def _field_sort_key(name: str) -> Callable[[Record], tuple[int, float, str]]:
+def object_rows(company: Company, object_name: str) -> list[Record]:
+    """The company's rows of an object; USERINFO is derived from its users unless the data file lists it."""
+    if object_name == "USERINFO" and "USERINFO" not in company.records:
+        return [
+            {
+                "RECORDNO": index,
+                "LOGINID": user.user_id,
+                "USERTYPE": "business",
+                "STATUS": "active" if user.status == "active" else "inactive",
+                "LOGINDISABLED": user.status == "locked",
+                "WSUSER": user.web_services_only,
+            }
+            for index, user in enumerate(company.users.values(), start=1)
+        ]
+    return company.records.get(object_name, [])
+
+
+def field_sort_key(name: str) -> Callable[[Record], tuple[int, float, str]]:
     def key(row: Record) -> tuple[int, float, str]:
         return _sort_key(row.get(name))
 
@@ -217,32 +235,20 @@ class FunctionRunner:
     def _authorize_read(self, ctx: AuthContext, object_name: str) -> str:
         """Upper-case object name after the definition and View checks (before any row is touched)."""
         upper = object_name.upper()
-        permission = self.state.scenario.object_permissions.get(upper)
-        if permission is None:
+        why = refusal(self.state.scenario.object_permissions, ctx.company, ctx.user, upper, "View")
+        if why is Refusal.UNKNOWN_OBJECT:
             raise QueryError(ErrorSpec("Query Failed", "", f"Object definition {object_name} not found", ""))
-        application, policy = permission
-        if any(application.casefold() == a.casefold() for a in ctx.company.unsubscribed_applications):
+        if why is Refusal.NOT_SUBSCRIBED:
             # The same errorno as a missing permission (field reports), with another text: the company does
             # not subscribe to the module, so no role can grant the right.
             raise QueryError(module_not_subscribed("READ_BY_QUERY", upper.lower()))
-        if not ctx.user.has_right(application, policy, "View"):
+        if why is Refusal.DENIED:
             raise QueryError(permission_denied("READ_BY_QUERY", upper.lower()))
         return upper
 
-    def _rows(self, ctx: AuthContext, object_name: str) -> list[Record]:
-        if object_name == "USERINFO" and "USERINFO" not in ctx.company.records:
-            return [
-                {
-                    "RECORDNO": index,
-                    "LOGINID": user.user_id,
-                    "USERTYPE": "business",
-                    "STATUS": "active" if user.status == "active" else "inactive",
-                    "LOGINDISABLED": user.status == "locked",
-                    "WSUSER": user.web_services_only,
-                }
-                for index, user in enumerate(ctx.company.users.values(), start=1)
-            ]
-        return ctx.company.records.get(object_name, [])
+    @staticmethod
+    def _rows(ctx: AuthContext, object_name: str) -> list[Record]:
+        return object_rows(ctx.company, object_name)
 
     @staticmethod
     def _render(data: etree._Element, tag: str, rows: list[Record], fields: list[str]) -> None:
@@ -292,7 +298,7 @@ class FunctionRunner:
             for order in reversed(orderby.findall("order")):
                 (name,) = fields.resolve([order.findtext("field") or ""])
                 descending = order.find("descending") is not None
-                matching.sort(key=_field_sort_key(name), reverse=descending)
+                matching.sort(key=field_sort_key(name), reverse=descending)
         pagesize = min(int(element.findtext("pagesize") or DEFAULT_PAGESIZE), MAX_PAGESIZE)
         offset = int(element.findtext("offset") or 0)
         page = matching[offset : offset + pagesize]

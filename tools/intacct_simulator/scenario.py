@@ -35,10 +35,16 @@ Data file shape (YAML; every key is validated on load and an error names the key
           DEPARTMENT: [{RECORDNO: 1, DEPARTMENTID: D100, TITLE: Sales}]
         faults: [{kind: http_503, every: 2, offset: 1}]
         latency_ms: 0                     # any knob from `defaults` may be set here
+        client_authorizations:            # "Authorized client applications": client ID -> row
+          ExpenseInREST-Demo: {status: active, users: [ws_expenses]}   # linked Web Services users
+    client_applications:                  # REST (OAuth 2.0) clients, each bound to a sender
+      - {id: ExpenseInREST-Demo, secret: Client-Demo-Secret-1, sender: ExpenseInMPP}
+
+REST knobs (also in `defaults` or per company): see REST_KNOB_KEYS and the README's "REST settings".
 
 Top-level keys starting with ``x-`` are ignored (handy as YAML anchor holders).
 
-Fault rule: ``{kind, every?, offset?, nth?, always?, delay_ms?}``. Gateway requests are numbered per
+Fault rule: ``{kind, every?, offset?, nth?, always?, delay_ms?, auth?}``. Gateway requests are numbered per
 company from 1 since the last reset; a rule fires on request ``n`` when ``always`` is true, when ``n`` is in
 ``nth``, or when ``n >= offset`` and ``(n - offset) % every == 0`` (``offset`` defaults to ``every``). The
 first matching rule wins. ``delay_ms`` sleeps before the fault (for ``slow``, default 1000, then the
@@ -101,19 +107,41 @@ FAULT_KINDS = (
     "committed_then_truncated_xml",
 )
 USER_STATUSES = ("active", "locked", "inactive")
+# What a fault rule may be limited to: XML login or session, REST calls with a bearer token, token requests.
+FAULT_AUTHS = ("login", "session", "token", "token_request")
+# REST settings for what the reference marks UNKNOWN (README "REST settings").
+EXPIRED_TOKEN_STYLES = ("rest_1206", "gw_0040")  # 400 "The token is not valid" | 401 GW-0040 "Expired token"
+REST_ERROR_ENVELOPES = ("nested", "top_level", "bare")  # ia::result.ia::error | ia::error | error
+IDEMPOTENCY_REUSE_MODES = ("conflict", "replay")  # a reused Idempotency-Key: 409, or the first answer again
+COMPOSITE_FAILURE_MODES = ("per_request", "whole")  # a failing sub-request: its own result, or the call fails
 SIGN_IN_FAILURE_STYLES = ("gateway_401", "legacy")
 AUTHORIZATION_STATUSES = ("active", "inactive")
 DEFAULT_SLOW_DELAY_MS = 1000
 
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
-_KNOB_KEYS = (
+REST_KNOB_KEYS = (
+    "access_token_lifetime_seconds",
+    "refresh_token_lifetime_seconds",
+    "rotate_refresh_tokens",
+    "expired_token_style",
+    "client_application_required",
+    "rest_error_envelope",
+    "idempotency_key_reuse",
+    "entity_header_names",
+    "composite_failure",
+    "rest_errors",
+)
+KNOB_KEYS = (
     "latency_ms",
     "lockout_after_failed_sign_ins",
     "session_timeout_seconds",
     "concurrency_limit",
     "sign_in_failure_style",
+    *REST_KNOB_KEYS,
 )
+# What a `rest_errors` override may set for one refusal cause (rest_errors.CAUSES lists the causes).
+REST_ERROR_FIELDS = ("status", "code", "error_id", "message")
 
 
 def _fail(where: str, why: str) -> NoReturn:
@@ -190,7 +218,7 @@ class FaultRule:
     nth: tuple[int, ...] = ()
     always: bool = False
     delay_ms: int = 0
-    auth: str | None = None  # only requests authenticated this way ("login" or "session")
+    auth: str | None = None  # only requests authenticated this way (FAULT_AUTHS)
 
     def matches(self, request_number: int, auth: str) -> bool:
         if self.auth is not None and auth != self.auth:
@@ -238,7 +266,7 @@ def parse_fault_rule(value: object, where: str) -> FaultRule:
         _fail(where, "needs a trigger: one of `every` (with optional `offset`), `nth` or `always: true`")
     default_delay = DEFAULT_SLOW_DELAY_MS if kind == "slow" else 0
     delay_ms = _int(raw["delay_ms"], f"{where}.delay_ms", minimum=0) if "delay_ms" in raw else default_delay
-    auth = _choice(raw["auth"], ("login", "session"), f"{where}.auth") if "auth" in raw else None
+    auth = _choice(raw["auth"], FAULT_AUTHS, f"{where}.auth") if "auth" in raw else None
     return FaultRule(
         kind=kind, every=every, offset=offset, nth=nth, always=always, delay_ms=delay_ms, auth=auth
     )
@@ -257,6 +285,17 @@ class Knobs:
     session_timeout_seconds: float = 3600.0
     concurrency_limit: int = 2
     sign_in_failure_style: str = "gateway_401"
+    # REST (each an UNKNOWN of the reference made a setting; defaults are the likeliest answer).
+    access_token_lifetime_seconds: float = 21600.0  # 6 h: Sage's deck and expiresIn examples
+    refresh_token_lifetime_seconds: float = 2592000.0  # 30 days: undocumented
+    rotate_refresh_tokens: bool = True  # a refresh grant returns a new refresh token and ends the old one
+    expired_token_style: str = "rest_1206"  # noqa: S105 - a style name, not a secret
+    client_application_required: bool = True  # minting needs the Authorized-client-application row
+    rest_error_envelope: str = "nested"  # for non-gateway errors; GW- codes are always top-level
+    idempotency_key_reuse: str = "conflict"
+    entity_header_names: tuple[str, ...] = ("X-IA-API-Param-Entity",)
+    composite_failure: str = "per_request"
+    rest_errors: dict[str, dict[str, Any]] = field(default_factory=dict)  # cause -> {status, code, message}
 
 
 def apply_knobs(knobs: Knobs, raw: Mapping[str, Any], where: str) -> None:
@@ -277,12 +316,71 @@ def apply_knobs(knobs: Knobs, raw: Mapping[str, Any], where: str) -> None:
         knobs.sign_in_failure_style = _choice(
             raw["sign_in_failure_style"], SIGN_IN_FAILURE_STYLES, f"{where}.sign_in_failure_style"
         )
+    for lifetime in ("access_token_lifetime_seconds", "refresh_token_lifetime_seconds"):
+        if lifetime in raw:
+            setattr(knobs, lifetime, _positive_number(raw[lifetime], f"{where}.{lifetime}"))
+    for flag in ("rotate_refresh_tokens", "client_application_required"):
+        if flag in raw:
+            setattr(knobs, flag, _bool(raw[flag], f"{where}.{flag}"))
+    for name, choices in (
+        ("expired_token_style", EXPIRED_TOKEN_STYLES),
+        ("rest_error_envelope", REST_ERROR_ENVELOPES),
+        ("idempotency_key_reuse", IDEMPOTENCY_REUSE_MODES),
+        ("composite_failure", COMPOSITE_FAILURE_MODES),
+    ):
+        if name in raw:
+            setattr(knobs, name, _choice(raw[name], choices, f"{where}.{name}"))
+    if "entity_header_names" in raw:
+        names = _string_list(raw["entity_header_names"], f"{where}.entity_header_names")
+        knobs.entity_header_names = tuple(names)
+    if "rest_errors" in raw:
+        knobs.rest_errors = _rest_errors(raw["rest_errors"], f"{where}.rest_errors")
+
+
+def _rest_errors(value: object, where: str) -> dict[str, dict[str, Any]]:
+    """Overrides of the REST refusals' status, code and message, per cause (the causes are checked where
+    they are used, in rest_errors.py, which imports this module)."""
+    out: dict[str, dict[str, Any]] = {}
+    for cause, raw in _mapping(value, where).items():
+        spec = _mapping(raw, f"{where}.{cause}")
+        _check_keys(spec, REST_ERROR_FIELDS, f"{where}.{cause}")
+        override: dict[str, Any] = {}
+        if "status" in spec:
+            status = _int(spec["status"], f"{where}.{cause}.status", minimum=400)
+            if status > 599:
+                _fail(f"{where}.{cause}.status", f"must be an HTTP error status (400-599), got {status}")
+            override["status"] = status
+        for key in ("code", "error_id", "message"):
+            if key in spec:
+                override[key] = _string(spec[key], f"{where}.{cause}.{key}")
+        out[cause] = override
+    return out
 
 
 @dataclass
 class Sender:
     sender_id: str
     password: str
+
+
+@dataclass
+class ClientApplication:
+    """A REST client application registered by the platform (its client ID is bound to one sender ID)."""
+
+    client_id: str
+    secret: str
+    sender_id: str
+
+
+@dataclass
+class ClientAuthorization:
+    """A company's "Authorized client applications" row: its status and the Web Services users linked."""
+
+    status: str = "active"  # active | inactive
+    users: list[str] = field(default_factory=list)  # canonical user IDs
+
+    def links(self, user: User) -> bool:
+        return any(linked.casefold() == user.user_id.casefold() for linked in self.users)
 
 
 @dataclass
@@ -321,6 +419,7 @@ class Company:
     # Transactions dated on or before this MM/DD/YYYY fall in a closed period (None: all periods open).
     books_closed_through: str | None = None
     sender_authorizations: dict[str, str] = field(default_factory=dict)
+    client_authorizations: dict[str, ClientAuthorization] = field(default_factory=dict)  # by client ID
     entities: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)  # keyed by casefolded user ID
     records: dict[str, list[Record]] = field(default_factory=dict)  # keyed by upper-case object name
@@ -339,9 +438,13 @@ class Scenario:
     senders: list[Sender]
     companies: dict[str, Company]  # keyed by casefolded company ID
     object_permissions: dict[str, tuple[str, str]]
+    client_applications: list[ClientApplication] = field(default_factory=list)
 
     def company(self, company_id: str) -> Company | None:
         return self.companies.get(company_id.casefold())
+
+    def client_application(self, client_id: str) -> ClientApplication | None:
+        return next((app for app in self.client_applications if app.client_id == client_id), None)
 
 
 def _permissions(value: object, where: str) -> Permissions:
@@ -430,17 +533,34 @@ def _records(
     return out
 
 
+def _client_authorizations(value: object, where: str) -> dict[str, ClientAuthorization]:
+    out: dict[str, ClientAuthorization] = {}
+    for client_id, raw_row in _mapping(value, where).items():
+        row_where = f"{where}.{client_id}"
+        raw = _mapping(raw_row, row_where)
+        _check_keys(raw, ("status", "users"), row_where)
+        row = ClientAuthorization()
+        if "status" in raw:
+            row.status = _choice(raw["status"], AUTHORIZATION_STATUSES, f"{row_where}.status")
+        # Linked user IDs are kept as written: like Intacct's row, a link may name a user that does not exist
+        # (yet); it then links nobody.
+        row.users = _string_list(raw.get("users", []), f"{row_where}.users")
+        out[client_id] = row
+    return out
+
+
 _COMPANY_KEYS = (
     "web_services_enabled",
     "unsubscribed_applications",
     "books_closed_through",
     "demo_expired",
     "sender_authorizations",
+    "client_authorizations",
     "entities",
     "users",
     "records",
     "faults",
-    *_KNOB_KEYS,
+    *KNOB_KEYS,
 )
 
 
@@ -488,6 +608,10 @@ def _company(
             company.users[user_id.casefold()] = _user(user_id, user_raw, company, user_where)
     if "records" in raw:
         company.records = _records(raw["records"], object_permissions, f"{where}.records")
+    if "client_authorizations" in raw:
+        company.client_authorizations = _client_authorizations(
+            raw["client_authorizations"], f"{where}.client_authorizations"
+        )
     company.knobs = Knobs(**vars(defaults))
     apply_knobs(company.knobs, raw, where)
     if "faults" in raw:
@@ -502,7 +626,7 @@ def load_scenario(value: object, source: str = "scenario") -> Scenario:
     raw = _mapping(value, source)
     _check_keys(
         {k: v for k, v in raw.items() if not k.startswith("x-")},
-        ("senders", "defaults", "object_permissions", "companies"),
+        ("senders", "client_applications", "defaults", "object_permissions", "companies"),
         source,
     )
     for required in ("senders", "companies"):
@@ -526,11 +650,35 @@ def load_scenario(value: object, source: str = "scenario") -> Scenario:
             _fail(f"{where}.id", f"duplicate sender ID {sender.sender_id!r}")
         senders.append(sender)
 
+    client_applications: list[ClientApplication] = []
+    if "client_applications" in raw:
+        where = f"{source}.client_applications"
+        if not isinstance(raw["client_applications"], list):
+            _fail(where, f"must be a list, got {_describe(raw['client_applications'])}")
+        sender_ids = {sender.sender_id for sender in senders}
+        for index, item in enumerate(raw["client_applications"]):
+            app_where = f"{where}[{index}]"
+            app_raw = _mapping(item, app_where)
+            _check_keys(app_raw, ("id", "secret", "sender"), app_where)
+            for key in ("id", "secret", "sender"):
+                if key not in app_raw:
+                    _fail(f"{app_where}.{key}", "is required")
+            app = ClientApplication(
+                _string(app_raw["id"], f"{app_where}.id"),
+                _string(app_raw["secret"], f"{app_where}.secret"),
+                _string(app_raw["sender"], f"{app_where}.sender"),
+            )
+            if app.sender_id not in sender_ids:
+                _fail(f"{app_where}.sender", f"{app.sender_id!r} is not one of the senders")
+            if any(existing.client_id == app.client_id for existing in client_applications):
+                _fail(f"{app_where}.id", f"duplicate client ID {app.client_id!r}")
+            client_applications.append(app)
+
     defaults = Knobs()
     default_faults: list[FaultRule] = []
     if "defaults" in raw:
         defaults_raw = _mapping(raw["defaults"], f"{source}.defaults")
-        _check_keys(defaults_raw, (*_KNOB_KEYS, "faults"), f"{source}.defaults")
+        _check_keys(defaults_raw, (*KNOB_KEYS, "faults"), f"{source}.defaults")
         apply_knobs(defaults, defaults_raw, f"{source}.defaults")
         if "faults" in defaults_raw:
             default_faults = _fault_list(defaults_raw["faults"], f"{source}.defaults.faults")
@@ -554,7 +702,20 @@ def load_scenario(value: object, source: str = "scenario") -> Scenario:
         )
     if not companies:
         _fail(f"{source}.companies", "must define at least one company")
-    return Scenario(senders=senders, companies=companies, object_permissions=object_permissions)
+    client_ids = {app.client_id for app in client_applications}
+    for company in companies.values():
+        for client_id in company.client_authorizations:
+            if client_id not in client_ids:
+                _fail(
+                    f"{source}.companies.{company.company_id}.client_authorizations.{client_id}",
+                    "is not one of the client_applications",
+                )
+    return Scenario(
+        senders=senders,
+        companies=companies,
+        object_permissions=object_permissions,
+        client_applications=client_applications,
+    )
 
 
 def load_scenario_file(path: str | Path) -> Scenario:

@@ -1,4 +1,5 @@
-"""HTTP front end (stdlib ThreadingHTTPServer) and the public IntacctSimulator class."""
+"""HTTP front end (stdlib ThreadingHTTPServer) and the public IntacctSimulator class: the XML gateway, the
+REST API under /ia/api/v1/ and the control API under /_sim/, on one loopback port."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Self
 
 from .control_api import ControlApi, JsonReply
 from .gateway import Gateway, HttpReply
+from .rest_api import REST_PREFIX, RestApi
 from .scenario import Scenario, load_scenario, load_scenario_file
 from .state import SimulatorState
 
@@ -50,9 +52,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway, control: ControlApi, quiet: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], gateway: Gateway, rest: RestApi, control: ControlApi, quiet: bool
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.gateway = gateway
+        self.rest = rest
         self.control = control
         self.quiet = quiet
         self._connections: set[socket.socket] = set()
@@ -155,6 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply: HttpReply = self.server.gateway.handle(body)
             self._send(reply.status, reply.body, reply.content_type, reply.headers)
             return
+        if path.startswith(REST_PREFIX):
+            rest_reply = self.server.rest.handle(self.command, self.path, dict(self.headers.items()), body)
+            self._send(rest_reply.status, rest_reply.body, rest_reply.content_type, rest_reply.headers)
+            return
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             if not is_loopback_client(self.client_address[0]):
                 self._send_json(
@@ -211,6 +220,7 @@ class IntacctSimulator:
         model = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, source)
         self._state = SimulatorState(model)
         self._gateway = Gateway(self._state, lambda: session_endpoint or self.gateway_url)
+        self._rest = RestApi(self._state)
         self._control = ControlApi(self._state)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -234,7 +244,7 @@ class IntacctSimulator:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        server = _Server((self._bind_host, self._port), self._gateway, self._control, self._quiet)
+        server = _Server((self._bind_host, self._port), self._gateway, self._rest, self._control, self._quiet)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="intacct-simulator", daemon=True
@@ -278,6 +288,11 @@ class IntacctSimulator:
     @property
     def gateway_url(self) -> str:
         return self.base_url + GATEWAY_PATH
+
+    @property
+    def rest_url(self) -> str:
+        """The REST API's base, like https://api.intacct.com/ia/api/v1 (no trailing slash)."""
+        return self.base_url + REST_PREFIX.rstrip("/")
 
     # -- inspection ---------------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ REQUEST_LOG_LIMIT = 20_000
 SESSION_LIMIT = 2_000
 CURSOR_LIMIT = 1_000
 COMPLETED_WRITES_LIMIT = 10_000  # per company
+TOKEN_LIMIT = 4_000  # REST access and refresh tokens
+IDEMPOTENCY_LIMIT = 1_000  # per company
 
 
 @dataclass
@@ -36,6 +38,21 @@ class Session:
     entity: str  # "" = top level
     created_at: float
     expires_at: float
+    client_id: str | None = None  # set for the session a REST access token is bound to
+
+
+@dataclass
+class IssuedToken:
+    """A REST token the simulator minted. An access token is bound to a session in the session store, so
+    ending the company's (or user's) sessions ends its tokens, and `services/core/session/id` answers it."""
+
+    kind: str  # access | refresh
+    company_key: str
+    user_key: str
+    client_id: str
+    entity: str  # "" = top level
+    expires_at: float
+    session_id: str | None = None  # access tokens only
 
 
 @dataclass
@@ -73,6 +90,11 @@ class SimulatorState:
         self.log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.request_counts: dict[str, int] = {}
         self.max_in_flight_by_company: dict[str, int] = {}
+        self.tokens: dict[str, IssuedToken] = {}  # by the JWT's jti
+        # Idempotency-Key -> the first answer (status, JSON body), per company.
+        self.idempotency: dict[str, dict[str, tuple[int, bytes]]] = {}
+        # HMAC key for the JWTs: local to this simulator process, never configured or logged.
+        self.token_key = secrets.token_bytes(32)
         self.reset()
 
     def reset(self) -> None:
@@ -84,6 +106,8 @@ class SimulatorState:
             self.log = deque(maxlen=REQUEST_LOG_LIMIT)
             self.request_counts = {}
             self.max_in_flight_by_company = {}
+            self.tokens = {}
+            self.idempotency = {}
 
     # -- lookups ------------------------------------------------------------------------------------------
 
@@ -139,7 +163,15 @@ class SimulatorState:
 
     # -- sessions and cursors -----------------------------------------------------------------------------
 
-    def create_session(self, company: Company, user: User, entity: str) -> str:
+    def create_session(
+        self,
+        company: Company,
+        user: User,
+        entity: str,
+        *,
+        lifetime: float | None = None,
+        client_id: str | None = None,
+    ) -> str:
         with self.lock:
             now = self.clock()
             _drop_oldest(self.sessions, SESSION_LIMIT - 1)
@@ -149,7 +181,8 @@ class SimulatorState:
                 user_key=user.user_id.casefold(),
                 entity=entity,
                 created_at=now,
-                expires_at=now + company.knobs.session_timeout_seconds,
+                expires_at=now + (company.knobs.session_timeout_seconds if lifetime is None else lifetime),
+                client_id=client_id,
             )
             return session_id
 
@@ -170,7 +203,40 @@ class SimulatorState:
             ]
             for sid in doomed:
                 del self.sessions[sid]
+            self.drop_tokens(company_key, user_key)
             return len(doomed)
+
+    # -- REST tokens --------------------------------------------------------------------------------------
+
+    def store_token(self, jti: str, token: IssuedToken) -> None:
+        with self.lock:
+            now = self.clock()
+            for old in [key for key, t in self.tokens.items() if t.expires_at <= now]:
+                del self.tokens[old]
+            _drop_oldest(self.tokens, TOKEN_LIMIT - 1)
+            self.tokens[jti] = token
+
+    def drop_tokens(self, company_key: str, user_key: str | None = None, client_id: str | None = None) -> int:
+        """Revokes the tokens (and the sessions access tokens are bound to) of a company, user or client."""
+        with self.lock:
+            doomed = [
+                jti
+                for jti, token in self.tokens.items()
+                if token.company_key == company_key
+                and (user_key is None or token.user_key == user_key)
+                and (client_id is None or token.client_id == client_id)
+            ]
+            for jti in doomed:
+                token = self.tokens.pop(jti)
+                if token.session_id is not None:
+                    self.sessions.pop(token.session_id, None)
+            return len(doomed)
+
+    def remember_answer(self, company_key: str, key: str, answer: tuple[int, bytes]) -> None:
+        with self.lock:
+            answers = self.idempotency.setdefault(company_key, {})
+            answers[key] = answer
+            _drop_oldest(answers, IDEMPOTENCY_LIMIT)
 
     def write_completed(self, company_key: str, control_id: str) -> bool:
         with self.lock:

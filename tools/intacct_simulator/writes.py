@@ -23,6 +23,7 @@ from typing import Any
 from lxml import etree
 
 from .objects import STANDARD_OBJECTS
+from .permissions import Refusal, refusal
 from .responses import ErrorSpec, leaf, module_not_subscribed, permission_denied
 from .scenario import Company, Record, User
 
@@ -225,17 +226,16 @@ class WriteRunner:
         self.object_permissions = object_permissions
 
     def _authorize(self, user: User, company: Company, function: str, object_name: str) -> None:
-        permission = self.object_permissions.get(object_name)
-        if permission is None:
+        right, operation = _RIGHTS[function]
+        why = refusal(self.object_permissions, company, user, object_name, right)
+        if why is Refusal.UNKNOWN_OBJECT:
             raise WriteRefused(
                 ErrorSpec("BL01001973", f"Could not {function} {_label(object_name)} record!", "", ""),
                 ErrorSpec("", "", f"Object definition {object_name} not found", ""),
             )
-        application, policy = permission
-        right, operation = _RIGHTS[function]
-        if any(application.casefold() == a.casefold() for a in company.unsubscribed_applications):
+        if why is Refusal.NOT_SUBSCRIBED:
             raise WriteRefused(module_not_subscribed(operation, object_name.lower()))
-        if not user.has_right(application, policy, right):
+        if why is Refusal.DENIED:
             raise WriteRefused(permission_denied(operation, object_name.lower()))
 
     @_all_or_nothing
