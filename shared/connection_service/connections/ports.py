@@ -1,4 +1,6 @@
-"""The small interfaces the use cases need; adapters implement them for AWS, tests with in-memory fakes."""
+"""The small interfaces the use cases need, grouped by who uses them. Adapters implement them for AWS and
+tests with in-memory fakes (tests/support/fakes); each AWS adapter passes its port's contract beside its
+fake."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from .model import Connection, HistoryEntry, Status, Trigger
 
 if TYPE_CHECKING:  # the read functions never load lxml
     from ..intacct.xml.worker_functions import WorkerFunction
+
+
+# --- Every use case: the connections, their history and the events of their status changes. -----------------
 
 
 class ConnectionRepository(Protocol):
@@ -50,12 +55,22 @@ class ConnectionRepository(Protocol):
 
 
 @dataclass(frozen=True)
-class DueConnection:
+class StatusChanged:
+    event_id: str  # the history entry's id: consumers can drop the rare duplicate
     tenant_id: str
     connection_id: str
-    company_id: str
-    next_check_at: datetime
-    due_since: datetime  # when it first became due; claims move next_check_at, never this
+    old_status: Status | None
+    new_status: Status
+    reason: str | None
+    at: datetime
+    trigger: Trigger
+
+
+class EventPublisher(Protocol):
+    def publish_status_changed(self, event: StatusChanged) -> None: ...
+
+
+# --- Whoever saves or reads a connection's credentials: edit, verify, health check, exports, disconnect.
 
 
 @dataclass(frozen=True)
@@ -93,25 +108,7 @@ class SecretStore(Protocol):
         """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine)."""
 
 
-class DueSource(Protocol):
-    """The connections due for a check, in shards (one query each), and the claim that dispatches one."""
-
-    due_shards: int
-
-    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]: ...
-
-    def claim(self, due: DueConnection, until: datetime) -> bool: ...
-
-
-@dataclass(frozen=True)
-class QueuedCheck:
-    request: CheckRequest
-    group: str
-
-
-class CheckQueue(Protocol):
-    def send(self, checks: Sequence[QueuedCheck]) -> int:
-        """Sends the checks; returns how many the queue accepted."""
+# --- The sign-in path and what talks to Intacct through it: the verification flow and exports. --------------
 
 
 class RefusalQuota(Protocol):
@@ -125,46 +122,6 @@ class RefusalQuota(Protocol):
         """Seconds until the tenant may sign in again, or None when it may now."""
 
     def record(self, tenant_id: str, now: datetime) -> None: ...
-
-
-@dataclass(frozen=True)
-class StatusChanged:
-    event_id: str  # the history entry's id: consumers can drop the rare duplicate
-    tenant_id: str
-    connection_id: str
-    old_status: Status | None
-    new_status: Status
-    reason: str | None
-    at: datetime
-    trigger: Trigger
-
-
-class EventPublisher(Protocol):
-    def publish_status_changed(self, event: StatusChanged) -> None: ...
-
-
-@dataclass(frozen=True)
-class FunctionAnswer:
-    """What Intacct answered to one of an export worker's functions: `status` is success, failure, aborted
-    (a transaction rolled back because of another function) or repeated (a write Intacct had already
-    completed under this control id: the worker's retry posted nothing); `data` is its `<data>` as XML."""
-
-    control_id: str
-    function: str
-    status: str
-    data: str | None
-    errors: tuple[ErrorDetail, ...] = ()
-    category: Category | None = None
-
-
-@dataclass(frozen=True)
-class CallAnswer:
-    """One request in an open session: each function's answer, or why the request as a whole failed, and
-    when the session now times out (Intacct slides it with every call)."""
-
-    results: tuple[FunctionAnswer, ...]
-    failure: IntacctError | None
-    session_expires_at: datetime | None
 
 
 class Intacct(Protocol):
@@ -211,3 +168,60 @@ class Intacct(Protocol):
     ) -> VerificationResult:
         """The result of a verification the sign-in guard kept from signing in: the checklist, no round
         trip."""
+
+
+@dataclass(frozen=True)
+class FunctionAnswer:
+    """What Intacct answered to one of an export worker's functions: `status` is success, failure, aborted
+    (a transaction rolled back because of another function) or repeated (a write Intacct had already
+    completed under this control id: the worker's retry posted nothing); `data` is its `<data>` as XML."""
+
+    control_id: str
+    function: str
+    status: str
+    data: str | None
+    errors: tuple[ErrorDetail, ...] = ()
+    category: Category | None = None
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """One request in an open session: each function's answer, or why the request as a whole failed, and
+    when the session now times out (Intacct slides it with every call)."""
+
+    results: tuple[FunctionAnswer, ...]
+    failure: IntacctError | None
+    session_expires_at: datetime | None
+
+
+# --- The scheduled dispatcher. ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueConnection:
+    tenant_id: str
+    connection_id: str
+    company_id: str
+    next_check_at: datetime
+    due_since: datetime  # when it first became due; claims move next_check_at, never this
+
+
+class DueSource(Protocol):
+    """The connections due for a check, in shards (one query each), and the claim that dispatches one."""
+
+    due_shards: int
+
+    def due(self, now: datetime, *, shard: int) -> Iterator[DueConnection]: ...
+
+    def claim(self, due: DueConnection, until: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class QueuedCheck:
+    request: CheckRequest
+    group: str
+
+
+class CheckQueue(Protocol):
+    def send(self, checks: Sequence[QueuedCheck]) -> int:
+        """Sends the checks; returns how many the queue accepted."""
