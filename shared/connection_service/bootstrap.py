@@ -51,6 +51,7 @@ from .use_cases.connect import Connect
 from .use_cases.disconnect import Disconnect
 from .use_cases.dispatch_checks import DispatchDueChecks
 from .use_cases.edit_credentials import EditCredentials
+from .use_cases.export_memory import ExportMemory
 from .use_cases.health_check import HealthCheck
 from .use_cases.outbox import StatusEventOutbox
 from .use_cases.publish_events import PublishPendingEvents
@@ -373,6 +374,10 @@ class UseCases:
         return SessionCache()  # this execution environment's open sessions, in memory only
 
     @built_once
+    def _export_memory(self) -> ExportMemory:
+        return ExportMemory()  # what this execution environment remembers between export calls
+
+    @built_once
     def run_export(self) -> RunExport:
         a = self.adapters
         return RunExport(
@@ -383,6 +388,7 @@ class UseCases:
             self._lease,
             self._flow,
             self._sessions,
+            self._export_memory,
             clock=self._clock,
         )
 

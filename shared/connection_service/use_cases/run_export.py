@@ -43,6 +43,7 @@ from .export_failures import (
     says_setup_changed,
     session_gone,
 )
+from .export_memory import ExportMemory
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SignInPath, released_unless_settled
 from .verification_flow import VerificationFlow
@@ -87,6 +88,7 @@ class RunExport:
         lease: VerificationLease,
         flow: VerificationFlow,
         sessions: SessionCache,
+        memory: ExportMemory,
         *,
         clock: Callable[[], datetime],
     ) -> None:
@@ -97,11 +99,7 @@ class RunExport:
         self._lease = lease
         self._flow = flow
         self._sessions = sessions
-        # Connections whose last sign-in Intacct failed without an answer, and until when none is sent.
-        self._resting_until: dict[SessionKey, datetime] = {}
-        # When this environment last checked a connection after Intacct refused a whole request for the
-        # company's setup: a refusal the check does not confirm (a blip) is not checked again at every call.
-        self._company_checked_at: dict[SessionKey, datetime] = {}
+        self._memory = memory
         self._clock = clock
 
     def __call__(
@@ -162,8 +160,8 @@ class RunExport:
 
     def _admit(self, call: _Call, *, wait_seconds: float) -> tuple[ConnectionCredentials, Permit]:
         """A permit to sign in as the connection's user, or a typed error (nothing sent)."""
-        resting = self._resting_until.get(call.key)
-        if resting is not None and self._clock() < resting:
+        resting = self._memory.resting_until(call.key, self._clock())
+        if resting is not None:
             # Intacct failed our last sign-in without an answer: do not spend another attempt yet.
             raise IntacctBusy(max(1, int((resting - self._clock()).total_seconds())), "sign_in_resting")
         credentials = self._secrets.get(SecretRef.recorded_by(call.connection))
@@ -198,12 +196,12 @@ class RunExport:
         session = self._sign_in.open_session(credentials, permit, deadline=call.deadline)
         failure = self._intacct.session_failure(session)
         if failure is None:
-            self._resting_until.pop(call.key, None)
+            self._memory.signed_in(call.key)
             return session
         if failure.category not in SIGN_IN_REFUSALS:
             # Not the customer's setup (an outage, our sender, an answer we cannot place): nothing to
             # record, and no other sign-in for a while, since the guard may count this one as unanswered.
-            self._resting_until[call.key] = self._clock() + SIGN_IN_REST
+            self._memory.rest(call.key, self._clock() + SIGN_IN_REST)
             raise busy(failure)
         self._feed_back(
             call.connection,
@@ -235,14 +233,7 @@ class RunExport:
         if refused_for_the_company(answer):
             # A recent check (an admin's save a minute ago) says nothing of this refusal: only this
             # environment's own check of one does.
-            now, checked = self._clock(), self._company_checked_at.get(call.key)
-            if checked is not None and now - checked < RECHECK_AFTER_REFUSED_RIGHT:
-                return False
-            recent = {
-                k: t for k, t in self._company_checked_at.items() if now - t < RECHECK_AFTER_REFUSED_RIGHT
-            }
-            self._company_checked_at = {**recent, call.key: now}  # only what can still hold a check back
-            return True
+            return self._memory.company_check_due(call.key, self._clock(), RECHECK_AFTER_REFUSED_RIGHT)
         last = call.connection.last_checked_at
         return last is None or self._clock() - last >= RECHECK_AFTER_REFUSED_RIGHT
 
