@@ -45,18 +45,6 @@ def test_an_unusable_setting_is_one_clear_line(tmp_path: Path, name: str, value:
     assert done.stderr.startswith(f"error: {name} must be") and "Traceback" not in done.stderr
 
 
-def _token(stack: LocalStack, tenant: str = "acme", role: str = "admin") -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "local_stack", "token", "--tenant", tenant, "--role", role],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout.strip()
-
-
 def _session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False
@@ -70,7 +58,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 
 
 def _connect_and_save(stack: LocalStack) -> None:
-    headers = {"Authorization": f"Bearer {_token(stack)}"}
+    headers = {"Authorization": f"Bearer {stack.token()}"}
     with _session() as session:
         created = session.post(
             f"{stack.api_url}/connections", json={"provider": "sage_intacct"}, headers=headers
@@ -119,7 +107,7 @@ def test_what_the_server_refuses_itself_is_a_problem_document(local_stack: Local
 
 @pytest.mark.slow
 def test_fifty_clients_at_once_get_no_error(local_stack: LocalStack) -> None:
-    headers = {"Authorization": f"Bearer {_token(local_stack)}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {local_stack.token()}", "Content-Type": "application/json"}
     api = local_stack.api_url
     with _session() as setup:
         created = setup.post(f"{api}/connections", json={"provider": "sage_intacct"}, headers=headers)

@@ -9,8 +9,6 @@ Traffic goes to 127.0.0.1 only; the guesses are bounded in number.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 import requests
 
 from tests.support.demo import DEMO_PASSWORD
-from tests.support.local_process import ROOT, LocalStack, running_local_stack
+from tests.support.local_process import LocalStack, running_local_stack
 
 GUESSES = 12  # past the default hourly quota of 10
 
@@ -34,15 +32,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 
 class Tenant:
     def __init__(self, stack: LocalStack, tenant: str) -> None:
-        token = subprocess.run(
-            [sys.executable, "-m", "local_stack", "token", "--tenant", tenant, "--role", "admin"],
-            cwd=ROOT,
-            env=stack.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout.strip()
+        token = stack.token(tenant)
         self._api = stack.api_url
         self._session = requests.Session()
         self._session.trust_env = False

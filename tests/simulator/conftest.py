@@ -43,20 +43,7 @@ def gw(sim: IntacctSimulator) -> Iterator[GatewayClient]:
 @pytest.fixture
 def make_sim(demo_data: dict[str, Any]) -> Iterator[Any]:
     """Starts a simulator from the demo data with overrides for one company: make_sim(company, **changes)."""
-    started: list[tuple[IntacctSimulator, GatewayClient]] = []
-
-    def factory(company: str = "DEMO-CO", **changes: Any) -> GatewayClient:
-        data = copy.deepcopy(demo_data)
-        data["companies"][company].update(changes)
-        sim = IntacctSimulator(data).start()
-        client = GatewayClient(sim)
-        started.append((sim, client))
-        return client
-
-    yield factory
-    for sim, client in started:
-        client.http.close()
-        sim.stop()
+    yield from _started_with_overrides(demo_data, GatewayClient)
 
 
 @pytest.fixture
@@ -69,13 +56,19 @@ def rest(sim: IntacctSimulator) -> Iterator[RestClient]:
 @pytest.fixture
 def make_rest(demo_data: dict[str, Any]) -> Iterator[Any]:
     """Starts a simulator from the demo data with overrides for one company: make_rest(company, **changes)."""
-    started: list[tuple[IntacctSimulator, RestClient]] = []
+    yield from _started_with_overrides(demo_data, RestClient)
 
-    def factory(company: str = "DEMO-CO", **changes: Any) -> RestClient:
+
+def _started_with_overrides(demo_data: dict[str, Any], client_type: Any) -> Iterator[Any]:
+    """A factory of simulators with one company's data changed, each with a client of `client_type`; every
+    simulator started is stopped after the test."""
+    started: list[tuple[IntacctSimulator, Any]] = []
+
+    def factory(company: str = "DEMO-CO", **changes: Any) -> Any:
         data = copy.deepcopy(demo_data)
         data["companies"][company].update(changes)
         sim = IntacctSimulator(data).start()
-        client = RestClient(sim)
+        client = client_type(sim)
         started.append((sim, client))
         return client
 

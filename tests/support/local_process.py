@@ -85,6 +85,18 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.env['PORT']}"
 
+    def token(self, tenant: str = "acme", role: str = "admin") -> str:
+        """A bearer token this stack accepts, as `make token` prints it."""
+        return subprocess.run(
+            [sys.executable, "-m", "local_stack", "token", "--tenant", tenant, "--role", role],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+
 
 def _port_taken(banner: list[str]) -> bool:
     printed = "".join(banner)

@@ -30,7 +30,7 @@ from . import request_parser as rp
 from . import responses as r
 from .functions import AuthContext, FunctionRunner, Outcome
 from .scenario import Company, FaultRule, User
-from .state import SimulatorState, utc_now_iso
+from .state import SimulatorState, new_log_entry
 
 COMMITTED_THEN = "committed_then_"
 
@@ -95,18 +95,7 @@ class Gateway:
     # -- entry point --------------------------------------------------------------------------------------
 
     def handle(self, body: bytes) -> HttpReply:
-        entry: dict[str, Any] = {
-            "time": utc_now_iso(),
-            "company": None,
-            "user": None,
-            "entity": None,
-            "auth": "none",
-            "functions": [],
-            "http_status": None,
-            "sign_in_failed": False,
-            "fault": None,
-            "errorno": None,
-        }
+        entry = new_log_entry()
         reply = self._handle(body, entry)
         entry["http_status"] = reply.status
         self.state.record(entry)

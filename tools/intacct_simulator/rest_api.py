@@ -31,7 +31,7 @@ from .rest_objects import ObjectService
 from .rest_query import invalid, rest_object, run_query
 from .rest_tokens import Caller, TokenService, token_fields
 from .scenario import Company, FaultRule
-from .state import SimulatorState, utc_now_iso
+from .state import SimulatorState, new_log_entry
 
 REST_PREFIX = "/ia/api/v1/"
 TOKEN_PATH = "oauth2/token"  # noqa: S105 - a path
@@ -73,23 +73,7 @@ class RestApi:
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         started = time.monotonic()
         path = raw_path.split("?", 1)[0].removeprefix(REST_PREFIX).strip("/")
-        entry: dict[str, Any] = {
-            "time": utc_now_iso(),
-            "company": None,
-            "user": None,
-            "entity": None,
-            "auth": "none",
-            "functions": [],
-            "http_status": None,
-            "sign_in_failed": False,
-            "fault": None,
-            "errorno": None,
-            "api": "rest",
-            "method": method,
-            "path": "/" + path,
-            OUTCOME: None,
-            "duration_ms": None,
-        }
+        entry = new_log_entry(api="rest", method=method, path="/" + path, **{OUTCOME: None}, duration_ms=None)
         lower = {name.lower(): value for name, value in headers.items()}
         reply = self._handle(method, path, lower, body, entry)
         entry["http_status"] = reply.status

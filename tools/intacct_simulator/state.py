@@ -72,6 +72,24 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(33) + ".."
 
 
+def new_log_entry(**extra: Any) -> dict[str, Any]:
+    """A request log entry before anything is known of the request: the fields every API's entry has
+    (tests read them), then `extra` (a REST entry's method, path, …)."""
+    return {
+        "time": utc_now_iso(),
+        "company": None,
+        "user": None,
+        "entity": None,
+        "auth": "none",
+        "functions": [],
+        "http_status": None,
+        "sign_in_failed": False,
+        "fault": None,
+        "errorno": None,
+        **extra,
+    }
+
+
 def utc_now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 

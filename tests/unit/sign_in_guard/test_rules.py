@@ -58,6 +58,18 @@ def attempt(
     )
 
 
+def _settle_pending(state: GuardState, outcome: SignInOutcome, at: datetime) -> GuardState:
+    assert state.pending is not None
+    return settle(
+        state,
+        ticket=state.pending.ticket,
+        fingerprint=state.pending.fingerprint,
+        outcome=outcome,
+        now=at,
+        policy=POLICY,
+    )
+
+
 def connected() -> GuardState:
     return attempt(GuardState(), RIGHT, SignInOutcome.ACCEPTED)
 
@@ -150,15 +162,7 @@ def test_for_an_unproven_caller_no_decision_depends_on_which_password_is_the_kno
             decision = ask(state, rng.choice(passwords), at=at, proven=rng.random() < 0.5, **options)
             state = decision.state
             if decision.admitted and rng.random() < 0.9:
-                assert state.pending is not None
-                state = settle(
-                    state,
-                    ticket=state.pending.ticket,
-                    fingerprint=state.pending.fingerprint,
-                    outcome=rng.choice(outcomes),
-                    now=at,
-                    policy=POLICY,
-                )
+                state = _settle_pending(state, rng.choice(outcomes), at)
     assert compared > 1000
 
 
@@ -170,19 +174,11 @@ def test_without_confirmations_strikes_never_exceed_the_budget_whatever_happens(
         state = GuardState()
         at = NOW
         for _ in range(30):
-            at += timedelta(seconds=rng.choice([1, 40, 3600]))  # leases sometimes run out unsettled
+            at += timedelta(seconds=rng.choice([1, 40, 3600]))  # pending sign-ins sometimes run out unsettled
             decision = ask(state, rng.choice(passwords), at=at, automatic=rng.random() < 0.5)
             state = decision.state
             if decision.admitted and rng.random() < 0.9:
-                assert state.pending is not None
-                state = settle(
-                    state,
-                    ticket=state.pending.ticket,
-                    fingerprint=state.pending.fingerprint,
-                    outcome=rng.choice(outcomes),
-                    now=at,
-                    policy=POLICY,
-                )
+                state = _settle_pending(state, rng.choice(outcomes), at)
             assert expire_pending(state, at + timedelta(days=1)).strikes <= POLICY.budget
 
 
