@@ -139,7 +139,7 @@ def run() -> list[Row]:
                 Sample.of([len(entered.get(target, []))]),
                 Sample.of([1]),
                 unit="count",
-                goal="= 1 (the flow)",
+                goal="≤ 1",
                 goal_on="measured",
                 note=", ".join(entered.get(target, [])),
             )
