@@ -12,8 +12,8 @@
 Every hold ends early on failure: the guard's permit gives its strike back if nothing was sent, the slot is
 released (or kept while a request Intacct may still be running holds it), the lease ends at once.
 
-Edit Credentials, Verify and the health check ask this flow; exports take a slot the same way
-(`company_slot`) and keep their session reuse (run_export.py).
+Edit Credentials, Verify and the health check ask this flow; exports ask it for their admission and their
+slot (`admit`, `slot`) and keep their session reuse (run_export.py).
 """
 
 from __future__ import annotations
