@@ -98,6 +98,7 @@ def connection_to_item(connection: Connection) -> Item:
         "entities": [entity.as_dict() for entity in connection.entities],
         "ever_connected": connection.ever_connected,
         "accepted_fingerprints": list(connection.accepted_fingerprints),
+        "legacy_accepted": connection.legacy_accepted or None,
         "version": connection.version,
     }
     if connection.next_check_at is not None:
@@ -145,8 +146,8 @@ def connection_from_item(item: Item) -> Connection:
         support_ids=tuple(str(s) for s in item.get("support_ids", [])),
         entities=tuple(Entity(str(e["id"]), str(e["name"])) for e in item.get("entities", [])),
         ever_connected=bool(item.get("ever_connected", False)),
-        # Absent on items stored before it existed: nothing proved until the next accepted sign-in (cautious).
         accepted_fingerprints=tuple(str(fp) for fp in item.get("accepted_fingerprints", [])),
+        legacy_accepted=_legacy_accepted(item),
         version=int(item.get("version", 0)),
     )
 
@@ -233,3 +234,11 @@ def put_if_version(client: Any, table: str, item: Item, *, expected_version: int
             return False
         raise
     return True
+
+
+def _legacy_accepted(item: Item) -> bool:
+    """An item stored before accepted fingerprints were kept: Connected with a checklist (which an edit
+    clears) means Intacct accepted its current credentials; they count as accepted until judged again."""
+    if "accepted_fingerprints" in item:
+        return bool(item.get("legacy_accepted", False))
+    return item.get("status") == Status.CONNECTED.value and bool(item.get("checks"))

@@ -90,6 +90,11 @@ class Connection:
     # attempt the guard keeps for the known-good password: this connection proved it holds it. Anyone
     # else's right password gets a wrong one's answer.
     accepted_fingerprints: tuple[str, ...] = ()
+    # Stored before accepted fingerprints were kept, Connected with a checklist for its current credentials:
+    # those stored credentials count as accepted until a sign-in with them is judged (which records their
+    # fingerprint) or the credentials change. Without it, an owner's first check after the upgrade could not
+    # spend the attempt kept for its own password.
+    legacy_accepted: bool = False
     last_verified_at: datetime | None = None
     last_checked_at: datetime | None = None
     last_check_started_at: datetime | None = None  # when the verification behind the stored result began

@@ -89,6 +89,7 @@ def record_credentials(
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
+        legacy_accepted=False,
         ever_connected=connection.ever_connected and _same_company(connection, company_id),
         updated_at=now,
     )
@@ -175,6 +176,8 @@ def apply_verification(
         )
     if result.entities is not None:
         changed = replace(changed, entities=tuple(result.entities))
+    if result.sign_in in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
+        changed = replace(changed, legacy_accepted=False)  # judged now: the fingerprints speak from here on
     if result.sign_in is SignInOutcome.ACCEPTED and accepted_fingerprint is not None:
         kept = tuple(fp for fp in connection.accepted_fingerprints if fp != accepted_fingerprint)
         changed = replace(changed, accepted_fingerprints=(*kept, accepted_fingerprint)[-ACCEPTED_REMEMBERED:])

@@ -141,6 +141,7 @@ class SignInGuard(GuardReader):
         *,
         automatic: bool,
         accepted_fingerprints: Collection[str],
+        vouched: bool = False,
         confirm: bool = False,
         pending_seconds: float,
         wait_seconds: float = 0.0,
@@ -148,11 +149,14 @@ class SignInGuard(GuardReader):
         """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
         exports) never resends an unanswered secret; `accepted_fingerprints` are those of the credentials
         Intacct accepted on the caller's connection (only a sign-in presenting one of them may spend the
-        attempt kept for the known-good password); `confirm` is an admin's word that they reset Intacct's
-        count (see rules.py)."""
+        attempt kept for the known-good password; `vouched`: the caller presents its connection's stored
+        credentials, accepted before fingerprints were kept); `confirm` is an admin's word that they reset
+        Intacct's count (see rules.py)."""
         identity = Identity.of(company_id, user_id)
         fingerprint = self._fingerprinter.fingerprint(identity, secret)
-        proven = any(hmac.compare_digest(fingerprint, accepted) for accepted in accepted_fingerprints)
+        proven = vouched or any(
+            hmac.compare_digest(fingerprint, accepted) for accepted in accepted_fingerprints
+        )
         give_up_at = self._monotonic() + wait_seconds
         conflicts = 0
         while True:

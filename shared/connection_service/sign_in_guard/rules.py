@@ -8,9 +8,9 @@ that provably never reached Intacct gives its strike back.
 The *limit* is the budget plus the attempts admins' confirmations bought; while a password is known to
 work (the last success, not refused since), the last attempt is kept for it, so strikes never exceed the
 limit and nobody can spend the known-good password's last attempt for its owner. Only a *proven* caller
-may spend that attempt: one whose connection stores credentials Intacct accepted since they were saved
-(the owner's health check, export or admin's verify). To anyone else every password, the right one
-included, stops one short: whatever the guard answers without a round trip is the same for the right
+may spend that attempt: one whose connection Intacct accepted this very secret on (its health check,
+export, admin's verify, or its admin retyping it after a typo). To anyone else every password, the right
+one included, stops one short: whatever the guard answers without a round trip is the same for the right
 password and a wrong one, so it can never tell a guessing tenant which of its guesses is right.
 
 Whether to admit a sign-in with password fingerprint F (automatic: a health check or an export; admin: an
@@ -90,8 +90,8 @@ class GuardState:
         return self.allowance(policy) - reserved
 
     def holds_known_good(self, fingerprint: str, proven: bool) -> bool:
-        """Whether the caller is the known-good password's owner: it presents that password and its
-        connection's stored credentials were accepted (a caller that merely typed it proves nothing)."""
+        """Whether the caller is the known-good password's owner: it presents that password and Intacct
+        accepted it on the caller's connection before (a caller that merely typed it proves nothing)."""
         return proven and fingerprint == self.known_good
 
     def attempts_left(self, policy: GuardPolicy) -> int:
@@ -144,9 +144,9 @@ def decide(
     """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds it as pending (until
     `pending_until`, under `ticket`) with its strike.
 
-    `proven`: the caller's connection stores these credentials and Intacct accepted them since they were
-    saved. For a caller that is not proven the decision never depends on which password is the known-good
-    one (tests/unit/sign_in_guard/test_rules.py checks it over random histories)."""
+    `proven`: Intacct accepted this very secret on the caller's connection before. For a caller that is
+    not proven the decision never depends on which password is the known-good one
+    (tests/unit/sign_in_guard/test_rules.py checks it over random histories)."""
     state = expire_pending(state, now)
     if state.pending is not None:
         return Decision(Verdict.BUSY, state, since=state.pending.until)

@@ -74,6 +74,7 @@ class SignInPath:
         actor: str,
         confirm: bool,
         accepted_fingerprints: Collection[str],
+        vouched: bool = False,
         time_limit_seconds: float,
     ) -> Admission:
         """An admin's edit or verify. Returns a permit, or a block that still makes an answer (a password
@@ -90,6 +91,7 @@ class SignInPath:
             credentials.password,
             automatic=False,
             accepted_fingerprints=accepted_fingerprints,
+            vouched=vouched,
             confirm=confirm,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=ADMIN_SIGN_IN_WAIT_SECONDS,
@@ -125,6 +127,7 @@ class SignInPath:
         credentials: ConnectionCredentials,
         *,
         accepted_fingerprints: Collection[str],
+        vouched: bool = False,
         time_limit_seconds: float,
         wait_seconds: float = 0.0,
     ) -> Admission:
@@ -138,6 +141,7 @@ class SignInPath:
             credentials.password,
             automatic=True,
             accepted_fingerprints=accepted_fingerprints,
+            vouched=vouched,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )

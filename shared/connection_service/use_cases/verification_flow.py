@@ -137,10 +137,13 @@ class VerificationFlow:
         """Step 1: what the sign-in path says of a sign-in with `login`, before anything is written or
         sent. An admin's request waits a little for another sign-in as the same user (then 409); an
         automatic one waits `wait_seconds` (an export a little, a health check not at all), then raises
-        SignInInProgress. Only `login` equal to the credentials Intacct last accepted for this connection
-        may spend the attempt the guard keeps for the known-good password (typed or stored alike)."""
+        SignInInProgress. Only `login` equal to credentials Intacct accepted on this connection (the last
+        few it remembers, typed or stored alike) may spend the attempt the guard keeps for the known-good
+        password."""
         self._sign_in.prepare()
         holds = connection.accepted_fingerprints
+        # The connection's stored credentials (never typed ones) accepted before fingerprints were kept.
+        vouched = connection.legacy_accepted and trigger is not Trigger.CREDENTIALS_EDIT
         if not trigger.automatic:
             return self._sign_in.admit_admin(
                 connection,
@@ -149,11 +152,13 @@ class VerificationFlow:
                 actor=actor,
                 confirm=confirm,
                 accepted_fingerprints=holds,
+                vouched=vouched,
                 time_limit_seconds=time_limit_seconds,
             )
         admission = self._sign_in.admit_automatic(
             login,
             accepted_fingerprints=holds,
+            vouched=vouched,
             time_limit_seconds=time_limit_seconds,
             wait_seconds=wait_seconds,
         )

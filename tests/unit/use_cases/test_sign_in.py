@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -111,3 +112,27 @@ def test_only_a_connection_intacct_accepted_the_password_for_may_spend_the_kept_
     assert _answer(world, attacker, RIGHT) == _answer(world, attacker, "Wrong-2")  # nothing sent
     report = world.edit(victim, tenant="victim")  # ...then the password V's connection had proved
     assert report.connection.status is Status.CONNECTED and report.sign_in_attempts_left == 2
+
+
+def test_an_owner_connected_before_fingerprints_were_kept_still_spends_its_kept_attempt(world: World) -> None:
+    """Upgrade: a connection stored before accepted fingerprints existed (read back as legacy_accepted)
+    still holds its stored password: one foreign refusal cannot block the owner's next check, and its
+    first judged sign-in records the fingerprint."""
+    victim = world.connect("victim")
+    world.edit(victim, tenant="victim")
+    stored = world.stored(victim, "victim")
+    legacy = replace(stored, accepted_fingerprints=(), legacy_accepted=True)
+    world.repository.save(legacy, expected_version=stored.version)
+    attacker = world.connect("attacker")
+    assert _answer(world, attacker, "Wrong-1")[0] == "saved"  # refused by Intacct: one strike
+    owner = world.stored(victim, "victim")
+    assert owner.next_check_at is not None
+    world.now = owner.next_check_at
+    report = world.use_cases.health_check(
+        "victim", victim, claimed_until=owner.next_check_at, time_limit_seconds=5
+    )
+    assert report is not None and report.connection.status is Status.CONNECTED
+    assert report.connection.accepted_fingerprints and not report.connection.legacy_accepted
+    # A typed password never rides on the legacy mark: the attacker's right guess still gets a guess's answer.
+    assert _answer(world, attacker, "Wrong-2")[0] == "saved"
+    assert _answer(world, attacker, RIGHT) == _answer(world, attacker, "Wrong-3")
