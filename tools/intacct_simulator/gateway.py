@@ -71,6 +71,67 @@ def gateway_rejection(
     return _xml(status, root)
 
 
+def through_company_limits(
+    state: SimulatorState,
+    sleep: Callable[[float], None],
+    company_key: str,
+    entry: dict[str, Any],
+    *,
+    process: Callable[[], HttpReply],
+    refuse: Callable[[Company], HttpReply],
+    fault: Callable[[FaultRule, Company], HttpReply],
+) -> HttpReply:
+    """One request of a known company, whichever API it came in by: the company's limit of requests in
+    flight (one counter for XML and REST; `refuse` answers past it), its latency, then its first matching
+    fault rule (`fault` answers it, unless it only delays or loses the answer of a processed request)."""
+    with state.lock:
+        number = state.next_request_number(company_key)
+        company = state.scenario.companies[company_key]
+        admitted = state.enter(company_key, company.knobs.concurrency_limit)
+        latency_ms = company.knobs.latency_ms
+        rule = next((rule for rule in company.faults if rule.matches(number, entry["auth"])), None)
+    if not admitted:
+        return refuse(company)
+    try:
+        if latency_ms:
+            sleep(latency_ms / 1000)
+        if rule is not None:
+            entry["fault"] = rule.kind
+            if rule.delay_ms:
+                sleep(rule.delay_ms / 1000)
+            if rule.kind.startswith(COMMITTED_THEN):
+                return lost_answer(rule.kind.removeprefix(COMMITTED_THEN), process())  # its writes commit
+            if rule.kind != "slow":
+                return fault(rule, company)
+        return process()
+    finally:
+        state.leave(company_key)
+
+
+def proxy_reply(kind: str) -> HttpReply | None:
+    """What the proxies in front of both APIs answer for a fault of `kind`, or None when it is not theirs."""
+    if kind == "http_500":
+        return HttpReply(500, r.HTML_500.encode(), r.HTML_CONTENT_TYPE)
+    if kind == "http_502":
+        return HttpReply(502, r.HTML_502.encode(), r.HTML_CONTENT_TYPE)
+    if kind == "http_503":
+        return HttpReply(503, b"", r.HTML_CONTENT_TYPE)  # an empty body, as a mid-process failure
+    if kind == "http_524":
+        return HttpReply(524, r.html_524().encode(), r.HTML_CONTENT_TYPE)
+    if kind == "non_xml":
+        return HttpReply(200, r.HTML_PROXY.encode(), r.HTML_CONTENT_TYPE)
+    return None
+
+
+def lost_answer(kind: str, processed: HttpReply) -> HttpReply:
+    """What the client sees of a request Intacct processed but whose answer never arrived whole: a proxy's
+    page, or (truncated_xml) the processed answer cut in half."""
+    proxied = proxy_reply(kind)
+    if proxied is not None:
+        return proxied
+    return HttpReply(processed.status, processed.body[: len(processed.body) // 2], processed.content_type)
+
+
 def rate_limited() -> HttpReply:
     # Reference §8: GW-0010 / HTTP 429 "client has hit its assigned rate limit". Exact texts UNKNOWN.
     return gateway_rejection(
@@ -115,30 +176,15 @@ class Gateway:
         if company_key is None:
             return self._process(request, entry)
 
-        with self.state.lock:
-            number = self.state.next_request_number(company_key)
-            company = self.state.scenario.companies[company_key]
-            admitted = self.state.enter(company_key, company.knobs.concurrency_limit)
-            latency_ms = company.knobs.latency_ms
-            rule = next((rule for rule in company.faults if rule.matches(number, entry["auth"])), None)
-        if not admitted:
-            entry["errorno"] = "GW-0010"
-            return rate_limited()
-        try:
-            if latency_ms:
-                self.sleep(latency_ms / 1000)
-            if rule is not None:
-                entry["fault"] = rule.kind
-                if rule.delay_ms:
-                    self.sleep(rule.delay_ms / 1000)
-                if rule.kind.startswith(COMMITTED_THEN):
-                    processed = self._process(request, entry)  # every write of it commits
-                    return self._lost_answer(rule.kind.removeprefix(COMMITTED_THEN), processed)
-                if rule.kind != "slow":
-                    return self._fault_reply(rule, request, entry)
-            return self._process(request, entry)
-        finally:
-            self.state.leave(company_key)
+        return through_company_limits(
+            self.state,
+            self.sleep,
+            company_key,
+            entry,
+            process=lambda: self._process(request, entry),
+            refuse=lambda _: self._throttled(entry),
+            fault=lambda rule, _: self._fault_reply(rule, request, entry),
+        )
 
     def _identify(self, operation: rp.Operation, entry: dict[str, Any]) -> str | None:
         """Fills the log entry's identity fields; returns the known company's key (for limits/faults)."""
@@ -170,29 +216,17 @@ class Gateway:
     # -- faults -------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _lost_answer(kind: str, processed: HttpReply) -> HttpReply:
-        """What the client sees of a request Intacct processed but whose answer never arrived whole."""
-        if kind == "http_500":
-            return HttpReply(500, r.HTML_500.encode(), r.HTML_CONTENT_TYPE)
-        if kind == "http_524":
-            return HttpReply(524, r.html_524().encode(), r.HTML_CONTENT_TYPE)
-        return HttpReply(processed.status, processed.body[: len(processed.body) // 2], processed.content_type)
+    def _throttled(entry: dict[str, Any]) -> HttpReply:
+        entry["errorno"] = "GW-0010"
+        return rate_limited()
 
     def _fault_reply(self, rule: FaultRule, request: rp.ParsedRequest, entry: dict[str, Any]) -> HttpReply:
         kind = rule.kind
-        if kind == "http_500":
-            return HttpReply(500, r.HTML_500.encode(), r.HTML_CONTENT_TYPE)
-        if kind == "http_502":
-            return HttpReply(502, r.HTML_502.encode(), r.HTML_CONTENT_TYPE)
-        if kind == "http_503":
-            return HttpReply(503, b"", r.HTML_CONTENT_TYPE)  # an empty body, as a mid-process failure
-        if kind == "http_524":
-            return HttpReply(524, r.html_524().encode(), r.HTML_CONTENT_TYPE)
-        if kind == "non_xml":
-            return HttpReply(200, r.HTML_PROXY.encode(), r.HTML_CONTENT_TYPE)
+        proxied = proxy_reply(kind)
+        if proxied is not None:
+            return proxied
         if kind == "rate_limit":
-            entry["errorno"] = "GW-0010"
-            return rate_limited()
+            return self._throttled(entry)
         if kind == "truncated_xml":
             full = r.serialize(self._plausible_success(request)).decode("utf-8")
             return HttpReply(200, full[: len(full) // 2].encode("utf-8"))

@@ -15,8 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import responses as r
-from .gateway import COMMITTED_THEN, HttpReply
+from .gateway import HttpReply, proxy_reply, through_company_limits
 from .rest_errors import (
     JSON_CONTENT_TYPE,
     SIGN_IN_CAUSES,
@@ -110,28 +109,16 @@ class RestApi:
         if company_key is None:
             return run()
         with self.state.lock:
-            company = self.state.scenario.companies[company_key]
-            entry["company"] = company.company_id
-            number = self.state.next_request_number(company_key)
-            admitted = self.state.enter(company_key, company.knobs.concurrency_limit)
-            latency_ms = company.knobs.latency_ms
-            rule = next((rule for rule in company.faults if rule.matches(number, entry["auth"])), None)
-        if not admitted:
-            return self._error(_throttled(company), entry)
-        try:
-            if latency_ms:
-                self.sleep(latency_ms / 1000)
-            if rule is not None:
-                entry["fault"] = rule.kind
-                if rule.delay_ms:
-                    self.sleep(rule.delay_ms / 1000)
-                if rule.kind.startswith(COMMITTED_THEN):
-                    return _lost_answer(rule.kind.removeprefix(COMMITTED_THEN), run())
-                if rule.kind != "slow":
-                    return self._fault(rule, company, entry)
-            return run()
-        finally:
-            self.state.leave(company_key)
+            entry["company"] = self.state.scenario.companies[company_key].company_id
+        return through_company_limits(
+            self.state,
+            self.sleep,
+            company_key,
+            entry,
+            process=run,
+            refuse=lambda company: self._error(_throttled(company), entry),
+            fault=lambda rule, company: self._fault(rule, company, entry),
+        )
 
     def _fault(self, rule: FaultRule, company: Company, entry: dict[str, Any]) -> HttpReply:
         kind = rule.kind
@@ -142,7 +129,9 @@ class RestApi:
         if kind == "truncated_xml":  # for REST: a plausible JSON success cut in half
             whole = json.dumps({"ia::result": [], "ia::meta": {"totalCount": 0, "start": 1, "next": None}})
             return HttpReply(200, whole[: len(whole) // 2].encode(), JSON_CONTENT_TYPE)
-        return _lost_answer(kind, HttpReply(200, b"", JSON_CONTENT_TYPE))
+        proxied = proxy_reply(kind)
+        assert proxied is not None, f"unhandled fault kind {kind}"  # validated on load
+        return proxied
 
     # -- the token endpoint -------------------------------------------------------------------------------
 
@@ -324,19 +313,3 @@ def _json_body(company: Company, body: bytes) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise invalid(company, "The body is not valid JSON") from None
-
-
-def _lost_answer(kind: str, processed: HttpReply) -> HttpReply:
-    """The XML gateway's HTML fault bodies: they come from the proxies in front of both APIs."""
-    if kind == "http_500":
-        return HttpReply(500, r.HTML_500.encode(), r.HTML_CONTENT_TYPE)
-    if kind == "http_502":
-        return HttpReply(502, r.HTML_502.encode(), r.HTML_CONTENT_TYPE)
-    if kind == "http_503":
-        return HttpReply(503, b"", r.HTML_CONTENT_TYPE)
-    if kind == "http_524":
-        return HttpReply(524, r.html_524().encode(), r.HTML_CONTENT_TYPE)
-    if kind == "non_xml":
-        return HttpReply(200, r.HTML_PROXY.encode(), r.HTML_CONTENT_TYPE)
-    # truncated_xml after a commit: the processed answer cut in half
-    return HttpReply(processed.status, processed.body[: len(processed.body) // 2], processed.content_type)
