@@ -15,7 +15,10 @@ from connection_service.verification import Entity, Outcome, Reason, Verificatio
 from tests.support.connections import NOW, SCHEDULE, result, saved
 
 
-def apply(connection: Connection, outcome: VerificationResult) -> tuple[Connection, object]:
+def apply(
+    connection: Connection, outcome: VerificationResult, fingerprint: str | None = None
+) -> tuple[Connection, object]:
+    """A health check's result (with the fingerprint of what its sign-in presented, if given)."""
     return transitions.apply_verification(
         connection,
         outcome,
@@ -25,6 +28,7 @@ def apply(connection: Connection, outcome: VerificationResult) -> tuple[Connecti
         actor="system",
         schedule=SCHEDULE,
         rng=random.Random(1),
+        accepted_fingerprint=fingerprint,
     )
 
 
@@ -145,35 +149,16 @@ def test_a_company_that_only_looks_alike_in_ascii_is_another_company() -> None:
 def test_a_connection_remembers_the_fingerprints_of_the_credentials_intacct_accepted() -> None:
     """What lets its own sign-ins, and only those, spend the guard's kept attempt: one per user tried."""
     accepted = replace(result(Outcome.CONNECTED), sign_in=SignInOutcome.ACCEPTED)
-    remembered, _ = apply_with(saved(Status.AWAITING_CREDENTIALS), accepted, "fp-expenses")
-    remembered, _ = apply_with(remembered, accepted, "fp-limited")
-    remembered, _ = apply_with(remembered, accepted, "fp-expenses")
+    remembered, _ = apply(saved(Status.AWAITING_CREDENTIALS), accepted, "fp-expenses")
+    remembered, _ = apply(remembered, accepted, "fp-limited")
+    remembered, _ = apply(remembered, accepted, "fp-expenses")
     assert remembered.accepted_fingerprints == ("fp-limited", "fp-expenses")
     refused = replace(
         result(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS), sign_in=SignInOutcome.REFUSED
     )
     # A refusal or an edit forgets nothing: the guard itself forgets a known-good password Intacct refused.
-    assert (
-        apply_with(remembered, refused, "fp-typo")[0].accepted_fingerprints
-        == remembered.accepted_fingerprints
-    )
+    assert apply(remembered, refused, "fp-typo")[0].accepted_fingerprints == remembered.accepted_fingerprints
     assert _record(remembered, "DEMO-CO").accepted_fingerprints == remembered.accepted_fingerprints
     for n in range(20):
-        remembered, _ = apply_with(remembered, accepted, f"fp-{n}")
+        remembered, _ = apply(remembered, accepted, f"fp-{n}")
     assert len(remembered.accepted_fingerprints) == ACCEPTED_REMEMBERED
-
-
-def apply_with(
-    connection: Connection, outcome: VerificationResult, fingerprint: str
-) -> tuple[Connection, object]:
-    return transitions.apply_verification(
-        connection,
-        outcome,
-        now=NOW,
-        started_at=NOW,
-        trigger=Trigger.MANUAL_VERIFY,
-        actor="admin",
-        schedule=SCHEDULE,
-        rng=random.Random(1),
-        accepted_fingerprint=fingerprint,
-    )
