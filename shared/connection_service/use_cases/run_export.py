@@ -183,9 +183,7 @@ class RunExport:
         self._feed_back(
             call.connection,
             # A block sends nothing: no place needed.
-            lambda: self._sign_in.verify(
-                credentials, admission, time_limit_seconds=FEEDBACK_SECONDS, place=None
-            ),
+            lambda: self._sign_in.verify(credentials, admission, deadline=Deadline(FEEDBACK_SECONDS)),
             started_at,
         )
         raise SignInBlocked(admission.verdict.value)

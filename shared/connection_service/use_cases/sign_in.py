@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
-from ..intacct import ConnectionCredentials, Deadline, RequestPlace, SignIn, SignInOutcome
+from ..intacct import ConnectionCredentials, Deadline, SignIn, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -151,11 +151,10 @@ class SignInPath:
         credentials: ConnectionCredentials,
         admission: Admission,
         *,
-        time_limit_seconds: float,
-        place: RequestPlace | None,
+        deadline: Deadline,
     ) -> VerificationResult:
-        """Signs in with the permit and checks every prerequisite, or explains the block; requests go from
-        `place`, the company slot the caller holds."""
+        """Signs in with the permit and checks every prerequisite, or explains the block, within `deadline`
+        and from its place (the company slot the caller holds)."""
         if isinstance(admission, Blocked):
             explanation = explain(admission, credentials)
             return self._intacct.explain(
@@ -165,7 +164,7 @@ class SignInPath:
                 message=explanation.message,
                 blocked=admission.verdict.value,
             )
-        deadline = self._deadline(admission, Deadline(time_limit_seconds, place=place))
+        deadline = self._deadline(admission, deadline)
         signed_in = self._settled_sign_in(credentials, admission, deadline)
         return self._intacct.verify(signed_in, deadline=deadline)
 

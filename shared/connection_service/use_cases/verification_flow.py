@@ -106,9 +106,7 @@ class VerificationFlow:
                         leased = with_lease(
                             leased, lambda changed: self._lease.begin(changed, deadline.remaining(), trigger)
                         )
-                    result = self._sign_in.verify(
-                        login, admission, time_limit_seconds=deadline.remaining(), place=place
-                    )
+                    result = self._sign_in.verify(login, admission, deadline=deadline.holding(place))
                     _log(leased, trigger, result)
                     report = self._lease.store_result(
                         leased, result, trigger, actor, started_at, _fingerprint(admission)
