@@ -22,6 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..connections.model import Connection, Health, HistoryEntry, Status, Trigger
+from ..intacct import AuthMethod
 from ..verification.requirements import RequiredPermission
 from ..verification.result import CheckItem, CheckStatus, Entity
 
@@ -83,6 +84,10 @@ def connection_to_item(connection: Connection) -> Item:
         "company_id": connection.company_id,
         "entity_id": connection.entity_id,
         "user_id": connection.user_id,
+        # Stored only for the second method: items written before it existed read as password connections.
+        "auth_method": None
+        if connection.auth_method is AuthMethod.PASSWORD
+        else connection.auth_method.value,
         "secret_id": connection.secret_id,
         "secret_version": connection.secret_version,
         "credentials_version": connection.credentials_version,
@@ -131,6 +136,7 @@ def connection_from_item(item: Item) -> Connection:
         company_id=item.get("company_id"),
         entity_id=item.get("entity_id"),
         user_id=item.get("user_id"),
+        auth_method=AuthMethod(item.get("auth_method", AuthMethod.PASSWORD.value)),
         secret_id=item.get("secret_id"),
         secret_version=item.get("secret_version"),
         credentials_version=int(item.get("credentials_version", 0)),

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from ..connections.errors import CredentialsUnavailable
 from ..connections.ports import SecretRef
 from ..connections.secret_names import connection_secret_name
-from ..intacct import ConnectionCredentials, Secret
+from ..intacct import LoginCredentials, Secret
 from ..intacct.xml import SenderCredentials
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class SecretsManagerSecretStore:
     def secret_name(self, tenant_id: str, connection_id: str) -> str:
         return connection_secret_name(tenant_id, connection_id, prefix=self._prefix)
 
-    def stage(self, tenant_id: str, connection_id: str, credentials: ConnectionCredentials) -> SecretRef:
+    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
         name = self.secret_name(tenant_id, connection_id)
         value = json.dumps(
             {
@@ -112,7 +112,7 @@ class SecretsManagerSecretStore:
                 raise CredentialsUnavailable() from None
             raise
 
-    def get(self, ref: SecretRef) -> ConnectionCredentials:
+    def get(self, ref: SecretRef) -> LoginCredentials:
         try:
             response = self._client.get_secret_value(SecretId=ref.secret_id, VersionId=ref.version)
         except ClientError as error:
@@ -120,16 +120,21 @@ class SecretsManagerSecretStore:
                 raise CredentialsUnavailable() from None  # marked for deletion: a disconnect won
             raise
         data = json.loads(response["SecretString"])
-        return ConnectionCredentials(
+        return LoginCredentials(
             company_id=data["company_id"],
             user_id=data["user_id"],
             password=Secret(data["user_password"]),
             entity_id=data.get("entity_id") or None,
         )
 
-    def delete(self, secret_id: str) -> None:
+    def delete(self, secret_id: str, *, at_once: bool = False) -> None:
         try:
-            self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=self._recovery_window_days)
+            if at_once:
+                self._client.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
+            else:
+                self._client.delete_secret(
+                    SecretId=secret_id, RecoveryWindowInDays=self._recovery_window_days
+                )
         except ClientError as error:
             if _code(error) not in ("ResourceNotFoundException", "InvalidRequestException"):
                 raise  # InvalidRequest: already scheduled for deletion

@@ -76,6 +76,7 @@ class ConnectionJson(TypedDict):
     company_id: str | None
     entity_id: str | None
     user_id: str | None
+    auth_method: Literal["password", "client_credentials"]
     entities: list[EntityJson]
     support_ids: list[str]
     sign_in_attempts_left: int | None

@@ -51,6 +51,7 @@ def connection_json(connection: Connection, *, sign_in_attempts_left: int | None
         "company_id": connection.company_id,
         "entity_id": connection.entity_id,
         "user_id": connection.user_id,
+        "auth_method": connection.auth_method.value,
         "entities": [{"id": e.entity_id, "name": e.name} for e in connection.entities],
         "support_ids": list(connection.support_ids),
         "sign_in_attempts_left": sign_in_attempts_left,

@@ -5,6 +5,10 @@ printable and visible: a character that shows nothing (zero-width, a Hangul or b
 that reads like another, so it is refused rather than guessed at. The password is taken exactly as typed:
 never trimmed or altered, 1 to 256 characters of anything XML can carry (everything but control characters
 other than tab and line breaks, and lone surrogates).
+
+`auth_method` picks the sign-in method: "password" (the default, so existing clients are unchanged) needs
+the password; "client_credentials" (the REST API with our OAuth 2.0 client application) refuses one, so a
+password can never be stored for a connection that does not use it.
 """
 
 from __future__ import annotations
@@ -13,12 +17,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..intacct import ConnectionCredentials, Secret, contains_invisible
+from ..intacct import (
+    AuthMethod,
+    ClientCredentials,
+    ConnectionCredentials,
+    LoginCredentials,
+    Secret,
+    contains_invisible,
+)
 from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
 PASSWORD_MAX_LENGTH = 256
 KNOWN_FIELDS = {
+    "auth_method",
     "company_id",
     "entity_id",
     "user_id",
@@ -33,12 +45,18 @@ class CredentialsInput:
     company_id: str
     entity_id: str | None
     user_id: str
-    password: Secret
+    password: Secret | None  # None: the client credentials method (no customer password at all)
     confirm_company_change: bool = False
     confirm_sign_in_reset: bool = False  # the admin says they reset Intacct's failed sign-in count
 
-    def login(self) -> ConnectionCredentials:
-        return ConnectionCredentials(self.company_id, self.user_id, self.password, self.entity_id)
+    @property
+    def auth_method(self) -> AuthMethod:
+        return AuthMethod.PASSWORD if self.password is not None else AuthMethod.CLIENT_CREDENTIALS
+
+    def credentials(self) -> ConnectionCredentials:
+        if self.password is None:
+            return ClientCredentials(self.company_id, self.user_id, self.entity_id)
+        return LoginCredentials(self.company_id, self.user_id, self.password, self.entity_id)
 
 
 def _xml_char(char: str) -> bool:
@@ -85,9 +103,16 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
     company_id = _identifier(body, "company_id", problems, required=True)
     entity_id = _identifier(body, "entity_id", problems, required=False)
     user_id = _identifier(body, "user_id", problems, required=True)
+    method = _auth_method(body, problems)
 
     password = body.get("user_password")
-    if password is None:
+    if method is AuthMethod.CLIENT_CREDENTIALS:
+        if password is not None:
+            # Refused, not ignored: a password must never be sent (or kept) where it is not used.
+            problems.append(
+                FieldProblem("user_password", "must not be sent with auth_method client_credentials")
+            )
+    elif password is None:
         problems.append(FieldProblem("user_password", "is required"))
     elif not isinstance(password, str):
         problems.append(FieldProblem("user_password", "must be a string"))
@@ -102,8 +127,18 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
 
     if problems:
         raise InvalidInput(problems)
-    assert company_id is not None and user_id is not None and isinstance(password, str)
-    return CredentialsInput(company_id, entity_id, user_id, Secret(password), confirm, confirm_reset)
+    assert company_id is not None and user_id is not None
+    secret = Secret(password) if method is AuthMethod.PASSWORD and isinstance(password, str) else None
+    return CredentialsInput(company_id, entity_id, user_id, secret, confirm, confirm_reset)
+
+
+def _auth_method(body: Mapping[str, Any], problems: list[FieldProblem]) -> AuthMethod | None:
+    value = body.get("auth_method", AuthMethod.PASSWORD.value)
+    known = {method.value: method for method in AuthMethod}
+    if isinstance(value, str) and value in known:
+        return known[value]
+    problems.append(FieldProblem("auth_method", f"must be {' or '.join(repr(v) for v in known)}"))
+    return None
 
 
 def confirmation(body: Mapping[str, Any], name: str, problems: list[FieldProblem]) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ..intacct import AuthMethod
 from ..verification.requirements import RequiredPermission
 from ..verification.result import CheckItem, Entity
 
@@ -77,6 +78,9 @@ class Connection:
     company_id: str | None = None
     entity_id: str | None = None
     user_id: str | None = None
+    # How it signs in: a password kept in Secrets Manager (`secret_id`), or our client application (REST
+    # client credentials), for which it holds no secret at all.
+    auth_method: AuthMethod = AuthMethod.PASSWORD
     # Read at each verification that signs in; kept when one could not read them, cleared with the company.
     entities: tuple[Entity, ...] = ()
     secret_id: str | None = (
@@ -114,7 +118,15 @@ class Connection:
 
     @property
     def has_credentials(self) -> bool:
-        return self.secret_id is not None and self.credentials_version > 0
+        if self.credentials_version == 0:
+            return False
+        return self.auth_method is AuthMethod.CLIENT_CREDENTIALS or self.secret_id is not None
+
+    @property
+    def holds_unused_password(self) -> bool:
+        """A password kept from before the connection switched to client credentials: deleted once the new
+        method is verified (until then, the switch has not proved itself)."""
+        return self.auth_method is AuthMethod.CLIENT_CREDENTIALS and self.secret_id is not None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from ..intacct import Category, ConnectionCredentials, Deadline, ErrorDetail, IntacctError, SignIn
+from ..intacct import (
+    Category,
+    ConnectionCredentials,
+    Deadline,
+    ErrorDetail,
+    IntacctError,
+    LoginCredentials,
+    SignIn,
+)
 from ..verification import Outcome, Reason, VerificationResult
 from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status, Trigger
@@ -93,19 +101,21 @@ class SecretStore(Protocol):
 
     def secret_name(self, tenant_id: str, connection_id: str) -> str: ...
 
-    def stage(self, tenant_id: str, connection_id: str, credentials: ConnectionCredentials) -> SecretRef:
+    def stage(self, tenant_id: str, connection_id: str, credentials: LoginCredentials) -> SecretRef:
         """Writes a new version that is not current yet (the first version of a new secret is, as nothing
         else exists). Raises CredentialsUnavailable when the secret is being deleted."""
 
     def promote(self, ref: SecretRef) -> None:
         """Makes `ref` the current version."""
 
-    def get(self, ref: SecretRef) -> ConnectionCredentials:
+    def get(self, ref: SecretRef) -> LoginCredentials:
         """Always reads Secrets Manager (no cache): a verify right after an edit must see the edit.
         Raises CredentialsUnavailable when the secret is being deleted (a disconnect won the race)."""
 
-    def delete(self, secret_id: str) -> None:
-        """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine)."""
+    def delete(self, secret_id: str, *, at_once: bool = False) -> None:
+        """Schedules the whole secret for deletion (idempotent; a secret that does not exist is fine);
+        `at_once`: without a recovery window (a password the connection stopped using: nothing may keep it,
+        and a switch back to passwords stages under the same name)."""
 
 
 # --- The sign-in path and what talks to Intacct through it: the verification flow and exports. --------------

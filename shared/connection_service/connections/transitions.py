@@ -6,13 +6,14 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..intacct import SignInOutcome, fold_id
+from ..intacct import AuthMethod, SignInOutcome, fold_id
 from ..verification import Outcome, VerificationResult
 from .errors import CompanyChangeNotConfirmed, ConnectionNotFound, InvalidState
 from .model import ACCEPTED_REMEMBERED, Connection, Health, HistoryEntry, Status, Trigger
 from .policy import CheckSchedule
 
 SYSTEM_ACTOR = "system"
+PASSWORD_DELETED = "The stored password was deleted: the connection signs in with client credentials."  # noqa: S105
 
 
 def open_connection(
@@ -67,13 +68,15 @@ def record_credentials(
     company_id: str,
     entity_id: str | None,
     user_id: str,
-    secret_id: str,
-    secret_version: str,
+    auth_method: AuthMethod,
+    secret_id: str | None,
+    secret_version: str | None,
     now: datetime,
     actor: str,
 ) -> tuple[Connection, HistoryEntry]:
     """New credentials replace the old; the status stays until their verification is applied, and the old
-    checklist goes (it described the old credentials)."""
+    checklist goes (it described the old credentials). Client credentials come without a secret version: a
+    password stored before stays (`secret_id`) until the new method is verified."""
     changed = replace(
         connection,
         checks=(),
@@ -86,6 +89,7 @@ def record_credentials(
         entities=connection.entities
         if _same_company(connection, company_id) and _same_id(connection.user_id, user_id)
         else (),
+        auth_method=auth_method,
         secret_id=secret_id,
         secret_version=secret_version,
         credentials_version=connection.credentials_version + 1,
@@ -94,6 +98,8 @@ def record_credentials(
         updated_at=now,
     )
     where = f"company {company_id}" + (f", entity {entity_id}" if entity_id else "") + f", user {user_id}"
+    if auth_method is not AuthMethod.PASSWORD:
+        where += f" ({auth_method.value})"
     entry = HistoryEntry(
         connection.id,
         connection.tenant_id,
@@ -135,9 +141,11 @@ def apply_verification(
     schedule: CheckSchedule,
     rng: random.Random,
     accepted_fingerprint: str | None = None,
+    password_deleted: bool = False,
 ) -> tuple[Connection, HistoryEntry | None]:
     """Stores what the verifier found (`accepted_fingerprint`: the guard's fingerprint of the credentials
-    whose sign-in this result records, remembered when Intacct accepted them).
+    whose sign-in this result records, remembered when Intacct accepted them; `password_deleted`: the
+    password kept from before a switch to client credentials was deleted, as this result proved the switch).
 
     A definitive answer sets status and reason. A check that could not complete (outage, rate limit, our own
     configuration) never changes the status: it only marks health DEGRADED and keeps the last known checklist.
@@ -183,6 +191,10 @@ def apply_verification(
         changed = replace(changed, accepted_fingerprints=(*kept, accepted_fingerprint)[-ACCEPTED_REMEMBERED:])
     changed = replace(changed, verifying_until=None, verifying_by=None)
     changed = replace(changed, next_check_at=schedule.next_check_at(changed, now, rng))
+    detail = result.message
+    if password_deleted:
+        changed = replace(changed, secret_id=None, secret_version=None)
+        detail += f" {PASSWORD_DELETED}"
     sign_in = _sign_in_note(result)
     repeated_block = (
         trigger.automatic
@@ -191,7 +203,8 @@ def apply_verification(
     )
     if result.blocked and repeated_block:
         sign_in = None  # the same block found again by the next scheduled check: history has it already
-    if changed.status is connection.status and changed.reason == connection.reason and sign_in is None:
+    unchanged = changed.status is connection.status and changed.reason == connection.reason
+    if unchanged and sign_in is None and not password_deleted:
         return changed, None
     entry = HistoryEntry(
         connection.id,
@@ -202,7 +215,7 @@ def apply_verification(
         connection.status,
         changed.status,
         reason=changed.reason,
-        detail=result.message,
+        detail=detail,
         credentials_version=connection.credentials_version,
         sign_in=sign_in,
     )

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeAlias
 
 REDACTED = "**********"
@@ -66,6 +67,13 @@ def require(value: str, name: str) -> None:
         raise ValueError(f"{name} is required")
 
 
+class AuthMethod(StrEnum):
+    """How a connection signs in to Intacct (the connection JSON's `auth_method`)."""
+
+    PASSWORD = "password"  # noqa: S105 - a method's name: the XML gateway with a Web Services user's password
+    CLIENT_CREDENTIALS = "client_credentials"  # the REST API's OAuth 2.0 grant: no customer password at all
+
+
 @dataclass(frozen=True)
 class LoginCredentials:
     """A customer's Web Services user: Company ID, optional Entity ID, User ID and password."""
@@ -75,13 +83,47 @@ class LoginCredentials:
     password: Secret
     entity_id: str | None = None
 
+    auth_method = AuthMethod.PASSWORD
+    # A refused password brings Intacct's lockout of the user closer: the sign-in guard budgets it.
+    risks_lockout = True
+
     def __post_init__(self) -> None:
         require(self.company_id, "company_id")
         require(self.user_id, "user_id")
         require(self.password.reveal(), "user password")
 
+    @property
+    def presented(self) -> Secret:
+        """What the sign-in guard tells sign-ins of this user apart by (its keyed fingerprint, never kept)."""
+        return self.password
 
-# What a connection holds to sign in. One kind today; a second (an OAuth 2.0 client identity for the REST
-# API, no customer password) joins as a union member, and mypy then shows every place that must tell them
-# apart.
-ConnectionCredentials: TypeAlias = LoginCredentials
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """A customer's Web Services user reached with our OAuth 2.0 client application (REST, client
+    credentials grant): Company ID, optional Entity ID and User ID. The customer's admin authorized our
+    client application in the company and linked it to this user; the only secret is ours (the platform's
+    client secret), so the connection holds none."""
+
+    company_id: str
+    user_id: str
+    entity_id: str | None = None
+
+    auth_method = AuthMethod.CLIENT_CREDENTIALS
+    # A refused token request locks nobody out: the guard keeps it one at a time and never repeats it on its
+    # own, but spends no attempt of the user's password budget on it.
+    risks_lockout = False
+
+    def __post_init__(self) -> None:
+        require(self.company_id, "company_id")
+        require(self.user_id, "user_id")
+
+    @property
+    def presented(self) -> Secret:
+        """The configuration a token request presents for this user (method and entity): the guard remembers
+        a refused one, so nothing automatic asks again until an admin saves or verifies."""
+        return Secret(f"{self.auth_method.value}\x1f{self.entity_id or ''}")
+
+
+# What a connection holds to sign in; mypy shows every place that must tell the kinds apart.
+ConnectionCredentials: TypeAlias = LoginCredentials | ClientCredentials

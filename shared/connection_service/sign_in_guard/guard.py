@@ -72,6 +72,7 @@ class Permit:
         pending_until: datetime,
         *,
         confirmed: bool,
+        risks_lockout: bool = True,
     ) -> None:
         self._guard = guard
         self.identity = identity
@@ -79,6 +80,7 @@ class Permit:
         self._ticket = ticket
         self.pending_until = pending_until
         self.confirmed = confirmed
+        self.risks_lockout = risks_lockout
         self.outcome: SignInOutcome | None = None
         self.attempts_left: int | None = None
 
@@ -86,7 +88,9 @@ class Permit:
         if self.outcome is not None:
             return
         self.outcome = outcome
-        self.attempts_left = self._guard.settle(self.identity, self.fingerprint, self._ticket, outcome)
+        self.attempts_left = self._guard.settle(
+            self.identity, self.fingerprint, self._ticket, outcome, risks_lockout=self.risks_lockout
+        )
 
     def __repr__(self) -> str:
         return f"Permit({self.identity}, outcome={self.outcome})"
@@ -145,8 +149,10 @@ class SignInGuard(GuardReader):
         confirm: bool = False,
         pending_seconds: float,
         wait_seconds: float = 0.0,
+        risks_lockout: bool = True,
     ) -> Permit | Blocked:
-        """Asks to send one sign-in presenting `secret` (the password). `automatic` (health checks,
+        """Asks to send one sign-in presenting `secret` (the password; for a REST token request, which
+        `risks_lockout` not, its configuration). `automatic` (health checks,
         exports) never resends an unanswered secret; `accepted_fingerprints` are those of the credentials
         Intacct accepted on the caller's connection (only a sign-in presenting one of them may spend the
         attempt kept for the known-good password; `vouched`: the caller presents its connection's stored
@@ -174,34 +180,58 @@ class SignInGuard(GuardReader):
                 proven=proven,  # the caller's connection was accepted with this very secret
                 ticket=ticket,
                 pending_until=pending_until,
+                risks_lockout=risks_lockout,
             )
             try:
                 stored = self._store_if_changed(identity, state, decision.state)
             except GuardConflict:
                 if decision.admitted and self._written_anyway(identity, ticket):
-                    return Permit(
-                        self, identity, fingerprint, ticket, pending_until, confirmed=decision.confirmed
-                    )
+                    return self._permit(identity, fingerprint, ticket, pending_until, decision, risks_lockout)
                 conflicts += 1
                 if conflicts >= MAX_CONFLICTS:
                     return self._blocked(Verdict.BUSY, identity, state, now, now + timedelta(seconds=1))
                 self._sleep(self._rng.uniform(0, 0.02 * conflicts))
                 continue
             if decision.admitted:
-                return Permit(
-                    self, identity, fingerprint, ticket, pending_until, confirmed=decision.confirmed
-                )
+                return self._permit(identity, fingerprint, ticket, pending_until, decision, risks_lockout)
             if decision.verdict is Verdict.BUSY and self._monotonic() + POLL_SECONDS < give_up_at:
                 self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
                 continue
             return self._blocked(decision.verdict, identity, stored, now, decision.since)
 
-    def settle(self, identity: Identity, fingerprint: str, ticket: str, outcome: SignInOutcome) -> int | None:
+    def _permit(
+        self,
+        identity: Identity,
+        fingerprint: str,
+        ticket: str,
+        pending_until: datetime,
+        decision: rules.Decision,
+        risks_lockout: bool,
+    ) -> Permit:
+        return Permit(
+            self,
+            identity,
+            fingerprint,
+            ticket,
+            pending_until,
+            confirmed=decision.confirmed,
+            risks_lockout=risks_lockout,
+        )
+
+    def settle(
+        self,
+        identity: Identity,
+        fingerprint: str,
+        ticket: str,
+        outcome: SignInOutcome,
+        *,
+        risks_lockout: bool = True,
+    ) -> int | None:
         """Records a sign-in's outcome and returns the identity's attempts left after it (None when it could
         not be recorded). Never raises: a lost settle leaves the strike counted (cautious)."""
         if outcome is SignInOutcome.REFUSED:
             self._emit(GuardEvent("refused", identity))
-        elif outcome is SignInOutcome.UNANSWERED:
+        elif outcome is SignInOutcome.UNANSWERED and risks_lockout:
             self._emit(GuardEvent("unanswered", identity))
         failures = 0
         for _ in range(MAX_CONFLICTS):
@@ -215,6 +245,7 @@ class SignInGuard(GuardReader):
                     outcome=outcome,
                     now=now,
                     policy=self.policy,
+                    risks_lockout=risks_lockout,
                 )
                 self._store_if_changed(identity, state, settled)
             except GuardConflict:
@@ -230,7 +261,7 @@ class SignInGuard(GuardReader):
                     extra={"outcome": outcome.value, "error_type": type(error).__name__},
                 )
                 return None
-            counted = outcome in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED)
+            counted = risks_lockout and outcome in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED)
             if counted and settled.strikes == settled.allowance(self.policy):
                 self._emit(GuardEvent("budget_spent", identity))  # this attempt was the identity's last
             return settled.attempts_left(self.policy)

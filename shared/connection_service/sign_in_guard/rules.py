@@ -26,6 +26,11 @@ edit or verify, which may carry a confirmation):
 5. the admin confirms, and no confirmation in the last 24 hours -> admitted (one more attempt)
 6. otherwise                                                    -> BUDGET_SPENT
 Time alone never re-arms the budget: Intacct may never forget failures. Only a successful sign-in does.
+
+A sign-in that risks no lockout (a REST token request with our client application: no password is
+presented) takes the same path without the budget: one at a time per identity (rule 1), and a
+configuration Intacct refused is not sent again automatically (rule 2); it takes no strike, and its success
+re-arms nothing (it says nothing about the user's password, so it must never reset the password's count).
 """
 
 from __future__ import annotations
@@ -140,9 +145,10 @@ def decide(
     proven: bool,
     ticket: str,
     pending_until: datetime,
+    risks_lockout: bool = True,
 ) -> Decision:
     """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds it as pending (until
-    `pending_until`, under `ticket`) with its strike.
+    `pending_until`, under `ticket`) with its strike (none when it `risks_lockout` not).
 
     `proven`: Intacct accepted this very secret on the caller's connection before. For a caller that is
     not proven the decision never depends on which password is the known-good one
@@ -150,6 +156,12 @@ def decide(
     state = expire_pending(state, now)
     if state.pending is not None:
         return Decision(Verdict.BUSY, state, since=state.pending.until)
+    if not risks_lockout:
+        refused_at = state.refused.get(fingerprint)
+        if automatic and refused_at is not None:
+            return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
+        pending = Pending(ticket, fingerprint, now, pending_until)
+        return Decision(Verdict.ADMITTED, replace(state, pending=pending, updated_at=now))
 
     confirmation_open = confirm and state.confirmation_available_at(policy, now) <= now
     room = state.strikes < state.limit_for(fingerprint, policy, proven=proven)
@@ -202,8 +214,10 @@ def settle(
     outcome: SignInOutcome,
     now: datetime,
     policy: GuardPolicy,
+    risks_lockout: bool = True,
 ) -> GuardState:
-    """Records what became of an admitted sign-in.
+    """Records what became of an admitted sign-in (one that `risks_lockout` not took no strike: its outcome
+    only says whether the configuration it presented may be sent automatically again).
 
     If it was pending too long already (and was counted as unanswered), a success or a refusal is still
     information worth keeping; "not sent" can no longer give the strike back, the cautious side.
@@ -212,6 +226,11 @@ def settle(
     if not ours and outcome not in (SignInOutcome.ACCEPTED, SignInOutcome.REFUSED):
         return state
     pending = None if ours else state.pending
+    if not risks_lockout:
+        refused = {fp: at for fp, at in state.refused.items() if fp != fingerprint}
+        if outcome is SignInOutcome.REFUSED:
+            refused = _remember(refused, fingerprint, now, policy.remembered_passwords)
+        return replace(state, refused=refused, pending=pending, updated_at=now)
     if outcome is SignInOutcome.ACCEPTED:
         return replace(
             state,

@@ -1,5 +1,5 @@
-"""Edit Credentials: save Company/Entity/User ID and password (the password to the secret store only),
-verify them, store the outcome."""
+"""Edit Credentials: save Company/Entity/User ID and password (the password to the secret store only), or
+the same IDs for our client application (no password at all), verify them, store the outcome."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..connections import transitions
 from ..connections.credentials_input import CredentialsInput
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
+from ..intacct import LoginCredentials
 from .verification_flow import Renewal, VerificationFlow
 from .verification_report import VerificationReport
 
@@ -50,19 +51,25 @@ class EditCredentials:
         transitions.require_company_change_confirmed(
             connection, given.company_id, confirmed=given.confirm_company_change
         )
-        login = given.login()
+        credentials = given.credentials()
 
         def save_credentials(leased: Connection, renew_lease: Renewal) -> Connection:
             """With the connection taken (a racing edit or disconnect lost there, with nothing written):
-            stage the new value (not current yet), record it, make it current."""
-            ref = self._secrets.stage(tenant_id, connection_id, login)
+            stage a new password (not current yet), record the credentials, make the password current.
+            Client credentials stage nothing: a password kept from before stays until they are verified."""
+            ref = (
+                self._secrets.stage(tenant_id, connection_id, credentials)
+                if isinstance(credentials, LoginCredentials)
+                else None
+            )
             changed, entry = transitions.record_credentials(
                 leased,
                 company_id=given.company_id,
                 entity_id=given.entity_id,
                 user_id=given.user_id,
-                secret_id=ref.secret_id,
-                secret_version=ref.version,
+                auth_method=credentials.auth_method,
+                secret_id=ref.secret_id if ref is not None else leased.secret_id,
+                secret_version=ref.version if ref is not None else None,
                 now=self._clock(),
                 actor=actor,
             )
@@ -70,19 +77,20 @@ class EditCredentials:
             try:
                 stored = self._repository.save(changed, expected_version=leased.version, entry=entry)
             except Exception:
-                self._discard_if_disconnected(tenant_id, connection_id, ref)
+                if ref is not None:
+                    self._discard_if_disconnected(tenant_id, connection_id, ref)
                 raise
-            self._promote(stored, ref)
+            if ref is not None:
+                self._promote(stored, ref)
             return stored
 
-        # The secret's name goes in with the lease, so a disconnect from then on deletes it.
-        named = replace(
-            connection,
-            secret_id=connection.secret_id or self._secrets.secret_name(tenant_id, connection_id),
-        )
+        named = connection
+        if isinstance(credentials, LoginCredentials) and connection.secret_id is None:
+            # The secret's name goes in with the lease, so a disconnect from then on deletes it.
+            named = replace(connection, secret_id=self._secrets.secret_name(tenant_id, connection_id))
         return self._flow(
             named,
-            login,
+            credentials,
             trigger=Trigger.CREDENTIALS_EDIT,
             actor=actor,
             time_limit_seconds=time_limit_seconds,

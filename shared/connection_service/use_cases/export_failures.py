@@ -23,15 +23,20 @@ SIGN_IN_REFUSALS = frozenset(
         Category.WEB_SERVICES_DISABLED,
         Category.COMPANY_EXPIRED,
         Category.ENTITY_INVALID,
+        Category.CLIENT_APP_NOT_AUTHORIZED,
+        Category.COMPANY_REFUSED_APPLICATION,
     }
 )
 # A request refused because the company's setup changed (our sender de-authorised, Web Services off, the
-# company expired): always checked, so the next export is answered from the connection without a round trip.
+# company expired; over REST our client application unlinked or refused for the company): always checked,
+# so the next export is answered from the connection without a round trip.
 COMPANY_REFUSALS = frozenset(
     {
         Category.SENDER_NOT_AUTHORIZED,
         Category.WEB_SERVICES_DISABLED,
         Category.COMPANY_EXPIRED,
+        Category.CLIENT_APP_NOT_AUTHORIZED,
+        Category.COMPANY_REFUSED_APPLICATION,
     }
 )
 # A right refused to a function: checked at most every few minutes, since a right beyond the 16 the

@@ -16,7 +16,8 @@ from ..connections.errors import (
 )
 from ..connections.model import Trigger
 from ..connections.policy import CheckSchedule
-from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
+from ..connections.ports import ConnectionRepository, SecretStore
+from .stored_credentials import stored_credentials
 from .verification_flow import VerificationFlow
 from .verification_report import VerificationReport
 
@@ -57,7 +58,7 @@ class HealthCheck:
         if connection.verifying(self._clock()):
             return None  # an admin's verification is running; its result will do
         try:
-            login = self._secrets.get(SecretRef.recorded_by(connection))
+            login = stored_credentials(connection, self._secrets)
         except CredentialsUnavailable:
             return None  # disconnected meanwhile
         try:

@@ -29,7 +29,6 @@ from ..connections.ports import (
     ConnectionRepository,
     FunctionAnswer,
     Intacct,
-    SecretRef,
     SecretStore,
 )
 from ..intacct import ConnectionCredentials, Deadline, SignIn
@@ -46,6 +45,7 @@ from .export_failures import (
 from .export_memory import ExportMemory
 from .session_cache import SessionCache, SessionKey
 from .sign_in import SignInPath, released_unless_settled
+from .stored_credentials import stored_credentials
 from .verification_flow import VerificationFlow
 from .verification_lease import VerificationLease
 
@@ -164,7 +164,7 @@ class RunExport:
         if resting is not None:
             # Intacct failed our last sign-in without an answer: do not spend another attempt yet.
             raise IntacctBusy(max(1, int((resting - self._clock()).total_seconds())), "sign_in_resting")
-        credentials = self._secrets.get(SecretRef.recorded_by(call.connection))
+        credentials = stored_credentials(call.connection, self._secrets)
         # Another sign-in as this user running (another worker, a verification) raises SignInInProgress:
         # its session or its answer will do; the worker retries shortly.
         admission = self._flow.admit(

@@ -88,8 +88,9 @@ class SignInPath:
         admission = self._guard.admit(
             credentials.company_id,
             credentials.user_id,
-            credentials.password,
+            credentials.presented,
             automatic=False,
+            risks_lockout=credentials.risks_lockout,
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             confirm=confirm,
@@ -138,8 +139,9 @@ class SignInPath:
         return self._guard.admit(
             credentials.company_id,
             credentials.user_id,
-            credentials.password,
+            credentials.presented,
             automatic=True,
+            risks_lockout=credentials.risks_lockout,
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,

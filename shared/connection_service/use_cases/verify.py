@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..connections import transitions
 from ..connections.errors import InvalidState
 from ..connections.model import Trigger
-from ..connections.ports import ConnectionRepository, SecretRef, SecretStore
+from ..connections.ports import ConnectionRepository, SecretStore
+from .stored_credentials import stored_credentials
 from .verification_flow import VerificationFlow
 from .verification_report import VerificationReport
 
@@ -33,7 +34,7 @@ class Verify:
         connection = transitions.require_changeable(self._repository.get(tenant_id, connection_id))
         if not connection.has_credentials:
             raise InvalidState("no credentials have been saved for this connection yet")
-        login = self._secrets.get(SecretRef.recorded_by(connection))
+        login = stored_credentials(connection, self._secrets)
         return self._flow(
             connection,
             login,

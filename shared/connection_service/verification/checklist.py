@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..intacct import LoginCredentials
+from ..intacct import ClientCredentials, ConnectionCredentials
 from .messages import MESSAGES
-from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
+from .requirements import (
+    CLIENT_APPLICATION_CHECK,
+    REQUIRED_PERMISSIONS,
+    Prerequisite,
+    RequiredPermission,
+    prerequisites,
+)
 from .result import CheckItem, CheckStatus, Outcome, Reason, VerificationResult
 
 
@@ -70,19 +76,37 @@ class Checklist:
         return tuple(items)
 
 
+def prerequisites_of(
+    credentials: ConnectionCredentials, sender_id: str, client_id: str | None = None
+) -> tuple[Prerequisite, ...]:
+    """The prerequisites of the credentials' sign-in method (`client_id`: our client application's, for the
+    REST method; unnamed when it is not configured)."""
+    if isinstance(credentials, ClientCredentials):
+        return prerequisites(
+            sender_id,
+            credentials.entity_id,
+            client_id=client_id or "(not configured)",
+            user_id=credentials.user_id,
+        )
+    return prerequisites(sender_id, credentials.entity_id)
+
+
 def not_run(
     reason: Reason,
-    login: LoginCredentials,
+    credentials: ConnectionCredentials,
     sender_id: str,
     permissions: Sequence[RequiredPermission] = REQUIRED_PERMISSIONS,
     *,
+    client_id: str | None = None,
     outcome: Outcome = Outcome.INCOMPLETE,
     message: str | None = None,
     blocked: str | None = None,
 ) -> VerificationResult:
-    """The result of a verification that sent nothing: our sender secret is not configured, or the sign-in
-    guard kept the sign-in from being sent (`blocked`: its verdict)."""
-    checks = Checklist(prerequisites(sender_id, login.entity_id), permissions)
+    """The result of a verification that sent nothing: our sender (or client application) secret is not
+    configured, or the sign-in guard kept the sign-in from being sent (`blocked`: its verdict)."""
+    checks = Checklist(prerequisites_of(credentials, sender_id, client_id), permissions)
     if reason is Reason.INVALID_CREDENTIALS:
         checks.mark("sign_in", CheckStatus.MISSING)
+    elif reason is Reason.CLIENT_APP_NOT_AUTHORIZED:
+        checks.mark(CLIENT_APPLICATION_CHECK, CheckStatus.MISSING)
     return VerificationResult(outcome, reason, checks.items(), message or MESSAGES[reason], blocked=blocked)

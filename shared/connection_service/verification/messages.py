@@ -25,7 +25,33 @@ MESSAGES: dict[Reason, str] = {
     Reason.SIGN_IN_BLOCKED: "We stopped signing in as this user so Intacct does not lock it out.",
     Reason.SIGN_IN_UNCONFIRMED: "Intacct did not answer our last sign-in with this password; it is not sent "
     "again automatically.",
+    Reason.CLIENT_APP_NOT_AUTHORIZED: "Intacct refused our client application for this user: it is not "
+    "authorized in the company, not linked to the Web Services user, or the user is not active.",
+    Reason.COMPANY_REFUSED_APPLICATION: "Intacct refused our application for this company without saying "
+    "why: the Company ID is not an active Intacct company, its Web Services subscription is off, or our "
+    "Sender ID is not authorized in its Web Services authorizations.",
 }
+
+
+def client_app_not_authorized(client_id: str, user_id: str) -> str:
+    """The REST method's refused token, naming what the customer's admin adds in Intacct."""
+    return (
+        f"Intacct refused our client application for user {user_id}. In Intacct open Company > Setup > "
+        "Company > Company Information > Security tab, Edit, and under Authorized client applications add "
+        f"Client ID '{client_id}' with Status Active and Web Services user ID '{user_id}'; check that the "
+        "user is Active. Then verify again."
+    )
+
+
+def company_refused_application(company_id: str, sender_id: str) -> str:
+    """GW-0011: one answer for three causes, so the message names all three (and the checklist marks them
+    unconfirmed, not missing)."""
+    return (
+        f"Intacct refused our application for company {company_id} without saying why (GW-0011). One of "
+        f"these is the cause: the Company ID is not an active Intacct company, the company's Web Services "
+        f"subscription is off (Company > Admin > Subscriptions), or our Sender ID '{sender_id}' is not "
+        "authorized in its Web Services authorizations (Company > Setup > Company > Security tab)."
+    )
 
 
 def entities_offered(entities: tuple[Entity, ...] | None) -> str:

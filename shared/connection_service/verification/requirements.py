@@ -1,8 +1,9 @@
 """What a customer's Intacct must provide, as data: the prerequisites and the 16 required permissions.
 
-The list follows the seed article's order. `probe_object` names the object whose `query` (pagesize 1) shows
-the View right directly; Add and Delete rights cannot be probed without creating records, so they are read
-from getUserPermissions.
+The list follows the seed article's order. `probe_object` names the XML object whose `query` (pagesize 1)
+shows the View right directly, `rest_object` the REST object whose size-1 query does; Add and Delete rights
+cannot be probed without creating records, so they are read from getUserPermissions (over REST, through the
+session-id bridge).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ class RequiredPermission:
     activity: str
     permission: str
     probe_object: str | None = None
+    rest_object: str | None = None  # the REST API's path under objects/ (reference §2.3)
 
     def as_dict(self) -> dict[str, str]:
         return {"application": self.application, "activity": self.activity, "permission": self.permission}
 
     def recorded(self) -> RequiredPermission:
         """As a connection records it: which right, without the object the verifier probes for it."""
-        return replace(self, probe_object=None)
+        return replace(self, probe_object=None, rest_object=None)
 
     @property
     def check_id(self) -> str:
@@ -47,21 +49,23 @@ class RequiredPermission:
 
 
 REQUIRED_PERMISSIONS: tuple[RequiredPermission, ...] = (
-    RequiredPermission("Company", "Departments", "View", "DEPARTMENT"),
-    RequiredPermission("Company", "Locations", "View", "LOCATION"),
-    RequiredPermission("Company", "Attachment Folders", "View"),
+    RequiredPermission("Company", "Departments", "View", "DEPARTMENT", "company-config/department"),
+    RequiredPermission("Company", "Locations", "View", "LOCATION", "company-config/location"),
+    RequiredPermission("Company", "Attachment Folders", "View", None, "company-config/folder"),
     RequiredPermission("Company", "Attachment Folders", "Add"),
-    RequiredPermission("Company", "Attachments", "View"),
+    RequiredPermission("Company", "Attachments", "View", None, "company-config/attachment"),
     RequiredPermission("Company", "Attachments", "Delete"),
-    RequiredPermission("Company", "Class", "View", "CLASS"),
-    RequiredPermission("Company", "Entities", "View", "LOCATIONENTITY"),
-    RequiredPermission("General Ledger", "Accounts", "View", "GLACCOUNT"),
+    RequiredPermission("Company", "Class", "View", "CLASS", "company-config/class"),
+    RequiredPermission("Company", "Entities", "View", "LOCATIONENTITY", "company-config/entity"),
+    RequiredPermission("General Ledger", "Accounts", "View", "GLACCOUNT", "general-ledger/account"),
     RequiredPermission("General Ledger", "Journal Entries", "Add"),
-    RequiredPermission("Accounts Payable", "Vendors", "View", "VENDOR"),
+    RequiredPermission("Accounts Payable", "Vendors", "View", "VENDOR", "accounts-payable/vendor"),
     RequiredPermission("Accounts Payable", "Bills", "Add"),
-    RequiredPermission("Accounts Payable", "Tax Detail", "View", "TAXDETAIL"),
-    RequiredPermission("Projects", "Projects", "View", "PROJECT"),
-    RequiredPermission("Cash Management", "Credit Card Accounts", "View", "CREDITCARD"),
+    RequiredPermission("Accounts Payable", "Tax Detail", "View", "TAXDETAIL", "tax/tax-detail"),
+    RequiredPermission("Projects", "Projects", "View", "PROJECT", "projects/project"),
+    RequiredPermission(
+        "Cash Management", "Credit Card Accounts", "View", "CREDITCARD", "cash-management/credit-card-account"
+    ),
     RequiredPermission("Cash Management", "Credit Card Transactions", "Add"),
 )
 
@@ -73,12 +77,29 @@ class Prerequisite:
     remediation: str
 
 
-def prerequisites(sender_id: str, entity_id: str | None) -> tuple[Prerequisite, ...]:
-    """The account-level prerequisites, in the seed article's order (entity only when one is given)."""
+# The checklist item of the REST method that replaces "the Web Services user can sign in".
+CLIENT_APPLICATION_CHECK = "client_application"
+
+
+def client_application_remediation(client_id: str, user_id: str) -> str:
+    return (
+        "In Intacct open Company > Setup > Company > Company Information > Security tab, Edit, and under "
+        f"Authorized client applications add Client ID '{client_id}' with Status Active and Web Services "
+        f"user ID '{user_id}' (the user needs no password for this method). Make sure the user is Active in "
+        "Company > Admin > Web Services users."
+    )
+
+
+def prerequisites(
+    sender_id: str, entity_id: str | None, *, client_id: str | None = None, user_id: str = ""
+) -> tuple[Prerequisite, ...]:
+    """The account-level prerequisites, in the seed article's order (entity only when one is given). With
+    `client_id` (the REST method's client application, acting for `user_id`), its authorization replaces
+    the password sign-in."""
     restricted = (
         f" We sign in at the top level and then open entity '{entity_id}': a user restricted to that entity "
         "(no top-level access) is refused at sign-in, so allow the Web Services user top-level access."
-        if entity_id
+        if entity_id and client_id is None
         else ""
     )
     items = [
@@ -94,16 +115,28 @@ def prerequisites(sender_id: str, entity_id: str | None) -> tuple[Prerequisite, 
             f"Services authorizations add Sender ID '{sender_id}' exactly as written (it is case-sensitive) "
             "with Status Active.",
         ),
-        Prerequisite(
-            "sign_in",
-            "The Web Services user can sign in",
-            "Check the Company ID, User ID and User Password (case-sensitive, no leading or trailing "
-            "spaces). In Intacct open Company > Admin > Web Services users and make sure the user is Active "
-            "and not locked out; a locked user needs an admin to set it Active or reset its password. A "
-            "regular user with two-step verification or single sign-on cannot sign in through Web Services."
-            + restricted,
-        ),
     ]
+    if client_id is None:
+        items.append(
+            Prerequisite(
+                "sign_in",
+                "The Web Services user can sign in",
+                "Check the Company ID, User ID and User Password (case-sensitive, no leading or trailing "
+                "spaces). In Intacct open Company > Admin > Web Services users and make sure the user is "
+                "Active and not locked out; a locked user needs an admin to set it Active or reset its "
+                "password. A regular user with two-step verification or single sign-on cannot sign in "
+                "through Web Services." + restricted,
+            )
+        )
+    else:
+        items.append(
+            Prerequisite(
+                CLIENT_APPLICATION_CHECK,
+                f"Client application '{client_id}' is authorized for the company and linked to Web Services "
+                f"user '{user_id}'",
+                client_application_remediation(client_id, user_id),
+            )
+        )
     if entity_id:
         items.append(
             Prerequisite(

@@ -26,6 +26,12 @@ class Reason(StrEnum):
     MODULE_NOT_SUBSCRIBED = "MODULE_NOT_SUBSCRIBED"  # a required right's application is not subscribed
     COMPANY_EXPIRED = "COMPANY_EXPIRED"
     SIGN_IN_BLOCKED = "SIGN_IN_BLOCKED"  # the sign-in guard spent the user's budget: an admin must act
+    # REST (client credentials): our client application is not authorized in the company, not linked to the
+    # Web Services user, or the user is not active (Intacct's one answer, REST-1216, covers all three).
+    CLIENT_APP_NOT_AUTHORIZED = "CLIENT_APP_NOT_AUTHORIZED"
+    # REST: Intacct refused our application for the company with GW-0011 "Invalid Request", its one answer
+    # for an unknown or inactive company, Web Services off and our Sender ID not authorized.
+    COMPANY_REFUSED_APPLICATION = "COMPANY_REFUSED_APPLICATION"
     # Incomplete: nothing is known to be wrong with the customer's setup.
     INTACCT_UNAVAILABLE = "INTACCT_UNAVAILABLE"
     RATE_LIMITED = "RATE_LIMITED"

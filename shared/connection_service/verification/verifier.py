@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..intacct import Category, ErrorDetail, IntacctError, LoginCredentials, SignIn, SignInOutcome
+from ..intacct import Category, ConnectionCredentials, ErrorDetail, IntacctError, SignIn, SignInOutcome
 from ..intacct.xml import (
     Exchange,
     FunctionResult,
@@ -154,7 +154,7 @@ class ConnectionVerifier:
         )
 
     def _judge_permissions(
-        self, response: GatewayResponse, spent: _Spent, checks: Checklist, login: LoginCredentials
+        self, response: GatewayResponse, spent: _Spent, checks: Checklist, login: ConnectionCredentials
     ) -> VerificationResult:
         rights_result = _find(response.results, PERMISSIONS_CONTROL_ID)
         rights = UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None

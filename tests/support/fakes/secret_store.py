@@ -50,8 +50,10 @@ class InMemorySecretStore:
             raise CredentialsUnavailable()
         return secret.versions[ref.version]
 
-    def delete(self, secret_id: str) -> None:
-        if secret_id in self.secrets:
+    def delete(self, secret_id: str, *, at_once: bool = False) -> None:
+        if at_once:
+            self.secrets.pop(secret_id, None)  # no recovery window: the name is free again
+        elif secret_id in self.secrets:
             self.secrets[secret_id].deleted = True
 
     def current(self, secret_id: str) -> LoginCredentials | None:
