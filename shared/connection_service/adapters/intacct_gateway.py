@@ -11,7 +11,16 @@ from collections.abc import Callable, Sequence
 from lxml import etree
 
 from ..connections.ports import CallAnswer, FunctionAnswer
-from ..intacct import Category, ConnectionCredentials, Deadline, IntacctError, Level, SignIn, SignInOutcome
+from ..intacct import (
+    Category,
+    ConnectionCredentials,
+    Deadline,
+    IntacctError,
+    Level,
+    LoginCredentials,
+    SignIn,
+    SignInOutcome,
+)
 from ..intacct.xml import Exchange, FunctionResult, IntacctClient, SenderCredentials, XmlSession, sign_in
 from ..intacct.xml.worker_functions import WorkerFunction
 from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, not_run
@@ -58,6 +67,8 @@ class IntacctGateway:
             self._current_client()
 
     def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
+        if not isinstance(credentials, LoginCredentials):
+            raise TypeError("the XML gateway signs in with a Web Services user's password")
         try:
             client = self._current_client()  # may raise (AWS busy): nothing has been sent
         except SenderNotConfigured:

@@ -68,11 +68,11 @@ def record_credentials(
     company_id: str,
     entity_id: str | None,
     user_id: str,
-    auth_method: AuthMethod,
     secret_id: str | None,
     secret_version: str | None,
     now: datetime,
     actor: str,
+    auth_method: AuthMethod = AuthMethod.PASSWORD,
 ) -> tuple[Connection, HistoryEntry]:
     """New credentials replace the old; the status stays until their verification is applied, and the old
     checklist goes (it described the old credentials). Client credentials come without a secret version: a

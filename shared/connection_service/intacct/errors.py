@@ -28,7 +28,7 @@ class Category(StrEnum):
     SENDER_NOT_AUTHORIZED = "sender_not_authorized"  # sender missing/inactive in the company's authorizations
     WEB_SERVICES_DISABLED = "web_services_disabled"  # the company has no Web Services subscription
     SIGN_IN_REJECTED = "sign_in_rejected"  # company/user/password/entity refused at sign-in
-    SESSION_INVALID = "session_invalid"  # a sessionid (or a REST access token) was refused: expired or unknown
+    SESSION_INVALID = "session_invalid"  # a sessionid or a REST access token was refused (expired, unknown)
     # REST token requests (client credentials). REST-1216 / invalid_client: our client application is not
     # authorized in the company, not linked to the user, or the user is not active (one answer for all).
     CLIENT_APP_NOT_AUTHORIZED = "client_app_not_authorized"

@@ -9,7 +9,7 @@ import pytest
 from connection_service.adapters.secrets_store import SecretsManagerSecretStore
 from connection_service.connections.errors import CredentialsUnavailable
 from connection_service.connections.ports import SecretStore
-from connection_service.intacct import ConnectionCredentials, Secret
+from connection_service.intacct import LoginCredentials, Secret
 from tests.support.fakes import InMemorySecretStore
 
 from .conftest import MEMORY, ON_AWS
@@ -25,8 +25,8 @@ def store(request: pytest.FixtureRequest) -> SecretStore:
     )
 
 
-def _login(password: str) -> ConnectionCredentials:
-    return ConnectionCredentials(
+def _login(password: str) -> LoginCredentials:
+    return LoginCredentials(
         company_id="DEMO-CO", user_id="ws_expenses", password=Secret(password), entity_id="US"
     )
 

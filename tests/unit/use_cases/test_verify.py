@@ -16,6 +16,7 @@ from connection_service.connections.errors import (
     VerificationInProgress,
 )
 from connection_service.connections.model import Status, Trigger
+from connection_service.intacct import LoginCredentials
 from connection_service.use_cases.verification_report import VerificationReport
 from tests.support.world import RIGHT, World
 
@@ -35,7 +36,9 @@ def test_a_verify_signs_in_with_the_recorded_version_of_the_secret(world: World)
     connection_id = world.connect()
     world.edit(connection_id)
     # Another edit staged and promoted a value it has not recorded yet: the verify must not read it.
-    staged = world.secrets.stage("acme", connection_id, parse_credentials(_BODY).login())
+    credentials = parse_credentials(_BODY).credentials()
+    assert isinstance(credentials, LoginCredentials)
+    staged = world.secrets.stage("acme", connection_id, credentials)
     world.secrets.promote(staged)
     report = _verify(world, connection_id)
     assert report.connection.status is Status.CONNECTED and report.sign_in_attempts_left == 2
