@@ -332,7 +332,9 @@ class UseCases:
 
     @built_once
     def _flow(self) -> VerificationFlow:
-        return VerificationFlow(self._sign_in, self._lease, self._limiter, clock=self._clock)
+        return VerificationFlow(
+            self._sign_in, self._lease, self._limiter, self.adapters.secrets, clock=self._clock
+        )
 
     @built_once
     def connect(self) -> Connect:

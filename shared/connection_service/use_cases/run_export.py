@@ -183,7 +183,12 @@ class RunExport:
         self._feed_back(
             call.connection,
             # A block sends nothing: no place needed.
-            lambda: self._sign_in.verify(credentials, admission, deadline=Deadline(FEEDBACK_SECONDS)),
+            lambda: self._sign_in.verify(
+                credentials,
+                admission,
+                deadline=Deadline(FEEDBACK_SECONDS),
+                last_reason=call.connection.reason,
+            ),
             started_at,
         )
         raise SignInBlocked(admission.verdict.value)

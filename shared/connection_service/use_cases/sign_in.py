@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
-from ..intacct import ConnectionCredentials, Deadline, SignIn, SignInOutcome
+from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -154,11 +154,13 @@ class SignInPath:
         admission: Admission,
         *,
         deadline: Deadline,
+        last_reason: str | None = None,
     ) -> VerificationResult:
         """Signs in with the permit and checks every prerequisite, or explains the block, within `deadline`
-        and from its place (the company slot the caller holds)."""
+        and from its place (the company slot the caller holds). `last_reason`: the connection's, which a
+        refused token request's block keeps (the guard remembers that it was refused, not why)."""
         if isinstance(admission, Blocked):
-            explanation = explain(admission, credentials)
+            explanation = explain(admission, credentials, last_reason)
             return self._intacct.explain(
                 credentials,
                 outcome=explanation.outcome,
@@ -214,9 +216,21 @@ class SignInPath:
 
 
 def attempts_left(guard: GuardReader, connection: Connection) -> int | None:
-    if connection.status is Status.DISCONNECTED or connection.company_id is None or not connection.user_id:
+    """None where no password is at stake: no credentials, or client credentials (no budget applies)."""
+    if not uses_password(connection):
         return None
+    assert connection.company_id is not None and connection.user_id is not None
     return guard.attempts_left(connection.company_id, connection.user_id)
+
+
+def uses_password(connection: Connection) -> bool:
+    """Whether the connection signs in with a password the guard budgets (so has attempts left to show)."""
+    return (
+        connection.status is not Status.DISCONNECTED
+        and connection.company_id is not None
+        and bool(connection.user_id)
+        and connection.auth_method is AuthMethod.PASSWORD
+    )
 
 
 @contextmanager
@@ -238,9 +252,27 @@ def _counts_as_refusal(result: VerificationResult) -> bool:
     )
 
 
-def explain(block: Blocked, credentials: ConnectionCredentials) -> Explanation:
+# Why Intacct refuses a token request: what a block of one that was refused keeps saying.
+_TOKEN_REFUSALS = frozenset(
+    {Reason.CLIENT_APP_NOT_AUTHORIZED, Reason.COMPANY_REFUSED_APPLICATION, Reason.ENTITY_INVALID}
+)
+
+
+def explain(
+    block: Blocked, credentials: ConnectionCredentials, last_reason: str | None = None
+) -> Explanation:
     who = f"user {credentials.user_id} of company {credentials.company_id}"
     since = f" on {_when(block.since)}" if block.since else ""
+    if block.verdict is Verdict.REFUSED_PASSWORD and not credentials.risks_lockout:
+        reason = next(
+            (r for r in _TOKEN_REFUSALS if r.value == last_reason), Reason.CLIENT_APP_NOT_AUTHORIZED
+        )
+        return Explanation(
+            Outcome.ACTION_REQUIRED,
+            reason,
+            f"Intacct refused our client application's token request for {who}{since}; we do not ask "
+            "again on our own. Fix what the checklist names in Intacct, then verify now.",
+        )
     if block.verdict is Verdict.REFUSED_PASSWORD:
         return Explanation(
             Outcome.ACTION_REQUIRED,

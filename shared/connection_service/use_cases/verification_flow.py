@@ -26,11 +26,18 @@ from datetime import datetime
 from ..company_limit import CompanyLimiter, Slot
 from ..company_limit.limiter import CompanyBusy
 from ..connections.errors import CompanyAtLimit, SignInInProgress
-from ..connections.model import Connection, Status, Trigger
+from ..connections.model import Connection, Trigger
+from ..connections.ports import SecretStore
 from ..intacct import ConnectionCredentials, Deadline
 from ..sign_in_guard import Blocked, Permit, Verdict
-from ..verification import VerificationResult
-from .sign_in import SIGN_IN_RETRY_AFTER_SECONDS, Admission, SignInPath, released_unless_settled
+from ..verification import Outcome, VerificationResult
+from .sign_in import (
+    SIGN_IN_RETRY_AFTER_SECONDS,
+    Admission,
+    SignInPath,
+    released_unless_settled,
+    uses_password,
+)
 from .verification_lease import VerificationLease
 from .verification_report import VerificationReport
 
@@ -58,12 +65,14 @@ class VerificationFlow:
         sign_in: SignInPath,
         lease: VerificationLease,
         limiter: CompanyLimiter,
+        secrets: SecretStore,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self._sign_in = sign_in
         self._lease = lease
         self._limiter = limiter
+        self._secrets = secrets
         self._clock = clock
 
     def __call__(
@@ -106,10 +115,18 @@ class VerificationFlow:
                         leased = with_lease(
                             leased, lambda changed: self._lease.begin(changed, deadline.remaining(), trigger)
                         )
-                    result = self._sign_in.verify(login, admission, deadline=deadline.holding(place))
+                    result = self._sign_in.verify(
+                        login, admission, deadline=deadline.holding(place), last_reason=leased.reason
+                    )
                     _log(leased, trigger, result)
                     report = self._lease.store_result(
-                        leased, result, trigger, actor, started_at, _fingerprint(admission)
+                        leased,
+                        result,
+                        trigger,
+                        actor,
+                        started_at,
+                        _fingerprint(admission),
+                        password_deleted=self._retire_password(leased, result),
                     )
                 except Exception:
                     # Nothing stored (Intacct, Secrets Manager or the table failed): admins are not kept
@@ -120,6 +137,24 @@ class VerificationFlow:
             return report  # nobody reads its attempts left, and the quota counts admins only
         self._sign_in.count_refusal(connection.tenant_id, result)
         return report.with_attempts_left(self._attempts_left(report.connection, admission))
+
+    def _retire_password(self, connection: Connection, result: VerificationResult) -> bool:
+        """A password kept from before a switch to client credentials goes once the new method connects
+        (verified first, deleted only then), at once and for good: nothing may keep a password the
+        connection no longer uses. Deleted before the connection stops recording it, so a crash in between
+        leaves a record of a deleted secret (deleted again, harmlessly), never a secret nobody records."""
+        if result.outcome is not Outcome.CONNECTED or not connection.holds_unused_password:
+            return False
+        assert connection.secret_id is not None
+        try:
+            self._secrets.delete(connection.secret_id, at_once=True)
+        except Exception as error:  # the next successful verification tries again
+            logger.error(
+                "unused password not deleted",
+                extra={"connection_id": connection.id, "error_type": type(error).__name__},
+            )
+            return False
+        return True
 
     def admit(
         self,
@@ -182,11 +217,7 @@ class VerificationFlow:
 
     def _attempts_left(self, connection: Connection, admission: Admission) -> int | None:
         """As settling the guard left them (no second read), or as the guard's block found them."""
-        if (
-            connection.status is Status.DISCONNECTED
-            or connection.company_id is None
-            or not connection.user_id
-        ):
+        if not uses_password(connection):
             return None
         settled = admission.attempts_left
         if settled is None:  # the outcome could not be recorded: ask the guard

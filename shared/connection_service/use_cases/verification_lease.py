@@ -112,6 +112,8 @@ class VerificationLease:
         actor: str,
         started_at: datetime,
         accepted_fingerprint: str | None = None,
+        *,
+        password_deleted: bool = False,
     ) -> VerificationReport:
         """Applies a result with an optimistic lock (`accepted_fingerprint`: of the credentials whose
         sign-in the result records, remembered by the connection when Intacct accepted them).
@@ -133,6 +135,7 @@ class VerificationLease:
                 schedule=self._schedule,
                 rng=self._rng,
                 accepted_fingerprint=accepted_fingerprint,
+                password_deleted=password_deleted,
             )
             if current.verifying_until != verified.verifying_until:
                 # Someone else's verification holds the connection now: its lease is not ours to release.

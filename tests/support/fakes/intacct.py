@@ -9,6 +9,8 @@ from itertools import count
 from connection_service.connections.ports import CallAnswer, FunctionAnswer
 from connection_service.intacct import (
     Category,
+    ClientCredentials,
+    ConnectionCredentials,
     Deadline,
     IntacctError,
     Level,
@@ -38,6 +40,10 @@ REFUSED = Answer(Outcome.ACTION_REQUIRED, Reason.INVALID_CREDENTIALS, SignInOutc
 UNANSWERED = Answer(Outcome.INCOMPLETE, Reason.INTACCT_UNAVAILABLE, SignInOutcome.UNANSWERED)
 
 
+# A token refused for client credentials: our client application is not linked to the user.
+NOT_LINKED = Answer(Outcome.ACTION_REQUIRED, Reason.CLIENT_APP_NOT_AUTHORIZED, SignInOutcome.REFUSED)
+
+
 @dataclass(frozen=True)
 class ScriptedSession:
     """This fake's side of a sign-in (its `SignIn.session`)."""
@@ -55,14 +61,16 @@ _FAILURES = {
 
 
 class ScriptedIntacct:
-    """The Intacct port, scripted: answers by password (the right one connects, any other is refused)
-    unless `next_answers` says otherwise. `fail_before_sending` raises before any sign-in leaves (our
+    """The Intacct port, scripted: answers by password (the right one connects, any other is refused), or
+    for client credentials by user (one in `linked_users` connects, any other is not linked), unless
+    `next_answers` says otherwise. `fail_before_sending` raises before any sign-in leaves (our
     sender secret unreadable); `lose_answers` loses the answer after it left (a bug of ours reading it)."""
 
     def __init__(self, right_password: str) -> None:
         self.right_password = right_password
         self.next_answers: list[Answer] = []
-        self.sign_ins: list[str] = []
+        self.sign_ins: list[str] = []  # the passwords sent, or "token:<user>" for a token request
+        self.linked_users: set[str] = {"ws_expenses"}
         self.fail_before_sending = False
         self.lose_answers = False
         self.calls: list[tuple[int, list[str]]] = []  # (session number, control ids) per export call
@@ -80,10 +88,10 @@ class ScriptedIntacct:
     def prepare(self) -> None:
         return None
 
-    def sign_in(self, credentials: LoginCredentials, *, deadline: Deadline) -> SignIn:
+    def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
         if self.fail_before_sending:
             raise ConnectionError("the sender secret could not be read")
-        self.sign_ins.append(credentials.password.reveal())
+        self.sign_ins.append(_presented(credentials))
         timed_out = self.sign_in_time_outs > 0
         if timed_out:
             self.sign_in_time_outs -= 1
@@ -91,6 +99,8 @@ class ScriptedIntacct:
             answer = UNANSWERED
         elif self.next_answers:
             answer = self.next_answers.pop(0)
+        elif isinstance(credentials, ClientCredentials):
+            answer = CONNECTED if credentials.user_id in self.linked_users else NOT_LINKED
         else:
             answer = CONNECTED if credentials.password.reveal() == self.right_password else REFUSED
         session = ScriptedSession(answer, next(self._numbers))
@@ -98,6 +108,8 @@ class ScriptedIntacct:
             lost = RuntimeError("the answer could not be read")
             return SignIn(credentials, SignInOutcome.UNANSWERED, None, session, 1, 1, lost)
         category = _FAILURES.get(answer.sign_in, Category.SERVICE_UNAVAILABLE)
+        if answer.reason is Reason.CLIENT_APP_NOT_AUTHORIZED:
+            category = Category.CLIENT_APP_NOT_AUTHORIZED
         if self.sign_in_failure is not None:
             category, self.sign_in_failure = self.sign_in_failure, None
         failure = None if category is None else IntacctError(category, level=Level.AUTHENTICATION)
@@ -159,9 +171,21 @@ class ScriptedIntacct:
         return replace(result, reason=answer.reason, sign_in=answer.sign_in, round_trips=1)
 
     def explain(
-        self, credentials: LoginCredentials, *, outcome: Outcome, reason: Reason, message: str, blocked: str
+        self,
+        credentials: ConnectionCredentials,
+        *,
+        outcome: Outcome,
+        reason: Reason,
+        message: str,
+        blocked: str,
     ) -> VerificationResult:
         return not_run(reason, credentials, "ExpenseInMPP", outcome=outcome, message=message, blocked=blocked)
+
+
+def _presented(credentials: ConnectionCredentials) -> str:
+    if isinstance(credentials, LoginCredentials):
+        return credentials.password.reveal()
+    return f"token:{credentials.user_id}"
 
 
 def _leave_running(deadline: Deadline) -> None:

@@ -300,3 +300,83 @@ def test_the_remembered_passwords_are_bounded() -> None:
 def test_a_budget_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         GuardPolicy(budget=0)
+
+
+# --- Token requests (client credentials): no lockout at stake, so no budget; one at a time, and a refused
+# configuration is kept from automatic callers. -------------------------------------------------------------
+
+TOKEN = "fp-token-config"
+
+
+def token_request(
+    state: GuardState, outcome: SignInOutcome, *, automatic: bool = False, at: datetime = NOW
+) -> GuardState:
+    decision = decide(
+        state,
+        TOKEN,
+        now=at,
+        policy=POLICY,
+        automatic=automatic,
+        confirm=False,
+        proven=False,
+        ticket=f"token-{at.timestamp()}",
+        pending_until=at + timedelta(seconds=30),
+        risks_lockout=False,
+    )
+    assert decision.admitted, decision.verdict
+    assert decision.state.pending is not None and decision.state.strikes == state.strikes
+    return settle(
+        decision.state,
+        ticket=decision.state.pending.ticket,
+        fingerprint=TOKEN,
+        outcome=outcome,
+        now=at,
+        policy=POLICY,
+        risks_lockout=False,
+    )
+
+
+def test_token_requests_neither_spend_nor_re_arm_the_password_budget() -> None:
+    state = attempt(GuardState(), WRONG_1, SignInOutcome.REFUSED)
+    for _ in range(5):
+        state = token_request(state, SignInOutcome.REFUSED)
+    assert state.attempts_left(POLICY) == 1
+    state = token_request(state, SignInOutcome.ACCEPTED)
+    assert state.attempts_left(POLICY) == 1 and state.known_good is None and WRONG_1 in state.refused
+
+
+def test_a_refused_token_configuration_is_kept_from_automatic_callers_until_one_succeeds() -> None:
+    state = token_request(GuardState(), SignInOutcome.REFUSED)
+    automatic = decide(
+        state,
+        TOKEN,
+        now=NOW,
+        policy=POLICY,
+        automatic=True,
+        confirm=False,
+        proven=False,
+        ticket="t",
+        pending_until=NOW + timedelta(seconds=30),
+        risks_lockout=False,
+    )
+    assert automatic.verdict is Verdict.REFUSED_PASSWORD
+    state = token_request(state, SignInOutcome.ACCEPTED)  # an admin's verify, once fixed in Intacct
+    assert TOKEN not in state.refused
+    token_request(state, SignInOutcome.ACCEPTED, automatic=True)
+
+
+def test_a_token_request_waits_for_a_password_sign_in_of_the_same_user() -> None:
+    pending = ask(GuardState(), RIGHT).state
+    decision = decide(
+        pending,
+        TOKEN,
+        now=NOW,
+        policy=POLICY,
+        automatic=False,
+        confirm=False,
+        proven=False,
+        ticket="t",
+        pending_until=NOW + timedelta(seconds=30),
+        risks_lockout=False,
+    )
+    assert decision.verdict is Verdict.BUSY

@@ -1,0 +1,170 @@
+"""The second sign-in method, client credentials (REST, our client application): nothing secret is kept for
+it, a switch from a password deletes the password only once the new method connected, and token requests take
+the sign-in path one at a time without touching the password's budget."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connection_service.connections.credentials_input import parse_credentials
+from connection_service.connections.errors import InvalidInput
+from connection_service.connections.model import Status, Trigger
+from connection_service.intacct import AuthMethod, Deadline
+from connection_service.sign_in_guard import Blocked, Verdict
+from connection_service.use_cases.verification_report import VerificationReport
+from connection_service.verification import Reason
+from tests.support.world import RIGHT, World
+
+
+def rest_edit(
+    world: World, connection_id: str, user_id: str = "ws_expenses", **extra: object
+) -> VerificationReport:
+    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": user_id, **extra}
+    world.now += timedelta(seconds=1)
+    return world.use_cases.edit_credentials(
+        "acme", connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
+    )
+
+
+def health_check(world: World, connection_id: str) -> VerificationReport | None:
+    connection = world.stored(connection_id)
+    assert connection.next_check_at is not None
+    world.now = connection.next_check_at
+    return world.use_cases.health_check(
+        "acme", connection_id, claimed_until=connection.next_check_at, time_limit_seconds=5
+    )
+
+
+def test_client_credentials_connect_and_keep_no_secret(world: World) -> None:
+    connection_id = world.connect()
+    report = rest_edit(world, connection_id)
+    stored = world.stored(connection_id)
+    assert report.connection.status is Status.CONNECTED
+    assert stored.auth_method is AuthMethod.CLIENT_CREDENTIALS and stored.has_credentials
+    assert stored.secret_id is None and world.secrets.secrets == {}
+    assert report.sign_in_attempts_left is None  # no password budget applies
+    assert world.intacct.sign_ins == ["token:ws_expenses"]
+
+
+def test_a_password_is_refused_with_client_credentials_and_nothing_is_saved(world: World) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_credentials(
+            {"auth_method": "client_credentials", "company_id": "C", "user_id": "u", "user_password": "p"}
+        )
+    assert [p.field for p in refused.value.problems] == ["user_password"]
+    with pytest.raises(InvalidInput) as unknown:
+        parse_credentials({"auth_method": "oauth", "company_id": "C", "user_id": "u"})
+    assert [p.field for p in unknown.value.problems] == ["auth_method", "user_password"]
+
+
+def test_an_unlinked_user_is_action_required_and_not_asked_again_until_an_admin_verifies(
+    world: World,
+) -> None:
+    connection_id = world.connect()
+    assert rest_edit(world, connection_id).connection.status is Status.CONNECTED
+    world.intacct.linked_users.clear()  # the customer's admin unlinks the user in Intacct
+    checked = health_check(world, connection_id)
+    assert checked is not None and checked.connection.reason == "CLIENT_APP_NOT_AUTHORIZED"
+    assert world.stored(connection_id).next_check_at is None  # nothing automatic asks again
+    assert world.quota.counts == {}  # the tenant's quota counts its admins' refusals only
+    world.intacct.linked_users.add("ws_expenses")  # linked again
+    verified = world.use_cases.verify(
+        "acme", connection_id, actor="admin", confirm_sign_in_reset=False, time_limit_seconds=5
+    )
+    assert verified.connection.status is Status.CONNECTED
+    assert world.intacct.sign_ins == ["token:ws_expenses"] * 3
+    again = health_check(world, connection_id)
+    assert again is not None and again.connection.status is Status.CONNECTED
+
+
+def test_a_refused_token_counts_against_the_tenant_and_is_kept_from_automatic_callers(world: World) -> None:
+    connection_id = world.connect()
+    report = rest_edit(world, connection_id, user_id="ws_unlinked")
+    assert report.connection.status is Status.ACTION_REQUIRED
+    assert report.connection.reason == "CLIENT_APP_NOT_AUTHORIZED"
+    assert world.quota.counts == {"acme": 1}  # as a refused password does
+    credentials = parse_credentials(
+        {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_unlinked"}
+    ).credentials()
+    sign_in = world.use_cases._sign_in
+    blocked = sign_in.admit_automatic(credentials, accepted_fingerprints=(), time_limit_seconds=5)
+    assert isinstance(blocked, Blocked) and blocked.verdict is Verdict.REFUSED_PASSWORD
+    explained = sign_in.verify(
+        credentials, blocked, deadline=Deadline(1), last_reason=report.connection.reason
+    )
+    assert explained.reason is Reason.CLIENT_APP_NOT_AUTHORIZED and "do not ask again" in explained.message
+    assert world.intacct.sign_ins == ["token:ws_unlinked"]
+
+
+def test_token_refusals_never_spend_the_users_password_budget(world: World) -> None:
+    password_connection = world.connect("other")
+    world.edit(password_connection, "wrong", tenant="other")
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+    world.intacct.linked_users.clear()
+    connection_id = world.connect()
+    for _ in range(4):
+        assert rest_edit(world, connection_id).connection.reason == "CLIENT_APP_NOT_AUTHORIZED"
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+
+
+def test_a_token_success_never_re_arms_the_password_budget(world: World) -> None:
+    password_connection = world.connect("other")
+    world.edit(password_connection, "wrong-1", tenant="other")
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+    connection_id = world.connect()
+    assert rest_edit(world, connection_id).connection.status is Status.CONNECTED
+    assert world.guard.attempts_left("DEMO-CO", "ws_expenses") == 1
+
+
+def test_a_switch_deletes_the_password_only_once_client_credentials_connected(world: World) -> None:
+    connection_id = world.connect()
+    world.edit(connection_id)
+    secret_id = world.stored(connection_id).secret_id
+    assert secret_id is not None
+    world.intacct.linked_users.clear()
+    failed = rest_edit(world, connection_id)
+    assert failed.connection.reason == "CLIENT_APP_NOT_AUTHORIZED"
+    assert world.secrets.current(secret_id) is not None  # not proved yet: the password stays
+    world.intacct.linked_users.add("ws_expenses")
+    switched = rest_edit(world, connection_id)
+    assert switched.connection.status is Status.CONNECTED
+    assert secret_id not in world.secrets.secrets  # deleted at once, no recovery window
+    stored = world.stored(connection_id)
+    assert stored.secret_id is None and stored.secret_version is None
+    notes = [e.detail or "" for e in world.repository.history("acme", connection_id)]
+    assert any("stored password was deleted" in note for note in notes)
+
+
+def test_switching_back_needs_the_password_again(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    with pytest.raises(InvalidInput):
+        parse_credentials({"auth_method": "password", "company_id": "DEMO-CO", "user_id": "ws_expenses"})
+    report = world.edit(connection_id, RIGHT)
+    stored = world.stored(connection_id)
+    assert report.connection.status is Status.CONNECTED and stored.auth_method is AuthMethod.PASSWORD
+    assert stored.secret_id is not None and world.secrets.current(stored.secret_id) is not None
+
+
+def test_an_export_of_a_client_credentials_connection_mints_once_and_reuses_it(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    for _ in range(5):
+        world.export(connection_id)
+    assert world.intacct.sign_ins == ["token:ws_expenses", "token:ws_expenses"]  # the edit's, the exports'
+
+
+def test_a_verify_of_a_client_credentials_connection_reads_no_secret(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    world.secrets.get = None  # type: ignore[method-assign, assignment]  # any read would fail loudly
+    report = world.use_cases.verify(
+        "acme", connection_id, actor="admin", confirm_sign_in_reset=False, time_limit_seconds=5
+    )
+    assert report.connection.status is Status.CONNECTED
+    assert [e.trigger for e in world.repository.history("acme", connection_id)][-1] in (
+        Trigger.CREDENTIALS_EDIT,
+        Trigger.MANUAL_VERIFY,
+    )
