@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from .intacct.xml.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.xml.writable_objects import EXPENSE_PLATFORM, WritableObjects
 
+# Sage Intacct's REST API (the client credentials method), as Sage publishes it.
+DEFAULT_REST_URL = "https://api.intacct.com/ia/api/v1"
+
 
 class ConfigurationError(Exception):
     pass
@@ -22,6 +25,10 @@ class Settings:
     sender_secret_id: str
     event_bus_name: str
     intacct_endpoint_url: str = DEFAULT_ENDPOINT
+    intacct_rest_url: str = DEFAULT_REST_URL
+    # Our REST client application's secret ({"client_id", "client_secret"}); empty: client credentials
+    # connections are reported as not checkable on our side (never blamed on the customer).
+    client_application_secret_id: str = ""
     tenant_claim: str = "tenant_id"
     role_claim: str = "role"
     admin_role: str = "admin"
@@ -54,7 +61,11 @@ class Settings:
             kms_key_id=env["KMS_KEY_ID"],
             sender_secret_id=env["SENDER_SECRET_ID"],
             event_bus_name=env["EVENT_BUS_NAME"],
-            intacct_endpoint_url=_endpoint(env.get("INTACCT_ENDPOINT_URL") or DEFAULT_ENDPOINT),
+            intacct_endpoint_url=_endpoint(
+                "INTACCT_ENDPOINT_URL", env.get("INTACCT_ENDPOINT_URL") or DEFAULT_ENDPOINT
+            ),
+            intacct_rest_url=_endpoint("INTACCT_REST_URL", env.get("INTACCT_REST_URL") or DEFAULT_REST_URL),
+            client_application_secret_id=env.get("CLIENT_APPLICATION_SECRET_ID", ""),
             tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
             role_claim=env.get("ROLE_CLAIM", "role"),
             admin_role=env.get("ADMIN_ROLE", "admin"),
@@ -77,11 +88,11 @@ class Settings:
         )
 
 
-def _endpoint(url: str) -> str:
+def _endpoint(name: str, url: str) -> str:
     try:
         return validate_endpoint(url)
     except ValueError as error:
-        raise ConfigurationError(f"INTACCT_ENDPOINT_URL: {error}") from None
+        raise ConfigurationError(f"{name}: {error}") from None
 
 
 def _writable_objects(text: str) -> WritableObjects:

@@ -77,7 +77,7 @@ def run(count: int) -> list[Row]:
         }
         os.environ.update(aws)
         resources = create_resources()
-        function_env = {**aws, **resources.environment(simulator.gateway_url)}
+        function_env = {**aws, **resources.environment(simulator.gateway_url, simulator.rest_url)}
         os.environ.update(function_env)
         bootstrap.reset()
         connection_id = _invoke("POST /connections", "/connections", {"provider": "sage_intacct"})["id"]

@@ -54,8 +54,15 @@ def test_only_edit_credentials_writes_secrets(template: Template) -> None:
     assert _holders(template, "secretsmanager:UpdateSecret") == set()
 
 
-def test_only_disconnect_deletes_secrets(template: Template) -> None:
-    assert _holders(template, "secretsmanager:DeleteSecret") == {"DisconnectFunction"}
+def test_only_disconnect_and_the_functions_that_verify_delete_secrets(template: Template) -> None:
+    # Disconnect deletes a connection's secret; edit, verify and the health check delete a password kept
+    # from before a switch to client credentials, once the new method connected.
+    assert _holders(template, "secretsmanager:DeleteSecret") == {
+        "DisconnectFunction",
+        "EditCredentialsFunction",
+        "VerifyFunction",
+        "HealthWorkerFunction",
+    }
 
 
 @pytest.mark.parametrize("logical_id", ["ReadFunction", "ConnectFunction", "HealthDispatcherFunction"])

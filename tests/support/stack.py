@@ -139,7 +139,7 @@ def running_stack(simulator: IntacctSimulator, monkeypatch: pytest.MonkeyPatch) 
     make_powertools_thread_safe()  # and each must see its own event, as in its own Lambda environment
     with mock_aws():
         resources = create_resources()
-        for name, value in resources.environment(simulator.gateway_url).items():
+        for name, value in resources.environment(simulator.gateway_url, simulator.rest_url).items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("API_VERIFICATION_TIME_LIMIT_SECONDS", "8")
         bootstrap.reset()

@@ -52,6 +52,12 @@ def test_an_endpoint_that_is_not_intacct_or_loopback_is_refused_at_start() -> No
     assert local.intacct_endpoint_url.startswith("http://127.0.0.1")
 
 
+def test_a_rest_url_that_is_not_intacct_or_loopback_is_refused_at_start() -> None:
+    with pytest.raises(ConfigurationError, match="INTACCT_REST_URL"):
+        Settings.from_env({**REQUIRED, "INTACCT_REST_URL": "https://api.intacct.com.evil.example/ia/api/v1"})
+    assert Settings.from_env(REQUIRED).intacct_rest_url == "https://api.intacct.com/ia/api/v1"
+
+
 def test_the_objects_exports_may_write_are_read_without_case() -> None:
     settings = Settings.from_env({**REQUIRED, "EXPORT_WRITABLE_OBJECTS": "apbill,Vendor"})
     assert settings.export_writable_objects.names == frozenset({"APBILL", "VENDOR"})

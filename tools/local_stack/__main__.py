@@ -205,10 +205,11 @@ def run() -> int:
             _listen("INTACCT_SIM_PORT", sim_port, simulator.start)
             running.callback(simulator.stop)
             endpoint = os.environ.get("INTACCT_ENDPOINT_URL") or simulator.gateway_url
+            rest_url = os.environ.get("INTACCT_REST_URL") or simulator.rest_url
             if stop.is_set():
                 return _stopped(running)
             resources = create_resources()
-            os.environ.update(resources.environment(endpoint))
+            os.environ.update(resources.environment(endpoint, rest_url))
             os.environ["CHECK_INTERVAL_SECONDS"] = str(interval)
             os.environ["POWERTOOLS_LOG_LEVEL"] = log_level  # after the template's own (INFO): LOG_LEVEL wins
 
@@ -253,6 +254,7 @@ Sage Intacct connection service — local stack up in {time.monotonic() - starte
   HTTP API           {api_url}   ({len(routes)} routes from template.yaml, local JWT authorizer)
   OpenAPI            {api_url}/openapi.json   (generated from the code; readable: {api_url}/admin/api.html)
   Intacct gateway    {endpoint}{"   (INTACCT_ENDPOINT_URL)" if endpoint != simulator.gateway_url else ""}
+  Intacct REST API   {rest_url}{"   (INTACCT_REST_URL)" if rest_url != simulator.rest_url else ""}
   Intacct simulator  {simulator.base_url}/_sim/   (control API; demo data {DEMO_DATA_PATH.name})
   AWS emulator       http://{HOST}:{aws_port}   (moto: table, FIFO queue, event bus, KMS key, secrets)
   Health check       every {interval}s per connection (dispatcher → SQS FIFO → worker)

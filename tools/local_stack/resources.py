@@ -16,6 +16,8 @@ from .cfn_template import load_template, resolve
 
 STAGE = "local"
 SENDER = {"sender_id": "ExpenseInMPP", "sender_password": "Sender-Demo-1"}
+# The simulator's demo client application (tools/intacct_simulator/demo.yaml), bound to the sender above.
+CLIENT_APPLICATION = {"client_id": "ExpenseInREST-Demo", "client_secret": "Client-Demo-Secret-1"}
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,14 @@ class LocalResources:
     kms_key_id: str
     fingerprint_key_id: str
     sender_secret_id: str
+    client_application_secret_id: str
     event_bus_name: str
     queue_url: str
     dead_letter_queue_url: str
     secret_prefix: str
     globals_environment: dict[str, str]
 
-    def environment(self, intacct_endpoint_url: str) -> dict[str, str]:
+    def environment(self, intacct_endpoint_url: str, intacct_rest_url: str) -> dict[str, str]:
         """The environment the functions get from template.yaml, with local values."""
         env = dict(self.globals_environment)
         env.update(
@@ -40,9 +43,11 @@ class LocalResources:
                 "KMS_KEY_ID": self.kms_key_id,
                 "FINGERPRINT_KEY_ID": self.fingerprint_key_id,
                 "SENDER_SECRET_ID": self.sender_secret_id,
+                "CLIENT_APPLICATION_SECRET_ID": self.client_application_secret_id,
                 "EVENT_BUS_NAME": self.event_bus_name,
                 "HEALTH_QUEUE_URL": self.queue_url,
                 "INTACCT_ENDPOINT_URL": intacct_endpoint_url,
+                "INTACCT_REST_URL": intacct_rest_url,
             }
         )
         return env
@@ -91,7 +96,11 @@ def _create_queue(
     return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
 
 
-def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -> LocalResources:
+def create_resources(
+    stage: str = STAGE,
+    sender: dict[str, str] | None = None,
+    client_application: dict[str, str] | None = None,
+) -> LocalResources:
     template = load_template()
     parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
     parameters.update(
@@ -141,6 +150,14 @@ def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -
     platform_secret = secrets.create_secret(
         Name=str(secret_name), SecretString=json.dumps(sender or SENDER), KmsKeyId=key_id
     )
+    client_secret_name = resolve(
+        _properties(template, "PlatformClientApplicationSecret").get("Name"), parameters
+    )
+    client_secret = secrets.create_secret(
+        Name=str(client_secret_name),
+        SecretString=json.dumps(client_application or CLIENT_APPLICATION),
+        KmsKeyId=key_id,
+    )
 
     events = boto3.client("events")
     bus = _properties(template, "EventBus")
@@ -163,6 +180,7 @@ def create_resources(stage: str = STAGE, sender: dict[str, str] | None = None) -
         kms_key_id=key_id,
         fingerprint_key_id=fingerprint_key_id,
         sender_secret_id=str(platform_secret["ARN"]),
+        client_application_secret_id=str(client_secret["ARN"]),
         event_bus_name=bus_name,
         queue_url=queue_url,
         dead_letter_queue_url=dlq_url,

@@ -61,7 +61,7 @@ class IntacctGateway:
                 self._loaded_at = time.monotonic()
             return self._client
 
-    def prepare(self) -> None:
+    def prepare(self, credentials: ConnectionCredentials) -> None:
         # Not configured is reported by verify as an incomplete check (our side), never as the customer's.
         with contextlib.suppress(SenderNotConfigured):
             self._current_client()

@@ -29,9 +29,14 @@ class ConnectRequest(TypedDict):
 
 
 class CredentialsRequest(TypedDict):
+    # "password" (the default: the Web Services user's password, over the XML gateway) or
+    # "client_credentials" (our OAuth 2.0 client application over the REST API: no password is sent).
+    auth_method: NotRequired[Literal["password", "client_credentials"]]
     company_id: str
     user_id: str
-    user_password: str  # never returned, logged or stored outside Secrets Manager
+    # Required with auth_method "password", refused with "client_credentials"; never returned, logged or
+    # stored outside Secrets Manager.
+    user_password: NotRequired[str]
     entity_id: NotRequired[str | None]  # empty or absent: the top level
     confirm_company_change: NotRequired[bool]  # required to change the company of a connected connection
     confirm_sign_in_reset: NotRequired[bool]  # the admin reset the user's failed sign-ins in Intacct

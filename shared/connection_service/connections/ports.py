@@ -139,9 +139,10 @@ class Intacct(Protocol):
     (a verification, or an export worker's functions). Every sign-in goes through the sign-in guard first;
     its permit is settled by the caller between the sign-in and the next call."""
 
-    def prepare(self) -> None:
-        """Loads what signing in needs beforehand (our sender credentials), so that AWS being busy fails
-        the request before anything is written; a missing configuration is reported by `verify`."""
+    def prepare(self, credentials: ConnectionCredentials) -> None:
+        """Loads what signing in with `credentials` needs beforehand (our sender credentials, and for client
+        credentials our client application's), so that AWS being busy fails the request before anything is
+        written; a missing configuration is reported by `verify`."""
 
     def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
         """Sends one sign-in (one round trip, a session at the credentials' entity), for a verification

@@ -61,9 +61,10 @@ class SignInPath:
         self._repository = repository
         self._clock = clock
 
-    def prepare(self) -> None:
-        """Loads what signing in needs (our sender credentials) before anything is written."""
-        self._intacct.prepare()
+    def prepare(self, credentials: ConnectionCredentials) -> None:
+        """Loads what signing in with `credentials` needs (our sender credentials, our client application's)
+        before anything is written."""
+        self._intacct.prepare(credentials)
 
     def admit_admin(
         self,

@@ -173,7 +173,7 @@ class VerificationFlow:
         SignInInProgress. Only `login` equal to credentials Intacct accepted on this connection (the last
         few it remembers, typed or stored alike) may spend the attempt the guard keeps for the known-good
         password."""
-        self._sign_in.prepare()
+        self._sign_in.prepare(login)
         holds = connection.accepted_fingerprints
         # The connection's stored credentials (never typed ones) accepted before fingerprints were kept.
         vouched = connection.legacy_accepted and trigger is not Trigger.CREDENTIALS_EDIT

@@ -85,7 +85,7 @@ class ScriptedIntacct:
         self.session_time_outs = 0
         self._numbers = count(1)
 
-    def prepare(self) -> None:
+    def prepare(self, credentials: ConnectionCredentials) -> None:
         return None
 
     def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:

@@ -48,7 +48,7 @@ def test_without_our_sender_secret_nothing_is_sent_and_the_check_is_ours(gateway
         raise SenderNotConfigured("sender secret is empty")
 
     intacct = IntacctGateway(missing, endpoint_url=gateway.url)
-    intacct.prepare()  # a missing configuration is reported by the verification, not raised
+    intacct.prepare(LOGIN)  # a missing configuration is reported by the verification, not raised
     signed_in = intacct.sign_in(LOGIN, deadline=Deadline(5))
     assert signed_in.outcome is SignInOutcome.NOT_SENT
     result = intacct.verify(signed_in, deadline=Deadline(5))
