@@ -1,4 +1,5 @@
-"""GET /connections, GET /connections/{id}, GET /connections/{id}/history — any member of the tenant."""
+"""GET /connections, GET /connections/{id}, GET /connections/{id}/history, GET /intacct/client-application —
+any member of the tenant."""
 
 from connection_service import bootstrap
 from connection_service.api.app import api_handler

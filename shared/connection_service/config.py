@@ -29,6 +29,8 @@ class Settings:
     # Our REST client application's secret ({"client_id", "client_secret"}); empty: client credentials
     # connections are reported as not checkable on our side (never blamed on the customer).
     client_application_secret_id: str = ""
+    # Our client ID as the admin's screens show it (public); the secret's must be the same.
+    intacct_client_id: str = ""
     tenant_claim: str = "tenant_id"
     role_claim: str = "role"
     admin_role: str = "admin"
@@ -66,6 +68,7 @@ class Settings:
             ),
             intacct_rest_url=_endpoint("INTACCT_REST_URL", env.get("INTACCT_REST_URL") or DEFAULT_REST_URL),
             client_application_secret_id=env.get("CLIENT_APPLICATION_SECRET_ID", ""),
+            intacct_client_id=env.get("INTACCT_CLIENT_ID", "").strip(),
             tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
             role_claim=env.get("ROLE_CLAIM", "role"),
             admin_role=env.get("ADMIN_ROLE", "admin"),

@@ -37,7 +37,7 @@ def test_its_operations_are_exactly_the_template_routes(template: Template) -> N
 
 def test_every_route_declares_its_contract() -> None:
     served = [handler for router in all_routers().values() for handler in router._routes.values()]
-    assert len({handler.__name__ for handler in served}) == 7
+    assert len({handler.__name__ for handler in served}) == 8
     assert all(handler in CONTRACTS for handler in served)
 
 

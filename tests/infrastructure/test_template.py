@@ -53,7 +53,7 @@ def test_http_api_routes_all_require_the_jwt_authorizer(transformed: Template) -
     security_schemes = body["components"]["securitySchemes"]
     assert security_schemes["JwtAuthorizer"]["x-amazon-apigateway-authorizer"]["type"] == "jwt"
     operations = [op for path in body["paths"].values() for op in path.values()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
         assert operation["security"] == [{"JwtAuthorizer": []}]
         assert operation["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "2.0"

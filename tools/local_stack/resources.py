@@ -27,6 +27,7 @@ class LocalResources:
     fingerprint_key_id: str
     sender_secret_id: str
     client_application_secret_id: str
+    client_id: str  # our client application's (public), as the admin's screens show it
     event_bus_name: str
     queue_url: str
     dead_letter_queue_url: str
@@ -44,6 +45,7 @@ class LocalResources:
                 "FINGERPRINT_KEY_ID": self.fingerprint_key_id,
                 "SENDER_SECRET_ID": self.sender_secret_id,
                 "CLIENT_APPLICATION_SECRET_ID": self.client_application_secret_id,
+                "INTACCT_CLIENT_ID": self.client_id,
                 "EVENT_BUS_NAME": self.event_bus_name,
                 "HEALTH_QUEUE_URL": self.queue_url,
                 "INTACCT_ENDPOINT_URL": intacct_endpoint_url,
@@ -181,6 +183,7 @@ def create_resources(
         fingerprint_key_id=fingerprint_key_id,
         sender_secret_id=str(platform_secret["ARN"]),
         client_application_secret_id=str(client_secret["ARN"]),
+        client_id=(client_application or CLIENT_APPLICATION)["client_id"],
         event_bus_name=bus_name,
         queue_url=queue_url,
         dead_letter_queue_url=dlq_url,

@@ -42,6 +42,10 @@ class CredentialsRequest(TypedDict):
     confirm_sign_in_reset: NotRequired[bool]  # the admin reset the user's failed sign-ins in Intacct
 
 
+class ClientApplicationJson(TypedDict):
+    client_id: str | None  # None: the platform has no REST client application configured
+
+
 class VerifyRequest(TypedDict, total=False):
     confirm_sign_in_reset: bool
 

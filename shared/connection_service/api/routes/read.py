@@ -1,4 +1,5 @@
-"""GET /connections, /connections/{id} and /connections/{id}/history: any member of the tenant."""
+"""GET /connections, /connections/{id}, /connections/{id}/history and /intacct/client-application: any
+member of the tenant."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from ...config import Settings
 from ...connections.model import Connection
 from ...use_cases.read import ReadConnections
-from ..contract import ConnectionJson, ConnectionListJson, HistoryJson, RouteContract, declare
+from ..contract import (
+    ClientApplicationJson,
+    ConnectionJson,
+    ConnectionListJson,
+    HistoryJson,
+    RouteContract,
+    declare,
+)
 from ..http_io import json_response, new_router, principal
 from ..problems import NOT_FOUND
 from ..serialization import connection_json, history_json
@@ -39,5 +47,19 @@ def build_router(read: ReadConnections, config: Settings) -> APIGatewayHttpRoute
         caller = principal(router, config)
         entries = read.history(caller.tenant_id, connection_id)
         return json_response(200, {"history": [history_json(entry) for entry in entries]})
+
+    @router.get("/intacct/client-application")
+    @declare(
+        RouteContract(
+            "Our REST client application's client ID, which a customer's admin authorizes in Intacct for "
+            "the client credentials method",
+            200,
+            ClientApplicationJson,
+        )
+    )
+    def get_client_application() -> Response[str]:
+        principal(router, config)  # any signed-in member: the ID is public, the caller must still be known
+        answer: ClientApplicationJson = {"client_id": config.intacct_client_id or None}
+        return json_response(200, answer)
 
     return router
