@@ -1,9 +1,11 @@
-"""HTTP transport: one pooled `requests.Session`, explicit timeouts, endpoint checks."""
+"""HTTP transport: one pooled `requests.Session`, explicit timeouts, endpoint checks. The REST API's JSON
+transport sends through it too (`send`), so both protocols read a network failure the same way."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -20,6 +22,7 @@ class HttpAnswer:
     body: bytes
     retry_after: float | None
     elapsed: float
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # case-insensitive when sent
 
 
 @dataclass(frozen=True)
@@ -46,18 +49,22 @@ class HttpTransport:
         return session
 
     def post(self, url: str, body: bytes, *, time_left: float) -> HttpAnswer:
+        headers = {"Content-Type": "application/xml; charset=utf-8"}
+        return self.send("POST", url, body, headers=headers, time_left=time_left)
+
+    def send(
+        self, method: str, url: str, body: bytes | None, *, headers: Mapping[str, str], time_left: float
+    ) -> HttpAnswer:
+        """One HTTP request, timeouts bounded by `time_left`, no redirect followed."""
         read_timeout = max(0.1, min(self.timeouts.read, time_left))
         connect_timeout = max(0.1, min(self.timeouts.connect, time_left))
         started = time.monotonic()
         try:
-            response = self._session.post(
+            response = self._session.request(
+                method,
                 url,
                 data=body,
-                headers={
-                    "Content-Type": "application/xml; charset=utf-8",
-                    "Accept-Encoding": "gzip, deflate",
-                    "User-Agent": USER_AGENT,
-                },
+                headers={"Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT, **headers},
                 timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
             )
@@ -73,8 +80,9 @@ class HttpTransport:
         return HttpAnswer(
             status=response.status_code,
             body=content,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             elapsed=time.monotonic() - started,
+            headers=response.headers,
         )
 
     def close(self) -> None:
@@ -91,7 +99,8 @@ def _never_connected(exc: requests.RequestException) -> bool:
     return False
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After (or Intacct throttle header) value in seconds; None when absent or not a number."""
     if not value:
         return None
     try:
