@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,7 +22,6 @@ class HttpAnswer:
     body: bytes
     retry_after: float | None
     elapsed: float
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # case-insensitive when sent
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,12 @@ class HttpTransport:
         return HttpAnswer(
             status=response.status_code,
             body=content,
-            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            # Intacct's own throttle header where a 429 carries no Retry-After (the gateway is one for both
+            # APIs, and so is its throttling).
+            retry_after=_retry_after(
+                response.headers.get("Retry-After") or response.headers.get("X-IA-Throttle-RetryAfter")
+            ),
             elapsed=time.monotonic() - started,
-            headers=response.headers,
         )
 
     def close(self) -> None:
@@ -99,8 +101,7 @@ def _never_connected(exc: requests.RequestException) -> bool:
     return False
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After (or Intacct throttle header) value in seconds; None when absent or not a number."""
+def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
