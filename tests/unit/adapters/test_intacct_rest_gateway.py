@@ -480,6 +480,24 @@ def test_a_token_ended_in_intacct_is_session_invalid_after_one_more_fetch(
     assert sent(simulator.requests())[3:] == ["XML query", "GET /services/core/session/id"]
 
 
+@pytest.mark.parametrize(
+    ("fault", "category"),
+    [("rate_limit", Category.RATE_LIMITED), ("temporarily_offline", Category.SERVICE_UNAVAILABLE)],
+)
+def test_an_outage_during_a_call_is_transient_and_keeps_the_sign_in(
+    simulator: IntacctSimulator, fault: str, category: Category
+) -> None:
+    intacct = gateway_for(simulator)
+    signed_in = intacct.sign_in(ClientCredentials("DEMO-CO", "ws_expenses"), deadline=Deadline(10))
+    control(simulator, "POST", "/companies/DEMO-CO/faults", {"kind": fault, "always": True, "auth": "token"})
+    read = [WorkerFunction.parse(READ, "r1")]
+    answer = intacct.call(signed_in, read, deadline=Deadline(10), transaction=False)
+    assert answer.failure is not None and answer.failure.category is category and category.transient
+    assert answer.failure.attempts == RetryPolicy().max_attempts  # provably not run: retried
+    control(simulator, "DELETE", "/companies/DEMO-CO/faults")
+    assert intacct.call(signed_in, read, deadline=Deadline(10), transaction=False).failure is None
+
+
 def test_a_token_past_its_expiry_is_not_sent(simulator: IntacctSimulator) -> None:
     later = [datetime.now(UTC)]
     intacct = gateway_for(simulator, clock=lambda: later[0])

@@ -59,6 +59,11 @@ class RestSession:
         return f"RestSession(client_id={self.client_id!r}, token_expires_at={expires!r})"
 
     @property
+    def entity_id(self) -> str | None:
+        """The entity the token was minted at (None: the top level, or no token)."""
+        return self.token.entity_id if self.token else None
+
+    @property
     def sender_id(self) -> str:
         return self.bridge.xml.sender.sender_id
 
