@@ -119,3 +119,11 @@ def entity_not_applied(requested: str | None, applied: str | None) -> str:
         "applied, so what this check read cannot be trusted for the connection. The check will be retried; "
         "if this persists, contact our support."
     )
+
+
+def top_level_refused(user_id: str) -> str:
+    """REST: a token for the top level refused as an entity is (the user may open some entities only)."""
+    return (
+        f"Intacct refused a token for user {user_id} at the top level: the user can only open some entities. "
+        "Enter the Entity ID of one of them, or give the user access to the top level in Intacct."
+    )

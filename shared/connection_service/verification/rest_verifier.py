@@ -132,6 +132,8 @@ class RestVerifier:
                 credentials.company_id, sender_id
             ),
         }
+        if not credentials.entity_id:  # no Entity ID to blame: the top level itself was refused
+            wording[Reason.ENTITY_INVALID] = say.top_level_refused(credentials.user_id)
         entities = _entities(probed.more)
         if signed_in.failure is not None:
             judged = failed(spent, signed_in.failure, checks, entities, session_opened=False, wording=wording)

@@ -158,6 +158,7 @@ def test_a_user_restricted_to_its_entity_connects_there_and_is_refused_at_the_to
     _, top_level, log = verified(restricted, ClientCredentials("DEMO-CO", "ws_expenses"))
     assert (top_level.outcome, top_level.reason) == (Outcome.ACTION_REQUIRED, Reason.ENTITY_INVALID)
     assert top_level.round_trips == 1 and len(log) == 1
+    assert top_level.message == say.top_level_refused("ws_expenses")
 
 
 def test_a_wrong_entity_is_refused_by_the_token_request_alone(simulator: IntacctSimulator) -> None:
