@@ -23,8 +23,9 @@ from connection_service.intacct import (
 )
 from connection_service.intacct.rest import Bridge, RestClient, RestSession, sign_in, username
 from connection_service.intacct.rest.token import DEFAULT_LIFETIME, token_from
-from connection_service.intacct.xml import IntacctClient, Query, RetryPolicy
+from connection_service.intacct.xml import IntacctClient, Query, RetryPolicy, Timeouts
 from connection_service.intacct.xml.transport import HttpAnswer, HttpTransport
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from tests.support.demo import SENDER
 from tests.support.intacct_xml import auth_failure, auth_xml, error_xml, ok_response, result_xml
 from tests.support.scripted_gateway import Reply, ScriptedGateway, scripted_gateway
@@ -293,3 +294,23 @@ def test_the_bridge_only_reaches_intacct_or_loopback() -> None:
     with pytest.raises(ValueError, match="refusing"):
         Bridge(IntacctClient(SENDER), "https://evil.example/ia/xml/xmlgw.phtml")
     assert Secret("x") != Secret("y")
+
+
+def test_a_write_that_may_have_run_is_never_sent_again(xml_gateway: ScriptedGateway) -> None:
+    transport = ScriptedTransport(reply(200, token_answer()), reply(200, session_answer()))
+    slow = IntacctClient(
+        SENDER,
+        endpoint_url=xml_gateway.url,
+        transport=HttpTransport(timeouts=Timeouts(connect=1.0, read=0.3)),
+        sleep=lambda _: None,
+    )
+    signed_in = sign_in(
+        rest_client(transport), APP, AT_ENTITY, bridge=Bridge(slow, xml_gateway.url), deadline=Deadline(5)
+    )
+    assert isinstance(signed_in.session, RestSession)
+    xml_gateway.script(Reply(200, QUERY_OK, delay=1.0), Reply(200, QUERY_OK))
+    write = WorkerFunction.parse("<create><CLASS><CLASSID>C1</CLASSID></CLASS></create>", "w-1")
+    with pytest.raises(IntacctError) as raised:
+        signed_in.session.run_xml([write], deadline=Deadline(5), unique=True)
+    assert raised.value.may_still_run and xml_gateway.settled_request_count() == 1
+    assert b"<uniqueid>true</uniqueid>" in xml_gateway.bodies[0]
