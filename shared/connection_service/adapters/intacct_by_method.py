@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..connections.ports import CallAnswer, Intacct
-from ..intacct import ClientCredentials, ConnectionCredentials, Deadline, IntacctError, SignIn
+from ..intacct import ClientCredentials, ConnectionCredentials, Deadline, SignIn
 from ..verification import Outcome, Reason, VerificationResult
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ class IntacctByMethod:
 
     def sign_in(self, credentials: ConnectionCredentials, *, deadline: Deadline) -> SignIn:
         return self._for(credentials).sign_in(credentials, deadline=deadline)
-
-    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
-        return self._for(signed_in.credentials).session_failure(signed_in)
 
     def call(
         self,

@@ -82,11 +82,6 @@ class IntacctGateway:
         # Every sign-in asks for what a verification needs with it: an export's may be verified later.
         return sign_in(client, credentials, deadline=deadline, at_sign_in=self._verifier.asked_at_sign_in())
 
-    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
-        if signed_in.lost is not None:
-            raise signed_in.lost
-        return signed_in.failure
-
     def call(
         self,
         signed_in: SignIn,

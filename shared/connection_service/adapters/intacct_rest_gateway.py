@@ -151,11 +151,6 @@ class IntacctRestGateway:
         bridge = Bridge(xml, self._xml_endpoint_url)
         return sign_in(rest, application, credentials, bridge=bridge, deadline=deadline, clock=self._clock)
 
-    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
-        if signed_in.lost is not None:
-            raise signed_in.lost
-        return signed_in.failure
-
     def call(
         self,
         signed_in: SignIn,

@@ -150,9 +150,6 @@ class Intacct(Protocol):
         comes back as the answer's `outcome` (an error of ours while reading the answer counts as
         unanswered, and the next call raises it)."""
 
-    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
-        """Why a sign-in opened no session (refused, entity refused, Intacct unavailable), or None."""
-
     def call(
         self,
         signed_in: SignIn,

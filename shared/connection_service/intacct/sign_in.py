@@ -30,3 +30,10 @@ class SignIn:
     # An error of ours after the request may have left: Intacct may have judged the password, so the outcome
     # is UNANSWERED, and the error is raised by the next use of the sign-in, once the guard has been told.
     lost: Exception | None = None
+
+    def session_failure(self) -> IntacctError | None:
+        """Why the sign-in opened no session (None: one did). Raises the error of ours that lost its answer,
+        once the guard has been told (the caller settled it with the outcome first)."""
+        if self.lost is not None:
+            raise self.lost
+        return self.failure

@@ -197,7 +197,7 @@ class RunExport:
         """Signs in with the permit; raises a typed error when it opened no session."""
         started_at = self._clock()
         session = self._sign_in.open_session(credentials, permit, deadline=call.deadline)
-        failure = self._intacct.session_failure(session)
+        failure = session.session_failure()
         if failure is None:
             self._memory.signed_in(call.key)
             return session

@@ -115,11 +115,6 @@ class ScriptedIntacct:
         failure = None if category is None else IntacctError(category, level=Level.AUTHENTICATION)
         return SignIn(credentials, answer.sign_in, failure, session, round_trips=1, attempts=1)
 
-    def session_failure(self, signed_in: SignIn) -> IntacctError | None:
-        if signed_in.lost is not None:
-            raise signed_in.lost
-        return signed_in.failure
-
     def call(
         self,
         signed_in: SignIn,
