@@ -12,6 +12,9 @@ import pytest
 from botocore.client import BaseClient
 
 from connection_service.use_cases.connect import Connect
+from intacct_simulator.rest_tokens import TokenService
+from local_stack.api_gateway import LambdaContext, load_handler
+from tests.infrastructure.helpers import ROOT
 from tests.support.demo import DEMO_PASSWORD
 from tests.support.health import dispatch, drain
 from tests.support.logs import all_logs, rendered
@@ -142,10 +145,14 @@ def test_a_concurrent_edit_is_a_conflict(stack: Stack) -> None:
         repository.save(stale, expected_version=stale.version)
 
 
+CLIENT_SECRET = "Client-Demo-Secret-1"
+
+
 def test_the_demo_password_appears_nowhere(
     stack: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sessions = _record_session_ids(stack, monkeypatch)
+    tokens = _record_tokens(monkeypatch)
     aws_calls = _record_aws_calls(monkeypatch)
     with all_logs() as records:
         _break_and_repair_everything(stack)
@@ -173,6 +180,10 @@ def test_the_demo_password_appears_nowhere(
         assert "Sender-Demo-1" not in text, f"the sender password leaked into {name}"
         for session_id in sessions:
             assert session_id.rstrip(".") not in text, f"an Intacct session id leaked into {name}"
+        assert CLIENT_SECRET not in text, f"our client secret leaked into {name}"
+        for token in tokens:
+            assert token not in text, f"a REST access or refresh token leaked into {name}"
+    assert len(tokens) >= 4  # the client credentials connection's token requests were all seen
     # ...while it is really stored where it belongs, and only for live connections.
     secrets = boto3.client("secretsmanager")
     names = [s["Name"] for s in secrets.list_secrets(IncludePlannedDeletion=True)["SecretList"]]
@@ -192,6 +203,20 @@ def _record_session_ids(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> list[s
         return session_id
 
     monkeypatch.setattr(state, "create_session", create_session)
+    return issued
+
+
+def _record_tokens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every access and refresh token the simulator's REST API hands out."""
+    issued: list[str] = []
+    original = TokenService._issue
+
+    def issue(self: TokenService, *args: Any, **kwargs: Any) -> Any:
+        answer = original(self, *args, **kwargs)
+        issued.extend([answer.payload["access_token"], answer.payload["refresh_token"]])
+        return answer
+
+    monkeypatch.setattr(TokenService, "_issue", issue)
     return issued
 
 
@@ -229,6 +254,29 @@ def _break_and_repair_everything(stack: Stack) -> None:
     stack.call("GET", f"/connections/{connection_id}/history")
     stack.simulator_control("DELETE", "/_sim/companies/FLAKY-CO/faults", None)
     dispatch(hours_ahead=3)  # the health check too: dispatcher and worker logs and metrics
+    drain(stack.resources.queue_url)
+    stack.call("DELETE", f"/connections/{connection_id}")
+    _client_credentials_everywhere(stack)
+
+
+def _client_credentials_everywhere(stack: Stack) -> None:
+    """Tokens and our client secret through every path: refused, connected, switched, exported, checked."""
+    connection_id = stack.connect()["id"]
+    stack.edit(connection_id)  # a password first: the switch below deletes it
+    rest = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_unlinked"}
+    path = f"/connections/{connection_id}/credentials"
+    stack.call("PUT", path, rest)  # refused: not linked
+    stack.call("PUT", path, {**rest, "user_id": "ws_expenses", "entity_id": "US-EAST"})  # connected
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)  # the token ends
+    export = load_handler(ROOT / "functions" / "export", "app.handler")
+    query = {
+        "control_id": "q",
+        "xml": "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>",
+    }
+    event = {"tenant_id": "acme", "connection_id": connection_id, "functions": [query]}
+    for _ in range(2):
+        export(event, LambdaContext("ExportFunction", 60))
+    dispatch(hours_ahead=3)
     drain(stack.resources.queue_url)
     stack.call("DELETE", f"/connections/{connection_id}")
 
