@@ -130,3 +130,29 @@ def test_another_tenant_cannot_act_as_a_connected_user(stack: Stack) -> None:
     assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "USER_CONNECTED_ELSEWHERE")
     assert len(stack.simulator.requests("DEMO-CO")) == before  # nothing was sent for the intruder
     assert stack.call("POST", f"/connections/{owner}/verify").json["status"] == "CONNECTED"
+
+
+@pytest.mark.parametrize("style", ["rest_1206", "gw_0040"])
+def test_an_ended_token_is_minted_again_once_never_in_a_loop(stack: Stack, style: str) -> None:
+    stack.simulator_control("PATCH", "/_sim/companies/DEMO-CO", {"expired_token_style": style})
+    connection_id = stack.connect()["id"]
+    rest_edit(stack, connection_id)
+    assert export(connection_id)["ok"]
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)  # ended in Intacct
+
+    def mints() -> int:
+        return len([e for e in stack.simulator.requests("DEMO-CO") if e.get("path") == "/oauth2/token"])
+
+    before = mints()
+    assert export(connection_id)["ok"]  # the bridged session refused: one new token, then the call
+    assert mints() == before + 1
+    stack.simulator_control(
+        "POST",
+        "/_sim/companies/DEMO-CO/faults",
+        {"kind": "http_503", "always": True, "auth": "token_request"},
+    )
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)
+    failed = export(connection_id)  # the new token cannot be had: a typed answer, no loop
+    assert not failed["ok"] and failed["error"]["type"].endswith("/intacct-unavailable")
+    assert mints() <= before + 1 + 4  # one token request, with its own bounded retries of a 503
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
