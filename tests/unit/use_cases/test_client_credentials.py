@@ -54,6 +54,11 @@ def test_a_password_is_refused_with_client_credentials_and_nothing_is_saved(worl
             {"auth_method": "client_credentials", "company_id": "C", "user_id": "u", "user_password": "p"}
         )
     assert [p.field for p in refused.value.problems] == ["user_password"]
+    with pytest.raises(InvalidInput) as separators:
+        parse_credentials(
+            {"auth_method": "client_credentials", "company_id": "A|B", "user_id": "u", "entity_id": "E@F"}
+        )
+    assert [p.field for p in separators.value.problems] == ["company_id", "entity_id"]
     with pytest.raises(InvalidInput) as unknown:
         parse_credentials({"auth_method": "oauth", "company_id": "C", "user_id": "u"})
     assert [p.field for p in unknown.value.problems] == ["auth_method", "user_password"]
