@@ -39,7 +39,14 @@ def _times(values: Any) -> dict[str, datetime]:
 def state_to_item(identity: Identity, state: GuardState) -> Item:
     updated_at = state.updated_at
     assert updated_at is not None, "a stored guard state always has a change time"
-    clean = not (state.strikes or state.pending or state.refused or state.unanswered or state.extra_attempts)
+    clean = not (
+        state.strikes
+        or state.pending
+        or state.refused
+        or state.unanswered
+        or state.extra_attempts
+        or state.token_holder  # a holder keeps the user's client credentials for as long as it lives
+    )
     item: Item = {
         "pk": guard_pk(identity),
         "sk": GUARD_SK,
@@ -59,6 +66,7 @@ def state_to_item(identity: Identity, state: GuardState) -> Item:
         "known_good": state.known_good,
         "last_success_at": iso(state.last_success_at),
         "last_confirmation_at": iso(state.last_confirmation_at),
+        "token_holder": state.token_holder,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     if state.pending is not None:
@@ -87,6 +95,7 @@ def state_from_item(item: Item) -> GuardState:
         extra_attempts=int(item.get("extra_attempts", 0)),
         last_confirmation_at=_time(item.get("last_confirmation_at")),
         pending=pending,
+        token_holder=item.get("token_holder"),
         updated_at=_time(item.get("updated_at")),
         version=int(item.get("version", 0)),
     )

@@ -73,6 +73,7 @@ class Permit:
         *,
         confirmed: bool,
         risks_lockout: bool = True,
+        holder: str | None = None,
     ) -> None:
         self._guard = guard
         self.identity = identity
@@ -81,6 +82,7 @@ class Permit:
         self.pending_until = pending_until
         self.confirmed = confirmed
         self.risks_lockout = risks_lockout
+        self.holder = holder
         self.outcome: SignInOutcome | None = None
         self.attempts_left: int | None = None
 
@@ -89,7 +91,12 @@ class Permit:
             return
         self.outcome = outcome
         self.attempts_left = self._guard.settle(
-            self.identity, self.fingerprint, self._ticket, outcome, risks_lockout=self.risks_lockout
+            self.identity,
+            self.fingerprint,
+            self._ticket,
+            outcome,
+            risks_lockout=self.risks_lockout,
+            holder=self.holder,
         )
 
     def __repr__(self) -> str:
@@ -150,9 +157,12 @@ class SignInGuard(GuardReader):
         pending_seconds: float,
         wait_seconds: float = 0.0,
         risks_lockout: bool = True,
+        holder: str | None = None,
+        let_go: Callable[[str], bool] | None = None,
     ) -> Permit | Blocked:
         """Asks to send one sign-in presenting `secret` (the password; for a REST token request, which
-        `risks_lockout` not, its configuration). `automatic` (health checks,
+        `risks_lockout` not, its configuration, asked by the connection `holder`, and `let_go` tells
+        whether another recorded token holder has let go of the user). `automatic` (health checks,
         exports) never resends an unanswered secret; `accepted_fingerprints` are those of the credentials
         Intacct accepted on the caller's connection (only a sign-in presenting one of them may spend the
         attempt kept for the known-good password; `vouched`: the caller presents its connection's stored
@@ -170,6 +180,14 @@ class SignInGuard(GuardReader):
             ticket = uuid.uuid4().hex
             pending_until = now + timedelta(seconds=pending_seconds)
             state = self._store.load(identity)
+            recorded = state.token_holder
+            other_let_go = (
+                not risks_lockout
+                and recorded is not None
+                and recorded != holder
+                and let_go is not None
+                and let_go(recorded)
+            )
             decision = rules.decide(
                 state,
                 fingerprint,
@@ -181,19 +199,25 @@ class SignInGuard(GuardReader):
                 ticket=ticket,
                 pending_until=pending_until,
                 risks_lockout=risks_lockout,
+                holder=holder,
+                holder_let_go=other_let_go,
             )
             try:
                 stored = self._store_if_changed(identity, state, decision.state)
             except GuardConflict:
                 if decision.admitted and self._written_anyway(identity, ticket):
-                    return self._permit(identity, fingerprint, ticket, pending_until, decision, risks_lockout)
+                    return self._permit(
+                        identity, fingerprint, ticket, pending_until, decision, risks_lockout, holder
+                    )
                 conflicts += 1
                 if conflicts >= MAX_CONFLICTS:
                     return self._blocked(Verdict.BUSY, identity, state, now, now + timedelta(seconds=1))
                 self._sleep(self._rng.uniform(0, 0.02 * conflicts))
                 continue
             if decision.admitted:
-                return self._permit(identity, fingerprint, ticket, pending_until, decision, risks_lockout)
+                return self._permit(
+                    identity, fingerprint, ticket, pending_until, decision, risks_lockout, holder
+                )
             if decision.verdict is Verdict.BUSY and self._monotonic() + POLL_SECONDS < give_up_at:
                 self._sleep(POLL_SECONDS * self._rng.uniform(0.5, 1.5))
                 continue
@@ -207,6 +231,7 @@ class SignInGuard(GuardReader):
         pending_until: datetime,
         decision: rules.Decision,
         risks_lockout: bool,
+        holder: str | None,
     ) -> Permit:
         return Permit(
             self,
@@ -216,6 +241,7 @@ class SignInGuard(GuardReader):
             pending_until,
             confirmed=decision.confirmed,
             risks_lockout=risks_lockout,
+            holder=holder,
         )
 
     def settle(
@@ -226,6 +252,7 @@ class SignInGuard(GuardReader):
         outcome: SignInOutcome,
         *,
         risks_lockout: bool = True,
+        holder: str | None = None,
     ) -> int | None:
         """Records a sign-in's outcome and returns the identity's attempts left after it (None when it could
         not be recorded). Never raises: a lost settle leaves the strike counted (cautious)."""
@@ -246,6 +273,7 @@ class SignInGuard(GuardReader):
                     now=now,
                     policy=self.policy,
                     risks_lockout=risks_lockout,
+                    holder=holder,
                 )
                 self._store_if_changed(identity, state, settled)
             except GuardConflict:

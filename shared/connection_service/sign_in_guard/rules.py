@@ -31,6 +31,10 @@ A sign-in that risks no lockout (a REST token request with our client applicatio
 presented) takes the same path without the budget: one at a time per identity (rule 1), and a
 configuration Intacct refused is not sent again automatically (rule 2); it takes no strike, and its success
 re-arms nothing (it says nothing about the user's password, so it must never reset the password's count).
+Its first success makes the caller's connection the user's *token holder*: nobody needs the customer's
+password to ask for a token, so one connection of ours holds a user's client credentials at a time, and
+another connection's request is HELD_ELSEWHERE until the holder has let go (disconnected, or moved to other
+credentials). A second tenant naming a user someone already connected cannot act as it.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Verdict(StrEnum):
     REFUSED_PASSWORD = "refused_password"  # noqa: S105 - a verdict name, not a password
     UNCONFIRMED_PASSWORD = "unconfirmed_password"  # noqa: S105 - a verdict name
     BUDGET_SPENT = "budget_spent"
+    HELD_ELSEWHERE = "held_by_another_connection"  # the user's client credentials belong to another one
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class GuardState:
     extra_attempts: int = 0  # bought by admins' confirmations since the last success
     last_confirmation_at: datetime | None = None
     pending: Pending | None = None
+    # The connection (an opaque key) whose token request for this user last succeeded: the only one that
+    # may ask for the user's tokens while it holds them.
+    token_holder: str | None = None
     updated_at: datetime | None = None
     version: int = 0
 
@@ -146,9 +154,12 @@ def decide(
     ticket: str,
     pending_until: datetime,
     risks_lockout: bool = True,
+    holder: str | None = None,
+    holder_let_go: bool = False,
 ) -> Decision:
     """Whether a sign-in with `fingerprint` may be sent now; the admitted state holds it as pending (until
-    `pending_until`, under `ticket`) with its strike (none when it `risks_lockout` not).
+    `pending_until`, under `ticket`) with its strike (none when it `risks_lockout` not; then `holder` is the
+    asking connection, and `holder_let_go` whether the recorded token holder, another, let go of the user).
 
     `proven`: Intacct accepted this very secret on the caller's connection before. For a caller that is
     not proven the decision never depends on which password is the known-good one
@@ -157,6 +168,9 @@ def decide(
     if state.pending is not None:
         return Decision(Verdict.BUSY, state, since=state.pending.until)
     if not risks_lockout:
+        held = state.token_holder is not None and state.token_holder != holder
+        if held and not holder_let_go:
+            return Decision(Verdict.HELD_ELSEWHERE, state)
         refused_at = state.refused.get(fingerprint)
         if automatic and refused_at is not None:
             return Decision(Verdict.REFUSED_PASSWORD, state, since=refused_at)
@@ -215,6 +229,7 @@ def settle(
     now: datetime,
     policy: GuardPolicy,
     risks_lockout: bool = True,
+    holder: str | None = None,
 ) -> GuardState:
     """Records what became of an admitted sign-in (one that `risks_lockout` not took no strike: its outcome
     only says whether the configuration it presented may be sent automatically again).
@@ -230,7 +245,8 @@ def settle(
         refused = {fp: at for fp, at in state.refused.items() if fp != fingerprint}
         if outcome is SignInOutcome.REFUSED:
             refused = _remember(refused, fingerprint, now, policy.remembered_passwords)
-        return replace(state, refused=refused, pending=pending, updated_at=now)
+        token_holder = holder if outcome is SignInOutcome.ACCEPTED and holder else state.token_holder
+        return replace(state, refused=refused, pending=pending, token_holder=token_holder, updated_at=now)
     if outcome is SignInOutcome.ACCEPTED:
         return replace(
             state,

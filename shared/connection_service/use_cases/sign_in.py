@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
-from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, SignInOutcome
+from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, SignInOutcome, fold_id
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -92,13 +92,15 @@ class SignInPath:
             credentials.presented,
             automatic=False,
             risks_lockout=credentials.risks_lockout,
+            holder=holder_key(connection),
+            let_go=self._let_go(credentials),
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             confirm=confirm,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=ADMIN_SIGN_IN_WAIT_SECONDS,
         )
-        if isinstance(admission, Permit) or admission.verdict is Verdict.REFUSED_PASSWORD:
+        if isinstance(admission, Permit) or admission.verdict in _EXPLAINED_TO_ADMINS:
             return admission
         if admission.verdict is Verdict.BUSY:
             raise SignInInProgress(SIGN_IN_RETRY_AFTER_SECONDS)
@@ -128,6 +130,7 @@ class SignInPath:
         self,
         credentials: ConnectionCredentials,
         *,
+        holder: str,
         accepted_fingerprints: Collection[str],
         vouched: bool = False,
         time_limit_seconds: float,
@@ -136,18 +139,37 @@ class SignInPath:
         """A scheduled check or an export of the connection's stored credentials (`accepted_fingerprints`:
         of the credentials Intacct accepted on the connection): never confirms, never resends an
         unanswered password; waits `wait_seconds` for a running sign-in as the same user (a health check
-        does not wait)."""
+        does not wait). `holder`: the connection's key (`holder_key`), for client credentials."""
         return self._guard.admit(
             credentials.company_id,
             credentials.user_id,
             credentials.presented,
             automatic=True,
             risks_lockout=credentials.risks_lockout,
+            holder=holder,
+            let_go=self._let_go(credentials),
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )
+
+    def _let_go(self, credentials: ConnectionCredentials) -> Callable[[str], bool]:
+        """Whether another connection recorded as holding this user's client credentials let go of them:
+        it is gone, disconnected, or signs in otherwise or as another user now."""
+        user = (fold_id(credentials.company_id), fold_id(credentials.user_id))
+
+        def let_go(holder: str) -> bool:
+            tenant_id, _, connection_id = holder.rpartition("/")
+            held_by = self._repository.get(tenant_id, connection_id)
+            return (
+                held_by is None
+                or held_by.status is Status.DISCONNECTED
+                or held_by.auth_method is not AuthMethod.CLIENT_CREDENTIALS
+                or (fold_id(held_by.company_id or ""), fold_id(held_by.user_id or "")) != user
+            )
+
+        return let_go
 
     def verify(
         self,
@@ -216,6 +238,11 @@ class SignInPath:
         return attempts_left(self._guard, connection)
 
 
+def holder_key(connection: Connection) -> str:
+    """The connection as the guard records a user's token holder (connection ids hold no '/')."""
+    return f"{connection.tenant_id}/{connection.id}"
+
+
 def attempts_left(guard: GuardReader, connection: Connection) -> int | None:
     """None where no password is at stake: no credentials, or client credentials (no budget applies)."""
     if not uses_password(connection):
@@ -249,9 +276,12 @@ def _counts_as_refusal(result: VerificationResult) -> bool:
     """What a tenant's hourly quota counts: sign-ins Intacct refused or left unanswered, and answers that a
     password was refused before (free for us, so they must not be a free way to test guesses either)."""
     return result.sign_in in (SignInOutcome.REFUSED, SignInOutcome.UNANSWERED) or (
-        result.blocked == Verdict.REFUSED_PASSWORD.value
+        result.blocked in (Verdict.REFUSED_PASSWORD.value, Verdict.HELD_ELSEWHERE.value)
     )
 
+
+# Blocks an admin's request is answered with (a checklist that says why), not an error.
+_EXPLAINED_TO_ADMINS = frozenset({Verdict.REFUSED_PASSWORD, Verdict.HELD_ELSEWHERE})
 
 # Why Intacct refuses a token request: what a block of one that was refused keeps saying.
 _TOKEN_REFUSALS = frozenset(
@@ -264,6 +294,15 @@ def explain(
 ) -> Explanation:
     who = f"user {credentials.user_id} of company {credentials.company_id}"
     since = f" on {_when(block.since)}" if block.since else ""
+    if block.verdict is Verdict.HELD_ELSEWHERE:
+        return Explanation(
+            Outcome.ACTION_REQUIRED,
+            Reason.USER_CONNECTED_ELSEWHERE,
+            f"Intacct {who} is already connected with our client application by another account of ours, "
+            "so we do not ask for its tokens here (nothing but that link in Intacct proves who may). In "
+            "Intacct, link another Web Services user to our client application and enter that user here, "
+            "or disconnect the other account first; if you know of no other account, contact support.",
+        )
     if block.verdict is Verdict.REFUSED_PASSWORD and not credentials.risks_lockout:
         reason = next(
             (r for r in _TOKEN_REFUSALS if r.value == last_reason), Reason.CLIENT_APP_NOT_AUTHORIZED

@@ -35,6 +35,7 @@ from .sign_in import (
     SIGN_IN_RETRY_AFTER_SECONDS,
     Admission,
     SignInPath,
+    holder_key,
     released_unless_settled,
     uses_password,
 )
@@ -190,6 +191,7 @@ class VerificationFlow:
             )
         admission = self._sign_in.admit_automatic(
             login,
+            holder=holder_key(connection),
             accepted_fingerprints=holds,
             vouched=vouched,
             time_limit_seconds=time_limit_seconds,

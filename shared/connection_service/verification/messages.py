@@ -27,6 +27,8 @@ MESSAGES: dict[Reason, str] = {
     "again automatically.",
     Reason.CLIENT_APP_NOT_AUTHORIZED: "Intacct refused our client application for this user: it is not "
     "authorized in the company, not linked to the Web Services user, or the user is not active.",
+    Reason.USER_CONNECTED_ELSEWHERE: "This Intacct user is already connected with our client application by "
+    "another account of ours.",
     Reason.COMPANY_REFUSED_APPLICATION: "Intacct refused our application for this company without saying "
     "why: the Company ID is not an active Intacct company, its Web Services subscription is off, or our "
     "Sender ID is not authorized in its Web Services authorizations.",

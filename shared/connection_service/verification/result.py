@@ -32,6 +32,9 @@ class Reason(StrEnum):
     # REST: Intacct refused our application for the company with GW-0011 "Invalid Request", its one answer
     # for an unknown or inactive company, Web Services off and our Sender ID not authorized.
     COMPANY_REFUSED_APPLICATION = "COMPANY_REFUSED_APPLICATION"
+    # REST: another connection of ours holds this Intacct user's client credentials (no password proves who
+    # may ask for its tokens, so one connection at a time may).
+    USER_CONNECTED_ELSEWHERE = "USER_CONNECTED_ELSEWHERE"
     # Incomplete: nothing is known to be wrong with the customer's setup.
     INTACCT_UNAVAILABLE = "INTACCT_UNAVAILABLE"
     RATE_LIMITED = "RATE_LIMITED"

@@ -41,6 +41,7 @@ def test_a_state_reads_back_whole_and_only_for_its_identity(store: GuardStore) -
         extra_attempts=1,
         last_confirmation_at=NOW - timedelta(hours=2),
         pending=Pending("lease-1", "fp-new", NOW, NOW + timedelta(seconds=30)),
+        token_holder="acme/c1",
         updated_at=NOW,
     )
     stored = store.save(USER, state, expected_version=0)

@@ -380,3 +380,37 @@ def test_a_token_request_waits_for_a_password_sign_in_of_the_same_user() -> None
         risks_lockout=False,
     )
     assert decision.verdict is Verdict.BUSY
+
+
+def test_only_the_token_holder_may_ask_until_it_lets_go() -> None:
+    def ask_as(state: GuardState, holder: str, *, let_go: bool = False) -> Decision:
+        return decide(
+            state,
+            TOKEN,
+            now=NOW,
+            policy=POLICY,
+            automatic=False,
+            confirm=False,
+            proven=False,
+            ticket=f"t-{holder}",
+            pending_until=NOW + timedelta(seconds=30),
+            risks_lockout=False,
+            holder=holder,
+            holder_let_go=let_go,
+        )
+
+    first = ask_as(GuardState(), "a/1")
+    held = settle(
+        first.state,
+        ticket="t-a/1",
+        fingerprint=TOKEN,
+        outcome=SignInOutcome.ACCEPTED,
+        now=NOW,
+        policy=POLICY,
+        risks_lockout=False,
+        holder="a/1",
+    )
+    assert held.token_holder == "a/1"
+    assert ask_as(held, "b/2").verdict is Verdict.HELD_ELSEWHERE
+    assert ask_as(held, "a/1").admitted
+    assert ask_as(held, "b/2", let_go=True).admitted

@@ -19,12 +19,12 @@ from tests.support.world import RIGHT, World
 
 
 def rest_edit(
-    world: World, connection_id: str, user_id: str = "ws_expenses", **extra: object
+    world: World, connection_id: str, user_id: str = "ws_expenses", tenant: str = "acme"
 ) -> VerificationReport:
-    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": user_id, **extra}
+    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": user_id}
     world.now += timedelta(seconds=1)
     return world.use_cases.edit_credentials(
-        "acme", connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
+        tenant, connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
     )
 
 
@@ -94,7 +94,9 @@ def test_a_refused_token_counts_against_the_tenant_and_is_kept_from_automatic_ca
         {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_unlinked"}
     ).credentials()
     sign_in = world.use_cases._sign_in
-    blocked = sign_in.admit_automatic(credentials, accepted_fingerprints=(), time_limit_seconds=5)
+    blocked = sign_in.admit_automatic(
+        credentials, holder=f"acme/{connection_id}", accepted_fingerprints=(), time_limit_seconds=5
+    )
     assert isinstance(blocked, Blocked) and blocked.verdict is Verdict.REFUSED_PASSWORD
     explained = sign_in.verify(
         credentials, blocked, deadline=Deadline(1), last_reason=report.connection.reason
@@ -173,3 +175,30 @@ def test_a_verify_of_a_client_credentials_connection_reads_no_secret(world: Worl
         Trigger.CREDENTIALS_EDIT,
         Trigger.MANUAL_VERIFY,
     )
+
+
+def test_a_second_tenant_naming_a_connected_user_gets_no_token_and_is_counted(world: World) -> None:
+    owner = world.connect()
+    assert rest_edit(world, owner).connection.status is Status.CONNECTED
+    intruder = world.connect("globex")
+    report = rest_edit(world, intruder, tenant="globex")
+    assert report.connection.status is Status.ACTION_REQUIRED
+    assert report.connection.reason == "USER_CONNECTED_ELSEWHERE"
+    assert world.intacct.sign_ins == ["token:ws_expenses"]  # the intruder's request was never sent
+    assert world.quota.counts == {"globex": 1}
+    for _ in range(3):  # the owner's checks and exports go on as before
+        world.export(owner)
+    checked = health_check(world, owner)
+    assert checked is not None and checked.connection.status is Status.CONNECTED
+
+
+def test_a_holder_that_lets_go_frees_the_user_for_another_connection(world: World) -> None:
+    owner = world.connect()
+    rest_edit(world, owner)
+    world.edit(owner, RIGHT)  # the owner moves to a password: it holds the user's client credentials no more
+    other = world.connect("globex")
+    assert rest_edit(world, other, tenant="globex").connection.status is Status.CONNECTED
+    back = rest_edit(world, owner)
+    assert back.connection.reason == "USER_CONNECTED_ELSEWHERE"
+    world.use_cases.disconnect("globex", other, actor="admin")
+    assert rest_edit(world, owner).connection.status is Status.CONNECTED
