@@ -271,4 +271,5 @@ def test_client_credentials_in_a_browser(page: Page) -> None:
     page.get_by_role("button", name="More actions for Sage Intacct").click()
     page.get_by_role("menuitem", name="Disconnect").click()
     expect(page.locator("#disconnect-text")).not_to_contain_text("password")
-    page.locator("#disconnect-cancel").click()
+    page.locator("#disconnect-confirm").click()  # lets go of the user's client credentials
+    expect(page.locator("#status-badge")).to_have_text("Not connected")

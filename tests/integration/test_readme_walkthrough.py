@@ -143,12 +143,11 @@ def test_the_demo_tables_client_credentials_rows_hold(running: LocalStack) -> No
                 answer = session.get(f"{api}/intacct/client-application", headers=headers).json()
                 client_id = answer["client_id"]
             created = session.post(f"{api}/connections", json={"provider": "sage_intacct"}, headers=headers)
+            connection = f"{api}/connections/{created.json()['id']}"
             body = {"auth_method": "client_credentials", "company_id": company, "user_id": user}
             if entity:
                 body["entity_id"] = entity
-            saved = session.put(
-                f"{api}/connections/{created.json()['id']}/credentials", json=body, headers=headers
-            ).json()
+            saved = session.put(f"{connection}/credentials", json=body, headers=headers).json()
             case = f"{company}/{user}/{entity or 'top level'}"
             if outcome.startswith("Connected"):
                 assert (saved["status"], saved["reason"]) == ("CONNECTED", None), case
@@ -161,3 +160,5 @@ def test_the_demo_tables_client_credentials_rows_hold(running: LocalStack) -> No
                 assert app["status"] == "missing"
                 assert client_id and client_id in app["remediation"] and user in app["remediation"]
                 assert "Authorized client applications" in app["remediation"]
+            # One connection at a time holds a user's client credentials: this one lets go for the next row.
+            assert session.delete(connection, headers=headers).status_code == 204

@@ -23,6 +23,7 @@ const REFUSALS = {
   SIGN_IN_BLOCKED: "we stopped signing in as this user",
   CLIENT_APP_NOT_AUTHORIZED: "Intacct refused our client application's token request",
   COMPANY_REFUSED_APPLICATION: "Intacct refused our application for this company",
+  USER_CONNECTED_ELSEWHERE: "this Intacct user is connected through another account",
   SENDER_NOT_AUTHORIZED: "Intacct refused our requests for this company",
   WEB_SERVICES_DISABLED: "Intacct refused our requests for this company",
   COMPANY_EXPIRED: "Intacct refused our requests for this company",
