@@ -107,7 +107,7 @@ class IntacctGateway:
             return CallAnswer((), error, opened.expires_at)
         response = exchange.response
         return CallAnswer(
-            tuple(_answer(result, unique=writes) for result in response.results),
+            tuple(function_answer(result, unique=writes) for result in response.results),
             None,
             response.authentication.session_timeout or opened.expires_at,
         )
@@ -153,7 +153,8 @@ class IntacctGateway:
         return not_run(reason, credentials, sender_id, outcome=outcome, message=message, blocked=blocked)
 
 
-def _answer(result: FunctionResult, *, unique: bool) -> FunctionAnswer:
+def function_answer(result: FunctionResult, *, unique: bool) -> FunctionAnswer:
+    """One function's result as an export worker reads it, from any XML session (the REST gateway's too)."""
     status = result.status
     if unique and status == "failure" and not result.errors and not result.answered_with_status:
         status = "repeated"  # Intacct's answer to a completed write sent again under uniqueid: no <status>

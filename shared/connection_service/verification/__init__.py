@@ -11,6 +11,7 @@ from ..lazy_exports import exports_on_first_use
 if TYPE_CHECKING:
     from .checklist import not_run
     from .requirements import REQUIRED_PERMISSIONS, Prerequisite, RequiredPermission, prerequisites
+    from .rest_verifier import REST_ROUND_TRIPS_ON_SUCCESS, RestProbed, RestVerifier
     from .result import CheckItem, CheckStatus, Entity, Outcome, Reason, VerificationResult
     from .verifier import ROUND_TRIPS_ON_SUCCESS, ConnectionVerifier
 
@@ -21,11 +22,13 @@ __getattr__ = exports_on_first_use(
         "result": ("CheckItem", "CheckStatus", "Entity", "Outcome", "Reason", "VerificationResult"),
         "checklist": ("not_run",),
         "verifier": ("ROUND_TRIPS_ON_SUCCESS", "ConnectionVerifier"),
+        "rest_verifier": ("REST_ROUND_TRIPS_ON_SUCCESS", "RestProbed", "RestVerifier"),
     },
 )
 
 __all__ = [
     "REQUIRED_PERMISSIONS",
+    "REST_ROUND_TRIPS_ON_SUCCESS",
     "ROUND_TRIPS_ON_SUCCESS",
     "CheckItem",
     "CheckStatus",
@@ -35,6 +38,8 @@ __all__ = [
     "Prerequisite",
     "Reason",
     "RequiredPermission",
+    "RestProbed",
+    "RestVerifier",
     "VerificationResult",
     "not_run",
     "prerequisites",

@@ -109,3 +109,23 @@ def connected(company_id: str, entity_id: str | None, unconfirmed: int) -> str:
     if unconfirmed:
         message += f" {unconfirmed} permission(s) could not be confirmed; see the checklist."
     return message
+
+
+def entity_not_applied(requested: str | None, applied: str | None) -> str:
+    """The session Intacct opened is not where the token was asked for: nothing the check read can be said
+    to hold for the connection's entity (or top level)."""
+    asked = f"entity {requested}" if requested else "the top level"
+    got = f"entity {applied}" if applied else "the top level"
+    return (
+        f"Intacct gave us a session at {got}, not at {asked} as the connection asks: the entity was not "
+        "applied, so what this check read cannot be trusted for the connection. The check will be retried; "
+        "if this persists, contact our support."
+    )
+
+
+def top_level_refused(user_id: str) -> str:
+    """REST: a token for the top level refused as an entity is (the user may open some entities only)."""
+    return (
+        f"Intacct refused a token for user {user_id} at the top level: the user can only open some entities. "
+        "Enter the Entity ID of one of them, or give the user access to the top level in Intacct."
+    )

@@ -16,21 +16,20 @@ customer's company.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ..intacct import Category, ConnectionCredentials, ErrorDetail, IntacctError, SignIn, SignInOutcome
+from ..intacct import IntacctError, SignIn
 from ..intacct.xml import (
     Exchange,
     FunctionResult,
     GatewayFunction,
-    GatewayResponse,
     GetUserPermissions,
     Query,
 )
-from . import messages as say
 from .checklist import Checklist
+from .judging import Probe, Spent, failed, judge_permissions
 from .requirements import REQUIRED_PERMISSIONS, RequiredPermission, prerequisites
-from .result import CheckStatus, Entity, Outcome, Reason, VerificationResult
+from .result import CheckStatus, Entity, VerificationResult
 from .rights import UserRights
 
 ROUND_TRIPS_ON_SUCCESS = 2
@@ -40,34 +39,9 @@ ENTITIES_CONTROL_ID = "entities"
 MAX_ENTITIES = 200
 ENTITY_FIELDS = ("LOCATIONID", "NAME")
 
-# Which prerequisite a definitive failure points at, and the reason code it gives.
-_ACTION_REQUIRED: dict[Category, tuple[str | None, Reason]] = {
-    Category.WEB_SERVICES_DISABLED: ("web_services", Reason.WEB_SERVICES_DISABLED),
-    Category.SENDER_NOT_AUTHORIZED: ("sender_authorized", Reason.SENDER_NOT_AUTHORIZED),
-    Category.SIGN_IN_REJECTED: ("sign_in", Reason.INVALID_CREDENTIALS),
-    Category.ENTITY_INVALID: ("entity", Reason.ENTITY_INVALID),
-    Category.COMPANY_EXPIRED: (None, Reason.COMPANY_EXPIRED),
-}
-_INCOMPLETE: dict[Category, Reason] = {
-    Category.RATE_LIMITED: Reason.RATE_LIMITED,
-    Category.SERVICE_UNAVAILABLE: Reason.INTACCT_UNAVAILABLE,
-    Category.ORIGIN_TIMEOUT: Reason.INTACCT_UNAVAILABLE,
-    Category.SENDER_CREDENTIALS_INVALID: Reason.PLATFORM_CREDENTIALS_INVALID,
-}
-
 
 def _view_control_id(permission: RequiredPermission) -> str:
     return f"view.{permission.probe_object}"
-
-
-@dataclass(frozen=True)
-class _Spent:
-    """What a verification cost, for its result: what its one sign-in told us, round trips and HTTP
-    attempts."""
-
-    sign_in: SignInOutcome
-    round_trips: int
-    attempts: int
 
 
 class ConnectionVerifier:
@@ -105,7 +79,7 @@ class ConnectionVerifier:
         opened a session, what the session answered the probes (`probed`; None when nothing more was sent,
         so a failed sign-in is judged without a second request)."""
         login = signed_in.credentials
-        spent = _Spent(signed_in.outcome, signed_in.round_trips, signed_in.attempts)
+        spent = Spent(signed_in.outcome, signed_in.round_trips, signed_in.attempts)
         if probed is not None:
             spent = replace(
                 spent, round_trips=spent.round_trips + 1, attempts=spent.attempts + probed.attempts
@@ -113,105 +87,31 @@ class ConnectionVerifier:
         checks = Checklist(prerequisites(sender_id, login.entity_id), self._permissions)
         entities = _entities(at_sign_in)
         if signed_in.failure is not None:
-            failed = self._failed(spent, signed_in.failure, checks, entities, session_opened=False)
-            return replace(failed, entities=entities)
+            judged = failed(spent, signed_in.failure, checks, entities, session_opened=False)
+            return replace(judged, entities=entities)
         if isinstance(probed, IntacctError):
-            failed = self._failed(spent, probed, checks, entities, session_opened=True)
-            return replace(failed, entities=entities)
+            judged = failed(spent, probed, checks, entities, session_opened=True)
+            return replace(judged, entities=entities)
         assert probed is not None, "a session opened, so its probes were sent"
         checks.set_prerequisites(CheckStatus.OK)
-        return replace(self._judge_permissions(probed.response, spent, checks, login), entities=entities)
-
-    def _failed(
-        self,
-        spent: _Spent,
-        error: IntacctError,
-        checks: Checklist,
-        entities: tuple[Entity, ...] | None,
-        *,
-        session_opened: bool,
-    ) -> VerificationResult:
-        """`session_opened`: the sign-in worked, and the request in its session failed."""
-        if session_opened or error.category is Category.ENTITY_INVALID:
-            # The sign-in worked, so everything it depends on is in place.
-            checks.set_prerequisites(
-                CheckStatus.OK, unless={"entity"} if error.category is Category.ENTITY_INVALID else set()
-            )
-        target = _ACTION_REQUIRED.get(error.category)
-        if target is not None:
-            check_id, reason = target
-            if check_id is not None:
-                checks.mark(check_id, CheckStatus.MISSING)
-            message = say.MESSAGES[reason]
-            if reason is Reason.ENTITY_INVALID:
-                message += say.entities_offered(entities)
-            return _result(
-                checks, Outcome.ACTION_REQUIRED, reason, message, spent, error.category, error.errors
-            )
-        reason = _INCOMPLETE.get(error.category, Reason.UNEXPECTED_RESPONSE)
-        return _result(
-            checks, Outcome.INCOMPLETE, reason, say.MESSAGES[reason], spent, error.category, error.errors
-        )
-
-    def _judge_permissions(
-        self, response: GatewayResponse, spent: _Spent, checks: Checklist, login: ConnectionCredentials
-    ) -> VerificationResult:
-        rights_result = _find(response.results, PERMISSIONS_CONTROL_ID)
-        rights = UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None
-        transient = [rights_result] if rights_result is not None and _is_transient(rights_result) else []
+        results = probed.response.results
+        rights_result = _find(results, PERMISSIONS_CONTROL_ID)
+        probes: dict[str, Probe] = {}
         for permission in self._permissions:
-            probe = _find(response.results, _view_control_id(permission)) if permission.probe_object else None
-            status = _judge(permission, probe, rights)
-            if probe is not None and _is_transient(probe):
-                transient.append(probe)
-            note = None
-            if status is CheckStatus.NOT_SUBSCRIBED:
-                checks.set_permission(permission, status, None, say.not_subscribed(permission))
-                continue
-            if probe is not None and probe.category is Category.OBJECT_UNAVAILABLE:
-                note = say.object_unavailable(permission)
-            elif status is CheckStatus.UNKNOWN:
-                note = say.RIGHT_UNCONFIRMED
-            checks.set_permission(permission, status, note)
-
-        missing = checks.with_status(CheckStatus.MISSING)
-        unsubscribed = checks.with_status(CheckStatus.NOT_SUBSCRIBED)
-        applications = ", ".join(sorted({p.application for p in unsubscribed}))
-        also = say.also_not_subscribed(applications) if unsubscribed else ""
-        if missing:
-            return _result(
-                checks,
-                Outcome.ACTION_REQUIRED,
-                Reason.MISSING_PERMISSIONS,
-                say.missing_permissions(missing) + also,
-                spent,
-                Category.PERMISSION_DENIED,
-                _errors_of(response.results),
-            )
-        if unsubscribed:
-            return _result(
-                checks,
-                Outcome.ACTION_REQUIRED,
-                Reason.MODULE_NOT_SUBSCRIBED,
-                say.applications_not_subscribed(applications, unsubscribed),
-                spent,
-                Category.MODULE_NOT_SUBSCRIBED,
-                _errors_of(response.results),
-            )
-        if transient:
-            category = transient[0].category or Category.SERVICE_UNAVAILABLE
-            reason = _INCOMPLETE.get(category, Reason.INTACCT_UNAVAILABLE)
-            return _result(
-                checks,
-                Outcome.INCOMPLETE,
-                reason,
-                say.MESSAGES[reason],
-                spent,
-                category,
-                _errors_of(transient),
-            )
-        message = say.connected(login.company_id, login.entity_id, checks.count(CheckStatus.UNKNOWN))
-        return _result(checks, Outcome.CONNECTED, None, message, spent, None, ())
+            found = _find(results, _view_control_id(permission)) if permission.probe_object else None
+            if found is not None:
+                probes[permission.check_id] = found
+        judged = judge_permissions(
+            self._permissions,
+            checks,
+            spent,
+            login,
+            probes=probes,
+            rights_probe=rights_result,
+            rights=UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None,
+            answered=results,
+        )
+        return replace(judged, entities=entities)
 
 
 def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
@@ -229,55 +129,3 @@ def _entities(results: Sequence[FunctionResult]) -> tuple[Entity, ...] | None:
 
 def _find(results: Sequence[FunctionResult], control_id: str) -> FunctionResult | None:
     return next((result for result in results if result.control_id == control_id), None)
-
-
-def _is_transient(result: FunctionResult) -> bool:
-    return not result.ok and result.category is not None and result.category.transient
-
-
-def _errors_of(results: Sequence[FunctionResult]) -> tuple[ErrorDetail, ...]:
-    return tuple(error for result in results if not result.ok for error in result.errors)
-
-
-def _judge(
-    permission: RequiredPermission, probe: FunctionResult | None, rights: UserRights | None
-) -> CheckStatus:
-    """A query probe is the strongest evidence (Intacct checks the right before reading a row); the rights
-    list decides when there is no probe or the probe was inconclusive."""
-    if probe is not None:
-        if probe.ok:
-            return CheckStatus.OK
-        if probe.category is Category.MODULE_NOT_SUBSCRIBED:
-            return CheckStatus.NOT_SUBSCRIBED
-        if probe.category in (Category.PERMISSION_DENIED, Category.OBJECT_UNAVAILABLE):
-            return CheckStatus.MISSING
-        if _is_transient(probe):
-            return CheckStatus.UNKNOWN
-    if rights is None or not len(rights):
-        return CheckStatus.UNKNOWN
-    if rights.has(permission.application, permission.activity, permission.permission):
-        return CheckStatus.OK
-    return CheckStatus.MISSING
-
-
-def _result(
-    checks: Checklist,
-    outcome: Outcome,
-    reason: Reason | None,
-    message: str,
-    spent: _Spent,
-    category: Category | None,
-    errors: tuple[ErrorDetail, ...],
-) -> VerificationResult:
-    return VerificationResult(
-        outcome=outcome,
-        reason=reason,
-        checks=checks.items(),
-        message=message,
-        round_trips=spent.round_trips,
-        attempts=spent.attempts,
-        sign_ins=1,  # a verification always signs in, once
-        sign_in=spent.sign_in,
-        category=category,
-        errors=errors,
-    )

@@ -12,12 +12,12 @@ from ...lazy_exports import exports_on_first_use
 
 if TYPE_CHECKING:
     from .classification import classify
-    from .client import Attempt, Exchange, IntacctClient
+    from .client import Exchange, IntacctClient
     from .credentials import SenderCredentials, SessionCredentials
     from .endpoint import DEFAULT_ENDPOINT, validate_endpoint
     from .functions import GatewayFunction, GetAPISession, GetUserPermissions, Query, ReadByQuery
     from .response import Authentication, FunctionResult, GatewayResponse, parse_response
-    from .retry import RetryPolicy
+    from .retry import Attempt, Attempts, RetryPolicy
     from .session import XmlSession, sign_in
     from .transport import HttpTransport, Timeouts
 
@@ -25,12 +25,12 @@ __getattr__ = exports_on_first_use(
     __name__,
     {
         "classification": ("classify",),
-        "client": ("Attempt", "Exchange", "IntacctClient"),
+        "client": ("Exchange", "IntacctClient"),
         "credentials": ("SenderCredentials", "SessionCredentials"),
         "endpoint": ("DEFAULT_ENDPOINT", "validate_endpoint"),
         "functions": ("GatewayFunction", "GetAPISession", "GetUserPermissions", "Query", "ReadByQuery"),
         "response": ("Authentication", "FunctionResult", "GatewayResponse", "parse_response"),
-        "retry": ("RetryPolicy",),
+        "retry": ("Attempt", "Attempts", "RetryPolicy"),
         "session": ("XmlSession", "sign_in"),
         "transport": ("HttpTransport", "Timeouts"),
     },
@@ -39,6 +39,7 @@ __getattr__ = exports_on_first_use(
 __all__ = [
     "DEFAULT_ENDPOINT",
     "Attempt",
+    "Attempts",
     "Authentication",
     "Exchange",
     "FunctionResult",

@@ -1,8 +1,10 @@
-"""HTTP transport: one pooled `requests.Session`, explicit timeouts, endpoint checks."""
+"""HTTP transport: one pooled `requests.Session`, explicit timeouts, endpoint checks. The REST API's JSON
+transport sends through it too (`send`), so both protocols read a network failure the same way."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import requests
@@ -46,18 +48,22 @@ class HttpTransport:
         return session
 
     def post(self, url: str, body: bytes, *, time_left: float) -> HttpAnswer:
+        headers = {"Content-Type": "application/xml; charset=utf-8"}
+        return self.send("POST", url, body, headers=headers, time_left=time_left)
+
+    def send(
+        self, method: str, url: str, body: bytes | None, *, headers: Mapping[str, str], time_left: float
+    ) -> HttpAnswer:
+        """One HTTP request, timeouts bounded by `time_left`, no redirect followed."""
         read_timeout = max(0.1, min(self.timeouts.read, time_left))
         connect_timeout = max(0.1, min(self.timeouts.connect, time_left))
         started = time.monotonic()
         try:
-            response = self._session.post(
+            response = self._session.request(
+                method,
                 url,
                 data=body,
-                headers={
-                    "Content-Type": "application/xml; charset=utf-8",
-                    "Accept-Encoding": "gzip, deflate",
-                    "User-Agent": USER_AGENT,
-                },
+                headers={"Accept-Encoding": "gzip, deflate", "User-Agent": USER_AGENT, **headers},
                 timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
             )
@@ -73,7 +79,11 @@ class HttpTransport:
         return HttpAnswer(
             status=response.status_code,
             body=content,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
+            # Intacct's own throttle header where a 429 carries no Retry-After (the gateway is one for both
+            # APIs, and so is its throttling).
+            retry_after=_retry_after(
+                response.headers.get("Retry-After") or response.headers.get("X-IA-Throttle-RetryAfter")
+            ),
             elapsed=time.monotonic() - started,
         )
 
