@@ -32,7 +32,11 @@ from .adapters.dynamodb_repository import DynamoDBConnectionRepository
 from .adapters.dynamodb_slot_store import DynamoDBSlotStore
 from .adapters.event_publisher import EventBridgePublisher
 from .adapters.kms_fingerprinter import KmsFingerprinter
-from .adapters.secrets_store import SecretsManagerSecretStore, load_sender_credentials
+from .adapters.secrets_store import (
+    SecretsManagerSecretStore,
+    load_client_application,
+    load_sender_credentials,
+)
 from .adapters.sqs_queue import SqsCheckQueue
 from .company_limit import CompanyLimiter, SlotStore
 from .company_limit.limiter import DEFAULT_LEFT_RUNNING
@@ -73,6 +77,7 @@ if TYPE_CHECKING:
         RefusalQuota,
         SecretStore,
     )
+    from .intacct.xml import Timeouts
 
 
 # The layer leaves boto3 and botocore to the Lambda runtime (shared/Makefile). Every operation and parameter
@@ -218,13 +223,14 @@ class AwsAdapters:
     def intacct(self) -> Intacct:
         if self._intacct is not None:
             return self._intacct
+        from .adapters.intacct_by_method import IntacctByMethod
         from .adapters.intacct_gateway import IntacctGateway
         from .intacct.xml import HttpTransport, IntacctClient, Timeouts
 
         config = self._settings
         secrets = self._secretsmanager
         timeouts = Timeouts(read=config.intacct_read_timeout_seconds)
-        return IntacctGateway(
+        password = IntacctGateway(
             lambda: load_sender_credentials(secrets, config.sender_secret_id),
             endpoint_url=config.intacct_endpoint_url,
             client_factory=lambda sender, url: IntacctClient(
@@ -233,6 +239,24 @@ class AwsAdapters:
                 transport=HttpTransport(timeouts=timeouts),
                 on_attempt=record_intacct_attempt,
             ),
+        )
+        return IntacctByMethod(password, lambda: self._client_credentials_intacct(timeouts))
+
+    def _client_credentials_intacct(self, timeouts: Timeouts) -> Intacct:
+        """The REST API's side, built when the first client credentials connection signs in."""
+        from .adapters.intacct_rest_gateway import IntacctRestGateway
+
+        config = self._settings
+        secrets = self._secretsmanager
+        return IntacctRestGateway(
+            lambda: load_client_application(
+                secrets, config.client_application_secret_id, expected_client_id=config.intacct_client_id
+            ),
+            lambda: load_sender_credentials(secrets, config.sender_secret_id),
+            rest_url=config.intacct_rest_url,
+            xml_endpoint_url=config.intacct_endpoint_url,
+            timeouts=timeouts,
+            on_attempt=record_intacct_attempt,
         )
 
     @built_once

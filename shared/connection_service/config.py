@@ -6,11 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .intacct.rest.endpoint import DEFAULT_REST_URL
 from .intacct.xml.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.xml.writable_objects import EXPENSE_PLATFORM, WritableObjects
-
-# Sage Intacct's REST API (the client credentials method), as Sage publishes it.
-DEFAULT_REST_URL = "https://api.intacct.com/ia/api/v1"
 
 
 class ConfigurationError(Exception):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 from botocore.client import BaseClient
 
@@ -108,6 +109,7 @@ def _exercise_every_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> N
     stack.edit(connection_id, user_password="wrong-1")  # refused: the tenant's quota counts it
     stack.edit(connection_id)  # connected: a new secret version made current
     _export(connection_id)  # a worker's call: the connection, the guard, the secrets, a fingerprint
+    _switch_to_client_credentials_in_each_function(stack, monkeypatch)
     stack.call("POST", f"/connections/{connection_id}/verify")
     for path in ("/connections", f"/connections/{connection_id}", f"/connections/{connection_id}/history"):
         stack.call("GET", path)
@@ -127,6 +129,37 @@ def _exercise_every_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> N
     stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)
     _export(connection_id, expect_ok=False)  # refused: recorded on the connection, its event published
     stack.call("DELETE", f"/connections/{connection_id}")
+
+
+_APP = "/_sim/companies/DEMO-CO/client-applications/ExpenseInREST-Demo"
+_CLIENT_CREDENTIALS = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_expenses"}
+
+
+def _switch_to_client_credentials_in_each_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The password a switch leaves unused is deleted by whichever function first verifies the new method."""
+
+    def switched(tenant: str) -> str:
+        connection_id = stack.connect(tenant)["id"]
+        stack.edit(connection_id, tenant=tenant)
+        stack.call("PUT", f"/connections/{connection_id}/credentials", _CLIENT_CREDENTIALS, tenant=tenant)
+        return connection_id
+
+    edited = switched("iam-edit")  # connected at once: the edit deletes the password
+    stack.call("DELETE", f"/connections/{edited}", tenant="iam-edit")  # lets go of the user for the next
+    stack.simulator_control("DELETE", f"{_APP}/users/ws_expenses", None)
+    verified = switched("iam-verify")  # refused until the user is linked; then an admin's verify
+    stack.simulator_control("PUT", f"{_APP}/users/ws_expenses", None)
+    stack.call("POST", f"/connections/{verified}/verify", tenant="iam-verify")
+    stack.call("DELETE", f"/connections/{verified}", tenant="iam-verify")
+    offline = {"kind": "http_503", "always": True, "auth": "token_request"}
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", offline)
+    checked = switched("iam-check")  # could not complete: the scheduled check connects it
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+    _run_dispatcher(monkeypatch, hours_ahead=2)
+    drain(stack.resources.queue_url)
+    assert stack.call("GET", f"/connections/{checked}", tenant="iam-check").json["status"] == "CONNECTED"
+    listed = boto3.client("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    assert not [secret for secret in listed if "/tenant/iam-" in secret["Name"]]
 
 
 def _export(connection_id: str, *, expect_ok: bool = True) -> None:

@@ -129,7 +129,7 @@ class IntacctRestGateway:
                 client_id = NOT_CONFIGURED
         return sender_id, client_id
 
-    def prepare(self) -> None:
+    def prepare(self, credentials: ConnectionCredentials) -> None:
         # Not configured is reported by verify as an incomplete check (our side), never as the customer's.
         with contextlib.suppress(*_NOT_CONFIGURED):
             self._current()

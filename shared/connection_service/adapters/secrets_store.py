@@ -14,6 +14,7 @@ from ..connections.errors import CredentialsUnavailable
 from ..connections.ports import SecretRef
 from ..connections.secret_names import connection_secret_name
 from ..intacct import LoginCredentials, Secret
+from ..intacct.rest.credentials import ClientApplication, ClientApplicationNotConfigured
 from ..intacct.xml import SenderCredentials
 
 if TYPE_CHECKING:
@@ -160,3 +161,31 @@ def load_sender_credentials(client: SecretsManagerClient, secret_id: str) -> Sen
         return SenderCredentials(str(data["sender_id"]), Secret(str(data["sender_password"])))
     except (ValueError, KeyError, TypeError):
         raise SenderNotConfigured("sender secret is empty or not {sender_id, sender_password}") from None
+
+
+def load_client_application(
+    client: SecretsManagerClient, secret_id: str, *, expected_client_id: str = ""
+) -> ClientApplication:
+    """Reads the platform's REST client application secret: JSON {"client_id": ..., "client_secret": ...}.
+    `expected_client_id` is the one the admin's screens show (IntacctClientId): customers authorize what they
+    are shown, so a secret naming another client is refused rather than used."""
+    if not secret_id:
+        raise ClientApplicationNotConfigured("no client application secret is configured")
+    try:
+        raw = client.get_secret_value(SecretId=secret_id).get("SecretString") or ""
+    except ClientError as error:
+        if _code(error) not in _NOT_CONFIGURED:
+            raise
+        raise ClientApplicationNotConfigured(
+            f"client application secret unreadable ({_code(error)})"
+        ) from None
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+        application = ClientApplication(str(data["client_id"]), Secret(str(data["client_secret"])))
+    except (ValueError, KeyError, TypeError):
+        raise ClientApplicationNotConfigured(
+            "client application secret is empty or not {client_id, client_secret}"
+        ) from None
+    if expected_client_id and application.client_id != expected_client_id:
+        raise ClientApplicationNotConfigured("the secret's client_id is not IntacctClientId")
+    return application

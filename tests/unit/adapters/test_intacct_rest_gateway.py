@@ -346,7 +346,9 @@ def test_without_our_client_application_nothing_is_sent_and_the_check_is_ours(
         raise ClientApplicationNotConfigured("client application secret is empty")
 
     intacct = gateway_for(simulator, load_client=missing)
-    intacct.prepare()  # a missing configuration is reported by the verification, not raised
+    intacct.prepare(
+        ClientCredentials("DEMO-CO", "ws_expenses")
+    )  # a missing configuration is reported by the verification, not raised
     signed_in, result, log = verified(simulator, ClientCredentials("DEMO-CO", "ws_expenses"), intacct)
     assert signed_in.outcome is SignInOutcome.NOT_SENT and log == []
     assert signed_in.failure is not None and signed_in.failure.category is Category.SENDER_CREDENTIALS_INVALID

@@ -1,0 +1,132 @@
+"""The client credentials method end to end: the real handlers, moto and the simulator's REST API. No password
+is typed, stored or sent; a switch deletes the old password once the new method connected; the health check
+and exports work as for a password connection; another tenant cannot act as a connected user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from local_stack.api_gateway import LambdaContext, load_handler
+from tests.infrastructure.helpers import ROOT
+from tests.support.health import dispatch, drain
+from tests.support.stack import ApiReply, Stack
+
+APP = "/_sim/companies/DEMO-CO/client-applications/ExpenseInREST-Demo"
+
+
+def rest_edit(stack: Stack, connection_id: str, tenant: str = "acme", **fields: Any) -> ApiReply:
+    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_expenses", **fields}
+    return stack.call("PUT", f"/connections/{connection_id}/credentials", body, tenant=tenant)
+
+
+def secret_names() -> list[str]:
+    listed = boto3.client("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    return [secret["Name"] for secret in listed if "/tenant/" in secret["Name"]]
+
+
+def export(connection_id: str, tenant: str = "acme") -> dict[str, Any]:
+    handler = load_handler(ROOT / "functions" / "export", "app.handler")
+    query = {
+        "control_id": "q",
+        "xml": "<query><object>VENDOR</object><select><field>VENDORID</field></select></query>",
+    }
+    event = {"tenant_id": tenant, "connection_id": connection_id, "functions": [query]}
+    return dict(handler(event, LambdaContext("ExportFunction", 60)))
+
+
+def test_a_connection_connects_without_a_password_and_keeps_no_secret(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    reply = rest_edit(stack, connection_id)
+    assert reply.status == 200, reply.text
+    body = reply.json
+    assert (body["status"], body["auth_method"], body["sign_in_attempts_left"]) == (
+        "CONNECTED",
+        "client_credentials",
+        None,
+    )
+    assert [c["id"] for c in body["checks"]][:3] == [
+        "web_services",
+        "sender_authorized",
+        "client_application",
+    ]
+    assert body["verification"]["round_trips"] <= 4
+    assert secret_names() == []  # nothing secret is kept for it
+    client = stack.call("GET", "/intacct/client-application", role="member")
+    assert client.json == {"client_id": "ExpenseInREST-Demo"}
+
+
+def test_an_unlinked_user_names_our_client_id_and_the_menu_path(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    body = rest_edit(stack, connection_id, user_id="ws_unlinked").json
+    assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "CLIENT_APP_NOT_AUTHORIZED")
+    assert body["verification"]["round_trips"] == 1
+    item = next(c for c in body["checks"] if c["id"] == "client_application")
+    assert item["status"] == "missing"
+    assert (
+        "ExpenseInREST-Demo" in item["remediation"]
+        and "Authorized client applications" in item["remediation"]
+    )
+
+
+@pytest.mark.parametrize("company", ["NOSENDER-CO", "NOWS-CO"])
+def test_a_company_that_refuses_our_application_is_named_with_its_three_causes(
+    stack: Stack, company: str
+) -> None:
+    connection_id = stack.connect()["id"]
+    body = rest_edit(stack, connection_id, company_id=company).json
+    assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "COMPANY_REFUSED_APPLICATION")
+
+
+def test_a_limited_user_is_missing_permissions(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    body = rest_edit(stack, connection_id, user_id="ws_limited").json
+    assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "MISSING_PERMISSIONS")
+    assert body["missing_permissions"]
+
+
+def test_a_switch_deletes_the_password_once_the_new_method_connected(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"
+    assert len(secret_names()) == 1
+    stack.simulator_control("DELETE", f"{APP}/users/ws_expenses", None)  # not linked yet
+    refused = rest_edit(stack, connection_id).json
+    assert refused["reason"] == "CLIENT_APP_NOT_AUTHORIZED"
+    assert len(secret_names()) == 1  # not proved: the password stays
+    stack.simulator_control("PUT", f"{APP}/users/ws_expenses", None)
+    verified = stack.call("POST", f"/connections/{connection_id}/verify").json
+    assert (verified["status"], verified["auth_method"]) == ("CONNECTED", "client_credentials")
+    assert secret_names() == []  # deleted at once: nothing keeps it
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    assert any("stored password was deleted" in (entry["detail"] or "") for entry in history)
+    again = stack.edit(connection_id)  # back to a password: typed again
+    assert again.json["status"] == "CONNECTED" and again.json["auth_method"] == "password"
+
+
+def test_exports_and_the_health_check_work_over_the_bridge(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    rest_edit(stack, connection_id)
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/sessions", None)  # the edit's token ends
+    first, second = export(connection_id), export(connection_id)
+    assert first["ok"] and second["ok"], (first, second)
+    tokens = [e for e in stack.simulator.requests("DEMO-CO") if e.get("path") == "/oauth2/token"]
+    assert len(tokens) == 2  # the edit's, then one for both export calls
+    stack.simulator_control("DELETE", f"{APP}/users/ws_expenses", None)  # unlinked in Intacct
+    assert dispatch().dispatched == 1
+    drain(stack.resources.queue_url)
+    checked = stack.call("GET", f"/connections/{connection_id}").json
+    assert (checked["status"], checked["reason"]) == ("ACTION_REQUIRED", "CLIENT_APP_NOT_AUTHORIZED")
+    assert export(connection_id)["error"]["type"].endswith("/not-connected")
+
+
+def test_another_tenant_cannot_act_as_a_connected_user(stack: Stack) -> None:
+    owner = stack.connect()["id"]
+    assert rest_edit(stack, owner).json["status"] == "CONNECTED"
+    intruder = stack.connect("globex")["id"]
+    before = len(stack.simulator.requests("DEMO-CO"))
+    body = rest_edit(stack, intruder, tenant="globex").json
+    assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "USER_CONNECTED_ELSEWHERE")
+    assert len(stack.simulator.requests("DEMO-CO")) == before  # nothing was sent for the intruder
+    assert stack.call("POST", f"/connections/{owner}/verify").json["status"] == "CONNECTED"
