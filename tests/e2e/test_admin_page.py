@@ -8,6 +8,7 @@ rather than skips when it is missing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -82,11 +83,21 @@ def sign_in(page: Page, tenant: str, role: str = "admin") -> None:
     expect(page.locator("#whoami")).to_contain_text(f"tenant {tenant}")
 
 
-def edit_credentials(page: Page, user_id: str, password: str, entity: str | None = None) -> None:
+PASSWORD_METHOD = "Web Services user and password"
+CLIENT_METHOD = "Client credentials"
+CLIENT_ID = "ExpenseInREST-Demo"  # the simulator's demo client application (make run's)
+
+
+def open_credentials(page: Page) -> None:
     page.get_by_role("button", name="More actions for Sage Intacct").click()
     page.get_by_role("menuitem", name="Edit Credentials").click()
-    dialog = page.locator("#credentials-dialog")
-    expect(dialog).to_be_visible()
+    expect(page.locator("#credentials-dialog")).to_be_visible()
+
+
+def edit_credentials(page: Page, user_id: str, password: str, entity: str | None = None) -> None:
+    """Today's form: the Web Services user and its password."""
+    open_credentials(page)
+    page.get_by_label(PASSWORD_METHOD).check()
     expect(page.get_by_label("User Password")).to_have_value("")  # never pre-filled
     page.get_by_label("Company ID").fill("DEMO-CO")
     if entity is not None:
@@ -94,7 +105,19 @@ def edit_credentials(page: Page, user_id: str, password: str, entity: str | None
     page.get_by_label("User ID").fill(user_id)
     page.get_by_label("User Password").fill(password)
     page.get_by_role("button", name="Save").click()
-    expect(dialog).to_be_hidden()
+    expect(page.locator("#credentials-dialog")).to_be_hidden()
+
+
+def edit_client_credentials(page: Page, user_id: str, company_id: str = "DEMO-CO") -> None:
+    """The recommended method: no password field at all."""
+    open_credentials(page)
+    page.get_by_label(CLIENT_METHOD).check()
+    expect(page.get_by_label("User Password")).to_be_hidden()
+    expect(page.locator("#client-id")).to_have_text(CLIENT_ID)
+    page.get_by_label("Company ID").fill(company_id)
+    page.get_by_label("User ID").fill(user_id)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#credentials-dialog")).to_be_hidden()
 
 
 def badge(page: Page) -> str:
@@ -111,6 +134,7 @@ def test_the_seed_walkthrough_in_a_browser(page: Page) -> None:
 
     edit_credentials(page, "ws_expenses", DEMO_PASSWORD)
     expect(page.locator("#status-badge")).to_have_text("Connected")
+    expect(page.locator("#fact-method")).to_have_text(PASSWORD_METHOD)
     expect(page.locator("#fact-attempts")).to_have_text("2")
     expect(page.locator("#fact-verified")).not_to_have_text("Never")
     expect(page.locator("#checklist .check[data-status=ok]")).to_have_count(
@@ -122,6 +146,15 @@ def test_the_seed_walkthrough_in_a_browser(page: Page) -> None:
     expect(page.locator("#status-badge")).to_have_text("Action Required")
     expect(page.locator("#message")).to_contain_text("Intacct refused the sign-in")
     expect(page.locator("#fact-attempts")).to_have_text("1")
+    # What a refused sign-in left unchecked is said once, collapsed, instead of item by item.
+    expect(page.locator("#checklist .check[data-status=unknown]")).to_have_count(0)
+    unchecked = page.locator("#unchecked summary")
+    expect(unchecked).to_have_text(
+        re.compile(r"^\d+ items could not be checked because Intacct refused the sign-in\.$")
+    )
+    expect(page.locator("#unchecked-list")).to_be_hidden()
+    unchecked.click()
+    expect(page.locator("#unchecked-list li").first).to_be_visible()
     shot(page, "3-wrong-password")
 
     edit_credentials(page, "ws_limited", DEMO_PASSWORD)
@@ -167,7 +200,17 @@ def test_keyboard_phone_width_and_a_member(page: Page) -> None:
     page.keyboard.press("Enter")  # the menu opens from the keyboard; Edit Credentials has the focus
     page.keyboard.press("Enter")
     expect(page.locator("#credentials-dialog")).to_be_visible()
+    # The recommended method comes first and is chosen; the focus is on the choice.
+    expect(page.get_by_role("radio")).to_have_count(2)
+    expect(page.get_by_label(CLIENT_METHOD)).to_be_checked()
+    expect(page.get_by_label(CLIENT_METHOD)).to_be_focused()
     page.get_by_role("button", name="Save").click()  # nothing filled in: said in words, nothing sent
+    expect(page.locator("#form-errors")).to_have_text("Fill in Company ID, User ID.")
+    page.get_by_label(CLIENT_METHOD).focus()
+    page.keyboard.press("ArrowDown")  # the other method, from the keyboard
+    expect(page.get_by_label(PASSWORD_METHOD)).to_be_checked()
+    expect(page.get_by_label("User Password")).to_be_visible()
+    page.get_by_role("button", name="Save").click()
     expect(page.locator("#form-errors")).to_have_text("Fill in Company ID, User ID, User Password.")
     page.keyboard.press("Escape")
 
@@ -179,3 +222,54 @@ def test_keyboard_phone_width_and_a_member(page: Page) -> None:
     sign_in(page, tenant, role="member")
     expect(page.locator("#status-badge")).to_have_text("Awaiting Credentials")
     expect(page.get_by_role("button", name="More actions for Sage Intacct")).to_be_disabled()
+
+
+def test_client_credentials_in_a_browser(page: Page) -> None:
+    """The recommended method: its prerequisite names our client ID; a user not linked to it is told where
+    to link it; a linked one connects without a password, and the switch deletes the one stored before."""
+    sign_in(page, f"e2e-{uuid.uuid4().hex[:8]}")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#status-badge")).to_have_text("Awaiting Credentials")
+    edit_credentials(page, "ws_expenses", DEMO_PASSWORD)
+    expect(page.locator("#status-badge")).to_have_text("Connected")
+
+    open_credentials(page)
+    expect(page.get_by_label(PASSWORD_METHOD)).to_be_checked()  # the connection's method
+    expect(page.locator("#client-prerequisite")).to_be_hidden()
+    page.get_by_label(CLIENT_METHOD).check()
+    expect(page.locator("#client-prerequisite")).to_contain_text("Authorized client applications")
+    expect(page.locator("#client-id")).to_have_text(CLIENT_ID)
+    expect(page.get_by_label("User Password")).to_be_hidden()
+    expect(page.locator("#switch-note")).to_contain_text("the stored password is deleted")
+    shot(page, "9-client-credentials-form")
+    page.get_by_role("button", name="Cancel").click()
+
+    edit_client_credentials(page, "ws_unlinked")
+    expect(page.locator("#status-badge")).to_have_text("Action Required")
+    expect(page.locator("#fact-method")).to_have_text(CLIENT_METHOD)
+    expect(page.locator("#fact-attempts")).to_be_hidden()  # no password: no sign-in budget
+    app = page.locator("#checklist .check", has_text=f"Client application '{CLIENT_ID}'")
+    expect(app).to_have_attribute("data-status", "missing")
+    expect(app.locator(".remediation")).to_contain_text(CLIENT_ID)
+    expect(app.locator(".remediation")).to_contain_text("ws_unlinked")
+    expect(app.locator(".remediation")).to_contain_text("Authorized client applications")
+    expect(page.locator("#checklist .check[data-status=unknown]")).to_have_count(0)
+    expect(page.locator("#unchecked summary")).to_have_text(
+        re.compile(r"^\d+ items could not be checked because Intacct refused our client application's token")
+    )
+    shot(page, "10-client-app-not-authorized")
+
+    edit_client_credentials(page, "ws_expenses")
+    expect(page.locator("#status-badge")).to_have_text("Connected")
+    expect(page.locator("#fact-method")).to_have_text(CLIENT_METHOD)
+    expect(page.locator("#checklist .check[data-status=ok]")).to_have_count(19)  # 3 prerequisites, 16 rights
+    expect(page.locator("#unchecked")).to_be_hidden()
+    page.locator("#history-section summary").click()
+    expect(page.locator("#history")).to_contain_text("The stored password was deleted")
+    shot(page, "11-client-credentials-connected")
+
+    page.get_by_role("button", name="More actions for Sage Intacct").click()
+    page.get_by_role("menuitem", name="Disconnect").click()
+    expect(page.locator("#disconnect-text")).not_to_contain_text("password")
+    page.locator("#disconnect-confirm").click()  # lets go of the user's client credentials
+    expect(page.locator("#status-badge")).to_have_text("Not connected")

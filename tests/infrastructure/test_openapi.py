@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from connection_service.api.contract import CONTRACTS
 from connection_service.api.problems import BAD_REQUEST, PROBLEM_TYPES
 from connection_service.api.routes import all_routers
-from connection_service.connections.errors import DomainError
+from connection_service.connections.credentials_input import parse_credentials
+from connection_service.connections.errors import DomainError, InvalidInput
 from local_stack.openapi import DOCUMENT_PATH, build_document, document_text
 
 from .helpers import ROOT, Template, http_routes
@@ -87,3 +90,31 @@ def _property_names(schema: object) -> list[str]:
         return []
     names = list(schema.get("properties", {})) if isinstance(schema.get("properties"), dict) else []
     return names + [name for value in schema.values() for name in _property_names(value)]
+
+
+CREDENTIALS_BODIES = [
+    {"company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": "p"},
+    {"auth_method": "password", "company_id": "DEMO-CO", "user_id": "ws_expenses", "user_password": "p"},
+    {"auth_method": "password", "company_id": "DEMO-CO", "user_id": "ws_expenses"},
+    {"company_id": "DEMO-CO", "user_id": "ws_expenses"},
+    {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_expenses"},
+    {"auth_method": "client_credentials", "company_id": "DEMO-CO", "entity_id": "US-EAST", "user_id": "u"},
+    {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "u", "user_password": "p"},
+    {"auth_method": "oauth", "company_id": "DEMO-CO", "user_id": "u"},
+]
+
+
+@pytest.mark.parametrize(
+    "body", CREDENTIALS_BODIES, ids=lambda body: "+".join(sorted(body)) + str(body.get("auth_method"))
+)
+def test_the_credentials_schema_takes_the_methods_as_the_service_does(body: dict[str, str]) -> None:
+    """Both sign-in methods: the password required with one, refused with the other, as the rules say."""
+    document = build_document()
+    schema = document["components"]["schemas"]["CredentialsRequest"]
+    documented = Draft202012Validator(schema).is_valid(body)
+    try:
+        parse_credentials(body)
+        accepted = True
+    except InvalidInput:
+        accepted = False
+    assert documented == accepted

@@ -51,13 +51,24 @@ function renderOperation(path, method, operation) {
 function renderSchema(name, schema) {
   const section = element("section", undefined, "card");
   section.append(element("h3", name));
+  if (schema.description) section.append(element("p", schema.description));
   const list = element("ul", undefined, "checklist");
   const required = new Set(schema.required || []);
   for (const [property, definition] of Object.entries(schema.properties || {})) {
     const optional = required.has(property) ? "" : " (optional)";
-    list.append(element("li", `${property}${optional}: ${typeOf(definition)}`, "check"));
+    const item = element("li", `${property}${optional}: ${typeOf(definition)}`, "check");
+    if (definition.description) item.append(element("p", definition.description, "remediation"));
+    list.append(item);
   }
   section.append(list);
+  if (schema.oneOf) {
+    section.append(element("p", "One of:"));
+    const alternatives = element("ul", undefined, "checklist");
+    for (const option of schema.oneOf) {
+      alternatives.append(element("li", `${option.title}: ${option.description}`, "check"));
+    }
+    section.append(alternatives);
+  }
   return section;
 }
 

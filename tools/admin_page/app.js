@@ -2,6 +2,7 @@
 "use strict";
 
 const FIELD_LABELS = {
+  auth_method: "Sign-in method",
   company_id: "Company ID",
   entity_id: "Entity ID",
   user_id: "User ID",
@@ -11,13 +12,30 @@ const FIELD_LABELS = {
   provider: "Provider",
 };
 const CHECK_LABELS = { ok: "OK", missing: "Missing", not_subscribed: "Not subscribed", unknown: "Unknown" };
+const METHOD_LABELS = {
+  client_credentials: "Client credentials",
+  password: "Web Services user and password",
+};
+// Reasons for which Intacct (or the sign-in guard) refused before anything else could be looked at: the
+// checklist's unknown items then all share this one cause, said once.
+const REFUSALS = {
+  INVALID_CREDENTIALS: "Intacct refused the sign-in",
+  SIGN_IN_BLOCKED: "we stopped signing in as this user",
+  CLIENT_APP_NOT_AUTHORIZED: "Intacct refused our client application's token request",
+  COMPANY_REFUSED_APPLICATION: "Intacct refused our application for this company",
+  USER_CONNECTED_ELSEWHERE: "this Intacct user is connected through another account",
+  SENDER_NOT_AUTHORIZED: "Intacct refused our requests for this company",
+  WEB_SERVICES_DISABLED: "Intacct refused our requests for this company",
+  COMPANY_EXPIRED: "Intacct refused our requests for this company",
+  ENTITY_INVALID: "the entity could not be opened",
+};
 const HEALTH_LABELS = {
   OK: "OK",
   DEGRADED: "Degraded: the last check could not complete",
   UNKNOWN: "Not checked yet",
 };
 
-const state = { token: null, tenant: null, role: null, connection: null };
+const state = { token: null, tenant: null, role: null, connection: null, clientId: undefined, signIn: null };
 const $ = (id) => document.getElementById(id);
 
 class ApiProblem extends Error {
@@ -111,6 +129,9 @@ function render() {
   $("history-section").hidden = !connection;
   if (!connection) return;
 
+  const usesClient = connection.auth_method === "client_credentials";
+  setText("fact-method", connection.company_id ? METHOD_LABELS[connection.auth_method] : "");
+  $("fact-attempts-wrap").hidden = usesClient; // no password: no sign-in budget applies
   setText("fact-health", connection.health_reason
     ? `${HEALTH_LABELS[connection.health]} (${connection.health_reason})`
     : HEALTH_LABELS[connection.health]);
@@ -130,29 +151,58 @@ function render() {
   );
   $("missing-section").hidden = connection.missing_permissions.length === 0;
 
-  const checklist = $("checklist");
-  checklist.replaceChildren(
-    ...connection.checks.map((check) => {
+  const cause = refusalCause(connection);
+  const unchecked = cause ? connection.checks.filter((check) => check.status === "unknown") : [];
+  $("checklist").replaceChildren(
+    ...connection.checks.filter((check) => !unchecked.includes(check)).map(checkItem),
+  );
+  const details = $("unchecked");
+  const shown = `${connection.id}:${connection.version}:${unchecked.length}`;
+  if (details.dataset.shown !== shown) details.open = false; // collapsed again for a new result only
+  details.dataset.shown = shown;
+  details.hidden = unchecked.length === 0;
+  $("unchecked-summary").textContent =
+    `${unchecked.length} ${unchecked.length === 1 ? "item" : "items"} could not be checked because ${cause}.`;
+  $("unchecked-list").replaceChildren(
+    ...unchecked.map((check) => {
       const item = document.createElement("li");
-      item.className = "check";
-      item.dataset.status = check.status;
-      const status = document.createElement("span");
-      status.className = "check-status";
-      status.textContent = CHECK_LABELS[check.status] || check.status;
-      const label = document.createElement("span");
-      label.className = "check-label";
-      label.textContent = check.label;
-      item.append(status, label);
-      if (check.remediation) {
-        const fix = document.createElement("p");
-        fix.className = "remediation";
-        fix.textContent = check.remediation;
-        item.append(fix);
-      }
+      item.textContent = check.label;
       return item;
     }),
   );
   $("checklist-section").hidden = connection.checks.length === 0;
+}
+
+function checkItem(check) {
+  const item = document.createElement("li");
+  item.className = "check";
+  item.dataset.status = check.status;
+  const status = document.createElement("span");
+  status.className = "check-status";
+  status.textContent = CHECK_LABELS[check.status] || check.status;
+  const label = document.createElement("span");
+  label.className = "check-label";
+  label.textContent = check.label;
+  item.append(status, label);
+  if (check.remediation) {
+    const fix = document.createElement("p");
+    fix.className = "remediation";
+    fix.textContent = check.remediation;
+    item.append(fix);
+  }
+  return item;
+}
+
+// Why the checklist's unknown items could not be checked, when one refusal explains them all; else null.
+function refusalCause(connection) {
+  if (REFUSALS[connection.reason]) return REFUSALS[connection.reason];
+  const signIn = state.signIn;
+  if (signIn && signIn.id === connection.id && signIn.version === connection.version && signIn.outcome === "refused") {
+    return connection.auth_method === "client_credentials"
+      ? "Intacct refused the token request"
+      : "Intacct refused the sign-in";
+  }
+  return null;
 }
 
 function renderHistory(entries) {
@@ -216,7 +266,9 @@ async function signIn(event) {
     Object.assign(state, { token: body.token, tenant, role, connection: null });
     $("whoami").textContent = `Signed in to tenant ${tenant} as ${role === "admin" ? "an admin" : "a member"}.`;
     $("connections").hidden = false;
-    await load();
+    state.clientId = undefined;
+    state.signIn = null;
+    await Promise.all([load(), loadClientId()]);
   });
 }
 
@@ -231,11 +283,74 @@ async function connect() {
   });
 }
 
-function openCredentials() {
+// Our client application's client ID (public), which the customer's admin authorizes in Intacct; null when
+// the service has none configured, undefined until read.
+async function loadClientId() {
+  if (state.clientId !== undefined) return;
+  try {
+    const answer = await api("GET", "/intacct/client-application");
+    state.clientId = answer.client_id || null;
+  } catch (error) {
+    state.clientId = undefined; // asked again when the form opens
+  }
+}
+
+function selectedMethod() {
+  return $("method-client").checked ? "client_credentials" : "password";
+}
+
+function renderClientPrerequisite() {
+  const text = $("client-prerequisite-text");
+  if (state.clientId === undefined) {
+    text.textContent = "Our client ID could not be read; reopen this form to try again.";
+    return;
+  }
+  if (state.clientId === null) {
+    text.textContent =
+      "This service has no Intacct client application configured, so client credentials cannot be used here. " +
+      "Use the Web Services user and password.";
+    return;
+  }
+  const id = document.createElement("code");
+  id.id = "client-id";
+  id.textContent = state.clientId;
+  text.replaceChildren(
+    "Add our client ID ",
+    id,
+    " under Company > Setup > Company > Company Information > Security tab > Authorized client applications, " +
+      "with Status Active, and link it to the Web Services user you enter below. That user needs the same " +
+      "16 permissions as with a password, and the company still needs Web Services and our Sender ID.",
+  );
+}
+
+function showMethod() {
+  const method = selectedMethod();
+  const client = method === "client_credentials";
+  $("client-prerequisite").hidden = !client;
+  $("password-wrap").hidden = client; // no password field at all for client credentials
+  $("user_password").disabled = client;
+  if (client) $("user_password").value = "";
+  const connection = state.connection;
+  const switching = Boolean(connection.company_id) && connection.auth_method !== method;
+  const note = $("switch-note");
+  note.hidden = !switching;
+  note.textContent = client
+    ? "Saving checks the client credentials first; once they connect, the stored password is deleted at once."
+    : "From now on the connection signs in with this password, kept in our secret store.";
+}
+
+async function openCredentials() {
   closeMenu(false);
+  await loadClientId();
   const connection = state.connection;
   const form = $("credentials-form");
   form.reset();
+  const available = Boolean(state.clientId);
+  $("method-client").disabled = !available;
+  const method = connection.company_id ? connection.auth_method : available ? "client_credentials" : "password";
+  $(method === "client_credentials" && available ? "method-client" : "method-password").checked = true;
+  renderClientPrerequisite();
+  showMethod();
   $("company_id").value = connection.company_id || "";
   $("entity_id").value = connection.entity_id || "";
   $("user_id").value = connection.user_id || "";
@@ -250,20 +365,26 @@ function openCredentials() {
   picker.replaceChildren(top, ...entities.map((e) => new Option(`${e.id} — ${e.name}`, e.id)));
   picker.value = entities.some((e) => e.id === connection.entity_id) ? connection.entity_id : "";
   $("credentials-dialog").showModal();
-  $("company_id").focus();
+  $(selectedMethod() === "client_credentials" ? "method-client" : "method-password").focus();
 }
 
 async function saveCredentials(event) {
   event.preventDefault();
   const errors = $("form-errors");
   errors.hidden = true;
+  const method = selectedMethod();
   const body = {
+    auth_method: method,
     company_id: $("company_id").value,
     entity_id: $("entity_id").value,
     user_id: $("user_id").value,
-    user_password: $("user_password").value,
   };
-  const missing = ["company_id", "user_id", "user_password"].filter((name) => !body[name].trim());
+  const required = ["company_id", "user_id"];
+  if (method === "password") {
+    body.user_password = $("user_password").value; // never sent with client credentials: the API refuses it
+    required.push("user_password");
+  }
+  const missing = required.filter((name) => !body[name].trim());
   if (missing.length) {
     errors.textContent = `Fill in ${missing.map((name) => FIELD_LABELS[name]).join(", ")}.`;
     errors.hidden = false;
@@ -278,7 +399,7 @@ async function saveCredentials(event) {
     const answer = await api("PUT", `/connections/${state.connection.id}/credentials`, body);
     $("user_password").value = "";
     $("credentials-dialog").close();
-    state.connection = answer;
+    remember(answer);
     render();
     showVerification(answer.verification);
     await load();
@@ -291,6 +412,15 @@ async function saveCredentials(event) {
     $("save-button").disabled = false;
     progress("");
   }
+}
+
+// An edit's or verify's answer: the connection, and what its sign-in told (for the checklist's wording).
+function remember(answer) {
+  state.connection = answer;
+  const verification = answer.verification;
+  state.signIn = verification
+    ? { id: answer.id, version: answer.version, outcome: verification.sign_in }
+    : null;
 }
 
 function showVerification(verification) {
@@ -308,7 +438,7 @@ async function verifyNow() {
   closeMenu(false);
   await run("Verifying with Intacct…", async () => {
     const answer = await api("POST", `/connections/${state.connection.id}/verify`, {});
-    state.connection = answer;
+    remember(answer);
     render();
     showVerification(answer.verification);
     await load();
@@ -317,6 +447,11 @@ async function verifyNow() {
 
 function askDisconnect() {
   closeMenu(false);
+  const password = state.connection.auth_method === "password" && state.connection.company_id;
+  $("disconnect-text").textContent =
+    "Expenses and invoices stop being posted to Intacct. " +
+    (password ? "The stored password is deleted; the history is kept." : "The history is kept.") +
+    " You can connect again later.";
   $("disconnect-dialog").showModal();
   $("disconnect-cancel").focus();
 }
@@ -385,6 +520,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("menu-verify").addEventListener("click", verifyNow);
   $("menu-disconnect").addEventListener("click", askDisconnect);
   $("credentials-form").addEventListener("submit", saveCredentials);
+  $("method-client").addEventListener("change", showMethod);
+  $("method-password").addEventListener("change", showMethod);
   $("cancel-button").addEventListener("click", () => $("credentials-dialog").close());
   $("entity_picker").addEventListener("change", () => {
     $("entity_id").value = $("entity_picker").value;

@@ -24,6 +24,7 @@ from connection_service.api.contract import CONTRACTS, ProblemJson, RouteContrac
 from connection_service.api.problems import ProblemType
 from connection_service.api.routes import all_routers
 from connection_service.connections.credentials_input import ID_MAX_LENGTH, PASSWORD_MAX_LENGTH
+from connection_service.intacct import AuthMethod
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")
 REF = "#/components/schemas/{model}"
@@ -54,7 +55,43 @@ def _schemas(types: list[type]) -> tuple[dict[type, dict[str, Any]], dict[str, A
         _constrain(components["CredentialsRequest"], name, maxLength=ID_MAX_LENGTH)
     _constrain(components["CredentialsRequest"], "user_password", minLength=1, maxLength=PASSWORD_MAX_LENGTH)
     components["CredentialsRequest"]["properties"]["user_password"]["writeOnly"] = True
+    _document_sign_in_methods(components["CredentialsRequest"])
     return {t: refs[(t, "serialization")] for t in types}, components
+
+
+def _document_sign_in_methods(schema: dict[str, Any]) -> None:
+    """The credentials request takes one of two sign-in methods (connections/credentials_input.py): the
+    password is required with one and refused with the other, which the TypedDict cannot say. So the schema
+    says it twice: in words, and as two alternatives a generator or validator can read."""
+    password, client = AuthMethod.PASSWORD.value, AuthMethod.CLIENT_CREDENTIALS.value
+    schema["description"] = (
+        f"The credentials to save and verify, for one of two sign-in methods. `{client}` (recommended): "
+        "our OAuth 2.0 client application signs in for the Web Services user over Intacct's REST API, so no "
+        f"password is sent or kept, and a `user_password` is refused (422 naming the field). `{password}` "
+        "(the default when `auth_method` is absent): the Web Services user's password over the XML "
+        "gateway; `user_password` is required."
+    )
+    members = schema["properties"]
+    members["auth_method"]["default"] = password
+    members["auth_method"]["description"] = f"How the connection signs in; `{client}` is recommended."
+    members["user_password"]["description"] = (
+        f"Required with `{password}`, refused with `{client}`; never returned or logged."
+    )
+    schema["oneOf"] = [
+        {
+            "title": "Web Services user and password",
+            "description": f"`auth_method` `{password}` or absent: `user_password` is required.",
+            "properties": {"auth_method": {"const": password}},
+            "required": ["user_password"],
+        },
+        {
+            "title": "Client credentials",
+            "description": f"`auth_method` `{client}`: no `user_password`.",
+            "properties": {"auth_method": {"const": client}},
+            "required": ["auth_method"],
+            "not": {"required": ["user_password"]},
+        },
+    ]
 
 
 def _constrain(schema: dict[str, Any], name: str, **limits: int) -> None:
