@@ -317,7 +317,7 @@ function renderClientPrerequisite() {
   text.replaceChildren(
     "Add our client ID ",
     id,
-    " under Company > Setup > Company > Company Information > Security tab > Authorized client applications, " +
+    " under Company > Setup > Configuration > Company, Security tab > Authorized client applications, " +
       "with Status Active, and link it to the Web Services user you enter below. That user needs the same " +
       "16 permissions as with a password, and the company still needs Web Services and our Sender ID.",
   );

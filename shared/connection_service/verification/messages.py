@@ -39,7 +39,7 @@ def client_app_not_authorized(client_id: str, user_id: str) -> str:
     """The REST method's refused token, naming what the customer's admin adds in Intacct."""
     return (
         f"Intacct refused our client application for user {user_id}. In Intacct open Company > Setup > "
-        "Company > Company Information > Security tab, Edit, and under Authorized client applications add "
+        "Configuration > Company, Security tab, Edit, and under Authorized client applications add "
         f"Client ID '{client_id}' with Status Active and Web Services user ID '{user_id}'; check that the "
         "user is Active. Then verify again."
     )
@@ -52,8 +52,14 @@ def company_refused_application(company_id: str, sender_id: str) -> str:
         f"Intacct refused our application for company {company_id} without saying why (GW-0011). One of "
         f"these is the cause: the Company ID is not an active Intacct company, the company's Web Services "
         f"subscription is off (Company > Admin > Subscriptions), or our Sender ID '{sender_id}' is not "
-        "authorized in its Web Services authorizations (Company > Setup > Company > Security tab)."
+        "authorized in its Web Services authorizations (Company > Setup > Configuration > Company, Security "
+        "tab)."
     )
+
+
+ENTITY_TOKEN_REFUSED = (
+    "Intacct refused a token for this user at the Entity ID: it is not an entity the user can open."  # noqa: S105
+)
 
 
 def entities_offered(entities: tuple[Entity, ...] | None) -> str:

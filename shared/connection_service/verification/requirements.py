@@ -83,7 +83,7 @@ CLIENT_APPLICATION_CHECK = "client_application"
 
 def client_application_remediation(client_id: str, user_id: str) -> str:
     return (
-        "In Intacct open Company > Setup > Company > Company Information > Security tab, Edit, and under "
+        "In Intacct open Company > Setup > Configuration > Company, Security tab, Edit, and under "
         f"Authorized client applications add Client ID '{client_id}' with Status Active and Web Services "
         f"user ID '{user_id}' (the user needs no password for this method). Make sure the user is Active in "
         "Company > Admin > Web Services users."

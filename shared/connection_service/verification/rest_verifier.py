@@ -134,6 +134,8 @@ class RestVerifier:
         }
         if not credentials.entity_id:  # no Entity ID to blame: the top level itself was refused
             wording[Reason.ENTITY_INVALID] = say.top_level_refused(credentials.user_id)
+        else:  # nothing signed in: the token request at that entity was refused
+            wording[Reason.ENTITY_INVALID] = say.ENTITY_TOKEN_REFUSED
         entities = _entities(probed.more)
         if signed_in.failure is not None:
             judged = failed(spent, signed_in.failure, checks, entities, session_opened=False, wording=wording)
