@@ -7,6 +7,8 @@ Never part of `make test`: figures are reported, not asserted. Sections:
   round trips  per verification, at the simulator, against a typical client (round_trips.py)
   throughput   health checks with 200 ms of Intacct latency (health_throughput.py)
   export       export calls: sign-ins per 1,000, the interface's cost, 20 workers into 5 companies
+  rest-verify  client credentials: a REST verification's round trips and time against XML's
+  rest-tokens  client credentials: token mints per 1,000 export calls (client_credentials.py)
   memory       peak RSS against MemorySize (memory.py)
   xml          building and parsing against xmltodict (xml_parsing.py)
   shape        layer files and file-to-file calls of one warm credentials PUT (layer_shape.py)
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import (
+    client_credentials,
     cold_start,
     export_throughput,
     health_throughput,
@@ -45,10 +48,10 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
     """Each section and what it runs; quick keeps the whole run under two minutes on 2 cores."""
     if quick:
         throughput = (1_000, 250, 25)
-        runs = {"cold": 5, "warm": 20, "xml": 20, "memory": 100}
+        runs = {"cold": 5, "warm": 20, "xml": 20, "memory": 100, "rest": 5}
     else:
         throughput = (10_000, 1_000, 50)
-        runs = {"cold": 15, "warm": 50, "xml": 50, "memory": 100}
+        runs = {"cold": 15, "warm": 50, "xml": 50, "memory": 100, "rest": 10}
     connections, companies, workers = throughput
     return {
         "cold": ("cold start", lambda: cold_start.run(runs["cold"])),
@@ -59,6 +62,11 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
             lambda: health_throughput.run(connections, companies, workers),
         ),
         "export": ("export", lambda: export_throughput.run(runs["warm"])),
+        "rest-verify": (
+            "client credentials verification",
+            lambda: client_credentials.verification(runs["rest"]),
+        ),
+        "rest-tokens": ("client credentials token mints", client_credentials.token_mints),
         "memory": ("memory", lambda: memory.run(runs["memory"])),
         "xml": ("XML", lambda: xml_parsing.run(runs["xml"])),
         "shape": ("layer shape", layer_shape.run),

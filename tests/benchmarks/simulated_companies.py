@@ -22,6 +22,7 @@ from connection_service.adapters.intacct_gateway import IntacctGateway
 from connection_service.bootstrap import UseCases
 from connection_service.connections.credentials_input import parse_credentials
 from connection_service.connections.model import Connection, Status
+from connection_service.connections.ports import Intacct
 from connection_service.intacct import LoginCredentials, Secret
 from connection_service.sign_in_guard import GuardPolicy
 from intacct_simulator import DEMO_DATA_PATH
@@ -62,6 +63,10 @@ class RunningSimulator:
     @property
     def gateway_url(self) -> str:
         return f"{self.base_url}/ia/xml/xmlgw.phtml"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.base_url}/ia/api/v1"
 
     def requests(self) -> list[dict[str, Any]]:
         answer = self.control.get(f"{self.base_url}/_sim/requests", timeout=10)
@@ -121,8 +126,9 @@ class Fleet:
         self.quota = InMemoryRefusalQuota()
         self.slots = InMemorySlotStore()
 
-    def environment(self) -> UseCases:
-        intacct = IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
+    def environment(self, intacct: Intacct | None = None) -> UseCases:
+        """One execution environment's use cases; `intacct` is its Intacct port (default: the XML gateway)."""
+        intacct = intacct or IntacctGateway(lambda: SENDER, endpoint_url=self.gateway_url)
         adapters = FakeAdapters(
             self.repository,
             self.secrets,
