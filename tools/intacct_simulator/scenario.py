@@ -114,6 +114,9 @@ EXPIRED_TOKEN_STYLES = ("rest_1206", "gw_0040")  # 400 "The token is not valid" 
 REST_ERROR_ENVELOPES = ("nested", "top_level", "bare")  # ia::result.ia::error | ia::error | error
 IDEMPOTENCY_REUSE_MODES = ("conflict", "replay")  # a reused Idempotency-Key: 409, or the first answer again
 COMPOSITE_FAILURE_MODES = ("per_request", "whole")  # a failing sub-request: its own result, or the call fails
+# What the index in a composite reference `@{name.<index>.field}` counts from: 1 (the reference's example,
+# `@{bill.1.key}` for a create's only result) or 0.
+COMPOSITE_REFERENCE_INDEX_BASES = (1, 0)
 SIGN_IN_FAILURE_STYLES = ("gateway_401", "legacy")
 AUTHORIZATION_STATUSES = ("active", "inactive")
 DEFAULT_SLOW_DELAY_MS = 1000
@@ -130,6 +133,7 @@ REST_KNOB_KEYS = (
     "idempotency_key_reuse",
     "entity_header_names",
     "composite_failure",
+    "composite_reference_index_base",
     "rest_errors",
 )
 KNOB_KEYS = (
@@ -295,6 +299,7 @@ class Knobs:
     idempotency_key_reuse: str = "conflict"
     entity_header_names: tuple[str, ...] = ("X-IA-API-Param-Entity",)
     composite_failure: str = "per_request"
+    composite_reference_index_base: int = 1  # `@{bill.1.key}` is the first (a create's only) result
     rest_errors: dict[str, dict[str, Any]] = field(default_factory=dict)  # cause -> {status, code, message}
 
 
@@ -330,6 +335,11 @@ def apply_knobs(knobs: Knobs, raw: Mapping[str, Any], where: str) -> None:
     ):
         if name in raw:
             setattr(knobs, name, _choice(raw[name], choices, f"{where}.{name}"))
+    if "composite_reference_index_base" in raw:
+        base = raw["composite_reference_index_base"]
+        if isinstance(base, bool) or base not in COMPOSITE_REFERENCE_INDEX_BASES:
+            _fail(f"{where}.composite_reference_index_base", f"must be 1 or 0, got {_describe(base)}")
+        knobs.composite_reference_index_base = base
     if "entity_header_names" in raw:
         names = _string_list(raw["entity_header_names"], f"{where}.entity_header_names")
         knobs.entity_header_names = tuple(names)
