@@ -30,6 +30,14 @@ from .rest_errors import (
 )
 from .rest_objects import ObjectService
 from .rest_query import invalid, rest_object, run_query
+from .rest_services import (
+    DIMENSIONS_PATH,
+    MODEL_PATH,
+    MULTI_ENTITY_PREFERENCE_PATH,
+    dimensions_answer,
+    model_answer,
+    multi_entity_preference_answer,
+)
 from .rest_tokens import Caller, TokenService, token_fields
 from .scenario import Company, FaultRule
 from .state import SimulatorState, new_log_entry
@@ -230,6 +238,17 @@ class RestApi:
         if path == COMPOSITE_PATH:
             _allow(company, method, path, "POST")
             return self._composite(caller, headers, payload)
+        if path == MODEL_PATH:
+            _allow(company, method, path, "GET")
+            return model_answer(company, query)
+        if path == DIMENSIONS_PATH:
+            _allow(company, method, path, "GET")
+            with self.state.lock:
+                return dimensions_answer(company, self.state.scenario.object_permissions)
+        if path == MULTI_ENTITY_PREFERENCE_PATH:
+            _allow(company, method, path, "GET")
+            with self.state.lock:
+                return multi_entity_preference_answer(caller, self.state.scenario.object_permissions)
         if path.startswith("objects/"):
             parts = path.removeprefix("objects/").split("/")
             if len(parts) not in (2, 3):
