@@ -14,8 +14,10 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from .gateway import HttpReply, proxy_reply, through_company_limits
+from .rest_composite import COMPOSITE_PATH, run_composite
 from .rest_errors import (
     JSON_CONTENT_TYPE,
     SIGN_IN_CAUSES,
@@ -28,13 +30,20 @@ from .rest_errors import (
 )
 from .rest_objects import ObjectService
 from .rest_query import invalid, rest_object, run_query
+from .rest_services import (
+    DIMENSIONS_PATH,
+    MODEL_PATH,
+    MULTI_ENTITY_PREFERENCE_PATH,
+    dimensions_answer,
+    model_answer,
+    multi_entity_preference_answer,
+)
 from .rest_tokens import Caller, TokenService, token_fields
 from .scenario import Company, FaultRule
 from .state import SimulatorState, new_log_entry
 
 REST_PREFIX = "/ia/api/v1/"
 TOKEN_PATH = "oauth2/token"  # noqa: S105 - a path
-COMPOSITE_MIN, COMPOSITE_MAX = 2, 10
 RETRY_AFTER_SECONDS = 1
 OUTCOME = "token_outcome"  # the log field: issued | refused | valid | missing | malformed | invalid | expired
 _TOKEN_OUTCOMES = {
@@ -71,17 +80,18 @@ class RestApi:
 
     def handle(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         started = time.monotonic()
-        path = raw_path.split("?", 1)[0].removeprefix(REST_PREFIX).strip("/")
+        path, _, query = raw_path.partition("?")
+        path = path.removeprefix(REST_PREFIX).strip("/")
         entry = new_log_entry(api="rest", method=method, path="/" + path, **{OUTCOME: None}, duration_ms=None)
         lower = {name.lower(): value for name, value in headers.items()}
-        reply = self._handle(method, path, lower, body, entry)
+        reply = self._handle(method, path, query, lower, body, entry)
         entry["http_status"] = reply.status
         entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
         self.state.record(entry)
         return reply
 
     def _handle(
-        self, method: str, path: str, headers: dict[str, str], body: bytes, entry: dict[str, Any]
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, entry: dict[str, Any]
     ) -> HttpReply:
         if path == TOKEN_PATH:
             entry["auth"] = "token_request"
@@ -98,7 +108,9 @@ class RestApi:
         authorization = headers.get("authorization", "")
         company_key = self.tokens.company_of_bearer(authorization)
         return self._limited(
-            company_key, entry, lambda: self._call(method, path, headers, body, authorization, entry)
+            company_key,
+            entry,
+            lambda: self._call(method, path, parse_qs(query), headers, body, authorization, entry),
         )
 
     # -- limits and faults (shared with the XML gateway: the same counters and rules) ---------------------
@@ -161,6 +173,7 @@ class RestApi:
         self,
         method: str,
         path: str,
+        query: Mapping[str, list[str]],
         headers: dict[str, str],
         body: bytes,
         authorization: str,
@@ -185,7 +198,7 @@ class RestApi:
             entity = self._entity(caller, headers)
             entry["entity"] = entity or None
             payload = _json_body(company, body) if body.strip() else None
-            answer = self._route(caller, entity, method, path, headers, payload)
+            answer = self._route(caller, entity, method, path, query, headers, payload)
         except RestFailure as failure:
             return self._error(failure.error, entry, company)
         return answer.reply()
@@ -205,7 +218,14 @@ class RestApi:
         return caller.entity
 
     def _route(
-        self, caller: Caller, entity: str, method: str, path: str, headers: Mapping[str, str], payload: Any
+        self,
+        caller: Caller,
+        entity: str,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        payload: Any,
     ) -> Answer:
         company = caller.company
         if path == "services/core/query":
@@ -215,9 +235,20 @@ class RestApi:
         if path == "services/core/session/id":
             _allow(company, method, path, "GET")
             return self._session_id(caller, entity)
-        if path == "services/core/composite":
+        if path == COMPOSITE_PATH:
             _allow(company, method, path, "POST")
-            return self._composite(caller, entity, headers, payload)
+            return self._composite(caller, headers, payload)
+        if path == MODEL_PATH:
+            _allow(company, method, path, "GET")
+            return model_answer(company, query)
+        if path == DIMENSIONS_PATH:
+            _allow(company, method, path, "GET")
+            with self.state.lock:
+                return dimensions_answer(company, self.state.scenario.object_permissions)
+        if path == MULTI_ENTITY_PREFERENCE_PATH:
+            _allow(company, method, path, "GET")
+            with self.state.lock:
+                return multi_entity_preference_answer(caller, self.state.scenario.object_permissions)
         if path.startswith("objects/"):
             parts = path.removeprefix("objects/").split("/")
             if len(parts) not in (2, 3):
@@ -256,40 +287,16 @@ class RestApi:
             expires_in = max(0, int(session.expires_at - now))
         return Answer(200, {"ia::result": {"sessionId": session_id, "expiresIn": expires_in}, "ia::meta": {}})
 
-    def _composite(self, caller: Caller, entity: str, headers: Mapping[str, str], payload: Any) -> Answer:
+    def _composite(self, caller: Caller, headers: Mapping[str, str], payload: Any) -> Answer:
         """2-10 sub-requests, run in order with the caller's token, each its own result; not atomic."""
-        company = caller.company
-        if not isinstance(payload, list) or not COMPOSITE_MIN <= len(payload) <= COMPOSITE_MAX:
-            raise invalid(
-                company, f"A composite request is a list of {COMPOSITE_MIN} to {COMPOSITE_MAX} sub-requests"
-            )
-        results: list[Any] = []
-        failed = 0
-        for item in payload:
-            if (
-                not isinstance(item, dict)
-                or not isinstance(item.get("method"), str)
-                or not isinstance(item.get("path"), str)
-            ):
-                raise invalid(company, "Each sub-request needs a 'method' and a 'path'")
-            sub_headers = dict(headers)
-            sub_headers.update({str(k).lower(): str(v) for k, v in (item.get("headers") or {}).items()})
-            sub_path = str(item["path"]).split("?", 1)[0].removeprefix(REST_PREFIX.rstrip("/")).strip("/")
-            try:
-                if sub_path == "services/core/composite":
-                    raise invalid(company, "A composite request cannot contain another")
-                sub_entity = self._entity(caller, sub_headers) if sub_headers != headers else entity
-                answer = self._route(
-                    caller, sub_entity, str(item["method"]).upper(), sub_path, sub_headers, item.get("body")
-                )
-                results.append(answer.payload if answer.payload is not None else {"ia::result": None})
-            except RestFailure as failure:
-                if company.knobs.composite_failure == "whole":
-                    raise
-                failed += 1
-                results.append(json.loads(error_reply(failure.error, company.knobs.rest_error_envelope).body))
-        meta = {"totalCount": len(results), "totalSuccess": len(results) - failed, "totalError": failed}
-        return Answer(200, {"ia::result": results, "ia::meta": meta})
+
+        def route(
+            method: str, path: str, query: Mapping[str, list[str]], sub_headers: dict[str, str], body: Any
+        ) -> Answer:
+            entity = self._entity(caller, sub_headers)
+            return self._route(caller, entity, method, path, query, sub_headers, body)
+
+        return run_composite(caller.company, payload, headers, route, REST_PREFIX.rstrip("/"))
 
     # -- answers ------------------------------------------------------------------------------------------
 

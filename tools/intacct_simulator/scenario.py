@@ -37,6 +37,9 @@ Data file shape (YAML; every key is validated on load and an error names the key
         latency_ms: 0                     # any knob from `defaults` may be set here
         client_authorizations:            # "Authorized client applications": client ID -> row
           ExpenseInREST-Demo: {status: active, users: [ws_expenses]}   # linked Web Services users
+        dimension_terms: {LOCATION: Site}  # a standard dimension renamed in the company (REST termName)
+        multi_entity_preferences:         # REST multi-entity preference setup, over its defaults
+          restrictions: {disableEntitySlideIn: true}
     client_applications:                  # REST (OAuth 2.0) clients, each bound to a sender
       - {id: ExpenseInREST-Demo, secret: Client-Demo-Secret-1, sender: ExpenseInMPP}
 
@@ -114,7 +117,51 @@ EXPIRED_TOKEN_STYLES = ("rest_1206", "gw_0040")  # 400 "The token is not valid" 
 REST_ERROR_ENVELOPES = ("nested", "top_level", "bare")  # ia::result.ia::error | ia::error | error
 IDEMPOTENCY_REUSE_MODES = ("conflict", "replay")  # a reused Idempotency-Key: 409, or the first answer again
 COMPOSITE_FAILURE_MODES = ("per_request", "whole")  # a failing sub-request: its own result, or the call fails
+# What the index in a composite reference `@{name.<index>.field}` counts from: 1 (the reference's example,
+# `@{bill.1.key}` for a create's only result) or 0.
+COMPOSITE_REFERENCE_INDEX_BASES = (1, 0)
 SIGN_IN_FAILURE_STYLES = ("gateway_401", "legacy")
+# Intacct's standard dimensions (dimensionName), as REST `dimensions/list` names them (rest_services.py).
+STANDARD_DIMENSIONS = (
+    "DEPARTMENT",
+    "LOCATION",
+    "PROJECT",
+    "CUSTOMER",
+    "VENDOR",
+    "EMPLOYEE",
+    "ITEM",
+    "CLASS",
+    "CONTRACT",
+    "TASK",
+    "WAREHOUSE",
+    "COSTTYPE",
+)
+# The REST multi-entity preference setup's settable fields and their defaults (Sage's OpenAPI schema of
+# `company-config/multi-entity-preference`); a company's `multi_entity_preferences` overrides any of them.
+MULTI_ENTITY_PREFERENCE_DEFAULTS: dict[str, Any] = {
+    "enableMultipleBaseCurrency": False,
+    "approvalCurrency": None,
+    "isForm1099": False,
+    "restrictions": {
+        "disableEntitySlideIn": False,
+        "restrictSubledgerTxnToEntity": False,
+        "restrictGLTxnToEntity": False,
+        "enableCustomerRestrictions": False,
+        "enableVendorRestrictions": False,
+        "enableCheckingAccountRestrictions": False,
+        "enableSavingsAccountRestrictions": False,
+    },
+    "enableAffiliateEntity": False,
+    "interEntityAccountMappingPlan": "basic",
+    "limitAPCredit": False,
+    "limitARCredit": False,
+    "interEntityTxns": {
+        "enableForJournalEntry": False,
+        "manuallyBalanceSubledgerTxns": False,
+        "manuallyBalanceSubledgerCredits": False,
+    },
+}
+_MULTI_ENTITY_CHOICES = {"interEntityAccountMappingPlan": ("basic", "advanced")}
 AUTHORIZATION_STATUSES = ("active", "inactive")
 DEFAULT_SLOW_DELAY_MS = 1000
 
@@ -130,6 +177,7 @@ REST_KNOB_KEYS = (
     "idempotency_key_reuse",
     "entity_header_names",
     "composite_failure",
+    "composite_reference_index_base",
     "rest_errors",
 )
 KNOB_KEYS = (
@@ -295,6 +343,7 @@ class Knobs:
     idempotency_key_reuse: str = "conflict"
     entity_header_names: tuple[str, ...] = ("X-IA-API-Param-Entity",)
     composite_failure: str = "per_request"
+    composite_reference_index_base: int = 1  # `@{bill.1.key}` is the first (a create's only) result
     rest_errors: dict[str, dict[str, Any]] = field(default_factory=dict)  # cause -> {status, code, message}
 
 
@@ -330,6 +379,11 @@ def apply_knobs(knobs: Knobs, raw: Mapping[str, Any], where: str) -> None:
     ):
         if name in raw:
             setattr(knobs, name, _choice(raw[name], choices, f"{where}.{name}"))
+    if "composite_reference_index_base" in raw:
+        base = raw["composite_reference_index_base"]
+        if isinstance(base, bool) or base not in COMPOSITE_REFERENCE_INDEX_BASES:
+            _fail(f"{where}.composite_reference_index_base", f"must be 1 or 0, got {_describe(base)}")
+        knobs.composite_reference_index_base = base
     if "entity_header_names" in raw:
         names = _string_list(raw["entity_header_names"], f"{where}.entity_header_names")
         knobs.entity_header_names = tuple(names)
@@ -425,6 +479,8 @@ class Company:
     records: dict[str, list[Record]] = field(default_factory=dict)  # keyed by upper-case object name
     knobs: Knobs = field(default_factory=Knobs)
     faults: list[FaultRule] = field(default_factory=list)
+    dimension_terms: dict[str, str] = field(default_factory=dict)  # dimensionName -> the company's term
+    multi_entity_preferences: dict[str, Any] = field(default_factory=dict)  # over the defaults
 
     def find_entity(self, entity_id: str) -> str | None:
         for entity in self.entities:
@@ -549,6 +605,33 @@ def _client_authorizations(value: object, where: str) -> dict[str, ClientAuthori
     return out
 
 
+def _dimension_terms(value: object, where: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, term in _mapping(value, where).items():
+        if name.upper() not in STANDARD_DIMENSIONS:
+            _fail(f"{where}.{name}", f"not a standard dimension (one of {', '.join(STANDARD_DIMENSIONS)})")
+        out[name.upper()] = _string(term, f"{where}.{name}")
+    return out
+
+
+def _preferences(value: object, defaults: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Overrides of the multi-entity preference setup: known fields only, each of its default's type."""
+    out: dict[str, Any] = {}
+    for name, item in _mapping(value, where).items():
+        if name not in defaults:
+            _fail(f"{where}.{name}", f"unknown field (allowed: {', '.join(defaults)})")
+        default = defaults[name]
+        if isinstance(default, dict):
+            out[name] = _preferences(item, default, f"{where}.{name}")
+        elif isinstance(default, bool):
+            out[name] = _bool(item, f"{where}.{name}")
+        elif name in _MULTI_ENTITY_CHOICES:
+            out[name] = _choice(item, _MULTI_ENTITY_CHOICES[name], f"{where}.{name}")
+        else:
+            out[name] = None if item is None else _string(item, f"{where}.{name}")
+    return out
+
+
 _COMPANY_KEYS = (
     "web_services_enabled",
     "unsubscribed_applications",
@@ -560,6 +643,8 @@ _COMPANY_KEYS = (
     "users",
     "records",
     "faults",
+    "dimension_terms",
+    "multi_entity_preferences",
     *KNOB_KEYS,
 )
 
@@ -611,6 +696,14 @@ def _company(
     if "client_authorizations" in raw:
         company.client_authorizations = _client_authorizations(
             raw["client_authorizations"], f"{where}.client_authorizations"
+        )
+    if "dimension_terms" in raw:
+        company.dimension_terms = _dimension_terms(raw["dimension_terms"], f"{where}.dimension_terms")
+    if "multi_entity_preferences" in raw:
+        company.multi_entity_preferences = _preferences(
+            raw["multi_entity_preferences"],
+            MULTI_ENTITY_PREFERENCE_DEFAULTS,
+            f"{where}.multi_entity_preferences",
         )
     company.knobs = Knobs(**vars(defaults))
     apply_knobs(company.knobs, raw, where)
