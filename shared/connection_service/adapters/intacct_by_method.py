@@ -9,11 +9,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..connections.ports import CallAnswer, Intacct
+from ..connections.ports import CallAnswer, Intacct, OperationsAnswer
 from ..intacct import ClientCredentials, ConnectionCredentials, Deadline, SignIn
 from ..verification import Outcome, Reason, VerificationResult
 
 if TYPE_CHECKING:
+    from ..intacct.rest.operations import RestOperation
     from ..intacct.xml.worker_functions import WorkerFunction
 
 
@@ -49,6 +50,11 @@ class IntacctByMethod:
         return self._for(signed_in.credentials).call(
             signed_in, functions, deadline=deadline, transaction=transaction
         )
+
+    def run_operations(
+        self, signed_in: SignIn, operations: Sequence[RestOperation], *, deadline: Deadline
+    ) -> OperationsAnswer:
+        return self._for(signed_in.credentials).run_operations(signed_in, operations, deadline=deadline)
 
     def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         return self._for(signed_in.credentials).verify(signed_in, deadline=deadline)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from lxml import etree
 
-from ..connections.ports import CallAnswer, FunctionAnswer
+from ..connections.ports import CallAnswer, FunctionAnswer, OperationsAnswer
 from ..intacct import (
     Category,
     ConnectionCredentials,
@@ -21,6 +21,7 @@ from ..intacct import (
     SignIn,
     SignInOutcome,
 )
+from ..intacct.rest.operations import RestOperation
 from ..intacct.xml import Exchange, FunctionResult, IntacctClient, SenderCredentials, XmlSession, sign_in
 from ..intacct.xml.worker_functions import WorkerFunction
 from ..verification import ConnectionVerifier, Outcome, Reason, VerificationResult, not_run
@@ -106,6 +107,13 @@ class IntacctGateway:
             None,
             response.authentication.session_timeout or opened.expires_at,
         )
+
+    def run_operations(
+        self, signed_in: SignIn, operations: Sequence[RestOperation], *, deadline: Deadline
+    ) -> OperationsAnswer:
+        # Intacct's REST API takes OAuth tokens, not an XML API session: the export use case answers
+        # `rest-needs-client-credentials` for a password connection before anything reaches here.
+        raise TypeError("REST operations need a client credentials connection")
 
     def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         if signed_in.lost is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..intacct import (
     Category,
@@ -23,6 +23,7 @@ from .check_requests import CheckRequest
 from .model import Connection, HistoryEntry, Status, Trigger
 
 if TYPE_CHECKING:  # the read functions never load lxml
+    from ..intacct.rest.operations import RestOperation
     from ..intacct.xml.worker_functions import WorkerFunction
 
 
@@ -161,6 +162,13 @@ class Intacct(Protocol):
         """Runs the functions in the session `sign_in` opened, in one request (sent with `uniqueid`
         true when they write). Never signs in."""
 
+    def run_operations(
+        self, signed_in: SignIn, operations: Sequence[RestOperation], *, deadline: Deadline
+    ) -> OperationsAnswer:
+        """Sends the REST operations with the token `sign_in` obtained (client credentials only), one after
+        the other, each write with its idempotency key, none resent unless Intacct provably did not run
+        it. Never signs in."""
+
     def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         """Checks every prerequisite and permission in the session `sign_in` opened (or judges why the
         sign-in failed, without another request)."""
@@ -190,6 +198,32 @@ class FunctionAnswer:
     data: str | None
     errors: tuple[ErrorDetail, ...] = ()
     category: Category | None = None
+
+
+@dataclass(frozen=True)
+class OperationAnswer:
+    """What Intacct answered to one of an export worker's REST operations: `status` is success, failure, or
+    repeated (a write Intacct had already processed under this idempotency key: the retry posted nothing);
+    `result` and `meta` are its `ia::result` and `ia::meta` as JSON."""
+
+    operation_id: str
+    status: str
+    http_status: int
+    result: Any = None
+    meta: Any = None
+    errors: tuple[ErrorDetail, ...] = ()
+    category: Category | None = None
+
+
+@dataclass(frozen=True)
+class OperationsAnswer:
+    """The REST operations of one call, sent one after the other: each one's answer until one could not be
+    answered at all (`failure`: a refused token, an outage, a time-out; the later ones were not sent), and
+    when the token now expires."""
+
+    results: tuple[OperationAnswer, ...]
+    failure: IntacctError | None
+    session_expires_at: datetime | None
 
 
 @dataclass(frozen=True)
