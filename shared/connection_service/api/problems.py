@@ -24,6 +24,7 @@ from ..connections.errors import (
     InvalidState,
     NotConnected,
     RequestRefused,
+    RestNeedsClientCredentials,
     RetryLater,
     SignInBlocked,
     SignInBudgetSpent,
@@ -234,6 +235,13 @@ NOT_CONNECTED = ProblemType(
     answers=(NotConnected,),
     members=lambda error: {"connection_status": error.status, "connection_reason": error.reason},
 )
+REST_NEEDS_CLIENT_CREDENTIALS = ProblemType(
+    "rest-needs-client-credentials",
+    409,
+    "the connection signs in with a password; Intacct's REST API needs the client credentials method: "
+    "nothing was sent",
+    answers=(RestNeedsClientCredentials,),
+)
 SIGN_IN_BLOCKED = ProblemType(
     "sign-in-blocked",
     409,
@@ -287,6 +295,7 @@ PROBLEM_TYPES = (
     COMPANY_BUSY,
     SIGN_IN_BUDGET_SPENT,
     NOT_CONNECTED,
+    REST_NEEDS_CLIENT_CREDENTIALS,
     SIGN_IN_BLOCKED,
     SIGN_IN_REFUSED,
     REQUEST_REFUSED,

@@ -134,6 +134,17 @@ class NotConnected(InvalidState):
         super().__init__(f"the connection is {status}{why}, not CONNECTED: fix it in the admin screens first")
 
 
+class RestNeedsClientCredentials(InvalidState):
+    """REST operations were asked of a connection that signs in with a password: Intacct's REST API takes
+    OAuth tokens, not an XML API session, so the call could never be made (nothing is sent)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the connection signs in with a Web Services password; REST operations need the client "
+            "credentials method: switch the connection in the admin screens, or send XML functions"
+        )
+
+
 class SignInBlocked(DomainError):
     """The sign-in guard kept an export from signing in as the user (a password Intacct refused or left
     unanswered): nothing was sent, and an admin must act before any export can sign in again."""

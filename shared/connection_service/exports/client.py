@@ -1,13 +1,16 @@
-"""The export workers' client: run Intacct functions in a customer's company through the connection
-service's Export function (an IAM-authorised Lambda invocation), never holding the customer's password.
+"""The export workers' client: run Intacct XML functions or REST operations in a customer's company through
+the connection service's Export function (an IAM-authorised Lambda invocation), never holding a credential.
 
     client = ExportClient("intacct-connections-prod-ExportFunction-…")
     [posted] = client.run("acme", connection_id, [Function("bill-2026-0042", "<create><APBILL>…</create>")])
+    [bill] = client.run("acme", connection_id, [Rest("POST", "objects/accounts-payable/bill", {…})])
 
 Every answer is one `Result` per function, or one typed `ExportError`: `RetryLater` (send the same call
 again after `retry_after_seconds`), `ConnectionNeedsAdmin` (the customer's admin must act first; nothing
 was sent), `InvalidCall` (fix the call). A write keeps its control id when retried: the service asks
-Intacct never to run it twice, and a retry after a lost answer comes back `repeated`.
+Intacct never to run it twice, and a retry after a lost answer comes back `repeated`; a REST write goes with
+an idempotency key (yours, or one the service derives from what it sends), to the same effect. REST
+operations need a connection that signs in with client credentials.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,35 @@ class Function:
 
     control_id: str
     xml: str
+
+
+@dataclass(frozen=True)
+class Rest:
+    """One call of Intacct's REST API: `path` under `objects/` or `services/` (`objects/accounts-payable/
+    bill`, `services/core/query`), `body` JSON for POST and PATCH (and the query service), `entity` the
+    entity it runs at (default: the connection's). Writes may name their `idempotency_key`; without one
+    the service derives it from the call, so a retry of the same write never posts twice."""
+
+    method: str
+    path: str
+    body: Any = None
+    idempotency_key: str | None = None
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class RestResult:
+    operation_id: str  # its position in the call, from "1"
+    status: str  # success, failure, repeated (already posted under this idempotency key)
+    http_status: int
+    result: Any  # Intacct's `ia::result` (the created record's key, the query's rows, …)
+    meta: Any  # Intacct's `ia::meta` (totalCount, next, …)
+    errors: tuple[dict[str, str], ...]
+    category: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("success", "repeated")
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,7 @@ _KINDS: dict[str, type[ExportError]] = {
     "not-found": InvalidCall,
     "invalid-input": InvalidCall,
     "request-refused": InvalidCall,
+    "rest-needs-client-credentials": InvalidCall,
 }
 
 
@@ -105,22 +138,74 @@ class ExportClient:
         self._lambda = lambda_client
         self._function_name = function_name
 
+    @overload
     def run(
         self,
         tenant_id: str,
         connection_id: str,
-        functions: Sequence[Function],
+        calls: Sequence[Function],
         *,
         transaction: bool = False,
-    ) -> list[Result]:
-        """Runs the functions in one Intacct request (`transaction`: all or none). Reads and writes go in
-        separate calls."""
+    ) -> list[Result]: ...
+
+    @overload
+    def run(self, tenant_id: str, connection_id: str, calls: Sequence[Rest]) -> list[RestResult]: ...
+
+    def run(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        calls: Sequence[Function] | Sequence[Rest],
+        *,
+        transaction: bool = False,
+    ) -> list[Result] | list[RestResult]:
+        """XML functions run in one Intacct request (`transaction`: all or none; reads and writes go in
+        separate calls); REST operations one after the other (not atomic: each is answered on its own).
+        One kind per call."""
+        operations = [call for call in calls if isinstance(call, Rest)]
+        if operations:
+            if len(operations) != len(calls):
+                raise TypeError("send Function and Rest items in separate calls")
+            return self._rest(tenant_id, connection_id, operations)
+        functions = [call for call in calls if isinstance(call, Function)]
         payload = {
             "tenant_id": tenant_id,
             "connection_id": connection_id,
             "functions": [{"control_id": f.control_id, "xml": f.xml} for f in functions],
             "transaction": transaction,
         }
+        return [
+            Result(
+                control_id=r["control_id"],
+                function=r["function"],
+                status=r["status"],
+                data=r["data"],
+                errors=tuple(r["errors"]),
+                category=r["category"],
+            )
+            for r in self._invoke(payload)
+        ]
+
+    def _rest(self, tenant_id: str, connection_id: str, operations: Sequence[Rest]) -> list[RestResult]:
+        payload = {
+            "tenant_id": tenant_id,
+            "connection_id": connection_id,
+            "operations": [_operation(str(index), o) for index, o in enumerate(operations, start=1)],
+        }
+        return [
+            RestResult(
+                operation_id=r["id"],
+                status=r["status"],
+                http_status=r["http_status"],
+                result=r["result"],
+                meta=r["meta"],
+                errors=tuple(r["errors"]),
+                category=r["category"],
+            )
+            for r in self._invoke(payload)
+        ]
+
+    def _invoke(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         answer = self._lambda.invoke(FunctionName=self._function_name, Payload=_encoded(payload))
         body = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError") or not isinstance(body, dict):
@@ -131,17 +216,18 @@ class ExportClient:
             problem = body.get("error") or {}
             kind = _KINDS.get(str(problem.get("type", "")).removeprefix("/problems/"), ExportError)
             raise kind(problem)
-        return [
-            Result(
-                control_id=r["control_id"],
-                function=r["function"],
-                status=r["status"],
-                data=r["data"],
-                errors=tuple(r["errors"]),
-                category=r["category"],
-            )
-            for r in body["results"]
-        ]
+        return list(body["results"])
+
+
+def _operation(operation_id: str, operation: Rest) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": operation_id, "method": operation.method, "path": operation.path}
+    optional = {
+        "body": operation.body,
+        "idempotency_key": operation.idempotency_key,
+        "entity": operation.entity,
+    }
+    item.update({name: value for name, value in optional.items() if value is not None})
+    return item
 
 
 def compact_json(payload: Any) -> str:

@@ -1,20 +1,29 @@
 """The export interface: the platform's own workers invoke the Export function (IAM decides who may), naming
-a tenant, a connection and the Intacct functions to run in that customer's company. The password never
-leaves the service; the worker gets each function's answer, or one typed error.
+a tenant, a connection and the Intacct XML functions or REST operations to run in that customer's company.
+No credential ever leaves the service; the worker gets each function's or operation's answer, or one typed
+error.
 
-Request (the invocation's payload)::
+Request (the invocation's payload), XML functions::
 
     {"tenant_id": "acme", "connection_id": "…", "transaction": false,
      "functions": [{"control_id": "bill-2026-0042", "xml": "<create><APBILL>…</APBILL></create>"}]}
 
+or REST operations (client credentials connections)::
+
+    {"tenant_id": "acme", "connection_id": "…",
+     "operations": [{"id": "bill-2026-0042", "method": "POST", "path": "objects/accounts-payable/bill",
+                     "body": {…}, "idempotency_key": "…", "entity": "US-EAST"}]}
+
 Answer: ``{"ok": true, "signed_in": false, "results": [{"control_id", "function", "status", "data",
-"errors", "category"}]}``, or ``{"ok": false, "error": {problem document}}`` with the problem types of
+"errors", "category"}]}`` (operations: ``[{"id", "status", "http_status", "result", "meta", "errors",
+"category"}]``), or ``{"ok": false, "error": {problem document}}`` with the problem types of
 api/problems.py.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,12 +31,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..api.problems import INTERNAL_ERROR, problem_for
 from ..connections.errors import DomainError, FieldProblem, InvalidInput
-from ..connections.ports import FunctionAnswer
+from ..connections.ports import FunctionAnswer, OperationAnswer
 from ..observability import logger, metrics
 from .client import compact_json
 
 if TYPE_CHECKING:
     from ..bootstrap import Environment
+    from ..intacct.rest.operations import RestOperation
+    from ..intacct.xml.worker_functions import WorkerFunction
     from ..intacct.xml.writable_objects import WritableObjects
 
 # Lambda takes at most 6 MB in a synchronous invocation; attachments travel base64 inside the functions.
@@ -36,19 +47,22 @@ MAX_TIME_LIMIT_SECONDS = 50.0
 SAFETY_MARGIN_SECONDS = 3.0
 # Not only dots: both ids are parts of secret names, where "." and ".." would read as path steps.
 _ID = re.compile(r"(?!\.+\Z)[A-Za-z0-9_.@-]{1,64}")
-_KNOWN = {"tenant_id", "connection_id", "functions", "transaction"}
+_KNOWN = {"tenant_id", "connection_id", "functions", "operations", "transaction"}
 
 
 def handle_export(environment: Environment, event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
-        tenant_id, connection_id, functions, transaction = _parse(
-            event, environment.settings.export_writable_objects
-        )
+        parsed = _parse(event, environment.settings.export_writable_objects)
         time_limit = min(
             MAX_TIME_LIMIT_SECONDS, context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS
         )
         report = environment.use_cases.run_export(
-            tenant_id, connection_id, functions, transaction=transaction, time_limit_seconds=time_limit
+            parsed.tenant_id,
+            parsed.connection_id,
+            parsed.functions,
+            transaction=parsed.transaction,
+            time_limit_seconds=time_limit,
+            operations=parsed.operations,
         )
     except DomainError as error:
         problem = problem_for(error)
@@ -62,7 +76,8 @@ def handle_export(environment: Environment, event: Any, context: LambdaContext) 
     metrics.add_metric(name="ExportCalls", unit=MetricUnit.Count, value=1)
     if report.signed_in:
         metrics.add_metric(name="ExportSignIns", unit=MetricUnit.Count, value=1)
-    return {"ok": True, "signed_in": report.signed_in, "results": [_result(r) for r in report.results]}
+    results = [_result(r) if isinstance(r, FunctionAnswer) else _operation(r) for r in report.results]
+    return {"ok": True, "signed_in": report.signed_in, "results": results}
 
 
 def payload_bytes(payload: Any) -> int:
@@ -71,8 +86,18 @@ def payload_bytes(payload: Any) -> int:
     return len(compact_json(payload).encode("utf-8", errors="surrogatepass"))
 
 
-def _parse(event: Any, writable: WritableObjects) -> tuple[str, str, list[Any], bool]:
+@dataclass(frozen=True)
+class _Payload:
+    tenant_id: str
+    connection_id: str
+    functions: list[WorkerFunction]
+    transaction: bool
+    operations: list[RestOperation]
+
+
+def _parse(event: Any, writable: WritableObjects) -> _Payload:
     """The payload, checked field by field; every problem is reported at once."""
+    from ..intacct.rest.operations import InvalidOperation, parse_operation
     from ..intacct.xml.worker_functions import InvalidFunction, WorkerFunction  # lxml: exports only
 
     if not isinstance(event, dict):
@@ -89,8 +114,18 @@ def _parse(event: Any, writable: WritableObjects) -> tuple[str, str, list[Any], 
     transaction = event.get("transaction", False)
     if not isinstance(transaction, bool):
         problems.append(FieldProblem("transaction", "must be true or false"))
+    operations: list[RestOperation] = []
+    given_operations = event.get("operations", [])
+    if not isinstance(given_operations, list):
+        problems.append(FieldProblem("operations", "must be a list of {id, method, path, …}"))
+        given_operations = []
+    for index, item in enumerate(given_operations):
+        try:
+            operations.append(parse_operation(item, writable=writable))
+        except InvalidOperation as error:
+            problems.append(FieldProblem(f"operations[{index}]", str(error)))
     functions: list[WorkerFunction] = []
-    given = event.get("functions")
+    given = event.get("functions", [] if "operations" in event else None)
     if not isinstance(given, list):
         problems.append(FieldProblem("functions", "must be a list of {control_id, xml}"))
         given = []
@@ -112,7 +147,19 @@ def _parse(event: Any, writable: WritableObjects) -> tuple[str, str, list[Any], 
         functions.append(function)
     if problems:
         raise InvalidInput(problems)
-    return str(ids["tenant_id"]), str(ids["connection_id"]), functions, transaction
+    return _Payload(str(ids["tenant_id"]), str(ids["connection_id"]), functions, transaction, operations)
+
+
+def _operation(answer: OperationAnswer) -> dict[str, Any]:
+    return {
+        "id": answer.operation_id,
+        "status": answer.status,
+        "http_status": answer.http_status,
+        "result": answer.result,
+        "meta": answer.meta,
+        "errors": [error.as_dict() for error in answer.errors],
+        "category": answer.category.value if answer.category else None,
+    }
 
 
 def _result(answer: FunctionAnswer) -> dict[str, Any]:

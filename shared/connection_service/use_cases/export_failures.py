@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from ..connections.errors import IntacctBusy, RequestRefused
-from ..connections.ports import CallAnswer
+from ..connections.ports import CallAnswer, OperationsAnswer
 from ..intacct import Category, IntacctError
+
+# An export call's answer, of XML functions or of REST operations: read alike here.
+ExportAnswer = CallAnswer | OperationsAnswer
 
 # Retry-After for an Intacct that did not answer or rate limited us: its own header when it gave one.
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
-def session_gone(answer: CallAnswer) -> bool:
+def session_gone(answer: ExportAnswer) -> bool:
     return answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
 
 
@@ -44,16 +47,16 @@ COMPANY_REFUSALS = frozenset(
 RIGHT_REFUSALS = frozenset({Category.PERMISSION_DENIED, Category.MODULE_NOT_SUBSCRIBED})
 
 
-def _categories(answer: CallAnswer) -> set[Category]:
+def _categories(answer: ExportAnswer) -> set[Category]:
     found = {result.category for result in answer.results if result.category is not None}
     return found | ({answer.failure.category} if answer.failure is not None else set())
 
 
-def says_setup_changed(answer: CallAnswer) -> bool:
+def says_setup_changed(answer: ExportAnswer) -> bool:
     return bool(_categories(answer) & (COMPANY_REFUSALS | RIGHT_REFUSALS))
 
 
-def refused_for_the_company(answer: CallAnswer) -> bool:
+def refused_for_the_company(answer: ExportAnswer) -> bool:
     return bool(_categories(answer) & COMPANY_REFUSALS)
 
 

@@ -1,11 +1,15 @@
-"""An export worker's functions run in the customer's Intacct company, without the worker ever seeing the
-password: the session is reused while Intacct keeps it alive, every sign-in goes through the sign-in guard
-(an automatic one: a password Intacct refused or left unanswered is never sent again), and a session
-Intacct no longer knows leads to one fresh sign-in, never a loop.
+"""An export worker's XML functions or REST operations run in the customer's Intacct company, without the
+worker ever seeing a credential: the session (a token for client credentials) is reused while Intacct keeps
+it alive, every sign-in goes through the sign-in guard (an automatic one: a password or a configuration
+Intacct refused is never sent again), and a session or token Intacct no longer knows leads to one fresh
+sign-in, never a loop. Every REST write carries an idempotency key (the worker's, or one derived from the
+connection and the operation's id), so a worker's retry after a lost answer never posts twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -20,22 +24,24 @@ from ..connections.errors import (
     IntacctBusy,
     InvalidInput,
     NotConnected,
+    RestNeedsClientCredentials,
     SignInBlocked,
     SignInFailed,
 )
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import (
-    CallAnswer,
     ConnectionRepository,
     FunctionAnswer,
     Intacct,
+    OperationAnswer,
     SecretStore,
 )
-from ..intacct import ConnectionCredentials, Deadline, SignIn
+from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn
 from ..sign_in_guard import Permit
 from ..verification import VerificationResult
 from .export_failures import (
     SIGN_IN_REFUSALS,
+    ExportAnswer,
     busy,
     refused_for_the_company,
     request_failure,
@@ -50,11 +56,16 @@ from .verification_flow import VerificationFlow
 from .verification_lease import VerificationLease
 
 if TYPE_CHECKING:
+    from ..intacct.rest.operations import RestOperation
     from ..intacct.xml.worker_functions import WorkerFunction
 
 logger = logging.getLogger(__name__)
 
 MAX_FUNCTIONS = 100
+# REST operations go one request each, one after the other: a call holds the company's slot for all of them.
+MAX_OPERATIONS = 20
+# Derived idempotency keys start so, so that Intacct's logs tell them from a worker's own.
+DERIVED_KEY_PREFIX = "icx-"
 # How long a call waits for a slot of its company's limit before answering company-busy.
 EXPORT_WAIT_SECONDS = 10.0
 # How long a call waits for another sign-in as the same user (another worker's) before sign-in-in-progress.
@@ -74,7 +85,7 @@ RECHECK_AFTER_REFUSED_RIGHT = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class ExportReport:
-    results: tuple[FunctionAnswer, ...]
+    results: tuple[FunctionAnswer, ...] | tuple[OperationAnswer, ...]
     signed_in: bool  # this call opened a session (False: an open one was reused)
 
 
@@ -110,21 +121,29 @@ class RunExport:
         *,
         transaction: bool,
         time_limit_seconds: float,
+        operations: Sequence[RestOperation] = (),
     ) -> ExportReport:
-        _check(functions)
+        """Runs either XML `functions` (in one request) or REST `operations` (one request each)."""
+        if operations:
+            _check_operations(operations, functions)
+        else:
+            _check(functions)
         deadline = Deadline(time_limit_seconds)  # everything below, waits included, fits in it
         connection = self._repository.get(tenant_id, connection_id)
         if connection is None:
             raise ConnectionNotFound()  # also another tenant's connection: its existence is not revealed
         if connection.status is not Status.CONNECTED:
             raise NotConnected(connection.status.value, connection.reason)
-        call = _Call(connection, functions, transaction, deadline)
+        if operations and connection.auth_method is not AuthMethod.CLIENT_CREDENTIALS:
+            raise RestNeedsClientCredentials()
+        keyed = tuple(_with_key(operation, connection) for operation in operations)
+        call = _Call(connection, functions, transaction, deadline, keyed)
         session = self._sessions.get(call.key, self._clock())
         if session is None:
             return self._signing_in(call)
         with self._slot(call) as slot:
             call = call.sending_from(slot)
-            answer = self._intacct.call(session, functions, deadline=call.deadline, transaction=transaction)
+            answer = self._send(session, call)
             if not session_gone(answer):
                 return self._answered(call, session, answer, opened=False)
             # Intacct no longer knows the session (timed out early, signed out): one fresh sign-in, never
@@ -145,10 +164,14 @@ class RunExport:
         self, call: _Call, credentials: ConnectionCredentials, permit: Permit
     ) -> ExportReport:
         session = self._signed_in(call, credentials, permit)
-        answer = self._intacct.call(
+        return self._answered(call, session, self._send(session, call), opened=True)
+
+    def _send(self, session: SignIn, call: _Call) -> ExportAnswer:
+        if call.operations:
+            return self._intacct.run_operations(session, call.operations, deadline=call.deadline)
+        return self._intacct.call(
             session, call.functions, deadline=call.deadline, transaction=call.transaction
         )
-        return self._answered(call, session, answer, opened=True)
 
     def _slot(self, call: _Call) -> AbstractContextManager[Slot | None]:
         assert call.connection.company_id is not None, "a Connected connection has its company"
@@ -213,7 +236,7 @@ class RunExport:
         )
         raise SignInFailed(failure.category.value)
 
-    def _answered(self, call: _Call, session: SignIn, answer: CallAnswer, *, opened: bool) -> ExportReport:
+    def _answered(self, call: _Call, session: SignIn, answer: ExportAnswer, *, opened: bool) -> ExportReport:
         if says_setup_changed(answer) and self._check_due(call, answer):
             # A right refused to the worker may be one of the 16 taken away, or the sender or Web Services
             # switched off: verify in the same session (one more round trip) and record what the health
@@ -230,7 +253,7 @@ class RunExport:
         self._sessions.keep(call.key, session, self._clock(), answer.session_expires_at)
         return ExportReport(answer.results, signed_in=opened)
 
-    def _check_due(self, call: _Call, answer: CallAnswer) -> bool:
+    def _check_due(self, call: _Call, answer: ExportAnswer) -> bool:
         if call.deadline.remaining() < MIN_FEEDBACK_SECONDS:
             return False  # no time left to check without putting the worker's answer at risk
         if refused_for_the_company(answer):
@@ -266,6 +289,7 @@ class _Call:
     functions: Sequence[WorkerFunction]
     transaction: bool
     deadline: Deadline
+    operations: Sequence[RestOperation] = ()
 
     def sending_from(self, slot: Slot | None) -> _Call:
         """This call with its requests sent from `slot`, its place in the company's limit."""
@@ -277,6 +301,30 @@ class _Call:
         return SessionKey(
             connection.tenant_id, connection.id, connection.credentials_version, connection.secret_version
         )
+
+
+def _check_operations(operations: Sequence[RestOperation], functions: Sequence[WorkerFunction]) -> None:
+    if functions:
+        # One kind per call: XML functions go in one request, REST operations in one each; a worker sends
+        # two calls rather than one whose failures would mean two different things.
+        raise InvalidInput([FieldProblem("operations", "send functions and operations in separate calls")])
+    if len(operations) > MAX_OPERATIONS:
+        raise InvalidInput([FieldProblem("operations", f"at most {MAX_OPERATIONS} operations per call")])
+    if len({operation.operation_id for operation in operations}) != len(operations):
+        raise InvalidInput([FieldProblem("operations", "ids must be unique within a call")])
+
+
+def _with_key(operation: RestOperation, connection: Connection) -> RestOperation:
+    """A write's idempotency key: the worker's, or one derived from the connection and what the write sends
+    (method, path, entity, body). A worker's retry of the same write gets the same key, so Intacct answers
+    it as a repeat instead of posting twice; two different records never share one. (Not from the
+    operation's id: workers number operations per call, and the next call's first bill is another bill.)"""
+    if not operation.writes or operation.idempotency_key:
+        return operation
+    body = json.dumps(operation.body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    parts = (connection.tenant_id, connection.id, operation.method, operation.path, operation.entity_id or "")
+    seed = "\x1f".join((*parts, body)).encode("utf-8", errors="surrogatepass")
+    return replace(operation, idempotency_key=DERIVED_KEY_PREFIX + hashlib.sha256(seed).hexdigest()[:40])
 
 
 def _check(functions: Sequence[WorkerFunction]) -> None:
