@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import count
 
-from connection_service.connections.ports import CallAnswer, FunctionAnswer
+from connection_service.connections.ports import (
+    CallAnswer,
+    FunctionAnswer,
+    OperationAnswer,
+    OperationsAnswer,
+)
 from connection_service.intacct import (
     Category,
     ClientCredentials,
@@ -18,6 +23,7 @@ from connection_service.intacct import (
     SignIn,
     SignInOutcome,
 )
+from connection_service.intacct.rest.operations import RestOperation
 from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.verification import Outcome, Reason, VerificationResult, not_run
 
@@ -74,6 +80,8 @@ class ScriptedIntacct:
         self.fail_before_sending = False
         self.lose_answers = False
         self.calls: list[tuple[int, list[str]]] = []  # (session number, control ids) per export call
+        # (session number, [(method, path, idempotency key)]) per export call of REST operations
+        self.operations: list[tuple[int, list[tuple[str, str, str | None]]]] = []
         self.forgotten_sessions: set[int] = set()  # sessions Intacct no longer knows ("Invalid session")
         self.call_failures: list[Category] = []  # the next export calls fail as a whole with these
         self.denied: set[str] = set()  # control ids of export functions refused for a missing right
@@ -143,6 +151,26 @@ class ScriptedIntacct:
             for f in functions
         )
         return CallAnswer(results, None, None)
+
+    def run_operations(
+        self, signed_in: SignIn, operations: Sequence[RestOperation], *, deadline: Deadline
+    ) -> OperationsAnswer:
+        session = signed_in.session
+        assert isinstance(session, ScriptedSession) and signed_in.outcome is SignInOutcome.ACCEPTED
+        assert isinstance(signed_in.credentials, ClientCredentials), "REST operations need a token"
+        self.operations.append((session.number, [(o.method, o.path, o.idempotency_key) for o in operations]))
+        if session.number in self.forgotten_sessions:
+            refused = IntacctError(Category.SESSION_INVALID, level=Level.AUTHENTICATION)
+            return OperationsAnswer((), refused, None)
+        if self.call_failures:
+            return OperationsAnswer((), IntacctError(self.call_failures.pop(0), level=Level.HTTP), None)
+        results = tuple(
+            OperationAnswer(o.operation_id, "failure", 403, None, None, (), Category.PERMISSION_DENIED)
+            if o.operation_id in self.denied
+            else OperationAnswer(o.operation_id, "success", 201 if o.writes else 200, {"key": "1"})
+            for o in operations
+        )
+        return OperationsAnswer(results, None, None)
 
     def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         if signed_in.lost is not None:

@@ -9,12 +9,20 @@ from datetime import timedelta
 import pytest
 
 from connection_service.connections.credentials_input import parse_credentials
-from connection_service.connections.errors import InvalidInput
+from connection_service.connections.errors import (
+    IntacctBusy,
+    InvalidInput,
+    NotConnected,
+    RestNeedsClientCredentials,
+)
 from connection_service.connections.model import Status, Trigger
-from connection_service.intacct import AuthMethod, Deadline
+from connection_service.intacct import AuthMethod, Category, Deadline
+from connection_service.intacct.rest.operations import RestOperation
+from connection_service.intacct.xml.worker_functions import WorkerFunction
 from connection_service.sign_in_guard import Blocked, Verdict
 from connection_service.use_cases.verification_report import VerificationReport
-from connection_service.verification import Reason
+from connection_service.verification import Outcome, Reason
+from tests.support.fakes.intacct import Answer
 from tests.support.world import RIGHT, World
 
 
@@ -202,3 +210,103 @@ def test_a_holder_that_lets_go_frees_the_user_for_another_connection(world: Worl
     assert back.connection.reason == "USER_CONNECTED_ELSEWHERE"
     world.use_cases.disconnect("globex", other, actor="admin")
     assert rest_edit(world, owner).connection.status is Status.CONNECTED
+
+
+# --- REST operations through the export interface. ----------------------------------------------------------
+
+
+def operations(*items: tuple[str, str, str, object]) -> list[RestOperation]:
+    return [RestOperation(op_id, method, path, body) for op_id, method, path, body in items]
+
+
+BILL = ("1", "POST", "objects/accounts-payable/bill", {"vendor": {"id": "V1"}, "referenceNumber": "E-1"})
+QUERY = ("2", "POST", "services/core/query", {"object": "accounts-payable/vendor", "fields": ["id"]})
+
+
+def run(world: World, connection_id: str, *items: tuple[str, str, str, object]) -> object:
+    world.now += timedelta(seconds=1)
+    return world.use_cases.run_export(
+        "acme", connection_id, [], transaction=False, time_limit_seconds=5, operations=operations(*items)
+    )
+
+
+def test_operations_run_with_the_token_and_writes_carry_a_key_stable_across_retries(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    run(world, connection_id, BILL, QUERY)
+    run(world, connection_id, BILL)  # the worker's retry after a lost answer
+    other = ("1", "POST", "objects/accounts-payable/bill", {"vendor": {"id": "V1"}, "referenceNumber": "E-2"})
+    run(world, connection_id, other)
+    sent = [op for _, ops in world.intacct.operations for op in ops]
+    first_key, query_key, retry_key, other_key = (key for _, _, key in sent)
+    assert first_key and first_key == retry_key and other_key not in (None, first_key)
+    assert query_key is None or query_key.startswith("icx-")  # the query service is a POST: keyed alike
+    assert world.intacct.sign_ins == ["token:ws_expenses", "token:ws_expenses"]  # the edit's, then reuse
+
+
+def test_a_workers_own_key_is_kept(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    keyed = RestOperation("1", "POST", "objects/accounts-payable/bill", {"a": 1}, idempotency_key="mine-1")
+    world.use_cases.run_export(
+        "acme", connection_id, [], transaction=False, time_limit_seconds=5, operations=[keyed]
+    )
+    assert world.intacct.operations[-1][1] == [("POST", "objects/accounts-payable/bill", "mine-1")]
+
+
+def test_a_password_connection_is_told_rest_needs_client_credentials(world: World) -> None:
+    connection_id = world.connect()
+    world.edit(connection_id)
+    with pytest.raises(RestNeedsClientCredentials):
+        run(world, connection_id, QUERY)
+    assert world.intacct.operations == []
+
+
+def test_functions_and_operations_go_in_separate_calls(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    function = WorkerFunction.parse("<query/>", "q1")
+    with pytest.raises(InvalidInput):
+        world.use_cases.run_export(
+            "acme",
+            connection_id,
+            [function],
+            transaction=False,
+            time_limit_seconds=5,
+            operations=operations(QUERY),
+        )
+
+
+def test_an_ended_token_is_minted_again_once(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    run(world, connection_id, QUERY)
+    world.intacct.forgotten_sessions.update({1, 2})
+    run(world, connection_id, QUERY)
+    assert len(world.intacct.sign_ins) == 3
+    world.intacct.forgotten_sessions.add(3)
+    world.intacct.call_failures = []
+    run(world, connection_id, QUERY)  # session 3 forgotten: one new token (4), then the call
+    assert len(world.intacct.sign_ins) == 4
+
+
+def test_a_refused_right_on_an_operation_is_checked_and_fed_back(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    world.intacct.denied.add("1")
+    world.intacct.next_verifications = [Answer(Outcome.ACTION_REQUIRED, Reason.MISSING_PERMISSIONS)]
+    world.now += timedelta(minutes=10)
+    report = run(world, connection_id, BILL)
+    assert world.stored(connection_id).reason == "MISSING_PERMISSIONS"
+    assert report is not None
+    with pytest.raises(NotConnected):
+        run(world, connection_id, QUERY)
+
+
+def test_a_transient_failure_changes_nothing_and_says_when_to_retry(world: World) -> None:
+    connection_id = world.connect()
+    rest_edit(world, connection_id)
+    world.intacct.call_failures = [Category.RATE_LIMITED]
+    with pytest.raises(IntacctBusy):
+        run(world, connection_id, QUERY)
+    assert world.stored(connection_id).status is Status.CONNECTED
