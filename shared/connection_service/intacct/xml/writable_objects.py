@@ -29,6 +29,16 @@ PROTECTED_OBJECTS = frozenset(
 # What an expense platform posts, by the names of the generic <create>/<update>/<delete> (the template's
 # default).
 EXPENSE_PLATFORM_OBJECTS = ("APBILL", "GLBATCH", "CCTRANSACTION", "SUPDOC", "SUPDOCFOLDER")
+# The same objects over REST (paths under objects/), so that one list decides what exports write by either
+# protocol. A listed name missing here is simply not written over REST; no protected object is here.
+REST_OBJECTS = {
+    "APBILL": "accounts-payable/bill",
+    "GLBATCH": "general-ledger/journal-entry",
+    "CCTRANSACTION": "cash-management/credit-card-txn",
+    "SUPDOC": "company-config/attachment",
+    "SUPDOCFOLDER": "company-config/folder",
+    "EEXPENSES": "expenses/employee-expense",
+}
 
 # Standard objects' names and custom objects' integration names: ASCII letters, digits and underscores.
 _OBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
@@ -57,6 +67,11 @@ class WritableObjects:
         if not all(_OBJECT_NAME.fullmatch(name) for name in names):
             raise ValueError(f"must be Intacct object names separated by commas, got {text!r}")
         return cls(frozenset(name.upper() for name in names))
+
+    @property
+    def rest_objects(self) -> frozenset[str]:
+        """The REST objects (paths under objects/) exports may write: those of the listed names."""
+        return frozenset(REST_OBJECTS[name] for name in self.names if name in REST_OBJECTS)
 
     def refusal(self, written: str) -> str | None:
         """Why an export may not write this object, or None if it may."""
