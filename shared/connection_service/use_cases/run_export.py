@@ -37,6 +37,7 @@ from ..connections.ports import (
     SecretStore,
 )
 from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn
+from ..intacct.rest.operations import MAX_OPERATIONS
 from ..sign_in_guard import Permit
 from ..verification import VerificationResult
 from .export_failures import (
@@ -62,8 +63,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_FUNCTIONS = 100
-# REST operations go one request each, one after the other: a call holds the company's slot for all of them.
-MAX_OPERATIONS = 20
 # Derived idempotency keys start so, so that Intacct's logs tell them from a worker's own.
 DERIVED_KEY_PREFIX = "icx-"
 # How long a call waits for a slot of its company's limit before answering company-busy.
