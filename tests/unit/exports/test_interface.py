@@ -174,3 +174,84 @@ def test_every_refused_object_of_a_function_is_named_once() -> None:
     messages = [problem["message"] for problem in answer["error"]["errors"]]
     assert len(messages) == 2 and "VENDOR" in messages[0] and "GLACCOUNT" in messages[1]
     assert world.intacct.calls == []
+
+
+def _rest_connection(world: World) -> str:
+    connection_id = world.connect()
+    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_expenses"}
+    from connection_service.connections.credentials_input import parse_credentials
+
+    world.use_cases.edit_credentials(
+        "acme", connection_id, parse_credentials(body), actor="admin", time_limit_seconds=5
+    )
+    return connection_id
+
+
+def test_operations_are_answered_one_by_one() -> None:
+    world = World()
+    connection_id = _rest_connection(world)
+    bill = {"vendor": {"id": "V100"}}
+    event = {
+        "tenant_id": "acme",
+        "connection_id": connection_id,
+        "operations": [
+            {"id": "b1", "method": "POST", "path": "objects/accounts-payable/bill", "body": bill},
+            {"id": "v", "method": "GET", "path": "objects/accounts-payable/vendor/1", "entity": "US-EAST"},
+        ],
+    }
+    answer = _export(world, event)
+    assert answer["ok"], answer
+    assert [(r["id"], r["status"], r["http_status"]) for r in answer["results"]] == [
+        ("b1", "success", 201),
+        ("v", "success", 200),
+    ]
+    assert set(answer["results"][0]) == {
+        "id",
+        "status",
+        "http_status",
+        "result",
+        "meta",
+        "errors",
+        "category",
+    }
+
+
+@pytest.mark.parametrize(
+    ("operation", "field"),
+    [
+        ({"id": "u", "method": "POST", "path": "objects/company-config/user", "body": {}}, "operations[0]"),
+        ({"id": "s", "method": "GET", "path": "services/core/session/id"}, "operations[0]"),
+        ({"id": "x", "method": "GET", "path": "objects/../oauth2/token"}, "operations[0]"),
+        ({"id": "q", "method": "GET", "path": "objects/accounts-payable/bill?x=1"}, "operations[0]"),
+    ],
+)
+def test_a_refused_operation_sends_nothing(operation: dict[str, Any], field: str) -> None:
+    world = World()
+    connection_id = _rest_connection(world)
+    answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "operations": [operation]})
+    assert answer["error"]["type"] == "/problems/invalid-input"
+    assert answer["error"]["errors"][0]["field"] == field
+    assert world.intacct.operations == []
+
+
+def test_too_many_operations_or_a_repeated_id_is_refused() -> None:
+    world = World()
+    connection_id = _rest_connection(world)
+    get = {"method": "GET", "path": "objects/accounts-payable/vendor/1"}
+    many = [{"id": str(n), **get} for n in range(21)]
+    twice = [{"id": "1", **get}, {"id": "1", **get}]
+    for operations in (many, twice):
+        answer = _export(
+            world, {"tenant_id": "acme", "connection_id": connection_id, "operations": operations}
+        )
+        assert answer["error"]["type"] == "/problems/invalid-input", answer
+    assert world.intacct.operations == []
+
+
+def test_a_password_connection_is_told_to_use_client_credentials() -> None:
+    world = World()
+    connection_id = world.connect()
+    world.edit(connection_id)
+    get = {"id": "1", "method": "GET", "path": "objects/accounts-payable/vendor/1"}
+    answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "operations": [get]})
+    assert answer["error"]["type"] == "/problems/rest-needs-client-credentials"
