@@ -4,6 +4,7 @@ and exports work as for a password connection; another tenant cannot act as a co
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -156,3 +157,101 @@ def test_an_ended_token_is_minted_again_once_never_in_a_loop(stack: Stack, style
     assert not failed["ok"] and failed["error"]["type"].endswith("/intacct-unavailable")
     assert mints() <= before + 1 + 4  # one token request, with its own bounded retries of a 503
     stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+
+
+# --- REST operations through the export interface. ----------------------------------------------------------
+
+
+def bill(reference: str) -> dict[str, Any]:
+    return {
+        "vendor": {"id": "V100"},
+        "createdDate": "2024-05-01",
+        "referenceNumber": reference,
+        "lines": [{"glAccount": {"id": "6000"}, "txnAmount": "25.00", "memo": "Taxi"}],
+    }
+
+
+def rest_export(connection_id: str, *operations: dict[str, Any], tenant: str = "acme") -> dict[str, Any]:
+    handler = load_handler(ROOT / "functions" / "export", "app.handler")
+    event = {"tenant_id": tenant, "connection_id": connection_id, "operations": list(operations)}
+    return dict(handler(event, LambdaContext("ExportFunction", 60)))
+
+
+def post_bill(reference: str) -> dict[str, Any]:
+    return {
+        "id": reference,
+        "method": "POST",
+        "path": "objects/accounts-payable/bill",
+        "body": bill(reference),
+    }
+
+
+def bills_with(stack: Stack, reference: str) -> int:
+    """Bills in DEMO-CO with this reference, as Intacct holds them (counted from the simulator's records)."""
+    company = stack.simulator._state.company("DEMO-CO")
+    assert company is not None
+    records = company.records.get("APBILL", [])
+    return sum(1 for record in records if record.get("DOCNUMBER") == reference)
+
+
+def test_a_bill_posted_over_rest_and_its_retry_posts_once(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    rest_edit(stack, connection_id)
+    first = rest_export(connection_id, post_bill("EXP-REST-1"))
+    assert first["ok"], first
+    [posted] = first["results"]
+    assert (posted["status"], posted["http_status"]) == ("success", 201) and posted["result"]["key"]
+    again = rest_export(connection_id, post_bill("EXP-REST-1"))  # the worker's retry after a lost answer
+    assert again["results"][0]["status"] == "repeated"
+    assert bills_with(stack, "EXP-REST-1") == 1
+    query = {"object": "accounts-payable/bill", "fields": ["id", "referenceNumber"], "size": 10}
+    read = rest_export(
+        connection_id, {"id": "q", "method": "POST", "path": "services/core/query", "body": query}
+    )
+    assert read["results"][0]["meta"]["totalCount"] >= 1
+
+
+def test_a_password_connection_is_told_rest_needs_client_credentials(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    stack.edit(connection_id)
+    answer = rest_export(connection_id, post_bill("EXP-REST-2"))
+    assert answer["error"]["type"].endswith("/rest-needs-client-credentials")
+    assert bills_with(stack, "EXP-REST-2") == 0
+
+
+def test_workers_racing_an_unlinked_client_application(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    assert rest_edit(stack, connection_id).json["status"] == "CONNECTED"
+    assert rest_export(connection_id, post_bill("EXP-RACE-0"))["ok"]
+    stack.simulator_control("DELETE", f"{APP}/users/ws_expenses", None)  # unlinked: its tokens end
+    before = len(stack.simulator.requests("DEMO-CO"))
+    references = [f"EXP-RACE-{n}" for n in range(1, 13)]
+
+    def worker(reference: str) -> list[str]:
+        outcomes = []
+        for _ in range(3):  # a worker's retries of what it is told to retry
+            answer = rest_export(connection_id, post_bill(reference))
+            kind = "ok" if answer["ok"] else answer["error"]["type"].rsplit("/", 1)[-1]
+            outcomes.append(kind)
+            if kind not in ("sign-in-in-progress", "intacct-unavailable", "company-busy"):
+                break
+        return outcomes
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = [kind for kinds in pool.map(worker, references) for kind in kinds]
+    assert "ok" not in outcomes  # nothing could be posted once the application was unlinked
+    assert {"not-connected", "sign-in-refused", "sign-in-blocked"} >= set(outcomes) - {
+        "sign-in-in-progress",
+        "company-busy",
+        "intacct-unavailable",
+    }
+    after = stack.simulator.requests("DEMO-CO")[before:]
+    refused_mints = [
+        e for e in after if e.get("path") == "/oauth2/token" and e.get("token_outcome") == "refused"
+    ]
+    assert len(refused_mints) <= 1  # no token request storm
+    history = stack.call("GET", f"/connections/{connection_id}/history").json["history"]
+    turned = [h for h in history if (h["from_status"], h["to_status"]) == ("CONNECTED", "ACTION_REQUIRED")]
+    assert len(turned) == 1 and turned[0]["reason"] == "CLIENT_APP_NOT_AUTHORIZED"
+    assert all(bills_with(stack, reference) == 0 for reference in references)
+    assert bills_with(stack, "EXP-RACE-0") == 1
