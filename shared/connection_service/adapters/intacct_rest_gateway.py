@@ -1,7 +1,7 @@
 """The Intacct port over the REST API, for connections that sign in with our client application (client
 credentials): our client application's and our sender's credentials (each cached for a few minutes), one
-pooled REST client, the XML client the session-id bridge sends through, and the REST verifier's questions
-sent with them."""
+pooled REST client, the XML client the session-id bridge sends through, the REST verifier's questions sent
+with them, and export workers' REST operations sent with the token."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from ..connections.ports import CallAnswer
+from ..connections.ports import CallAnswer, OperationAnswer, OperationsAnswer
 from ..intacct import (
     Category,
     ClientCredentials,
@@ -34,6 +34,8 @@ from ..intacct.rest import (
     send_composite,
     sign_in,
 )
+from ..intacct.rest.calls import send_all
+from ..intacct.rest.operations import RestOperation
 from ..intacct.rest.session import utc_now
 from ..intacct.xml import HttpTransport, IntacctClient, SenderCredentials, SessionCredentials, Timeouts
 from ..intacct.xml.retry import Attempt
@@ -67,9 +69,10 @@ class _Cached(Generic[T]):
 
 
 class IntacctRestGateway:
-    """Signs in with a token request, and verifies and runs exports' functions with the token (XML through
-    the session-id bridge). A missing client application or sender secret does not raise: nothing is sent,
-    and the verification is reported as incomplete on our side, never blamed on the customer."""
+    """Signs in with a token request, and verifies and runs exports' XML functions (through the session-id
+    bridge) and REST operations with the token. A missing client application or sender secret does not
+    raise: nothing is sent, and the verification is reported as incomplete on our side, never blamed on
+    the customer."""
 
     def __init__(
         self,
@@ -177,6 +180,28 @@ class IntacctRestGateway:
             return CallAnswer((), error, expires_at)
         results = tuple(function_answer(result, unique=writes) for result in exchange.response.results)
         return CallAnswer(results, None, expires_at)
+
+    def run_operations(
+        self, signed_in: SignIn, operations: Sequence[RestOperation], *, deadline: Deadline
+    ) -> OperationsAnswer:
+        session = signed_in.session
+        assert isinstance(session, RestSession) and session.token is not None, "no session"
+        token = session.token
+        replies, failure = send_all(session.client, token, operations, deadline=deadline, clock=self._clock)
+        answers = tuple(
+            OperationAnswer(
+                operation.operation_id,
+                reply.status,
+                reply.http_status,
+                reply.result,
+                reply.meta,
+                reply.errors,
+                reply.category,
+            )
+            for operation, reply in zip(operations, replies, strict=False)
+        )
+        # The token's expiry: the export keeps the sign-in for the token's life.
+        return OperationsAnswer(answers, failure, token.expires_at)
 
     def verify(self, signed_in: SignIn, *, deadline: Deadline) -> VerificationResult:
         if signed_in.lost is not None:

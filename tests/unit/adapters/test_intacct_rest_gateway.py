@@ -20,12 +20,19 @@ from connection_service.intacct import (
     Category,
     ClientCredentials,
     Deadline,
+    Level,
     LoginCredentials,
     Secret,
     SignIn,
     SignInOutcome,
 )
-from connection_service.intacct.rest import ClientApplication, ClientApplicationNotConfigured, RestClient
+from connection_service.intacct.rest import (
+    ClientApplication,
+    ClientApplicationNotConfigured,
+    RestClient,
+    RestSession,
+)
+from connection_service.intacct.rest.operations import RestOperation
 from connection_service.intacct.xml import (
     HttpTransport,
     IntacctClient,
@@ -511,3 +518,328 @@ def test_a_token_past_its_expiry_is_not_sent(simulator: IntacctSimulator) -> Non
     )
     assert answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
     assert answer.failure.never_sent and len(simulator.requests("DEMO-CO")) == 1
+
+
+# -- exports: REST operations sent with the token ------------------------------------------------------------
+
+BILLS = "objects/accounts-payable/bill"
+BILL = {
+    "vendor": {"id": "V100"},
+    "createdDate": "2024-05-01",
+    "billNumber": "EXP-0042",
+    "lines": [{"glAccount": {"id": "6000"}, "txnAmount": "42.00", "memo": "Taxi"}],
+}
+VENDOR = RestOperation("vendor", "GET", "objects/accounts-payable/vendor/22")
+
+
+def post_bill(operation_id: str = "bill", key: str = "bill-EXP-0042", **changes: Any) -> RestOperation:
+    return RestOperation(operation_id, "POST", BILLS, {**BILL, **changes}, idempotency_key=key)
+
+
+def query(operation_id: str, object_name: str, *fields: str, **filters: str) -> RestOperation:
+    body: dict[str, Any] = {"object": object_name, "fields": list(fields)}
+    if filters:
+        body["filters"] = [{"$eq": {name: value}} for name, value in filters.items()]
+    # A query is a POST: it goes with a key like any operation that is not a GET.
+    return RestOperation(
+        operation_id, "POST", "services/core/query", body, idempotency_key=f"{operation_id}-q"
+    )
+
+
+class Place:
+    """A slot of the company's limit, as the company limiter hands one out."""
+
+    def __init__(self) -> None:
+        self.occupied = False
+
+    def left_running(self) -> None:
+        self.occupied = True
+
+
+def signed_in_as(
+    sim: IntacctSimulator,
+    user: str = "ws_expenses",
+    entity: str = "",
+    company: str = "DEMO-CO",
+    **options: Any,
+) -> tuple[IntacctRestGateway, SignIn]:
+    intacct = gateway_for(sim, **options)
+    signed_in = intacct.sign_in(ClientCredentials(company, user, entity), deadline=Deadline(10))
+    assert signed_in.failure is None
+    return intacct, signed_in
+
+
+def rest_sent(sim: IntacctSimulator, company: str = "DEMO-CO") -> list[str]:
+    """The calls after the token request."""
+    return sent(sim.requests(company))[1:]
+
+
+def bills_numbered(sim: IntacctSimulator, number: str) -> int:
+    intacct, signed_in = signed_in_as(sim)
+    found = intacct.run_operations(
+        signed_in, [query("count", "accounts-payable/bill", "id", billNumber=number)], deadline=Deadline(10)
+    )
+    assert found.failure is None and found.results[0].status == "success", found
+    return int(found.results[0].meta["totalCount"])
+
+
+@pytest.fixture
+def bills_visible(simulator: IntacctSimulator) -> IntacctSimulator:
+    """ws_expenses may read bills too (the 16 rights hold only their Add), so a test can count them."""
+    control(
+        simulator,
+        "POST",
+        "/companies/DEMO-CO/users/ws_expenses/grant",
+        _right("Accounts Payable", "Bills", "View"),
+    )
+    return simulator
+
+
+def test_reads_answer_their_result_and_meta_until_the_tokens_expiry(simulator: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(simulator)
+    assert isinstance(signed_in.session, RestSession) and signed_in.session.token is not None
+    answer = intacct.run_operations(
+        signed_in, [query("vendors", "accounts-payable/vendor", "id", "name"), VENDOR], deadline=Deadline(10)
+    )
+    assert answer.failure is None and answer.session_expires_at == signed_in.session.token.expires_at
+    vendors, vendor = answer.results
+    assert (vendors.operation_id, vendors.status, vendors.http_status) == ("vendors", "success", 200)
+    assert [row["id"] for row in vendors.result] == ["V100", "V200", "V300"] and vendors.meta[
+        "totalCount"
+    ] == 3
+    assert (vendor.operation_id, vendor.result["id"], vendor.result["key"]) == ("vendor", "V200", "22")
+    assert rest_sent(simulator) == ["POST /services/core/query", "GET /objects/accounts-payable/vendor/22"]
+
+
+def test_a_bill_posted_again_under_its_key_is_repeated_and_exists_once(
+    bills_visible: IntacctSimulator,
+) -> None:
+    intacct, signed_in = signed_in_as(bills_visible)
+    first = intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10))
+    again = intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10))  # the worker's retry
+    [created], [repeated] = first.results, again.results
+    assert (created.status, created.http_status, created.category) == ("success", 201, None)
+    assert created.result["key"] and created.result["href"].endswith("/" + created.result["key"])
+    assert (repeated.status, repeated.http_status, repeated.category) == ("repeated", 409, None)
+    assert repeated.result is None and repeated.errors[0].support_id  # the 409 itself, for support
+    assert bills_numbered(bills_visible, "EXP-0042") == 1
+
+
+def test_with_replayed_keys_the_first_answer_comes_back_as_a_success(bills_visible: IntacctSimulator) -> None:
+    control(bills_visible, "PATCH", "/companies/DEMO-CO", {"idempotency_key_reuse": "replay"})
+    intacct, signed_in = signed_in_as(bills_visible)
+    first, again = (intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10)) for _ in range(2))
+    assert first.results == again.results and first.results[0].status == "success"
+    assert bills_numbered(bills_visible, "EXP-0042") == 1
+
+
+def test_a_second_record_with_the_same_id_is_a_duplicate_not_a_repeat(simulator: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(simulator)
+    folders = [
+        RestOperation(
+            f"folder-{n}",
+            "POST",
+            "objects/company-config/folder",
+            {"id": "Receipts"},
+            idempotency_key=f"f-{n}",
+        )
+        for n in (1, 2)
+    ]
+    answer = intacct.run_operations(signed_in, folders, deadline=Deadline(10))
+    assert [(r.status, r.http_status, r.category) for r in answer.results] == [
+        ("success", 201, None),
+        ("failure", 409, Category.DUPLICATE),
+    ]
+
+
+def test_patch_and_delete(simulator: IntacctSimulator) -> None:
+    control(
+        simulator, "POST", "/companies/DEMO-CO/users/ws_expenses/grant", _right("Company", "Class", "Edit")
+    )
+    intacct, signed_in = signed_in_as(simulator)
+    operations = [
+        RestOperation(
+            "rename", "PATCH", "objects/company-config/class/2", {"name": "SMB"}, idempotency_key="p-1"
+        ),
+        RestOperation("remove", "DELETE", "objects/company-config/attachment/1", idempotency_key="d-1"),
+        RestOperation("renamed", "GET", "objects/company-config/class/2"),
+        RestOperation("removed", "GET", "objects/company-config/attachment/1"),
+    ]
+    answer = intacct.run_operations(signed_in, operations, deadline=Deadline(10))
+    rename, remove, renamed, removed = answer.results
+    assert (rename.status, rename.http_status, rename.result["key"]) == ("success", 200, "2")
+    assert (remove.status, remove.http_status, remove.result, remove.meta) == ("success", 204, None, None)
+    assert renamed.result["name"] == "SMB"
+    assert (removed.status, removed.http_status, removed.category) == (
+        "failure",
+        404,
+        Category.OBJECT_UNAVAILABLE,
+    )
+
+
+def test_refusals_on_their_merits_are_each_operations_own_and_the_call_goes_on(
+    simulator: IntacctSimulator,
+) -> None:
+    intacct, signed_in = signed_in_as(simulator, "ws_limited")  # no Accounts Payable / Bills / Add
+    answer = intacct.run_operations(signed_in, [post_bill(), VENDOR], deadline=Deadline(10))
+    denied, vendor = answer.results
+    assert (denied.status, denied.http_status, denied.category) == (
+        "failure",
+        403,
+        Category.PERMISSION_DENIED,
+    )
+    assert "CREATE" in denied.errors[0].description and denied.errors[0].support_id
+    assert answer.failure is None and vendor.status == "success"
+    simulator.reset()
+    intacct, signed_in = signed_in_as(simulator)
+    answer = intacct.run_operations(signed_in, [post_bill(vendor={"id": "V999"})], deadline=Deadline(10))
+    [refused] = answer.results
+    assert (refused.status, refused.http_status, refused.category) == (
+        "failure",
+        422,
+        Category.VALIDATION_FAILED,
+    )
+    assert "Vendor V999 does not exist." in [error.description for error in refused.errors]
+    assert refused.meta["totalError"] == 1
+
+
+def test_an_unsubscribed_module(simulator: IntacctSimulator) -> None:
+    control(
+        simulator,
+        "PUT",
+        "/companies/NOPROJECTS-CO/client-applications/ExpenseInREST-Demo",
+        {"users": ["ws_expenses"]},
+    )
+    intacct, signed_in = signed_in_as(simulator, company="NOPROJECTS-CO")
+    answer = intacct.run_operations(
+        signed_in, [query("projects", "projects/project", "id")], deadline=Deadline(10)
+    )
+    assert answer.results[0].category is Category.MODULE_NOT_SUBSCRIBED
+
+
+def test_an_operations_entity_is_sent_and_otherwise_the_tokens_applies(simulator: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(simulator)
+    at_west = RestOperation("west", "GET", VENDOR.path, entity_id="US-WEST")
+    answer = intacct.run_operations(signed_in, [at_west, VENDOR], deadline=Deadline(10))
+    assert answer.failure is None
+    assert [entry["entity"] for entry in simulator.requests("DEMO-CO")[1:]] == ["US-WEST", None]
+    simulator.reset()
+    intacct, signed_in = signed_in_as(simulator, entity="US-EAST")
+    unknown = RestOperation("nowhere", "GET", VENDOR.path, entity_id="NO-SUCH-ENTITY")
+    answer = intacct.run_operations(signed_in, [VENDOR, unknown, VENDOR], deadline=Deadline(10))
+    assert [entry["entity"] for entry in simulator.requests("DEMO-CO")[1:]] == ["US-EAST", None, "US-EAST"]
+    assert [r.status for r in answer.results] == ["success", "failure", "success"]
+    assert (
+        answer.results[1].category is Category.REQUEST_INVALID
+    )  # the operation's entity, not the connection's
+
+
+@pytest.mark.parametrize("style", ["rest_1206", "gw_0040"])
+def test_a_token_intacct_ended_is_session_invalid_and_nothing_after_it_is_sent(
+    simulator: IntacctSimulator, style: str
+) -> None:
+    control(
+        simulator,
+        "PATCH",
+        "/companies/DEMO-CO",
+        {"access_token_lifetime_seconds": 0.3, "expired_token_style": style},
+    )
+    intacct, signed_in = signed_in_as(simulator)
+    time.sleep(0.4)  # Intacct's token expired; ours says a second (expires_in is whole)
+    answer = intacct.run_operations(signed_in, [VENDOR, post_bill()], deadline=Deadline(10))
+    assert answer.results == () and answer.failure is not None
+    assert answer.failure.category is Category.SESSION_INVALID  # the export mints once more
+    assert rest_sent(simulator) == ["GET /objects/accounts-payable/vendor/22"]
+
+
+def test_a_token_ended_between_calls_is_session_invalid(simulator: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(simulator)
+    assert intacct.run_operations(signed_in, [VENDOR], deadline=Deadline(10)).failure is None
+    control(simulator, "DELETE", "/companies/DEMO-CO/sessions")
+    answer = intacct.run_operations(signed_in, [post_bill(), VENDOR], deadline=Deadline(10))
+    assert answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
+    assert rest_sent(simulator) == ["GET /objects/accounts-payable/vendor/22", f"POST /{BILLS}"]
+
+
+def test_a_token_past_its_expiry_by_our_clock_sends_nothing(simulator: IntacctSimulator) -> None:
+    later = [datetime.now(UTC)]
+    intacct, signed_in = signed_in_as(simulator, clock=lambda: later[0])
+    later[0] += timedelta(hours=6, seconds=1)
+    answer = intacct.run_operations(signed_in, [VENDOR], deadline=Deadline(10))
+    assert answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
+    assert answer.failure.never_sent and rest_sent(simulator) == []
+
+
+def test_a_company_that_refuses_our_application_ends_the_call(simulator: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(simulator)
+    control(simulator, "PATCH", "/companies/DEMO-CO", {"web_services_enabled": False})
+    answer = intacct.run_operations(signed_in, [VENDOR, VENDOR], deadline=Deadline(10))
+    assert answer.failure is not None and answer.failure.category is Category.COMPANY_REFUSED_APPLICATION
+    assert len(rest_sent(simulator)) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "category", "retry_after"),
+    [("rate_limit", Category.RATE_LIMITED, 1.0), ("temporarily_offline", Category.SERVICE_UNAVAILABLE, None)],
+)
+def test_a_throttled_or_offline_write_is_transient_and_ends_the_call(
+    bills_visible: IntacctSimulator, fault: str, category: Category, retry_after: float | None
+) -> None:
+    intacct, signed_in = signed_in_as(bills_visible)
+    control(
+        bills_visible, "POST", "/companies/DEMO-CO/faults", {"kind": fault, "always": True, "auth": "token"}
+    )
+    answer = intacct.run_operations(signed_in, [post_bill(), VENDOR], deadline=Deadline(10))
+    assert answer.results == () and answer.failure is not None
+    assert (answer.failure.category, answer.failure.retry_after) == (category, retry_after)
+    assert answer.failure.category.transient and answer.failure.not_processed
+    # The one policy resends only what provably did not run: every attempt was refused before running.
+    attempts = bills_visible.requests("DEMO-CO")[1:]
+    assert len(attempts) == RetryPolicy().max_attempts and {entry["fault"] for entry in attempts} == {fault}
+    assert rest_sent(bills_visible) == [f"POST /{BILLS}"] * RetryPolicy().max_attempts  # the vendor never
+    control(bills_visible, "DELETE", "/companies/DEMO-CO/faults")
+    assert bills_numbered(bills_visible, "EXP-0042") == 0
+
+
+def test_a_write_refused_once_as_offline_is_posted_on_the_retry_once(bills_visible: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(bills_visible)
+    control(bills_visible, "POST", "/companies/DEMO-CO/faults", {"kind": "temporarily_offline", "nth": [2]})
+    answer = intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10))
+    assert answer.failure is None and answer.results[0].status == "success"
+    assert [entry["http_status"] for entry in bills_visible.requests("DEMO-CO")[1:]] == [503, 201]
+    assert bills_numbered(bills_visible, "EXP-0042") == 1
+
+
+def test_a_write_that_timed_out_is_never_resent_and_keeps_its_place(bills_visible: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(bills_visible, read_timeout=0.3)
+    slow = {"kind": "slow", "always": True, "auth": "token", "delay_ms": 800}
+    control(bills_visible, "POST", "/companies/DEMO-CO/faults", slow)
+    place = Place()
+    answer = intacct.run_operations(signed_in, [post_bill(), VENDOR], deadline=Deadline(10, place=place))
+    assert answer.results == () and answer.failure is not None
+    assert answer.failure.may_still_run and answer.failure.attempts == 1 and place.occupied
+    give_up_at = time.monotonic() + 3  # the simulator logs the slow request once it has answered it
+    while len(bills_visible.requests("DEMO-CO")) < 2 and time.monotonic() < give_up_at:
+        time.sleep(0.05)
+    assert rest_sent(bills_visible) == [f"POST /{BILLS}"]  # once, and the vendor never
+    control(bills_visible, "DELETE", "/companies/DEMO-CO/faults")
+    assert bills_numbered(bills_visible, "EXP-0042") == 1  # it ran after we stopped waiting
+    # The worker sends the call again once the place is free: the key tells Intacct it ran.
+    again = intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10))
+    assert again.results[0].status == "repeated" and bills_numbered(bills_visible, "EXP-0042") == 1
+
+
+def test_an_answer_that_is_not_json_ends_the_call_as_unknown(bills_visible: IntacctSimulator) -> None:
+    intacct, signed_in = signed_in_as(bills_visible)
+    control(
+        bills_visible,
+        "POST",
+        "/companies/DEMO-CO/faults",
+        {"kind": "committed_then_truncated_xml", "nth": [2]},
+    )
+    answer = intacct.run_operations(signed_in, [post_bill(), VENDOR], deadline=Deadline(10))
+    assert answer.results == () and answer.failure is not None
+    assert (answer.failure.category, answer.failure.level) == (Category.UNKNOWN, Level.HTTP)
+    assert rest_sent(bills_visible) == [f"POST /{BILLS}"]  # not resent: it may have run (it did)
+    again = intacct.run_operations(signed_in, [post_bill()], deadline=Deadline(10))
+    assert again.results[0].status == "repeated" and bills_numbered(bills_visible, "EXP-0042") == 1

@@ -1,8 +1,8 @@
 """The Sage Intacct REST API, split as the XML gateway is: credentials (our client application, access
 tokens), requests and their transport with one retry policy (client.py over the XML side's pooled HTTP
 transport and RetryPolicy), answers and their classification (response.py, classification.py), the token
-request (token.py), queries and composite requests, and the sign-in (session.py) whose session reaches the
-XML gateway through the session-id bridge (bridge.py).
+request (token.py), queries and composite requests, export workers' operations (calls.py), and the sign-in
+(session.py) whose session reaches the XML gateway through the session-id bridge (bridge.py).
 
 Names are imported from their modules on first use (lazy_exports.py).
 """
@@ -13,8 +13,9 @@ from ...lazy_exports import exports_on_first_use
 
 if TYPE_CHECKING:
     from .bridge import SESSION_ID_PATH, Bridge
+    from .calls import OperationReply
     from .classification import RestErrorBody, classify
-    from .client import TOKEN_PATH, RestClient, RestExchange
+    from .client import TOKEN_PATH, RestClient, RestExchange, RestRequest
     from .composite import CompositeAnswer, SubAnswer, SubRequest, send_composite
     from .credentials import AccessToken, ClientApplication, ClientApplicationNotConfigured, username
     from .endpoint import DEFAULT_REST_URL
@@ -28,7 +29,8 @@ __getattr__ = exports_on_first_use(
     {
         "bridge": ("SESSION_ID_PATH", "Bridge"),
         "classification": ("RestErrorBody", "classify"),
-        "client": ("TOKEN_PATH", "RestClient", "RestExchange"),
+        "calls": ("OperationReply",),
+        "client": ("TOKEN_PATH", "RestClient", "RestExchange", "RestRequest"),
         "composite": ("CompositeAnswer", "SubAnswer", "SubRequest", "send_composite"),
         "credentials": ("AccessToken", "ClientApplication", "ClientApplicationNotConfigured", "username"),
         "endpoint": ("DEFAULT_REST_URL",),
@@ -48,10 +50,12 @@ __all__ = [
     "ClientApplication",
     "ClientApplicationNotConfigured",
     "CompositeAnswer",
+    "OperationReply",
     "Query",
     "RestClient",
     "RestErrorBody",
     "RestExchange",
+    "RestRequest",
     "RestSession",
     "SubAnswer",
     "SubRequest",

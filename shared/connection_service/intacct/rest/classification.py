@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import Category, Level
+from ..errors import Category, IntacctError, Level
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,28 @@ def level_of(category: Category) -> Level:
     if category in _AUTHENTICATION:
         return Level.AUTHENTICATION
     return Level.RESULT
+
+
+# What Intacct judged the request itself for: its right, its record, its business rules, its form in Sage's
+# words (`invalidRequest`). A request after it may well succeed.
+_OWN_REFUSALS = frozenset(
+    {
+        Category.PERMISSION_DENIED,
+        Category.MODULE_NOT_SUBSCRIBED,
+        Category.OBJECT_UNAVAILABLE,
+        Category.DUPLICATE,
+        Category.VALIDATION_FAILED,
+        Category.REQUEST_INVALID,
+        Category.UNKNOWN,
+    }
+)
+
+
+def refuses_only_the_request(error: IntacctError) -> bool:
+    """A 4xx refusal of what one request asked, on its merits, rather than of the call: never the token,
+    the company's setup, a limit or an outage, nor anything the gateway (a `GW-` code) answered for it."""
+    if error.http_status is None or not 400 <= error.http_status < 500:
+        return False
+    if any(detail.errorno.casefold().startswith("gw-") for detail in error.errors):
+        return False
+    return error.category in _OWN_REFUSALS

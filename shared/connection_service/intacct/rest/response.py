@@ -79,11 +79,14 @@ def refusal(
     )
 
 
-def parse_answer(http_status: int, body: bytes, *, token_request: bool = False) -> Any:
-    """The answer's JSON payload (None for an empty 204), or raises the refusal it holds."""
+def read_answer(
+    http_status: int, body: bytes, *, token_request: bool = False
+) -> tuple[Any, IntacctError | None]:
+    """The answer's JSON payload (None for an empty 204) and the refusal it holds (None: none); raises
+    `IntacctError` for an answer that cannot be read as one."""
     if not body.strip():
         if http_status == 204:
-            return None
+            return None, None
         raise _unreadable(http_status, "empty body", token_request=token_request)
     try:
         payload = json.loads(body)
@@ -93,9 +96,17 @@ def parse_answer(http_status: int, body: bytes, *, token_request: bool = False) 
         ) from None
     errors = error_bodies(payload)
     if errors is not None:
-        raise refusal(errors, http_status=http_status, token_request=token_request)
+        return payload, refusal(errors, http_status=http_status, token_request=token_request)
     if http_status >= 300:
         raise _unreadable(http_status, "an error status without an error", token_request=token_request)
+    return payload, None
+
+
+def parse_answer(http_status: int, body: bytes, *, token_request: bool = False) -> Any:
+    """The answer's JSON payload (None for an empty 204), or raises the refusal it holds."""
+    payload, refused = read_answer(http_status, body, token_request=token_request)
+    if refused is not None:
+        raise refused
     return payload
 
 

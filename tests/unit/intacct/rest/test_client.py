@@ -11,6 +11,7 @@ import socket
 import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -249,3 +250,161 @@ def test_only_intacct_or_loopback_over_https() -> None:
         with pytest.raises(ValueError, match="refusing"):
             RestClient(url)
     assert RestClient("https://api.intacct.com/ia/api/v1/").base_url == "https://api.intacct.com/ia/api/v1"
+
+
+# -- requests built before sending: the URL, the headers, the body -------------------------------------------
+
+BASE = "http://127.0.0.1:9/ia/api/v1"
+
+
+def test_an_operation_goes_out_as_compact_json_with_its_key_and_entity() -> None:
+    transport = ScriptedTransport(reply(201, {"ia::result": {"key": "7"}}))
+    rest = client(transport)
+    request = rest.request(
+        "POST",
+        "objects/accounts-payable/bill",
+        body={"vendor": {"id": "V100"}, "memo": "Café"},
+        idempotency_key="bill-EXP-0042",
+        entity_id="US-EAST",
+    )
+    exchange = rest.deliver(request, deadline=Deadline(10), token=TOKEN)
+    assert (exchange.http_status, exchange.payload, exchange.refusal) == (
+        201,
+        {"ia::result": {"key": "7"}},
+        None,
+    )
+    [sent] = transport.sent
+    assert sent.url == f"{BASE}/objects/accounts-payable/bill"
+    assert sent.body == '{"vendor":{"id":"V100"},"memo":"Café"}'.encode()
+    assert {name: sent.headers[name] for name in ("Accept", "Content-Type", "Idempotency-Key")} == {
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "Idempotency-Key": "bill-EXP-0042",
+    }
+    assert sent.headers["X-IA-API-Param-Entity"] == "US-EAST"
+    assert sent.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert ACCESS_TOKEN not in repr(request)  # the token is added only as the request leaves
+
+
+def test_a_read_has_no_body_and_no_optional_header() -> None:
+    transport = ScriptedTransport(reply(204, b""))
+    rest = client(transport)
+    exchange = rest.deliver(rest.request("GET", "/objects/company-config/class/2/"), deadline=Deadline(10))
+    assert (exchange.http_status, exchange.payload) == (204, None)
+    [sent] = transport.sent
+    assert sent.url == f"{BASE}/objects/company-config/class/2" and sent.body is None
+    assert sent.headers["Content-Type"] == "application/json"
+    assert not {"Idempotency-Key", "X-IA-API-Param-Entity", "Authorization"} & set(sent.headers)
+
+
+@pytest.mark.parametrize(
+    ("path", "sent_path"),
+    [
+        ("//evil.example/objects/x", "/ia/api/v1/evil.example/objects/x"),
+        ("objects/x@evil.example:443", "/ia/api/v1/objects/x@evil.example:443"),
+        ("objects/%2e%2e/%2e%2e/oauth2/token", "/ia/api/v1/objects/%252e%252e/%252e%252e/oauth2/token"),
+        ("objects/..%2F..%2Foauth2", "/ia/api/v1/objects/..%252F..%252Foauth2"),
+        ("objects\\..\\..\\oauth2", "/ia/api/v1/objects%5C..%5C..%5Coauth2"),
+        ("objects/a\r\nHost: evil.example", "/ia/api/v1/objects/a%0D%0AHost:%20evil.example"),
+        ("https:/evil.example", "/ia/api/v1/https:/evil.example"),
+        ("objects/ä b", "/ia/api/v1/objects/%C3%A4%20b"),
+    ],
+)
+def test_a_path_is_taken_literally_under_the_base_url(path: str, sent_path: str) -> None:
+    url = client(ScriptedTransport()).url_for(path)
+    parts = urllib.parse.urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "127.0.0.1:9", sent_path)
+    assert (parts.query, parts.fragment) == ("", "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "/",
+        "../oauth2/token",
+        "objects/../../../oauth2/token",
+        "objects/./x",
+        "objects//x",
+        "http://evil.example/objects/x",
+        "objects/x#fragment",
+    ],
+)
+def test_a_path_that_could_leave_the_base_is_refused_before_anything_is_sent(path: str) -> None:
+    transport = ScriptedTransport(reply(200, OK))
+    with pytest.raises(ValueError, match="REST path"):
+        client(transport).send("GET", path, deadline=Deadline(10), token=TOKEN)
+    assert transport.sent == []
+
+
+def test_a_query_string_is_kept_re_encoded_and_never_named_in_the_logs() -> None:
+    names: list[tuple[str, ...]] = []
+    transport = ScriptedTransport(reply(200, OK))
+    rest = RestClient(BASE, transport=transport, on_attempt=lambda attempt: names.append(attempt.functions))
+    rest.send("GET", "services/core/model?name=accounts-payable/bill&note=a+b", deadline=Deadline(10))
+    assert transport.sent[0].url == f"{BASE}/services/core/model?name=accounts-payable/bill&note=a%20b"
+    assert names == [("GET services/core/model",)]
+
+
+@pytest.mark.parametrize(
+    ("key", "entity"),
+    [("k\r\nX-Injected: 1", None), (None, "US-EAST\n"), ("", None), (None, "Zürich"), (" k", None)],
+)
+def test_a_header_value_is_one_line_of_printable_ascii(key: str | None, entity: str | None) -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        client(ScriptedTransport()).request(
+            "POST", "objects/x", body={}, idempotency_key=key, entity_id=entity
+        )
+
+
+@pytest.mark.parametrize("body", [{"amount": float("nan")}, {"ids": {1, 2}}, {"text": "\ud800"}])
+def test_a_body_json_cannot_carry_is_refused_without_quoting_it(body: Any) -> None:
+    with pytest.raises(ValueError, match=r"^a REST body must be a JSON value$"):  # never quoting it
+        client(ScriptedTransport()).request("POST", "objects/x", body=body)
+
+
+# -- refusals of the request itself, answered rather than raised ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "category"),
+    [
+        (reply(400, nested(error("invalidRequest", "bad filter"))), Category.REQUEST_INVALID),
+        (reply(403, nested(error("permissionDenied", "no"))), Category.PERMISSION_DENIED),
+        (reply(404, nested(error("notFound", "none"))), Category.OBJECT_UNAVAILABLE),
+        (reply(405, nested(error("methodNotAllowed", "no"))), Category.UNKNOWN),
+        (reply(409, nested(error("conflict", "exists"))), Category.DUPLICATE),
+        (
+            reply(422, nested(error("operationFailed", "Vendor V999 does not exist."))),
+            Category.VALIDATION_FAILED,
+        ),
+    ],
+)
+def test_a_refusal_on_the_requests_merits_is_answered_when_asked(
+    answer: HttpAnswer, category: Category
+) -> None:
+    transport = ScriptedTransport(answer)
+    rest = client(transport)
+    exchange = rest.deliver(rest.request("GET", "objects/x/1"), deadline=Deadline(10), answer_refusals=True)
+    assert exchange.refusal is not None and exchange.refusal.category is category
+    assert exchange.http_status == answer.status and exchange.payload == json.loads(answer.body)
+    with pytest.raises(IntacctError):  # not asked: raised, as every other request expects
+        client(ScriptedTransport(answer)).send("GET", "objects/x/1", deadline=Deadline(10))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        reply(400, nested(error("tokenInvalid", "The token is not valid", "REST-1206"))),
+        reply(401, gateway_error("GW-0040", "Expired token")),
+        reply(400, gateway_error("GW-0011", "Invalid Request")),
+        reply(400, gateway_error("GW-0014", "Invalid Content Type")),
+        reply(401, nested(error("invalid_client", "incorrect", "REST-1216"))),
+        reply(500, nested(error("internalError", "oops"))),
+        reply(200, b"<html>maintenance</html>"),
+    ],
+)
+def test_a_refusal_of_the_call_itself_still_raises(answer: HttpAnswer) -> None:
+    rest = client(ScriptedTransport(answer))
+    with pytest.raises(IntacctError):
+        rest.deliver(rest.request("GET", "objects/x/1"), deadline=Deadline(10), answer_refusals=True)

@@ -1,6 +1,7 @@
 """Runs the REST gateway's paths (refused and broken token answers, a verification, bridged calls, a
-forgotten session) with all logging captured at DEBUG, and checks that our client secret, the access and
-refresh tokens, the session id and our sender password show up nowhere: not in logs, exceptions or reprs."""
+forgotten session, REST operations) with all logging captured at DEBUG, and checks that our client secret,
+the access and refresh tokens, the session id, our sender password and a worker's body show up nowhere: not
+in logs, exceptions or reprs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from connection_service.adapters.intacct_rest_gateway import IntacctRestGateway
 from connection_service.intacct import Category, Deadline, IntacctError, Secret
 from connection_service.intacct.rest import RestClient, RestSession
+from connection_service.intacct.rest.operations import RestOperation
 from connection_service.intacct.xml import IntacctClient, RetryPolicy, SenderCredentials
 from connection_service.intacct.xml.transport import HttpAnswer
 from connection_service.intacct.xml.worker_functions import WorkerFunction
@@ -39,6 +41,8 @@ from tests.unit.intacct.rest.rest_answers import (
 
 SENDER_PASSWORD = "Sndr-S3cret-&<x>"
 SENDER = SenderCredentials("ExpenseInMPP", Secret(SENDER_PASSWORD))
+# A worker's body is its own data: never logged (it is not ours to show), so it is checked like a secret.
+BODY_MARKER = "Worker-Body-7f3a9c"
 SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, SESSION_ID, SENDER_PASSWORD)
 WHOLE_TOKEN_ANSWER = json.dumps(token_answer()).encode()
 
@@ -59,9 +63,9 @@ def xml_gateway() -> Iterator[ScriptedGateway]:
         yield running
 
 
-def assert_clean(*texts: str) -> None:
+def assert_clean(*texts: str, also: tuple[str, ...] = ()) -> None:
     for text in texts:
-        for secret in SECRETS:
+        for secret in SECRETS + also:
             assert secret not in text
             assert secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") not in text
 
@@ -87,7 +91,7 @@ def test_every_path_keeps_secrets_out_of_logs_exceptions_and_reprs(xml_gateway: 
         surfaces = _run_every_path(xml_gateway)
     assert any("**********" in rendered(record) for record in records)  # bridged XML bodies, redacted
     assert len(records) > len(TOKEN_REFUSALS)
-    assert_clean(*surfaces, *(rendered(record) for record in records))
+    assert_clean(*surfaces, *(rendered(record) for record in records), also=(BODY_MARKER,))
 
 
 def _run_every_path(xml_gateway: ScriptedGateway) -> list[str]:
@@ -136,4 +140,21 @@ def _run_every_path(xml_gateway: ScriptedGateway) -> list[str]:
     answer = intacct.call(signed_in, read, deadline=Deadline(5), transaction=False)
     assert answer.failure is not None and answer.failure.category is Category.SESSION_INVALID
     surfaces += [repr(answer), str(answer.failure), repr(vars(answer.failure))]
+
+    # REST operations with the token: a write answered, refused on its merits, then the token refused.
+    bill = {"vendor": {"id": "V100"}, "memo": BODY_MARKER}
+    write = RestOperation("bill", "POST", "objects/accounts-payable/bill", bill, idempotency_key="k-1")
+    transport.script(
+        reply(201, {"ia::result": {"key": "7"}}),
+        reply(403, nested(error("permissionDenied", "You do not have permission"))),
+        reply(400, nested(error("tokenInvalid", "The token is not valid", "REST-1206"))),
+    )
+    operations = intacct.run_operations(signed_in, [write, write, write], deadline=Deadline(5))
+    assert [r.status for r in operations.results] == ["success", "failure"]
+    assert operations.failure is not None and operations.failure.category is Category.SESSION_INVALID
+    surfaces += [repr(operations), str(operations.failure), repr(vars(operations.failure))]
+    unsendable = RestOperation("bad", "POST", "objects/x", {"memo": BODY_MARKER, "n": float("nan")}, "k-2")
+    refused = intacct.run_operations(signed_in, [unsendable], deadline=Deadline(5))
+    assert refused.failure is not None and refused.failure.never_sent
+    surfaces += [repr(refused), str(refused.failure), repr(unsendable)]
     return surfaces
