@@ -6,37 +6,26 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import intacctsdk.apis.api_base
-import intacctsdk.intacctsdk
 import pytest
 from intacctsdk import IntacctRESTSDK
 from intacctsdk.exceptions import BadRequestError, InvalidTokenError
 
-from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
+from intacct_simulator import IntacctSimulator
 from tests.simulator.helpers import GatewayClient, query
+from tests.support.rest_sdk import CLIENT_ID, CLIENT_SECRET
+from tests.support.rest_sdk import sdk as signed_in_sdk
 
 pytestmark = pytest.mark.integration
-
-CLIENT_ID = "ExpenseInREST-Demo"
-CLIENT_SECRET = "Client-Demo-Secret-1"
 
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntacctSimulator]:
-    with IntacctSimulator.from_file(DEMO_DATA_PATH, host="127.0.0.1") as simulator:
-        # Both modules import BASE_URL by value: re-bind both (re-binding intacctsdk.constants does nothing).
-        monkeypatch.setattr(intacctsdk.intacctsdk, "BASE_URL", simulator.rest_url)
-        monkeypatch.setattr(intacctsdk.apis.api_base, "BASE_URL", simulator.rest_url)
-        assert simulator.rest_url.startswith("http://127.0.0.1:")  # never api.intacct.com
+    with simulator_for_thesigned_in_sdk(monkeypatch) as simulator:
         yield simulator
 
 
-def _sdk(username: str = "ws_expenses@DEMO-CO", **kwargs: str) -> IntacctRESTSDK:
-    return IntacctRESTSDK(username=username, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **kwargs)
-
-
 def test_fyle_style_connect_and_health_check(sim: IntacctSimulator) -> None:
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     assert sdk.access_token_expires_in == 21600
     assert sdk.locations.count() == 4  # Fyle's health and migration check
     # Fyle's connect: get-or-create its attachment folder.
@@ -49,7 +38,7 @@ def test_fyle_style_connect_and_health_check(sim: IntacctSimulator) -> None:
 
 
 def test_every_view_right_the_sdk_reads(sim: IntacctSimulator) -> None:
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     counts = {
         name: getattr(sdk, name).count()
         for name in (
@@ -89,7 +78,7 @@ def test_every_view_right_the_sdk_reads(sim: IntacctSimulator) -> None:
 
 
 def test_writes_deletes_and_idempotency(sim: IntacctSimulator) -> None:
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     assert sdk.attachments.delete("1") is None
     bill = {
         "vendor": {"id": "V100"},
@@ -102,7 +91,7 @@ def test_writes_deletes_and_idempotency(sim: IntacctSimulator) -> None:
 
 
 def test_the_session_id_works_on_the_xml_gateway(sim: IntacctSimulator) -> None:
-    session_id = _sdk().sessions.get_session_id()["sessionId"]
+    session_id = signed_in_sdk().sessions.get_session_id()["sessionId"]
     gw = GatewayClient(sim)
     try:
         assert gw.call(query("DEPARTMENT", ["DEPARTMENTID"]), session=session_id).auth_status == "success"
@@ -111,19 +100,19 @@ def test_the_session_id_works_on_the_xml_gateway(sim: IntacctSimulator) -> None:
 
 
 def test_entity_header_and_missing_rights(sim: IntacctSimulator) -> None:
-    _sdk(entity_id="US-WEST").departments.count()
+    signed_in_sdk(entity_id="US-WEST").departments.count()
     assert sim.requests("DEMO-CO")[-1]["entity"] == "US-WEST"
     with pytest.raises(BadRequestError, match="403"):
-        _sdk("ws_limited@DEMO-CO").projects.count()
+        signed_in_sdk("ws_limited@DEMO-CO").projects.count()
 
 
 def test_refusals_the_sdk_sees(sim: IntacctSimulator) -> None:
     with pytest.raises(BadRequestError, match="401"):
         IntacctRESTSDK(username="ws_expenses@DEMO-CO", client_id=CLIENT_ID, client_secret="wrong")
     with pytest.raises(BadRequestError, match="401"):
-        _sdk("ws_unlinked@DEMO-CO")
+        signed_in_sdk("ws_unlinked@DEMO-CO")
     with pytest.raises(BadRequestError, match="400"):
-        _sdk("ws_expenses@NOSENDER-CO")
+        signed_in_sdk("ws_expenses@NOSENDER-CO")
 
 
 def test_an_expired_token_is_an_invalid_token_error(sim: IntacctSimulator) -> None:
@@ -132,16 +121,16 @@ def test_an_expired_token_is_an_invalid_token_error(sim: IntacctSimulator) -> No
         assert gw.control("PATCH", "/_sim/companies/DEMO-CO", {"access_token_lifetime_seconds": 0.3}).ok
     finally:
         gw.http.close()
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     time.sleep(0.5)
     with pytest.raises(InvalidTokenError):
         sdk.departments.count()
     # Fyle's recovery: a new SDK instance mints a new token (the lifetime is still short, so use it at once).
-    assert _sdk().departments.count() == 3
+    assert signed_in_sdk().departments.count() == 3
 
 
 def test_the_refresh_grant(sim: IntacctSimulator) -> None:
-    first = _sdk()
+    first = signed_in_sdk()
     refreshed = IntacctRESTSDK(
         refresh_token=first._IntacctRESTSDK__refresh_token,  # the SDK keeps it private (name-mangled)
         client_id=CLIENT_ID,

@@ -7,35 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import intacctsdk.apis.api_base
-import intacctsdk.intacctsdk
 import pytest
 from intacctsdk import IntacctRESTSDK
 from intacctsdk.apis.api_base import ApiBase
 from intacctsdk.exceptions import BadRequestError, InvalidTokenError
 
-from intacct_simulator import DEMO_DATA_PATH, IntacctSimulator
+from intacct_simulator import IntacctSimulator
 from intacct_simulator.rest_models import REST_OBJECTS
 from tests.simulator.helpers import GatewayClient
+from tests.support.rest_sdk import sdk as signed_in_sdk
 
 pytestmark = pytest.mark.integration
-
-CLIENT_ID = "ExpenseInREST-Demo"
-CLIENT_SECRET = "Client-Demo-Secret-1"
 
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntacctSimulator]:
-    with IntacctSimulator.from_file(DEMO_DATA_PATH, host="127.0.0.1") as simulator:
-        # Both modules import BASE_URL by value: re-bind both (re-binding intacctsdk.constants does nothing).
-        monkeypatch.setattr(intacctsdk.intacctsdk, "BASE_URL", simulator.rest_url)
-        monkeypatch.setattr(intacctsdk.apis.api_base, "BASE_URL", simulator.rest_url)
-        assert simulator.rest_url.startswith("http://127.0.0.1:")  # never api.intacct.com
+    with simulator_for_thesigned_in_sdk(monkeypatch) as simulator:
         yield simulator
-
-
-def _sdk(username: str = "ws_expenses@DEMO-CO", **kwargs: str) -> IntacctRESTSDK:
-    return IntacctRESTSDK(username=username, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **kwargs)
 
 
 def _control(sim: IntacctSimulator, method: str, path: str, body: dict[str, object]) -> None:
@@ -56,7 +44,7 @@ def _object_apis(sdk: IntacctRESTSDK) -> dict[str, str]:
 
 
 def test_get_model_of_every_object_the_simulator_serves(sim: IntacctSimulator) -> None:
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     apis = _object_apis(sdk)
     served = {name: path for name, path in apis.items() if path in REST_OBJECTS}
     assert set(served.values()) == set(REST_OBJECTS)  # the SDK reaches every object the simulator has
@@ -70,11 +58,11 @@ def test_get_model_of_every_object_the_simulator_serves(sim: IntacctSimulator) -
 
 def test_get_model_of_an_object_the_simulator_lacks(sim: IntacctSimulator) -> None:
     with pytest.raises(BadRequestError, match="404"):
-        _sdk().customers.get_model()
+        signed_in_sdk().customers.get_model()
 
 
 def test_dimensions_list_as_fyle_reads_it(sim: IntacctSimulator) -> None:
-    dimensions = _sdk().dimensions.list()
+    dimensions = signed_in_sdk().dimensions.list()
     assert [
         (d["dimensionName"], d["termName"], d["isUserDefinedDimension"], d["dimensionEndpoint"])
         for d in dimensions
@@ -87,11 +75,11 @@ def test_dimensions_list_as_fyle_reads_it(sim: IntacctSimulator) -> None:
     ]
     assert [d for d in dimensions if d["isUserDefinedDimension"]] == []  # Fyle's user-defined dimension sync
     # With an entity header (the SDK sends it on every call when given an entity).
-    assert len(_sdk(entity_id="US-EAST").dimensions.list()) == 5
+    assert len(signed_in_sdk(entity_id="US-EAST").dimensions.list()) == 5
 
 
 def test_multi_entity_preferences(sim: IntacctSimulator) -> None:
-    preferences = _sdk().multi_entity_preferences.get()  # the SDK unwraps ia::result
+    preferences = signed_in_sdk().multi_entity_preferences.get()  # the SDK unwraps ia::result
     assert preferences["key"] == "setup"
     assert preferences["isModuleConfigured"] is True
     assert preferences["restrictions"]["disableEntitySlideIn"] is False
@@ -100,7 +88,7 @@ def test_multi_entity_preferences(sim: IntacctSimulator) -> None:
 def test_multi_entity_preferences_need_view_on_entities(sim: IntacctSimulator) -> None:
     right = {"application": "Company", "activity": "Entities", "permission": "View"}
     _control(sim, "POST", "/_sim/companies/DEMO-CO/users/ws_limited/revoke", right)
-    sdk = _sdk("ws_limited@DEMO-CO")
+    sdk = signed_in_sdk("ws_limited@DEMO-CO")
     with pytest.raises(BadRequestError, match="403"):
         sdk.multi_entity_preferences.get()
     # The model and the dimension list need no right.
@@ -109,7 +97,7 @@ def test_multi_entity_preferences_need_view_on_entities(sim: IntacctSimulator) -
 
 
 def test_an_ended_token_is_an_invalid_token_error_here_too(sim: IntacctSimulator) -> None:
-    sdk = _sdk()
+    sdk = signed_in_sdk()
     _control(sim, "DELETE", "/_sim/companies/DEMO-CO/sessions", {})
     for call in (sdk.departments.get_model, sdk.dimensions.list, sdk.multi_entity_preferences.get):
         with pytest.raises(InvalidTokenError):
