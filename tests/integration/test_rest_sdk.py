@@ -12,7 +12,7 @@ from intacctsdk.exceptions import BadRequestError, InvalidTokenError
 
 from intacct_simulator import IntacctSimulator
 from tests.simulator.helpers import GatewayClient, query
-from tests.support.rest_sdk import CLIENT_ID, CLIENT_SECRET
+from tests.support.rest_sdk import CLIENT_ID, CLIENT_SECRET, simulator_for_the_sdk
 from tests.support.rest_sdk import sdk as signed_in_sdk
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntacctSimulator]:
-    with simulator_for_thesigned_in_sdk(monkeypatch) as simulator:
+    with simulator_for_the_sdk(monkeypatch) as simulator:
         yield simulator
 
 

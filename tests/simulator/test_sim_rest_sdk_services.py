@@ -16,13 +16,14 @@ from intacct_simulator import IntacctSimulator
 from intacct_simulator.rest_models import REST_OBJECTS
 from tests.simulator.helpers import GatewayClient
 from tests.support.rest_sdk import sdk as signed_in_sdk
+from tests.support.rest_sdk import simulator_for_the_sdk
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntacctSimulator]:
-    with simulator_for_thesigned_in_sdk(monkeypatch) as simulator:
+    with simulator_for_the_sdk(monkeypatch) as simulator:
         yield simulator
 
 
