@@ -1,6 +1,7 @@
-"""Runs the README's walkthrough and the export example (docs/export-interface.md), as printed, against the
-local stack started the way `make run` does; and saves each client credentials row of the README's demo table
-to check the outcome it promises."""
+"""Runs the README's walkthrough and the export examples (docs/export-interface.md: XML functions, then REST
+operations), as printed, against the local stack started the way `make run` does, and checks at the
+simulator what the REST example posted; and saves each client credentials row of the README's demo table to
+check the outcome it promises."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -29,13 +31,57 @@ def walkthrough() -> str:
     return found.group(1)
 
 
-def export_example() -> str:
+def export_example(marker: str = "export-example") -> str:
+    """The bash block between `<!-- {marker}:start -->` and `<!-- {marker}:end -->` in the export page."""
     page = (ROOT / "docs" / "export-interface.md").read_text(encoding="utf-8")
-    found = re.search(
-        r"<!-- export-example:start -->\s*```bash\n(.*?)```\s*<!-- export-example:end -->", page, re.S
-    )
-    assert found, "docs/export-interface.md has no export example block"
+    found = re.search(rf"<!-- {marker}:start -->\s*```bash\n(.*?)```\s*<!-- {marker}:end -->", page, re.S)
+    assert found, f"docs/export-interface.md has no {marker} block"
     return found.group(1)
+
+
+def simulator_rest(env: dict[str, str]) -> tuple[requests.Session, str]:
+    """A session holding a token of the simulator's REST API for ws_expenses@DEMO-CO, minted straight from
+    it with the demo client application (not through the service), and the API's base URL."""
+    session = requests.Session()
+    session.trust_env = False
+    base = f"http://127.0.0.1:{env['INTACCT_SIM_PORT']}/ia/api/v1"
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "ExpenseInREST-Demo",
+        "client_secret": "Client-Demo-Secret-1",
+        "username": "ws_expenses@DEMO-CO",
+    }
+    minted = session.post(f"{base}/oauth2/token", data=form, timeout=10)
+    assert minted.status_code == 200, minted.text
+    session.headers["Authorization"] = f"Bearer {minted.json()['access_token']}"
+    return session, base
+
+
+def simulator_control(env: dict[str, str], method: str, path: str, body: Any = None) -> Any:
+    session = requests.Session()
+    session.trust_env = False
+    url = f"http://127.0.0.1:{env['INTACCT_SIM_PORT']}/_sim{path}"
+    answer = session.request(method, url, json=body, timeout=10)
+    assert answer.ok, answer.text
+    return answer.json()
+
+
+def requests_logged(env: dict[str, str]) -> list[dict[str, Any]]:
+    """The REST requests the service made in DEMO-CO, as the simulator logged them, oldest first."""
+    logged = simulator_control(env, "GET", "/requests?company=DEMO-CO")["requests"]
+    return [entry for entry in logged if entry.get("api") == "rest"]
+
+
+def rows_at_the_simulator(
+    env: dict[str, str], rest_object: str, fields: list[str], where: dict[str, str]
+) -> list[Any]:
+    """The records of `rest_object` matching `where` (field: value), as the simulator holds them."""
+    session, base = simulator_rest(env)
+    query = {"object": rest_object, "fields": fields, "filters": [{"$eq": where}], "size": 10}
+    answer = session.post(f"{base}/services/core/query", json=query, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ia::meta"]["totalCount"] == len(answer.json()["ia::result"])
+    return list(answer.json()["ia::result"])
 
 
 def demo_client_credentials_rows() -> list[tuple[str, str, str, str]]:
@@ -66,9 +112,10 @@ def local_stack(running: LocalStack) -> dict[str, str]:
     return running.env
 
 
-def test_the_walkthrough_and_the_export_example_work_as_printed(local_stack: dict[str, str]) -> None:
+def test_the_walkthrough_and_the_export_examples_work_as_printed(local_stack: dict[str, str]) -> None:
+    script = walkthrough() + export_example() + export_example("rest-export-example")
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", walkthrough() + export_example()],
+        ["bash", "-euo", "pipefail", "-c", script],
         cwd=ROOT,
         env=local_stack,
         capture_output=True,
@@ -84,6 +131,7 @@ def test_the_walkthrough_and_the_export_example_work_as_printed(local_stack: dic
         ("ACTION_REQUIRED", "MISSING_PERMISSIONS", "client_credentials", None),
         ("CONNECTED", None, "client_credentials", None),
         ("CONNECTED", None, "password", 2),  # step 6: the other method
+        ("CONNECTED", None, "client_credentials", None),  # the REST example switches back
     ]
     assert briefs[1]["missing_permissions"] == [
         {"application": "Projects", "activity": "Projects", "permission": "View"}
@@ -99,8 +147,28 @@ def test_the_walkthrough_and_the_export_example_work_as_printed(local_stack: dic
         "ACTION_REQUIRED -> CONNECTED ",
         "CONNECTED -> CONNECTED ",
     ]
-    assert "attachment: success | bill: success <data " in done.stdout
-    assert "bill sent again: repeated" in done.stdout
+    # The XML example.
+    assert any(line.startswith("attachment: success | bill: success <data ") for line in lines)
+    assert "bill sent again: repeated" in lines
+    # The REST example: the attachment and its bill posted once each, the retry answered `repeated`...
+    assert any(re.fullmatch(r"attachment: success 201 \| bill: success 201 key \d+", line) for line in lines)
+    assert "bill sent again: repeated 409" in lines
+    # ...and Intacct (the simulator) holds each once, the bill with its attachment. Bills are read at the
+    # simulator itself, with Accounts Payable / Bills / View granted for it (the 16 permissions add bills
+    # without viewing them); its log shows the one bill posted and the retry refused for its key.
+    posts = [(e["path"], e["http_status"]) for e in requests_logged(local_stack) if e["method"] == "POST"]
+    assert [status for path, status in posts if path == "/objects/company-config/attachment"] == [201]
+    assert [status for path, status in posts if path == "/objects/accounts-payable/bill"] == [201, 409]
+    grant = {"application": "Accounts Payable", "activity": "Bills", "permission": "View"}
+    simulator_control(local_stack, "POST", "/companies/DEMO-CO/users/ws_expenses/grant", grant)
+    attachments = rows_at_the_simulator(
+        local_stack, "company-config/attachment", ["id", "folder.id"], {"id": "EXP-0043"}
+    )
+    assert attachments == [{"id": "EXP-0043", "folder.id": "ExpenseIn Receipts"}]
+    bills = rows_at_the_simulator(
+        local_stack, "accounts-payable/bill", ["vendor.id", "attachment.id"], {"referenceNumber": "EXP-0043"}
+    )
+    assert bills == [{"vendor.id": "V200", "attachment.id": "EXP-0043"}]
 
 
 def test_a_second_run_fails_with_a_clear_message(local_stack: dict[str, str]) -> None:

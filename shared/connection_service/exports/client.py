@@ -5,12 +5,12 @@ the connection service's Export function (an IAM-authorised Lambda invocation), 
     [posted] = client.run("acme", connection_id, [Function("bill-2026-0042", "<create><APBILL>…</create>")])
     [bill] = client.run("acme", connection_id, [Rest("POST", "objects/accounts-payable/bill", {…})])
 
-Every answer is one `Result` per function, or one typed `ExportError`: `RetryLater` (send the same call
-again after `retry_after_seconds`), `ConnectionNeedsAdmin` (the customer's admin must act first; nothing
-was sent), `InvalidCall` (fix the call). A write keeps its control id when retried: the service asks
-Intacct never to run it twice, and a retry after a lost answer comes back `repeated`; a REST write goes with
-an idempotency key (yours, or one the service derives from what it sends), to the same effect. REST
-operations need a connection that signs in with client credentials.
+Every answer is one `Result` per function (one `RestResult` per operation), or one typed `ExportError`:
+`RetryLater` (send the same call again after `retry_after_seconds`), `ConnectionNeedsAdmin` (the customer's
+admin must act first; nothing was sent), `InvalidCall` (fix the call). A write keeps its control id when
+retried: the service asks Intacct never to run it twice, and a retry after a lost answer comes back
+`repeated`; a REST write goes with an idempotency key (yours, or one the service derives from what it sends),
+to the same effect. REST operations need a connection that signs in with client credentials.
 """
 
 from __future__ import annotations
@@ -162,6 +162,9 @@ class ExportClient:
         """XML functions run in one Intacct request (`transaction`: all or none; reads and writes go in
         separate calls); REST operations one after the other (not atomic: each is answered on its own).
         One kind per call."""
+        if any(not isinstance(call, Function | Rest) for call in calls):
+            # Never dropped in silence: a worker's write left out of the call would look sent.
+            raise TypeError("a call holds Function or Rest items only")
         operations = [call for call in calls if isinstance(call, Rest)]
         if operations:
             if len(operations) != len(calls):
