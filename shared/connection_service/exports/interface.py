@@ -114,6 +114,9 @@ def _parse(event: Any, writable: WritableObjects) -> _Payload:
     transaction = event.get("transaction", False)
     if not isinstance(transaction, bool):
         problems.append(FieldProblem("transaction", "must be true or false"))
+    elif transaction and "operations" in event:
+        # REST operations are sent one by one, each answered on its own: none could roll the others back.
+        problems.append(FieldProblem("transaction", "applies to functions only: operations are not atomic"))
     operations: list[RestOperation] = []
     given_operations = event.get("operations", [])
     if not isinstance(given_operations, list):

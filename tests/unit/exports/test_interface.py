@@ -255,3 +255,15 @@ def test_a_password_connection_is_told_to_use_client_credentials() -> None:
     get = {"id": "1", "method": "GET", "path": "objects/accounts-payable/vendor/1"}
     answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "operations": [get]})
     assert answer["error"]["type"] == "/problems/rest-needs-client-credentials"
+
+
+def test_a_transaction_of_operations_or_a_non_ascii_entity_is_refused() -> None:
+    world = World()
+    connection_id = _rest_connection(world)
+    get = {"id": "1", "method": "GET", "path": "objects/accounts-payable/vendor/1"}
+    atomic = {"tenant_id": "acme", "connection_id": connection_id, "operations": [get], "transaction": True}
+    assert _export(world, atomic)["error"]["errors"][0]["field"] == "transaction"
+    accented = {**get, "entity": "SÃO-PAULO"}
+    answer = _export(world, {"tenant_id": "acme", "connection_id": connection_id, "operations": [accented]})
+    assert "ASCII" in answer["error"]["errors"][0]["message"]
+    assert world.intacct.operations == []

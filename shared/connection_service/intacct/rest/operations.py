@@ -303,6 +303,8 @@ def _entity_id(value: Any) -> str | None:
         )
     if not trimmed.isprintable():
         raise InvalidOperation("entity must contain printable characters only")
+    if not trimmed.isascii():  # it travels in an HTTP header (X-IA-API-Param-Entity)
+        raise InvalidOperation("entity must be ASCII: it is sent in a request header")
     return trimmed
 
 
