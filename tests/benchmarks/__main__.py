@@ -2,16 +2,19 @@
 
 Writes bench/results.json and prints a Markdown table (docs/performance.md shows the latest).
 Never part of `make test`: figures are reported, not asserted. Sections:
-  cold start   fresh Python 3.13 processes on the built layer (cold_start.py)
-  warm         the handler against its unavoidable AWS and Intacct calls (warm_path.py)
-  round trips  per verification, at the simulator, against a typical client (round_trips.py)
-  throughput   health checks with 200 ms of Intacct latency (health_throughput.py)
-  export       export calls: sign-ins per 1,000, the interface's cost, 20 workers into 5 companies
-  rest-verify  client credentials: a REST verification's round trips and time against XML's
-  rest-tokens  client credentials: token mints per 1,000 export calls (client_credentials.py)
-  memory       peak RSS against MemorySize (memory.py)
-  xml          building and parsing against xmltodict (xml_parsing.py)
-  shape        layer files and file-to-file calls of one warm credentials PUT (layer_shape.py)
+  cold start          fresh Python 3.13 processes on the built layer (cold_start.py)
+  warm                the handler against its unavoidable AWS and Intacct calls (warm_path.py)
+  round trips         per verification, at the simulator, against a typical client (round_trips.py)
+  throughput          health checks with 200 ms of Intacct latency (health_throughput.py)
+  export              export calls: sign-ins per 1,000, the interface's cost, 20 workers into 5 companies
+  rest-verify         client credentials: a REST verification's round trips and time against XML's
+  rest-tokens         client credentials: token mints per 1,000 export calls (client_credentials.py)
+  rest-export         export over REST: one REST call through the Export handler vs sent straight
+  rest-export-tokens  export over REST: token mints per 1,000 REST operation calls (rest_exports.py)
+  rest-export-fleet   export over REST: 20 workers into 5 companies, half XML and half REST calls
+  memory              peak RSS against MemorySize (memory.py)
+  xml                 building and parsing against xmltodict (xml_parsing.py)
+  shape               layer files and file-to-file calls of one warm credentials PUT (layer_shape.py)
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from . import (
     health_throughput,
     layer_shape,
     memory,
+    rest_exports,
     round_trips,
     warm_path,
     xml_parsing,
@@ -45,13 +49,14 @@ RESULTS = ROOT / "bench" / "results.json"
 
 
 def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
-    """Each section and what it runs; quick keeps the whole run under two minutes on 2 cores."""
+    """Each section and what it runs; quick keeps the whole run under three minutes on 2 cores (the
+    steady and fleet runs of the export sections are as long either way)."""
     if quick:
         throughput = (1_000, 250, 25)
-        runs = {"cold": 5, "warm": 20, "xml": 20, "memory": 100, "rest": 5}
+        runs = {"cold": 5, "warm": 20, "xml": 20, "memory": 100, "rest": 5, "rest-export": 50}
     else:
         throughput = (10_000, 1_000, 50)
-        runs = {"cold": 15, "warm": 50, "xml": 50, "memory": 100, "rest": 10}
+        runs = {"cold": 15, "warm": 50, "xml": 50, "memory": 100, "rest": 10, "rest-export": 200}
     connections, companies, workers = throughput
     return {
         "cold": ("cold start", lambda: cold_start.run(runs["cold"])),
@@ -67,6 +72,12 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
             lambda: client_credentials.verification(runs["rest"]),
         ),
         "rest-tokens": ("client credentials token mints", client_credentials.token_mints),
+        "rest-export": (
+            "export over REST: the interface's cost",
+            lambda: rest_exports.interface_overhead(runs["rest-export"]),
+        ),
+        "rest-export-tokens": ("export over REST: token mints", rest_exports.token_mints),
+        "rest-export-fleet": ("export over REST: mixed fleet", rest_exports.fleet_throughput),
         "memory": ("memory", lambda: memory.run(runs["memory"])),
         "xml": ("XML", lambda: xml_parsing.run(runs["xml"])),
         "shape": ("layer shape", layer_shape.run),
@@ -75,7 +86,7 @@ def plan(quick: bool) -> dict[str, tuple[str, Callable[[], list[Row]]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs, 1,000 connections (< 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, 1,000 connections (< 3 minutes)")
     parser.add_argument("--only", nargs="*", metavar="SECTION", help="run only these sections")
     args = parser.parse_args(argv)
     sections = plan(args.quick)

@@ -173,15 +173,13 @@ def verification(runs: int) -> list[Row]:
     ]
 
 
-def _connected(fleet: Fleet, service: UseCases, company: str) -> Connection:
+def _connected(fleet: Fleet, service: UseCases, company: str, tenant: str = "tenant-rest") -> Connection:
     """One client credentials connection made Connected through the use cases (its edit verified it)."""
-    first = service.connect("tenant-rest", actor="bench")
+    first = service.connect(tenant, actor="bench")
     given = parse_credentials(
         {"auth_method": "client_credentials", "company_id": company, "user_id": "ws_expenses"}
     )
-    made = service.edit_credentials(
-        "tenant-rest", first.id, given, actor="bench", time_limit_seconds=20
-    ).connection
+    made = service.edit_credentials(tenant, first.id, given, actor="bench", time_limit_seconds=20).connection
     if made.status is not Status.CONNECTED:
         raise RuntimeError(f"the client credentials connection is {made.status}: {made.reason}")
     return made
@@ -202,6 +200,14 @@ def _mint_times(sim: RunningSimulator) -> list[datetime]:
 
 
 def token_mints() -> list[Row]:
+    return token_mint_rows(_call, "export calls")
+
+
+def token_mint_rows(
+    call: Callable[[UseCases, Connection, str], int], calls: str, section: str = "client credentials"
+) -> list[Row]:
+    """Token mints of one environment sending STEADY_CALLS `call`s (each returns its retries) at a steady
+    pace; `calls` names them in the row."""
     with simulator_process(
         [TOKEN_COMPANY], "rest-tokens", access_token_lifetime_seconds=TOKEN_LIFETIME_SECONDS
     ) as sim:
@@ -216,7 +222,7 @@ def token_mints() -> list[Row]:
         for n in range(STEADY_CALLS):
             if time.perf_counter() > give_up:
                 raise RuntimeError("the steady export traffic did not finish in twice its time")
-            retries += _call(service, connection, f"steady-{n}")
+            retries += call(service, connection, f"steady-{n}")
             time.sleep(max(0.0, started + (n + 1) * pause - time.perf_counter()))
         elapsed = time.perf_counter() - started
         mints = _mint_times(sim)
@@ -231,8 +237,8 @@ def token_mints() -> list[Row]:
     )
     rows = [
         Row(
-            "client credentials",
-            f"token mints per {STEADY_CALLS:,} export calls ({shape}) vs token lifetimes the traffic spans",
+            section,
+            f"token mints per {STEADY_CALLS:,} {calls} ({shape}) vs token lifetimes the traffic spans",
             Sample.of([float(len(mints))]),
             Sample.of([float(spanned)]),
             unit="count",
@@ -253,7 +259,7 @@ def token_mints() -> list[Row]:
     if gaps:
         rows.append(
             Row(
-                "client credentials",
+                section,
                 "shortest time between two token mints of one environment (vs the token lifetime)",
                 Sample.of([min(gaps)]),
                 Sample.of([TOKEN_LIFETIME_SECONDS]),
