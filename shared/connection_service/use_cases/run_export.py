@@ -3,7 +3,7 @@ worker ever seeing a credential: the session (a token for client credentials) is
 it alive, every sign-in goes through the sign-in guard (an automatic one: a password or a configuration
 Intacct refused is never sent again), and a session or token Intacct no longer knows leads to one fresh
 sign-in, never a loop. Every REST write carries an idempotency key (the worker's, or one derived from the
-connection and the operation's id), so a worker's retry after a lost answer never posts twice.
+connection and what the write sends), so a worker's retry after a lost answer never posts twice.
 """
 
 from __future__ import annotations
