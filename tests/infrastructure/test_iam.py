@@ -54,14 +54,14 @@ def test_only_edit_credentials_writes_secrets(template: Template) -> None:
     assert _holders(template, "secretsmanager:UpdateSecret") == set()
 
 
-def test_only_disconnect_and_the_functions_that_verify_delete_secrets(template: Template) -> None:
-    # Disconnect deletes a connection's secret; edit, verify and the health check delete a password kept
-    # from before a switch to client credentials, once the new method connected.
+def test_only_disconnect_and_the_admins_verifications_delete_secrets(template: Template) -> None:
+    # Disconnect deletes a connection's secret; an admin's edit or verify deletes a password kept from
+    # before a switch to client credentials, once the new method connected (never the health check: an
+    # admin may save a password while it runs).
     assert _holders(template, "secretsmanager:DeleteSecret") == {
         "DisconnectFunction",
         "EditCredentialsFunction",
         "VerifyFunction",
-        "HealthWorkerFunction",
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from connection_service.adapters.intacct_rest_gateway import IntacctRestGateway
 from local_stack.api_gateway import LambdaContext, load_handler
 from tests.infrastructure.helpers import ROOT
 from tests.support.health import dispatch, drain
@@ -255,3 +256,75 @@ def test_workers_racing_an_unlinked_client_application(stack: Stack) -> None:
     assert len(turned) == 1 and turned[0]["reason"] == "CLIENT_APP_NOT_AUTHORIZED"
     assert all(bills_with(stack, reference) == 0 for reference in references)
     assert bills_with(stack, "EXP-RACE-0") == 1
+
+
+# --- Regressions found by an independent review. ------------------------------------------------------------
+
+
+def test_a_health_check_never_deletes_a_password_an_admin_saved_while_it_ran(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection_id = stack.connect()["id"]
+    assert stack.edit(connection_id).json["status"] == "CONNECTED"
+    offline = {"kind": "http_503", "always": True, "auth": "token_request"}
+    stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", offline)
+    assert rest_edit(stack, connection_id).json["health"] == "DEGRADED"  # the switch not proved: kept
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+    original = IntacctRestGateway.verify
+    saved: list[int] = []
+
+    def verify_while_the_admin_saves(self: IntacctRestGateway, *args: Any, **kwargs: Any) -> Any:
+        if not saved:  # the admin takes the connection from the running check and saves a password
+            saved.append(stack.edit(connection_id).status)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(IntacctRestGateway, "verify", verify_while_the_admin_saves)
+    assert dispatch().dispatched == 1
+    drain(stack.resources.queue_url)
+    monkeypatch.setattr(IntacctRestGateway, "verify", original)
+    assert saved == [200]
+    assert len(secret_names()) == 1  # the admin's password is there
+    assert stack.call("POST", f"/connections/{connection_id}/verify").json["status"] == "CONNECTED"
+
+
+def test_the_same_key_from_two_tenants_in_one_company_posts_both(stack: Stack) -> None:
+    stack.simulator_control("PUT", f"{APP}/users/ws_unlinked", None)  # the customer links a second user
+    acme = stack.connect()["id"]
+    assert rest_edit(stack, acme).json["status"] == "CONNECTED"
+    globex = stack.connect("globex")["id"]
+    assert rest_edit(stack, globex, tenant="globex", user_id="ws_unlinked").json["status"] == "CONNECTED"
+
+    def keyed(reference: str) -> dict[str, Any]:
+        return {**post_bill(reference), "idempotency_key": "EXP-0042"}
+
+    assert rest_export(acme, keyed("ACME-0042"))["results"][0]["status"] == "success"
+    assert rest_export(globex, keyed("GLOBEX-0042"), tenant="globex")["results"][0]["status"] == "success"
+    assert bills_with(stack, "ACME-0042") == bills_with(stack, "GLOBEX-0042") == 1
+
+
+def test_a_bill_exported_again_after_the_entity_changed_is_posted_there(stack: Stack) -> None:
+    connection_id = stack.connect()["id"]
+    rest_edit(stack, connection_id, entity_id="US-EAST")
+    assert rest_export(connection_id, post_bill("EXP-ENT-1"))["results"][0]["status"] == "success"
+    assert rest_edit(stack, connection_id, entity_id="US-WEST").json["status"] == "CONNECTED"
+    assert rest_export(connection_id, post_bill("EXP-ENT-1"))["results"][0]["status"] == "success"
+
+
+def test_a_right_refused_without_its_name_is_never_read_as_connected(stack: Stack) -> None:
+    refused = "You do not have permission for API operation READ on objects of type VENDOR"
+    stack.simulator_control(
+        "PATCH",
+        "/_sim/companies/DEMO-CO",
+        {"composite_failure": "whole", "rest_errors": {"permission_denied": {"message": refused}}},
+    )
+    user = "/_sim/companies/DEMO-CO/users/ws_expenses"
+    for permission in ("List", "View"):
+        right = {"application": "Accounts Payable", "activity": "Vendors", "permission": permission}
+        stack.simulator_control("POST", f"{user}/revoke", right)
+    company = stack.simulator._state.company("DEMO-CO")
+    assert company is not None
+    for known in company.users.values():
+        if known.user_id == "ws_expenses":
+            known.can_read_permissions = False  # and the rights list cannot be read
+    body = rest_edit(stack, stack.connect()["id"]).json
+    assert (body["status"], body["reason"]) == ("ACTION_REQUIRED", "MISSING_PERMISSIONS")

@@ -136,7 +136,8 @@ _CLIENT_CREDENTIALS = {"auth_method": "client_credentials", "company_id": "DEMO-
 
 
 def _switch_to_client_credentials_in_each_function(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The password a switch leaves unused is deleted by whichever function first verifies the new method."""
+    """The password a switch leaves unused is deleted by the admin's edit or verify that proves the new
+    method (never by the health check)."""
 
     def switched(tenant: str) -> str:
         connection_id = stack.connect(tenant)["id"]
@@ -153,13 +154,15 @@ def _switch_to_client_credentials_in_each_function(stack: Stack, monkeypatch: py
     stack.call("DELETE", f"/connections/{verified}", tenant="iam-verify")
     offline = {"kind": "http_503", "always": True, "auth": "token_request"}
     stack.simulator_control("POST", "/_sim/companies/DEMO-CO/faults", offline)
-    checked = switched("iam-check")  # could not complete: the scheduled check connects it
-    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)
+    checked = switched("iam-check")  # could not complete: the scheduled check connects it, and keeps the
+    stack.simulator_control("DELETE", "/_sim/companies/DEMO-CO/faults", None)  # password for an admin
     _run_dispatcher(monkeypatch, hours_ahead=2)
     drain(stack.resources.queue_url)
     assert stack.call("GET", f"/connections/{checked}", tenant="iam-check").json["status"] == "CONNECTED"
     listed = boto3.client("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
-    assert not [secret for secret in listed if "/tenant/iam-" in secret["Name"]]
+    assert [secret["Name"] for secret in listed if "/tenant/iam-" in secret["Name"]] == [
+        f"{stack.resources.secret_prefix}tenant/iam-check/connection/{checked}"
+    ]
 
 
 def _export(connection_id: str, *, expect_ok: bool = True) -> None:

@@ -126,7 +126,7 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
     if method is AuthMethod.CLIENT_CREDENTIALS:
         # The token request names the user as `user@company|entity`: an ID holding a separator would name
         # another company or entity than the one typed.
-        for name, value in (("company_id", company_id), ("entity_id", entity_id)):
+        for name, value in (("company_id", company_id), ("entity_id", entity_id), ("user_id", user_id)):
             if value and any(separator in value for separator in TOKEN_USERNAME_SEPARATORS):
                 problems.append(FieldProblem(name, "must not contain '@' or '|' with client_credentials"))
     confirm = confirmation(body, "confirm_company_change", problems)

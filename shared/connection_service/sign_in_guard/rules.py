@@ -33,8 +33,8 @@ configuration Intacct refused is not sent again automatically (rule 2); it takes
 re-arms nothing (it says nothing about the user's password, so it must never reset the password's count).
 Its first success makes the caller's connection the user's *token holder*: nobody needs the customer's
 password to ask for a token, so one connection of ours holds a user's client credentials at a time, and
-another connection's request is HELD_ELSEWHERE until the holder has let go (disconnected, or moved to other
-credentials). A second tenant naming a user someone already connected cannot act as it.
+another connection's request is HELD_ELSEWHERE until the holder has let go (disconnected). A second tenant
+naming a user someone already connected cannot act as it.
 """
 
 from __future__ import annotations
@@ -245,7 +245,9 @@ def settle(
         refused = {fp: at for fp, at in state.refused.items() if fp != fingerprint}
         if outcome is SignInOutcome.REFUSED:
             refused = _remember(refused, fingerprint, now, policy.remembered_passwords)
-        token_holder = holder if outcome is SignInOutcome.ACCEPTED and holder else state.token_holder
+        # A late answer never takes the user from a holder recorded meanwhile.
+        takes = outcome is SignInOutcome.ACCEPTED and holder and state.token_holder in (None, holder)
+        token_holder = holder if takes else state.token_holder
         return replace(state, refused=refused, pending=pending, token_holder=token_holder, updated_at=now)
     if outcome is SignInOutcome.ACCEPTED:
         return replace(

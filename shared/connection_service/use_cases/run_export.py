@@ -2,8 +2,9 @@
 worker ever seeing a credential: the session (a token for client credentials) is reused while Intacct keeps
 it alive, every sign-in goes through the sign-in guard (an automatic one: a password or a configuration
 Intacct refused is never sent again), and a session or token Intacct no longer knows leads to one fresh
-sign-in, never a loop. Every REST write carries an idempotency key (the worker's, or one derived from the
-connection and what the write sends), so a worker's retry after a lost answer never posts twice.
+sign-in, never a loop. Every REST write carries an idempotency key (from the worker's, or derived from what
+the write sends; namespaced by tenant and company), so a worker's retry after a lost answer never posts
+twice.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..connections.ports import (
     OperationAnswer,
     SecretStore,
 )
-from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn
+from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, fold_id
 from ..intacct.rest.operations import MAX_OPERATIONS
 from ..sign_in_guard import Permit
 from ..verification import VerificationResult
@@ -314,15 +315,22 @@ def _check_operations(operations: Sequence[RestOperation], functions: Sequence[W
 
 
 def _with_key(operation: RestOperation, connection: Connection) -> RestOperation:
-    """A write's idempotency key: the worker's, or one derived from the connection and what the write sends
-    (method, path, entity, body). A worker's retry of the same write gets the same key, so Intacct answers
-    it as a repeat instead of posting twice; two different records never share one. (Not from the
-    operation's id: workers number operations per call, and the next call's first bill is another bill.)"""
-    if not operation.writes or operation.idempotency_key:
+    """A write's idempotency key, namespaced by the tenant and the company: Intacct keeps one key space per
+    company, and two accounts of ours may share one, so another tenant's key can never make this write a
+    "repeat" that posts nothing. From the worker's own key when it gives one; otherwise from what the write
+    sends (method, path, the entity it runs at, body), so a retry of the same write gets the same key and
+    two different records never share one. (Not from the operation's id: workers number operations per
+    call, and the next call's first bill is another bill.)"""
+    if not operation.writes:
         return operation
-    body = json.dumps(operation.body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    parts = (connection.tenant_id, connection.id, operation.method, operation.path, operation.entity_id or "")
-    seed = "\x1f".join((*parts, body)).encode("utf-8", errors="surrogatepass")
+    namespace = (connection.tenant_id, fold_id(connection.company_id or ""))
+    if operation.idempotency_key:
+        parts: tuple[str, ...] = (*namespace, "given", operation.idempotency_key)
+    else:
+        entity = fold_id(operation.entity_id or connection.entity_id or "")
+        body = json.dumps(operation.body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        parts = (*namespace, entity, operation.method, operation.path, body)
+    seed = "\x1f".join(parts).encode("utf-8", errors="surrogatepass")
     return replace(operation, idempotency_key=DERIVED_KEY_PREFIX + hashlib.sha256(seed).hexdigest()[:40])
 
 

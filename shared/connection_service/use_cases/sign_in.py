@@ -17,7 +17,7 @@ from ..connections import transitions
 from ..connections.errors import SignInBudgetSpent, SignInInProgress, TooManyRefusedSignIns
 from ..connections.model import Connection, Status, Trigger
 from ..connections.ports import ConnectionRepository, Intacct, RefusalQuota
-from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, SignInOutcome, fold_id
+from ..intacct import AuthMethod, ConnectionCredentials, Deadline, SignIn, SignInOutcome
 from ..sign_in_guard import Blocked, GuardReader, Permit, SignInGuard, Verdict
 from ..verification import Outcome, Reason, VerificationResult
 
@@ -93,7 +93,7 @@ class SignInPath:
             automatic=False,
             risks_lockout=credentials.risks_lockout,
             holder=holder_key(connection),
-            let_go=self._let_go(credentials),
+            let_go=self._let_go(),
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             confirm=confirm,
@@ -147,27 +147,23 @@ class SignInPath:
             automatic=True,
             risks_lockout=credentials.risks_lockout,
             holder=holder,
-            let_go=self._let_go(credentials),
+            let_go=self._let_go(),
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )
 
-    def _let_go(self, credentials: ConnectionCredentials) -> Callable[[str], bool]:
-        """Whether another connection recorded as holding this user's client credentials let go of them:
-        it is gone, disconnected, or signs in otherwise or as another user now."""
-        user = (fold_id(credentials.company_id), fold_id(credentials.user_id))
+    def _let_go(self) -> Callable[[str], bool]:
+        """Whether the connection recorded as holding a user's client credentials let go of them: it is
+        gone or disconnected. Nothing else frees the user (a holder whose admin mistypes a User ID, or
+        moves to another method or user, keeps it until it disconnects), so no slip of the owner's opens
+        a moment for another tenant to take the user."""
 
         def let_go(holder: str) -> bool:
             tenant_id, _, connection_id = holder.rpartition("/")
             held_by = self._repository.get(tenant_id, connection_id)
-            return (
-                held_by is None
-                or held_by.status is Status.DISCONNECTED
-                or held_by.auth_method is not AuthMethod.CLIENT_CREDENTIALS
-                or (fold_id(held_by.company_id or ""), fold_id(held_by.user_id or "")) != user
-            )
+            return held_by is None or held_by.status is Status.DISCONNECTED
 
         return let_go
 

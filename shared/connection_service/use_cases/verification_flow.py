@@ -127,7 +127,7 @@ class VerificationFlow:
                         actor,
                         started_at,
                         _fingerprint(admission),
-                        password_deleted=self._retire_password(leased, result),
+                        password_deleted=self._retire_password(leased, result, trigger),
                     )
                 except Exception:
                     # Nothing stored (Intacct, Secrets Manager or the table failed): admins are not kept
@@ -139,12 +139,18 @@ class VerificationFlow:
         self._sign_in.count_refusal(connection.tenant_id, result)
         return report.with_attempts_left(self._attempts_left(report.connection, admission))
 
-    def _retire_password(self, connection: Connection, result: VerificationResult) -> bool:
+    def _retire_password(self, connection: Connection, result: VerificationResult, trigger: Trigger) -> bool:
         """A password kept from before a switch to client credentials goes once the new method connects
         (verified first, deleted only then), at once and for good: nothing may keep a password the
         connection no longer uses. Deleted before the connection stops recording it, so a crash in between
-        leaves a record of a deleted secret (deleted again, harmlessly), never a secret nobody records."""
-        if result.outcome is not Outcome.CONNECTED or not connection.holds_unused_password:
+        leaves a record of a deleted secret (deleted again, harmlessly), never a secret nobody records.
+
+        Only by an admin's edit or verify: their lease keeps every other edit out until the result is
+        stored, whereas an admin may take the connection from a running health check and save a password
+        into the same secret meanwhile (the health check's delete would then take the new one)."""
+        if trigger.automatic or result.outcome is not Outcome.CONNECTED:
+            return False
+        if not connection.holds_unused_password:
             return False
         assert connection.secret_id is not None
         try:

@@ -89,6 +89,10 @@ def object_unavailable(permission: RequiredPermission) -> str:
     )
 
 
+UNNAMED_VIEW_RIGHT_REFUSED = (
+    "Intacct refused one of the View rights we check without naming which, and did not let us read the "
+    "user's rights: grant every right the checklist marks unconfirmed, then verify again."
+)
 RIGHT_UNCONFIRMED = "Intacct did not let us read this right; make sure it is granted. "
 
 

@@ -165,6 +165,20 @@ class RestVerifier:
         )
         if not scoped:
             judged = _not_applied(judged, credentials.entity_id, applied)
+        unnamed = any(
+            isinstance(answer, IntacctError) and not self._probes(answer, group)
+            for answer, group in ((probed.views, self._first), (probed.more, self._later))
+        )
+        if unnamed and judged.outcome is Outcome.CONNECTED:
+            # Intacct refused a right of a group without naming which, and nothing else decided it: a
+            # refusal is never read as Connected.
+            judged = replace(
+                judged,
+                outcome=Outcome.ACTION_REQUIRED,
+                reason=Reason.MISSING_PERMISSIONS,
+                message=say.UNNAMED_VIEW_RIGHT_REFUSED,
+                category=Category.PERMISSION_DENIED,
+            )
         return replace(judged, entities=entities)
 
     @staticmethod

@@ -414,3 +414,39 @@ def test_only_the_token_holder_may_ask_until_it_lets_go() -> None:
     assert ask_as(held, "b/2").verdict is Verdict.HELD_ELSEWHERE
     assert ask_as(held, "a/1").admitted
     assert ask_as(held, "b/2", let_go=True).admitted
+
+
+def test_a_late_answer_never_takes_the_user_from_a_holder_recorded_meanwhile() -> None:
+    def admit(state: GuardState, holder: str, at: datetime) -> GuardState:
+        decision = decide(
+            state,
+            TOKEN,
+            now=at,
+            policy=POLICY,
+            automatic=False,
+            confirm=False,
+            proven=False,
+            ticket=holder,
+            pending_until=at + timedelta(seconds=60),
+            risks_lockout=False,
+            holder=holder,
+        )
+        assert decision.admitted
+        return decision.state
+
+    def accepted(state: GuardState, holder: str, at: datetime) -> GuardState:
+        return settle(
+            state,
+            ticket=holder,
+            fingerprint=TOKEN,
+            outcome=SignInOutcome.ACCEPTED,
+            now=at,
+            policy=POLICY,
+            risks_lockout=False,
+            holder=holder,
+        )
+
+    stalled = admit(GuardState(), "globex/b", NOW)  # its answer is late: the pending sign-in runs out
+    later = NOW + timedelta(seconds=61)
+    held = accepted(admit(stalled, "acme/a", later), "acme/a", later)
+    assert accepted(held, "globex/b", later + timedelta(seconds=1)).token_holder == "acme/a"

@@ -200,16 +200,15 @@ def test_a_second_tenant_naming_a_connected_user_gets_no_token_and_is_counted(wo
     assert checked is not None and checked.connection.status is Status.CONNECTED
 
 
-def test_a_holder_that_lets_go_frees_the_user_for_another_connection(world: World) -> None:
+def test_only_a_disconnect_frees_the_user_for_another_connection(world: World) -> None:
     owner = world.connect()
     rest_edit(world, owner)
-    world.edit(owner, RIGHT)  # the owner moves to a password: it holds the user's client credentials no more
+    rest_edit(world, owner, user_id="ws_typo")  # the owner's admin mistypes the User ID: the hold stays
+    world.edit(owner, RIGHT)  # and moves to a password: the hold stays too
     other = world.connect("globex")
+    assert rest_edit(world, other, tenant="globex").connection.reason == "USER_CONNECTED_ELSEWHERE"
+    world.use_cases.disconnect("acme", owner, actor="admin")
     assert rest_edit(world, other, tenant="globex").connection.status is Status.CONNECTED
-    back = rest_edit(world, owner)
-    assert back.connection.reason == "USER_CONNECTED_ELSEWHERE"
-    world.use_cases.disconnect("globex", other, actor="admin")
-    assert rest_edit(world, owner).connection.status is Status.CONNECTED
 
 
 # --- REST operations through the export interface. ----------------------------------------------------------
@@ -244,14 +243,40 @@ def test_operations_run_with_the_token_and_writes_carry_a_key_stable_across_retr
     assert world.intacct.sign_ins == ["token:ws_expenses", "token:ws_expenses"]  # the edit's, then reuse
 
 
-def test_a_workers_own_key_is_kept(world: World) -> None:
+def test_a_workers_own_key_is_namespaced_by_tenant_and_company(world: World) -> None:
+    """Intacct keeps one key space per company: another tenant's same key must never make a write a repeat."""
+    keyed = RestOperation("1", "POST", "objects/accounts-payable/bill", {"a": 1}, idempotency_key="EXP-42")
+    sent = []
+    for tenant in ("acme", "globex"):
+        connection_id = world.connect(tenant)
+        world.intacct.linked_users.add(f"ws_{tenant}")
+        rest_edit(world, connection_id, user_id=f"ws_{tenant}", tenant=tenant)
+        for _ in range(2):  # the same call, retried
+            world.use_cases.run_export(
+                tenant, connection_id, [], transaction=False, time_limit_seconds=5, operations=[keyed]
+            )
+            sent.append(world.intacct.operations[-1][1][0][2])
+    acme, acme_retry, globex, globex_retry = sent
+    assert acme == acme_retry and globex == globex_retry and acme != globex
+    assert acme is not None and "EXP-42" not in acme
+
+
+def test_a_derived_key_follows_the_entity_the_write_runs_at(world: World) -> None:
     connection_id = world.connect()
     rest_edit(world, connection_id)
-    keyed = RestOperation("1", "POST", "objects/accounts-payable/bill", {"a": 1}, idempotency_key="mine-1")
-    world.use_cases.run_export(
-        "acme", connection_id, [], transaction=False, time_limit_seconds=5, operations=[keyed]
+    run(world, connection_id, BILL)
+    world.now += timedelta(seconds=1)
+    body = {"auth_method": "client_credentials", "company_id": "DEMO-CO", "user_id": "ws_expenses"}
+    world.use_cases.edit_credentials(  # the admin moves the connection to an entity
+        "acme",
+        connection_id,
+        parse_credentials({**body, "entity_id": "US-WEST"}),
+        actor="admin",
+        time_limit_seconds=5,
     )
-    assert world.intacct.operations[-1][1] == [("POST", "objects/accounts-payable/bill", "mine-1")]
+    run(world, connection_id, BILL)  # the same bill, now for US-WEST: another record, another key
+    (_, [(_, _, before)]), (_, [(_, _, after)]) = world.intacct.operations
+    assert before != after
 
 
 def test_a_password_connection_is_told_rest_needs_client_credentials(world: World) -> None:
