@@ -308,10 +308,15 @@ def test_a_budget_below_one_is_refused() -> None:
 TOKEN = "fp-token-config"
 
 
-def token_request(
-    state: GuardState, outcome: SignInOutcome, *, automatic: bool = False, at: datetime = NOW
-) -> GuardState:
-    decision = decide(
+def ask_token(
+    state: GuardState,
+    *,
+    holder: str | None = None,
+    automatic: bool = False,
+    let_go: bool = False,
+    at: datetime = NOW,
+) -> Decision:
+    return decide(
         state,
         TOKEN,
         now=at,
@@ -319,21 +324,37 @@ def token_request(
         automatic=automatic,
         confirm=False,
         proven=False,
-        ticket=f"token-{at.timestamp()}",
-        pending_until=at + timedelta(seconds=30),
+        ticket=f"token-{holder}-{at.timestamp()}",
+        pending_until=at + timedelta(seconds=60),
         risks_lockout=False,
+        holder=holder,
+        holder_let_go=let_go,
     )
-    assert decision.admitted, decision.verdict
-    assert decision.state.pending is not None and decision.state.strikes == state.strikes
+
+
+def settle_token(
+    state: GuardState, outcome: SignInOutcome, *, holder: str | None = None, at: datetime = NOW
+) -> GuardState:
+    """Settles the token request `holder` asked for at `at` (its ticket), pending or not any more."""
     return settle(
-        decision.state,
-        ticket=decision.state.pending.ticket,
+        state,
+        ticket=f"token-{holder}-{at.timestamp()}",
         fingerprint=TOKEN,
         outcome=outcome,
         now=at,
         policy=POLICY,
         risks_lockout=False,
+        holder=holder,
     )
+
+
+def token_request(
+    state: GuardState, outcome: SignInOutcome, *, automatic: bool = False, at: datetime = NOW
+) -> GuardState:
+    decision = ask_token(state, automatic=automatic, at=at)
+    assert decision.admitted, decision.verdict
+    assert decision.state.pending is not None and decision.state.strikes == state.strikes
+    return settle_token(decision.state, outcome, at=at)
 
 
 def test_token_requests_neither_spend_nor_re_arm_the_password_budget() -> None:
@@ -347,19 +368,7 @@ def test_token_requests_neither_spend_nor_re_arm_the_password_budget() -> None:
 
 def test_a_refused_token_configuration_is_kept_from_automatic_callers_until_one_succeeds() -> None:
     state = token_request(GuardState(), SignInOutcome.REFUSED)
-    automatic = decide(
-        state,
-        TOKEN,
-        now=NOW,
-        policy=POLICY,
-        automatic=True,
-        confirm=False,
-        proven=False,
-        ticket="t",
-        pending_until=NOW + timedelta(seconds=30),
-        risks_lockout=False,
-    )
-    assert automatic.verdict is Verdict.REFUSED_PASSWORD
+    assert ask_token(state, automatic=True).verdict is Verdict.REFUSED_PASSWORD
     state = token_request(state, SignInOutcome.ACCEPTED)  # an admin's verify, once fixed in Intacct
     assert TOKEN not in state.refused
     token_request(state, SignInOutcome.ACCEPTED, automatic=True)
@@ -367,86 +376,22 @@ def test_a_refused_token_configuration_is_kept_from_automatic_callers_until_one_
 
 def test_a_token_request_waits_for_a_password_sign_in_of_the_same_user() -> None:
     pending = ask(GuardState(), RIGHT).state
-    decision = decide(
-        pending,
-        TOKEN,
-        now=NOW,
-        policy=POLICY,
-        automatic=False,
-        confirm=False,
-        proven=False,
-        ticket="t",
-        pending_until=NOW + timedelta(seconds=30),
-        risks_lockout=False,
-    )
-    assert decision.verdict is Verdict.BUSY
+    assert ask_token(pending).verdict is Verdict.BUSY
 
 
 def test_only_the_token_holder_may_ask_until_it_lets_go() -> None:
-    def ask_as(state: GuardState, holder: str, *, let_go: bool = False) -> Decision:
-        return decide(
-            state,
-            TOKEN,
-            now=NOW,
-            policy=POLICY,
-            automatic=False,
-            confirm=False,
-            proven=False,
-            ticket=f"t-{holder}",
-            pending_until=NOW + timedelta(seconds=30),
-            risks_lockout=False,
-            holder=holder,
-            holder_let_go=let_go,
-        )
-
-    first = ask_as(GuardState(), "a/1")
-    held = settle(
-        first.state,
-        ticket="t-a/1",
-        fingerprint=TOKEN,
-        outcome=SignInOutcome.ACCEPTED,
-        now=NOW,
-        policy=POLICY,
-        risks_lockout=False,
-        holder="a/1",
-    )
+    held = settle_token(ask_token(GuardState(), holder="a/1").state, SignInOutcome.ACCEPTED, holder="a/1")
     assert held.token_holder == "a/1"
-    assert ask_as(held, "b/2").verdict is Verdict.HELD_ELSEWHERE
-    assert ask_as(held, "a/1").admitted
-    assert ask_as(held, "b/2", let_go=True).admitted
+    assert ask_token(held, holder="b/2").verdict is Verdict.HELD_ELSEWHERE
+    assert ask_token(held, holder="a/1").admitted
+    assert ask_token(held, holder="b/2", let_go=True).admitted
 
 
 def test_a_late_answer_never_takes_the_user_from_a_holder_recorded_meanwhile() -> None:
-    def admit(state: GuardState, holder: str, at: datetime) -> GuardState:
-        decision = decide(
-            state,
-            TOKEN,
-            now=at,
-            policy=POLICY,
-            automatic=False,
-            confirm=False,
-            proven=False,
-            ticket=holder,
-            pending_until=at + timedelta(seconds=60),
-            risks_lockout=False,
-            holder=holder,
-        )
-        assert decision.admitted
-        return decision.state
-
-    def accepted(state: GuardState, holder: str, at: datetime) -> GuardState:
-        return settle(
-            state,
-            ticket=holder,
-            fingerprint=TOKEN,
-            outcome=SignInOutcome.ACCEPTED,
-            now=at,
-            policy=POLICY,
-            risks_lockout=False,
-            holder=holder,
-        )
-
-    stalled = admit(GuardState(), "globex/b", NOW)  # its answer is late: the pending sign-in runs out
+    stalled = ask_token(GuardState(), holder="globex/b").state  # its answer is late: its pending runs out
     later = NOW + timedelta(seconds=61)
-    held = accepted(admit(stalled, "acme/a", later), "acme/a", later)
-    assert accepted(held, "globex/b", later + timedelta(seconds=1)).token_holder == "acme/a"
+    taken = ask_token(stalled, holder="acme/a", at=later)
+    assert taken.admitted
+    held = settle_token(taken.state, SignInOutcome.ACCEPTED, holder="acme/a", at=later)
+    late = settle_token(held, SignInOutcome.ACCEPTED, holder="globex/b")  # the stalled one's answer
+    assert late.token_holder == "acme/a"
