@@ -31,11 +31,11 @@ def walkthrough() -> str:
     return found.group(1)
 
 
-def export_example(marker: str = "export-example") -> str:
-    """The bash block between `<!-- {marker}:start -->` and `<!-- {marker}:end -->` in the export page."""
-    page = (ROOT / "docs" / "export-interface.md").read_text(encoding="utf-8")
-    found = re.search(rf"<!-- {marker}:start -->\s*```bash\n(.*?)```\s*<!-- {marker}:end -->", page, re.S)
-    assert found, f"docs/export-interface.md has no {marker} block"
+def export_example(marker: str = "export-example", page: str = "docs/export-interface.md") -> str:
+    """The bash block between `<!-- {marker}:start -->` and `<!-- {marker}:end -->` in `page`."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {marker}:start -->\s*```bash\n(.*?)```\s*<!-- {marker}:end -->", text, re.S)
+    assert found, f"{page} has no {marker} block"
     return found.group(1)
 
 
@@ -113,7 +113,7 @@ def local_stack(running: LocalStack) -> dict[str, str]:
 
 
 def test_the_walkthrough_and_the_export_examples_work_as_printed(local_stack: dict[str, str]) -> None:
-    script = walkthrough() + export_example() + export_example("rest-export-example")
+    script = walkthrough() + export_example("rest-export-example", "README.md") + export_example()
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=ROOT,
