@@ -148,8 +148,8 @@ class IntacctRestGateway:
                 Category.SENDER_CREDENTIALS_INVALID,
                 level=Level.TRANSPORT,
                 detail=f"our {whose} is not configured",
+                never_sent=True,
             )
-            not_configured.never_sent = True
             return SignIn(credentials, SignInOutcome.NOT_SENT, not_configured)
         bridge = Bridge(xml, self._xml_endpoint_url)
         return sign_in(rest, application, credentials, bridge=bridge, deadline=deadline, clock=self._clock)
@@ -167,11 +167,8 @@ class IntacctRestGateway:
         token = session.token
         # The token's expiry, never the XML session's: the export keeps the sign-in for the token's life.
         expires_at = token.expires_at
-        if token.expired(self._clock()):
-            expired = IntacctError(
-                Category.SESSION_INVALID, level=Level.AUTHENTICATION, detail="token expired"
-            )
-            expired.never_sent = True
+        expired = token.expiry_failure(self._clock())
+        if expired is not None:
             return CallAnswer((), expired, expires_at)
         writes = any(function.writes for function in functions)
         try:

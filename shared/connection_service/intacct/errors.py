@@ -117,6 +117,7 @@ class IntacctError(Exception):
         errors: Sequence[ErrorDetail] = (),
         detail: str = "",
         attempts: int = 1,
+        never_sent: bool = False,
     ) -> None:
         self.category = category
         self.level = level
@@ -125,7 +126,9 @@ class IntacctError(Exception):
         self.detail = detail
         self.attempts = attempts
         self.retry_after: float | None = None  # seconds, from a Retry-After header
-        self.never_sent = False  # the connection itself failed: the request cannot have been processed
+        # Nothing left (the connection itself failed, or we sent nothing): the request cannot have been
+        # processed.
+        self.never_sent = never_sent
         # We stopped waiting after the request left (a read timeout, a connection lost after sending).
         self.stopped_waiting = False
         super().__init__(self._message())

@@ -130,8 +130,9 @@ def send_all(
         return (), _not_sent(Category.REQUEST_INVALID, Level.CONTROL, str(error))
     replies: list[OperationReply] = []
     for item in prepared:
-        if token.expired(clock()):
-            return tuple(replies), _not_sent(Category.SESSION_INVALID, Level.AUTHENTICATION, "token expired")
+        expired = token.expiry_failure(clock())
+        if expired is not None:
+            return tuple(replies), expired
         try:
             replies.append(send(client, token, item, deadline=deadline))
         except IntacctError as error:
@@ -140,6 +141,4 @@ def send_all(
 
 
 def _not_sent(category: Category, level: Level, detail: str) -> IntacctError:
-    error = IntacctError(category, level=level, detail=detail, attempts=0)
-    error.never_sent = True
-    return error
+    return IntacctError(category, level=level, detail=detail, attempts=0, never_sent=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..credentials import ClientCredentials, Secret, require
+from ..errors import Category, IntacctError, Level
 
 
 class ClientApplicationNotConfigured(Exception):
@@ -55,3 +56,16 @@ class AccessToken:
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+    def expiry_failure(self, now: datetime) -> IntacctError | None:
+        """What a request with this token is answered without being sent once it has expired by our clock
+        (SESSION_INVALID: the caller mints another), or None while it is good."""
+        if not self.expired(now):
+            return None
+        return IntacctError(
+            Category.SESSION_INVALID,
+            level=Level.AUTHENTICATION,
+            detail="token expired",
+            attempts=0,
+            never_sent=True,
+        )

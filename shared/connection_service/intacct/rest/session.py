@@ -77,11 +77,12 @@ class RestSession:
         token = self._token()
         # Held while fetching, so concurrent calls of one sign-in fetch once; never past the caller's limit.
         if not self._lock.acquire(timeout=max(0.0, deadline.remaining())):
-            busy = IntacctError(
-                Category.SERVICE_UNAVAILABLE, level=Level.TRANSPORT, detail="the XML session is being fetched"
+            raise IntacctError(
+                Category.SERVICE_UNAVAILABLE,
+                level=Level.TRANSPORT,
+                detail="the XML session is being fetched",
+                never_sent=True,
             )
-            busy.never_sent = True
-            raise busy
         try:
             if self._xml_session is None:
                 self._xml_session, _ = self.bridge.fetch(
@@ -173,9 +174,8 @@ def sign_in(
         username(credentials)
     except ValueError as error:  # IDs a username cannot carry: nothing is sent
         unsendable = IntacctError(
-            Category.REQUEST_INVALID, level=Level.CONTROL, detail=str(error), attempts=0
+            Category.REQUEST_INVALID, level=Level.CONTROL, detail=str(error), attempts=0, never_sent=True
         )
-        unsendable.never_sent = True
         return SignIn(credentials, SignInOutcome.NOT_SENT, unsendable, session(None))
     try:
         token, attempts = mint(client, application, credentials, deadline=deadline, clock=clock)

@@ -89,8 +89,8 @@ class Attempts:
                     level=Level.TRANSPORT,
                     detail="a request of this work may still be running at Intacct",
                     attempts=attempt - 1,
+                    never_sent=True,
                 )
-                occupied.never_sent = True
                 raise occupied
             if deadline.remaining() < self.MIN_ATTEMPT_SECONDS:
                 spent = IntacctError(
