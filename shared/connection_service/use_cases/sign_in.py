@@ -93,7 +93,7 @@ class SignInPath:
             automatic=False,
             risks_lockout=credentials.risks_lockout,
             holder=holder_key(connection),
-            let_go=self._let_go(),
+            let_go=self._let_go,
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             confirm=confirm,
@@ -147,25 +147,21 @@ class SignInPath:
             automatic=True,
             risks_lockout=credentials.risks_lockout,
             holder=holder,
-            let_go=self._let_go(),
+            let_go=self._let_go,
             accepted_fingerprints=accepted_fingerprints,
             vouched=vouched,
             pending_seconds=time_limit_seconds + PENDING_SIGN_IN_MARGIN_SECONDS,
             wait_seconds=wait_seconds,
         )
 
-    def _let_go(self) -> Callable[[str], bool]:
-        """Whether the connection recorded as holding a user's client credentials let go of them: it is
-        gone or disconnected. Nothing else frees the user (a holder whose admin mistypes a User ID, or
-        moves to another method or user, keeps it until it disconnects), so no slip of the owner's opens
-        a moment for another tenant to take the user."""
-
-        def let_go(holder: str) -> bool:
-            tenant_id, _, connection_id = holder.rpartition("/")
-            held_by = self._repository.get(tenant_id, connection_id)
-            return held_by is None or held_by.status is Status.DISCONNECTED
-
-        return let_go
+    def _let_go(self, holder: str) -> bool:
+        """Whether the connection recorded as holding a user's client credentials (`holder_key`) let go of
+        them: it is gone or disconnected. Nothing else frees the user (a holder whose admin mistypes a User
+        ID, or moves to another method or user, keeps it until it disconnects), so no slip of the owner's
+        opens a moment for another tenant to take the user."""
+        tenant_id, _, connection_id = holder.rpartition("/")
+        held_by = self._repository.get(tenant_id, connection_id)
+        return held_by is None or held_by.status is Status.DISCONNECTED
 
     def verify(
         self,
