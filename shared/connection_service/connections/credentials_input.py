@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..intacct import (
+    USERNAME_SEPARATORS,
     AuthMethod,
     ClientCredentials,
     ConnectionCredentials,
@@ -28,7 +29,6 @@ from ..intacct import (
 from .errors import FieldProblem, InvalidInput
 
 ID_MAX_LENGTH = 100
-TOKEN_USERNAME_SEPARATORS = ("@", "|")
 PASSWORD_MAX_LENGTH = 256
 KNOWN_FIELDS = {
     "auth_method",
@@ -124,10 +124,8 @@ def parse_credentials(body: Mapping[str, Any]) -> CredentialsInput:
         problems.append(FieldProblem("user_password", "contains a control character Intacct cannot receive"))
 
     if method is AuthMethod.CLIENT_CREDENTIALS:
-        # The token request names the user as `user@company|entity`: an ID holding a separator would name
-        # another company or entity than the one typed.
         for name, value in (("company_id", company_id), ("entity_id", entity_id), ("user_id", user_id)):
-            if value and any(separator in value for separator in TOKEN_USERNAME_SEPARATORS):
+            if value and any(separator in value for separator in USERNAME_SEPARATORS):
                 problems.append(FieldProblem(name, "must not contain '@' or '|' with client_credentials"))
     confirm = confirmation(body, "confirm_company_change", problems)
     confirm_reset = confirmation(body, "confirm_sign_in_reset", problems)

@@ -7,7 +7,14 @@ not import it. Its own modules are imported directly: they are plain Python, and
 of them anyway, so handing them on lazily would save no cold start.
 """
 
-from .credentials import AuthMethod, ClientCredentials, ConnectionCredentials, LoginCredentials, Secret
+from .credentials import (
+    USERNAME_SEPARATORS,
+    AuthMethod,
+    ClientCredentials,
+    ConnectionCredentials,
+    LoginCredentials,
+    Secret,
+)
 from .deadline import Deadline, RequestPlace
 from .errors import Category, ErrorDetail, IntacctError, Level
 from .ids import contains_invisible, fold_id
@@ -15,6 +22,7 @@ from .outcomes import SignInOutcome, sign_in_outcome
 from .sign_in import SignIn
 
 __all__ = [
+    "USERNAME_SEPARATORS",
     "AuthMethod",
     "Category",
     "ClientCredentials",

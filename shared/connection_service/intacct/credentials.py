@@ -98,6 +98,11 @@ class LoginCredentials:
         return self.password
 
 
+# What no ID of client credentials may hold: the token request names the user as `user@company|entity`, so
+# one of these inside an ID would name another user, company or entity than the one typed.
+USERNAME_SEPARATORS = ("@", "|")
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     """A customer's Web Services user reached with our OAuth 2.0 client application (REST, client

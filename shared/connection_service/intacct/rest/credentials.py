@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..credentials import ClientCredentials, Secret, require
+from ..credentials import USERNAME_SEPARATORS, ClientCredentials, Secret, require
 from ..errors import Category, IntacctError, Level
 
 
@@ -28,16 +28,12 @@ class ClientApplication:
         require(self.client_secret.reveal(), "client secret")
 
 
-# The separators of the token request's `username`: a Company or Entity ID holding one could name another.
-_USERNAME_SEPARATORS = ("@", "|")
-
-
 def username(credentials: ClientCredentials) -> str:
     """`user@company`, or `user@company|entity`: a token minted at the entity, so a user restricted to it
     works and a wrong Entity ID is refused by the token request itself. ValueError for IDs that would be read
     as other parts of it."""
     for value in (credentials.company_id, credentials.entity_id or ""):
-        if any(separator in value for separator in _USERNAME_SEPARATORS):
+        if any(separator in value for separator in USERNAME_SEPARATORS):
             raise ValueError("a Company or Entity ID holds '@' or '|', which a token request cannot carry")
     name = f"{credentials.user_id}@{credentials.company_id}"
     return f"{name}|{credentials.entity_id}" if credentials.entity_id else name
