@@ -160,7 +160,7 @@ class RestVerifier:
             credentials,
             probes=probes,
             rights_probe=rights_result,
-            rights=UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None,
+            rights=UserRights.answered(rights_result),
             answered=[*probes.values(), *response.results],
         )
         if not scoped:

@@ -7,8 +7,12 @@ The exact application and policy names Intacct returns are not published, so nam
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from ..intacct.xml import FunctionResult
 
 # "Classes" only loses its final s below, hence "classe".
 _SYNONYMS = {"chargecard": "creditcard", "glaccount": "account", "classe": "class"}
@@ -30,6 +34,11 @@ class UserRights:
 
     def __init__(self, rights: dict[tuple[str, str], frozenset[str]]) -> None:
         self._rights = rights
+
+    @classmethod
+    def answered(cls, result: FunctionResult | None) -> UserRights | None:
+        """The rights a getUserPermissions result reports; None when it failed or was never answered."""
+        return cls.from_data(result.data) if result is not None and result.ok else None
 
     @classmethod
     def from_data(cls, data: etree._Element | None) -> UserRights:

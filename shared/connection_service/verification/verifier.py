@@ -108,7 +108,7 @@ class ConnectionVerifier:
             login,
             probes=probes,
             rights_probe=rights_result,
-            rights=UserRights.from_data(rights_result.data) if rights_result and rights_result.ok else None,
+            rights=UserRights.answered(rights_result),
             answered=results,
         )
         return replace(judged, entities=entities)
